@@ -1,0 +1,68 @@
+"""The ``rentwatch`` command: a thin face over the four layers.
+
+Each command group lives in ``rentwatch/commands/<group>.py`` and exposes
+``register(app)``. Errors the user can act on (:class:`RentwatchError`) print one line
+and exit 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rentwatch import __version__
+from rentwatch.commands import COMMAND_MODULES
+from rentwatch.settings import load_settings
+from warehouse.errors import RentwatchError
+
+app = typer.Typer(
+    name="rentwatch",
+    help="Rental-market impact tracker for Almaty and Astana.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rentwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Warehouse file (setting `db`, env RENTWATCH_DB).", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Settings file (default ./rentwatch.toml, else \\[tool.rentwatch] in ./pyproject.toml).", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = load_settings(config, db=db)
+
+
+for module in COMMAND_MODULES:
+    module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point; ``argv`` lets tests call the command without a subprocess."""
+    try:
+        app(args=argv, prog_name="rentwatch")
+    except RentwatchError as exc:
+        typer.echo(f"rentwatch: error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

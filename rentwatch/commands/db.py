@@ -1,0 +1,96 @@
+"""``rentwatch db …``: initialise, inspect, load, snapshot and export the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rentwatch.commands.common import echo_json, settings_of
+from warehouse import open_reader, open_writer
+from warehouse.errors import RentwatchError
+from warehouse.export import ExportFormat, export
+from warehouse.load import load_pending
+from warehouse.migrate import schema_version
+from warehouse.snapshot import take_snapshot
+from warehouse.status import warehouse_status
+
+db_app = typer.Typer(help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True)
+
+
+@db_app.command("init")
+def init(ctx: typer.Context) -> None:
+    """Create the warehouse (or migrate it to the latest schema)."""
+    settings = settings_of(ctx)
+    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+        version = schema_version(conn)
+    typer.echo(f"warehouse {settings.db} is at schema version {version}")
+
+
+@db_app.command("status")
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    runs: Annotated[int, typer.Option(help="How many recent crawl runs to list.")] = 10,
+) -> None:
+    """Schema version, row counts, recent crawl runs, coverage per city, source and origin."""
+    settings = settings_of(ctx)
+    with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+        report = warehouse_status(conn, runs=runs)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        typer.echo(f"warehouse {settings.db}")
+        typer.echo(report.render())
+
+
+@db_app.command("load")
+def load(
+    ctx: typer.Context,
+    spools: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Spool files; default: every pending spool (crashed runs included)."),
+    ] = None,
+) -> None:
+    """Merge spools into the warehouse in one transaction (idempotent; safe to re-run)."""
+    settings = settings_of(ctx)
+    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+        report = load_pending(conn, settings.spools, spools or ())
+    typer.echo(report.summary())
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@db_app.command("snapshot")
+def snapshot(
+    ctx: typer.Context,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Where to write (default: snapshot_dir).")
+    ] = None,
+) -> None:
+    """Write a consistent, checksummed copy of the warehouse for notebooks and reports."""
+    settings = settings_of(ctx)
+    snap = take_snapshot(settings.db, out_dir or settings.snapshots, lock_timeout=settings.lock_timeout)
+    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
+
+
+@db_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="A new or empty directory.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet (partitioned by city, month) or csv.")] = "parquet",
+) -> None:
+    """Export observations and the other tables as Parquet or CSV files."""
+    if fmt not in ("parquet", "csv"):
+        raise RentwatchError(f"--format must be parquet or csv, not {fmt!r}")
+    settings = settings_of(ctx)
+    chosen: ExportFormat = "parquet" if fmt == "parquet" else "csv"
+    with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+        written = export(conn, out, chosen)
+    for path in written:
+        typer.echo(str(path))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

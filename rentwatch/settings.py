@@ -1,0 +1,154 @@
+"""rentwatch settings: one validated object for every command.
+
+Precedence, lowest to highest:
+  1. the defaults below;
+  2. a config file: ``--config FILE`` / ``RENTWATCH_CONFIG``, else ``./rentwatch.toml``,
+     else the ``[tool.rentwatch]`` table of ``./pyproject.toml``;
+  3. environment variables ``RENTWATCH_*`` (nested sections with ``__``,
+     e.g. ``RENTWATCH_CRAWL__MIN_ITEMS=50``);
+  4. command-line flags (passed to :func:`load_settings` as keyword overrides).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from warehouse.errors import RentwatchError
+
+_config_values: ContextVar[dict[str, Any]] = ContextVar("_config_values", default={})
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo in a config file is caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrawlSettings(Section):
+    """How the spiders behave. Base URLs are settings so tests point them at 127.0.0.1."""
+
+    contact_url: HttpUrl = HttpUrl("https://github.com/rentwatch/rentwatch")
+    krisha_base_url: str = "https://krisha.kz"
+    olx_base_url: str = "https://www.olx.kz"
+    archive_base_url: str = "https://web.archive.org"
+    # Politeness: at most this many requests at a time per domain.
+    concurrent_per_domain: int = Field(default=2, ge=1, le=2)
+    download_delay: float = Field(default=1.0, ge=0)
+    archive_delay: float = Field(default=1.0, ge=1.0, description="seconds between archive requests")
+    # Crawl-health thresholds (monitors).
+    min_items: int = Field(default=20, ge=0)
+    min_field_coverage: float = Field(default=0.95, ge=0, le=1)
+    max_item_drop: float = Field(default=0.5, ge=0, le=1)
+
+
+class Settings(BaseSettings):
+    """Everything a command needs to know about where things are and how to behave."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RENTWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    db: Path = Field(default=Path("data/rentwatch.duckdb"), description="warehouse file")
+    spool_dir: Path | None = Field(
+        default=None, description="crawl spools; default: <db directory>/spool"
+    )
+    snapshot_dir: Path | None = Field(
+        default=None, description="consistent copies; default: <db directory>/snapshots"
+    )
+    lock_timeout: float = Field(
+        default=120.0, ge=0, description="seconds a writer waits for the warehouse lock"
+    )
+    read_retry_timeout: float = Field(
+        default=30.0, ge=0, description="seconds a reader retries while a writer holds the file"
+    )
+    crawl: CrawlSettings = CrawlSettings()
+
+    @model_validator(mode="after")
+    def _derive_dirs(self) -> Settings:
+        base = self.db.parent
+        if self.spool_dir is None:
+            object.__setattr__(self, "spool_dir", base / "spool")
+        if self.snapshot_dir is None:
+            object.__setattr__(self, "snapshot_dir", base / "snapshots")
+        return self
+
+    @property
+    def spools(self) -> Path:
+        assert self.spool_dir is not None
+        return self.spool_dir
+
+    @property
+    def snapshots(self) -> Path:
+        assert self.snapshot_dir is not None
+        return self.snapshot_dir
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_settings = InitSettingsSource(settings_cls, init_kwargs=_config_values.get())
+        return (init_settings, env_settings, file_settings)
+
+
+def find_config_file(explicit: Path | None = None) -> tuple[Path, tuple[str, ...]] | None:
+    """The config file in force and the table inside it that holds rentwatch's settings."""
+    chosen = explicit or (Path(p) if (p := os.environ.get("RENTWATCH_CONFIG")) else None)
+    if chosen is not None:
+        if not chosen.is_file():
+            raise RentwatchError(f"config file {chosen} does not exist")
+        table = ("tool", "rentwatch") if chosen.name == "pyproject.toml" else ()
+        return chosen, table
+    if Path("rentwatch.toml").is_file():
+        return Path("rentwatch.toml"), ()
+    if Path("pyproject.toml").is_file():
+        return Path("pyproject.toml"), ("tool", "rentwatch")
+    return None
+
+
+def _read_config(found: tuple[Path, tuple[str, ...]] | None) -> dict[str, Any]:
+    if found is None:
+        return {}
+    path, table = found
+    try:
+        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RentwatchError(f"config file {path}: {exc}") from exc
+    for key in table:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise RentwatchError(f"config file {path}: [{'.'.join(table)}] is not a table")
+    return data
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from every source; ``overrides`` are command-line flags (None = not given)."""
+    values = _read_config(find_config_file(config))
+    token = _config_values.set(values)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RentwatchError(f"invalid setting {where}: {first['msg']}") from exc
+    finally:
+        _config_values.reset(token)

@@ -1,0 +1,60 @@
+"""What the parsers produce: one :class:`ListingSnapshot` per listing card on a page.
+
+A snapshot is what a page said about a listing, with no time attached; the observation time
+(when the page was fetched, or when the archive captured it) and the origin are added when
+it is spooled (:meth:`ListingSnapshot.to_record`). Only the fields below exist, so no phone
+number, name or description can travel further.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+PricePeriod = Literal["month", "day", "hour"]
+OwnerType = Literal["owner", "specialist", "company"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingSnapshot:
+    """One card as the page showed it. Money is whole units of ``currency`` per ``price_period``."""
+
+    source: str  # portal: "krisha" | "olx"
+    listing_id: str
+    city: str  # "almaty" | "astana"
+    district: str | None  # canonical district name (one per district of each city)
+    district_raw: str | None  # the district text as printed
+    rooms: int | None
+    area_m2: float | None  # total area, m²
+    floor: int | None
+    floors_total: int | None
+    price: int  # asking price, whole currency units
+    currency: str  # ISO 4217: "KZT", "USD", …; never converted here
+    price_period: PricePeriod
+    owner_type: OwnerType | None
+    bumped_on: date | None  # the card's date ("13 окт."), resolved to a full date
+    url: str | None
+    title: str | None
+
+    def to_record(self, observed_at: datetime, origin: str) -> dict[str, Any]:
+        """The spool record (see :mod:`warehouse.records`) for this sighting."""
+        return {**asdict(self), "observed_at": observed_at, "origin": origin}
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """A search page, parsed: the listings, what was dropped and why, and where we are.
+
+    ``dropped`` counts cards that could not become snapshots, by reason (e.g.
+    ``"price_negotiable"``, ``"no_price"``, ``"duplicate_id"``). ``last_page`` is the highest
+    page number the paginator shows (None when there is no paginator).
+    """
+
+    snapshots: list[ListingSnapshot]
+    dropped: Counter[str] = field(default_factory=Counter)
+    page: int | None = None
+    last_page: int | None = None
+    total: int | None = None  # "Найдено 3 184 объявления"
+    cards_seen: int = 0

@@ -1,0 +1,376 @@
+"""Economists' own data: listing observations and official monthly series from CSV.
+
+A file is validated whole before anything is written. Any problem (a missing column, a bad
+number or date, an unknown currency, bytes that are not UTF-8, …) rejects the file with a
+message naming the line and the column, and nothing is loaded. Listing rows become a spool
+of origin ``import`` and go through the same loader as crawls, so importing a file twice
+leaves one copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from warehouse.errors import ImportRejected
+from warehouse.records import (
+    AREA_RANGE,
+    CURRENCIES,
+    FLOOR_RANGE,
+    LOCAL_TIMEZONE,
+    OWNER_TYPES,
+    PRICE_PERIODS,
+    ROOMS_RANGE,
+    canonical_city,
+)
+
+LISTING_REQUIRED = ("source", "listing_id", "city", "observed_at", "price", "currency")
+LISTING_OPTIONAL = (
+    "district", "rooms", "area_m2", "floor", "floors_total", "owner_type", "url", "title",
+    "price_period",
+)  # fmt: skip
+OFFICIAL_COLUMNS = ("city", "month", "metric", "value", "unit", "source")
+OFFICIAL_AREAS = ("kazakhstan",)  # national series next to the cities
+
+# Plausible monthly asking rent per currency; daily and hourly bounds are scaled down.
+MONTHLY_PRICE_RANGE = {
+    "KZT": (5_000, 50_000_000),
+    "USD": (10, 100_000),
+    "EUR": (10, 100_000),
+    "RUB": (1_000, 10_000_000),
+}
+PERIOD_DIVISOR = {"month": 1, "day": 30, "hour": 720}
+EARLIEST = date(2000, 1, 1)
+MAX_ERRORS_SHOWN = 5
+
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+_LOCAL = ZoneInfo(LOCAL_TIMEZONE)
+
+
+class CellError(ValueError):
+    """One cell's problem; the reader adds the line and column."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+def _reject(path: Path, problems: list[Problem]) -> ImportRejected:
+    shown = "; ".join(str(p) for p in problems[:MAX_ERRORS_SHOWN])
+    more = len(problems) - MAX_ERRORS_SHOWN
+    tail = f" (and {more} more problem(s))" if more > 0 else ""
+    return ImportRejected(f"{path}: rejected, nothing loaded — {shown}{tail}")
+
+
+# --- cell parsers: text in, value out, CellError with a plain-words message ------------------
+
+
+def parse_int(text: str) -> int:
+    if not re.fullmatch(r"-?\d+", text):
+        raise CellError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def parse_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CellError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CellError(f"{text!r} is not a finite number")
+    return value
+
+
+def parse_observed_at(text: str) -> datetime:
+    """ISO date or date-time; without an offset it is local time in Almaty/Astana."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CellError(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_LOCAL)
+    if value.date() < EARLIEST:
+        raise CellError(f"{text!r} is before {EARLIEST}")
+    if value > datetime.now(UTC) + timedelta(days=1):
+        raise CellError(f"{text!r} is in the future")
+    return value
+
+
+def parse_month(text: str) -> date:
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-01)?", text)
+    if not match:
+        raise CellError(f"{text!r} is not a month (use YYYY-MM or YYYY-MM-01)")
+    try:
+        month = date(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise CellError(f"{text!r} is not a month") from None
+    if month < EARLIEST:
+        raise CellError(f"{text!r} is before {EARLIEST}")
+    return month
+
+
+def in_range(parse: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
+    def check(text: str) -> Any:
+        value = parse(text)
+        if not low <= value <= high:
+            raise CellError(f"{value} is outside the plausible range {low:g}..{high:g}")
+        return value
+
+    return check
+
+
+def one_of(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        value = text.upper() if upper else text.lower()
+        if value not in choices:
+            raise CellError(f"{text!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def parse_source(text: str) -> str:
+    if not _SOURCE.match(text):
+        raise CellError(f"{text!r} is not a source name (lower-case letters, digits, . _ -)")
+    return text
+
+
+def parse_listing_id(text: str) -> str:
+    if len(text) > 64 or any(c.isspace() for c in text):
+        raise CellError(f"{text!r} is not a listing id (no spaces, at most 64 characters)")
+    return text
+
+
+def parse_city(text: str) -> str:
+    city = canonical_city(text)
+    if city is None:
+        raise CellError(f"{text!r} is not a city rentwatch covers (almaty, astana)")
+    return city
+
+
+def parse_area(text: str) -> str:
+    area = text.lower()
+    if area in OFFICIAL_AREAS:
+        return area
+    return parse_city(text)
+
+
+def parse_text(limit: int) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise CellError(f"longer than {limit} characters")
+        return text
+
+    return check
+
+
+LISTING_CELLS: dict[str, Callable[[str], Any]] = {
+    "source": parse_source,
+    "listing_id": parse_listing_id,
+    "city": parse_city,
+    "observed_at": parse_observed_at,
+    "price": parse_int,
+    "currency": one_of(CURRENCIES, upper=True),
+    "district": parse_text(80),
+    "rooms": in_range(parse_int, *ROOMS_RANGE),
+    "area_m2": in_range(parse_float, *AREA_RANGE),
+    "floor": in_range(parse_int, *FLOOR_RANGE),
+    "floors_total": in_range(parse_int, 1, FLOOR_RANGE[1]),
+    "owner_type": one_of(OWNER_TYPES),
+    "url": parse_text(500),
+    "title": parse_text(300),
+    "price_period": one_of(PRICE_PERIODS),
+}
+
+OFFICIAL_CELLS: dict[str, Callable[[str], Any]] = {
+    "city": parse_area,
+    "month": parse_month,
+    "metric": parse_text(80),
+    "value": parse_float,
+    "unit": parse_text(40),
+    "source": parse_text(200),
+}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + 1
+        header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace")]), [])
+        prefix = raw[line_start : exc.start].decode("utf-8", "replace")
+        index = len(next(csv.reader([prefix]), [""])) - 1
+        column = header[index] if 0 <= index < len(header) else None
+        raise _reject(
+            path,
+            [Problem(line, column, f"byte 0x{raw[exc.start]:02x} is not UTF-8 (save the file as UTF-8)")],
+        ) from None
+
+
+def _rows(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs after the header has been checked."""
+    text = _decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise _reject(path, [Problem(1, None, "the file is empty")]) from None
+    except csv.Error as exc:
+        raise _reject(path, [Problem(1, None, f"not a CSV header: {exc}")]) from None
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required and c not in optional]
+    problems = []
+    if missing:
+        problems.append(Problem(1, None, f"missing column(s): {', '.join(missing)}"))
+    if unknown:
+        problems.append(
+            Problem(
+                1,
+                None,
+                f"unknown column(s): {', '.join(unknown)} "
+                f"(allowed: {', '.join(required + optional)})",
+            )
+        )
+    if len(set(header)) != len(header):
+        problems.append(Problem(1, None, "a column name appears twice"))
+    if problems:
+        raise _reject(path, problems)
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                yield line, {"__width__": f"expected {len(header)} fields, found {len(row)}"}
+                continue
+            yield line, {h: c.strip() for h, c in zip(header, row, strict=True)}
+    except csv.Error as exc:
+        raise _reject(path, [Problem(reader.line_num, None, f"malformed CSV: {exc}")]) from None
+
+
+def _parse_rows(
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    cells: dict[str, Callable[[str], Any]],
+    check_row: Callable[[dict[str, Any]], list[tuple[str, str]]],
+) -> list[dict[str, Any]]:
+    problems: list[Problem] = []
+    parsed: list[dict[str, Any]] = []
+    for line, row in _rows(path, required, optional):
+        if "__width__" in row:
+            problems.append(Problem(line, None, row["__width__"]))
+            continue
+        values: dict[str, Any] = {}
+        for column, text in row.items():
+            if text == "":
+                if column in required:
+                    problems.append(Problem(line, column, "empty"))
+                continue
+            try:
+                values[column] = cells[column](text)
+            except CellError as exc:
+                problems.append(Problem(line, column, str(exc)))
+        if len(values) == sum(1 for t in row.values() if t != ""):
+            problems.extend(Problem(line, col, msg) for col, msg in check_row(values))
+        parsed.append(values)
+    if problems:
+        raise _reject(path, problems)
+    if not parsed:
+        raise _reject(path, [Problem(2, None, "no data rows")])
+    return parsed
+
+
+def _check_listing(values: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    price, currency = values.get("price"), values.get("currency")
+    period = values.get("price_period", "month")
+    if price is not None and price <= 0:
+        problems.append(("price", f"{price} must be positive"))
+    elif price is not None and currency is not None:
+        low, high = MONTHLY_PRICE_RANGE[currency]
+        low, high = low / PERIOD_DIVISOR[period], high / PERIOD_DIVISOR[period]
+        if not low <= price <= high:
+            problems.append(
+                ("price", f"{price} {currency} per {period} is outside the plausible range "
+                          f"{low:,.0f}..{high:,.0f}")
+            )  # fmt: skip
+    floor, floors = values.get("floor"), values.get("floors_total")
+    if floor is not None and floors is not None and floor > floors:
+        problems.append(("floor", f"floor {floor} is above floors_total {floors}"))
+    return problems
+
+
+def read_listings_csv(path: Path) -> list[dict[str, Any]]:
+    """Validated observation records (without run_id) from an economist's CSV."""
+    rows = _parse_rows(path, LISTING_REQUIRED, LISTING_OPTIONAL, LISTING_CELLS, _check_listing)
+    for row in rows:
+        row.setdefault("price_period", "month")
+        row["origin"] = "import"
+        if "district" in row:
+            row["district_raw"] = row["district"]
+    return rows
+
+
+def _check_official(values: dict[str, Any]) -> list[tuple[str, str]]:
+    value = values.get("value")
+    return [("value", f"{value} must not be negative")] if value is not None and value < 0 else []
+
+
+def read_official_csv(path: Path) -> list[dict[str, Any]]:
+    """Validated official-series rows from CSV (one value per city, month, metric, source)."""
+    rows = _parse_rows(path, OFFICIAL_COLUMNS, (), OFFICIAL_CELLS, _check_official)
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, row in enumerate(rows):
+        key = (row["city"], row["month"], row["metric"], row["source"])
+        if key in seen:
+            raise _reject(path, [Problem(i + 2, None, f"repeats the row on line {seen[key]}")])
+        seen[key] = i + 2
+    return rows
+
+
+UPSERT_OFFICIAL = """
+INSERT INTO official_series (city, month, metric, value, unit, source)
+SELECT * FROM official_rows
+ON CONFLICT (city, month, metric, source) DO UPDATE SET value = excluded.value, unit = excluded.unit
+"""
+
+
+def load_official(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
+    """Upsert validated official rows in one transaction; returns the rows written."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(OFFICIAL_COLUMNS))
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.register("official_rows", frame)
+        row = conn.execute(UPSERT_OFFICIAL).fetchone()
+        conn.unregister("official_rows")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(row[0]) if row else 0

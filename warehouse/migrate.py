@@ -1,0 +1,105 @@
+"""Numbered SQL migrations (``warehouse/migrations/NNN_name.sql``), applied in order.
+
+Each migration runs in its own transaction together with its row in ``schema_migrations``,
+so a crash leaves the schema at the previous version. A file newer than the code
+(a version the code does not know) is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import duckdb
+
+from warehouse.errors import SchemaError
+
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+CREATE_SCHEMA_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    checksum    VARCHAR NOT NULL,
+    applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+
+def available_migrations() -> list[Migration]:
+    """The migrations shipped with this code, in version order."""
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise SchemaError(f"migration numbers must run 1, 2, 3, … without gaps; found {versions}")
+    return found
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration (0 for an empty database)."""
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
+    """Apply every pending migration; returns those applied (none when up to date)."""
+    migrations = available_migrations()
+    current = schema_version(conn)
+    if current > len(migrations):
+        raise SchemaError(
+            f"warehouse schema is at version {current}, newer than this rentwatch "
+            f"({len(migrations)}); upgrade rentwatch"
+        )
+    conn.execute(CREATE_SCHEMA_MIGRATIONS)
+    applied = []
+    for migration in migrations[current:]:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(migration.sql)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [migration.version, migration.name, migration.checksum],
+            )
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(migration)
+    return applied
+
+
+def require_schema(conn: duckdb.DuckDBPyConnection) -> int:
+    """For readers: the schema version, or a clear error when the file is not up to date."""
+    current = schema_version(conn)
+    latest = len(available_migrations())
+    if current == 0:
+        raise SchemaError("this file is not a rentwatch warehouse yet: run `rentwatch db init`")
+    if current != latest:
+        raise SchemaError(
+            f"warehouse schema is at version {current}, this rentwatch expects {latest}: "
+            "run `rentwatch db init` to migrate"
+        )
+    return current

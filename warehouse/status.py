@@ -1,0 +1,84 @@
+"""What is in a warehouse: schema version, row counts, recent runs, coverage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+from warehouse.migrate import schema_version
+
+TABLES = ("crawl_runs", "listings", "observations", "official_series", "spool_loads")
+
+RECENT_RUNS = """
+SELECT run_id, spider, status, items, started_at, finished_at, reason
+FROM crawl_runs
+ORDER BY started_at DESC NULLS LAST
+LIMIT $limit
+"""
+
+COVERAGE = """
+SELECT l.city, o.source, o.origin, count(*) AS observations,
+       count(DISTINCT o.listing_id) AS listings,
+       min(o.observed_on) AS first_day, max(o.observed_on) AS last_day
+FROM observations o JOIN listings l USING (source, listing_id)
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class WarehouseStatus:
+    schema_version: int
+    row_counts: dict[str, int]
+    recent_runs: list[dict[str, Any]]
+    coverage: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render(self) -> str:
+        lines = [f"schema version {self.schema_version}", "rows:"]
+        lines += [f"  {name:<16} {count:>12,}" for name, count in self.row_counts.items()]
+        lines.append("coverage (city · source · origin: observations, listings, days):")
+        if not self.coverage:
+            lines.append("  (no observations)")
+        for c in self.coverage:
+            lines.append(
+                f"  {c['city']:<7} {c['source']:<8} {c['origin']:<10} "
+                f"{c['observations']:>10,} obs {c['listings']:>9,} listings  "
+                f"{c['first_day']} … {c['last_day']}"
+            )
+        lines.append("last crawl runs:")
+        if not self.recent_runs:
+            lines.append("  (none)")
+        for r in self.recent_runs:
+            reason = f" — {r['reason']}" if r["reason"] else ""
+            lines.append(
+                f"  {r['run_id']:<40} {r['status']:<9} {r['items'] or 0:>8,} items  "
+                f"{r['started_at']}{reason}"
+            )
+        return "\n".join(lines)
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def warehouse_status(conn: duckdb.DuckDBPyConnection, *, runs: int = 10) -> WarehouseStatus:
+    counts: dict[str, int] = {}
+    for table in TABLES:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # table from TABLES
+        counts[table] = int(row[0]) if row else 0
+    coverage = _rows(conn, COVERAGE)
+    for c in coverage:
+        c["first_day"] = str(c["first_day"])
+        c["last_day"] = str(c["last_day"])
+    recent = _rows(conn, RECENT_RUNS, {"limit": runs})
+    for r in recent:
+        r["started_at"] = r["started_at"].isoformat() if r["started_at"] else None
+        r["finished_at"] = r["finished_at"].isoformat() if r["finished_at"] else None
+    return WarehouseStatus(schema_version(conn), counts, recent, coverage)
