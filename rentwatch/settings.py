@@ -46,7 +46,8 @@ class CrawlSettings(Section):
     # Politeness: at most this many requests at a time per domain.
     concurrent_per_domain: int = Field(default=2, ge=1, le=2)
     download_delay: float = Field(default=1.0, ge=0)
-    archive_delay: float = Field(default=1.0, ge=1.0, description="seconds between archive requests")
+    # archive.org throttles hard; the spiders enforce >= 1 s for any host that is not loopback.
+    archive_delay: float = Field(default=1.0, ge=0, description="seconds between archive requests")
     # Crawl-health thresholds (monitors).
     min_items: int = Field(default=20, ge=0)
     min_field_coverage: float = Field(default=0.95, ge=0, le=1)
