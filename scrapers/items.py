@@ -49,7 +49,9 @@ class ParsedPage:
 
     ``dropped`` counts cards that could not become snapshots, by reason (e.g.
     ``"price_negotiable"``, ``"no_price"``, ``"duplicate_id"``). ``last_page`` is the highest
-    page number the paginator shows (None when there is no paginator).
+    page number the paginator shows (None when there is no paginator). ``promoted_ids`` are the
+    ids of paid "hot" cards, which the site repeats on every page: a crawl dedupes them by id
+    (pass the ids already taken as the parser's ``seen_ids``).
     """
 
     snapshots: list[ListingSnapshot]
@@ -58,3 +60,4 @@ class ParsedPage:
     last_page: int | None = None
     total: int | None = None  # "Найдено 3 184 объявления"
     cards_seen: int = 0
+    promoted_ids: frozenset[str] = frozenset()

@@ -1,0 +1,371 @@
+"""krisha.kz search page -> :class:`ParsedPage` of listing snapshots.
+
+One parser for every markup era in ``kz_rents/site_structure.md`` §1.3:
+
+- cards are ``div.a-card[data-id]`` wherever they sit, matched by class *token*: paid and
+  coloured cards (``is-colored paid-color-light-green``), checked (``is-checked``) and urgent
+  (``is-urgent``) ones are cards like any other;
+- the title gives rooms, area and floor in every era (``", "`` or ``" · "`` separators; see
+  :mod:`scrapers.parse.title`); the price is the text of ``div.a-card__price`` ("за месяц"
+  after the 2025 price);
+- ``.card-stats__item`` (2022) or ``.a-card__stats-item`` (2025): the city, the date
+  (``"13 окт."``, resolved against ``observed_at``) and the view count, which is ignored (filled
+  in DOM dumps, empty in raw server HTML);
+- the district is the start of ``div.a-card__subtitle``; when that has none, the image caption
+  (``"… за 30 000 〒 в Алматы, Бостандыкский р-н"``) is the second source;
+- owner type from the footer's class (``user-owner`` / ``user-specialist`` / ``user-company``);
+- the period of the rent: the price text ("за месяц"), else the title ("на длительный срок",
+  "помесячно", "посуточно", "по часам"), else the search's ``das[rent.period]`` (2 = long
+  term, 1 = daily, 4 = hourly); a card with none of these is dropped (``period_unknown``),
+  never taken for monthly;
+- 2025 "hot" cards (``section.highlighted-section``, ids in ``search.analytics.hot.ids``) are
+  listed in ``ParsedPage.promoted_ids``: they repeat on every page, so a repeated id is
+  dropped as ``duplicate_id`` (within the page, and against ``seen_ids`` across pages). The
+  sidebar "hot" ads (``div.hot-a-wrap``) are not search results and are not read.
+
+Page facts come from ``<script id="jsdata">`` (``var data = {…}`` in 2022, ``window.data =
+{…}`` in 2025): current page, total (``"3 184"``), the city's alias and the rent period; the
+paginator (``nav.paginator`` ``data-page``) gives the last page, and "Найдено 3 184
+объявления" the total when jsdata lacks it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
+from scrapers.parse.dates import parse_card_date
+from scrapers.parse.districts import canonical_district, district_in_address
+from scrapers.parse.markup import load_html, squash, text_of
+from scrapers.parse.price import Price, parse_price
+from scrapers.parse.rejected import Rejected
+from scrapers.parse.title import TitleFacts, parse_title
+from warehouse.records import canonical_city
+
+SOURCE: Final = "krisha"
+KRISHA_URL: Final = "https://krisha.kz"
+# krisha's search form: das[rent.period] 1 = "посуточно", 2 = "на длительный срок", 4 = "по часам".
+RENT_PERIODS: Final[dict[str, PricePeriod]] = {"1": "day", "2": "month", "4": "hour"}
+OWNER_CLASSES: Final[dict[str, OwnerType]] = {
+    "user-owner": "owner",
+    "user-specialist": "specialist",
+    "user-company": "company",
+}
+# Prices on krisha's rent pages without a currency sign are tenge: the category's
+# defaultCurrency, and the only currency any captured page shows for rent.
+DEFAULT_CURRENCY: Final = "KZT"
+
+_CARDS: Final = etree.XPath(
+    "descendant::div[@data-id][contains(concat(' ', normalize-space(@class), ' '), ' a-card ')]"
+)
+_JSDATA: Final = etree.XPath("id('jsdata')")
+_PAGINATOR: Final = etree.XPath(
+    "descendant::nav[contains(concat(' ', normalize-space(@class), ' '), ' paginator ')][1]"
+)
+_PAGINATOR_AFTER: Final = etree.XPath(
+    "following::nav[contains(concat(' ', normalize-space(@class), ' '), ' paginator ')][1]"
+)
+_RESULTS_COUNT: Final = etree.XPath("descendant::div[contains(@class, 'search-results-nb')][1]")
+_IN_HIGHLIGHTED: Final = etree.XPath(
+    "ancestor::section[contains(concat(' ', normalize-space(@class), ' '), "
+    "' highlighted-section ')]"
+)
+_STATS_CLASSES: Final = frozenset({"card-stats__item", "a-card__stats-item"})
+_DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
+# The image caption ends "… в Алматы, Бостандыкский р-н" (or "… в Алматы р-н" with no city).
+_CAPTION_DISTRICT: Final = re.compile(r"\sв\s(?:[^,]+,\s)?([^,]*\bр-н\b[^,]*)$")
+_DIGITS: Final = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What every card of one page shares."""
+
+    observed_at: datetime
+    city: str | None
+    period: PricePeriod | None
+    base_url: str
+
+
+@dataclass(slots=True)
+class _CardParts:
+    """The elements of one card that hold data, found in one walk over the card."""
+
+    title: etree._Element | None = None
+    price: etree._Element | None = None
+    subtitle: etree._Element | None = None
+    footer_classes: tuple[str, ...] = ()
+    caption: str | None = None
+    stats: list[etree._Element] = field(default_factory=list)
+
+
+def parse_search_page(
+    html: bytes | str,
+    observed_at: datetime,
+    *,
+    city: str | None = None,
+    seen_ids: Collection[str] = (),
+    base_url: str = KRISHA_URL,
+) -> ParsedPage:
+    """Parse one search page. Money is whole units of the printed currency per ``price_period``.
+
+    ``observed_at``: when the page was fetched or captured (resolves "13 окт." to a year).
+    ``city``: the city the caller asked for (e.g. from the URL), used when neither the card
+    nor the page's jsdata says; ``"nur-sultan"`` and ``"astana"`` both mean Astana.
+    ``seen_ids``: listing ids already taken from earlier pages of the same crawl; cards
+    with these ids are dropped as ``duplicate_id`` (promoted cards repeat on every page).
+    ``base_url``: what the cards' relative links (``/a/show/<id>``) are resolved against.
+    """
+    root = load_html(html)
+    data = _jsdata(root)
+    search = _dict(data.get("search"))
+    parameters = _dict(search.get("parameters"))
+    page_city = _city_alias(parameters.get("regionAlias")) or (_city_alias(city) if city else None)
+    context = _Page(
+        observed_at=observed_at,
+        city=page_city,
+        period=RENT_PERIODS.get(str(parameters.get("das[rent.period]", ""))),
+        base_url=base_url,
+    )
+    promoted = {str(i) for i in _hot_ids(search)}
+    snapshots: list[ListingSnapshot] = []
+    dropped: Counter[str] = Counter()
+    taken: set[str] = set()
+    cards = _CARDS(root)
+    for card in cards:
+        listing_id = (card.get("data-id") or "").strip()
+        if not listing_id.isdigit():
+            dropped["bad_id"] += 1
+            continue
+        if _IN_HIGHLIGHTED(card):
+            promoted.add(listing_id)
+        if listing_id in taken or listing_id in seen_ids:
+            dropped["duplicate_id"] += 1
+            continue
+        outcome = _card(card, listing_id, context)
+        if isinstance(outcome, Rejected):
+            dropped[outcome.reason] += 1
+            continue
+        taken.add(listing_id)
+        snapshots.append(outcome)
+    paginator = _PAGINATOR_AFTER(cards[-1]) if cards else []
+    if not paginator:
+        paginator = _PAGINATOR(root)
+    page, last_page = _pagination(paginator[0]) if paginator else (None, None)
+    return ParsedPage(
+        snapshots=snapshots,
+        dropped=dropped,
+        page=_int(search.get("currentPage")) or page,
+        last_page=last_page,
+        total=_int(search.get("nbTotal")) or _results_count(root),
+        cards_seen=len(cards),
+        promoted_ids=frozenset(promoted),
+    )
+
+
+def _card(card: etree._Element, listing_id: str, page: _Page) -> ListingSnapshot | Rejected:
+    parts = _parts(card)
+    title = text_of(parts.title) if parts.title is not None else None
+    facts = parse_title(title)
+    if isinstance(facts, Rejected):
+        return facts
+    price = parse_price(
+        text_of(parts.price) if parts.price is not None else None,
+        default_currency=DEFAULT_CURRENCY,
+    )
+    if isinstance(price, Rejected):
+        return price
+    period = price.period or facts.period or page.period
+    if period is None:
+        return Rejected("period_unknown")
+    city_text, date_text = _stats(parts.stats)
+    if city_text is not None:
+        city = canonical_city(city_text)
+        if city is None:
+            return Rejected("city_not_covered")
+    elif page.city is not None:
+        city = page.city
+    else:
+        return Rejected("city_unknown")
+    district_raw = district_in_address(
+        text_of(parts.subtitle) if parts.subtitle is not None else None
+    )
+    if district_raw is None and parts.caption:
+        district_raw = _caption_district(parts.caption)
+    href = parts.title.get("href") if parts.title is not None else None
+    return _snapshot(
+        listing_id,
+        city=city,
+        district_raw=district_raw,
+        facts=facts,
+        price=price,
+        period=period,
+        owner_type=_owner_type(parts.footer_classes),
+        bumped_on=parse_card_date(date_text, page.observed_at),
+        url=urljoin(page.base_url, href or f"/a/show/{listing_id}"),
+        title=title or None,
+    )
+
+
+def _snapshot(
+    listing_id: str,
+    *,
+    city: str,
+    district_raw: str | None,
+    facts: TitleFacts,
+    price: Price,
+    period: PricePeriod,
+    owner_type: OwnerType | None,
+    bumped_on: date | None,
+    url: str,
+    title: str | None,
+) -> ListingSnapshot:
+    return ListingSnapshot(
+        source=SOURCE,
+        listing_id=listing_id,
+        city=city,
+        district=canonical_district(city, district_raw),
+        district_raw=district_raw,
+        rooms=facts.rooms,
+        area_m2=facts.area_m2,
+        floor=facts.floor,
+        floors_total=facts.floors_total,
+        price=price.amount,
+        currency=price.currency,
+        price_period=period,
+        owner_type=owner_type,
+        bumped_on=bumped_on,
+        url=url,
+        title=title,
+    )
+
+
+def _parts(card: etree._Element) -> _CardParts:
+    """One walk over the card's links, divs and images (cheaper than an XPath per field)."""
+    parts = _CardParts()
+    for element in card.iter("a", "div", "img"):
+        if element.tag == "img":
+            if parts.caption is None:
+                parts.caption = element.get("alt")
+            continue
+        classes = element.get("class")
+        if not classes or "__" not in classes:
+            continue
+        tokens = classes.split()
+        if "a-card__title" in tokens:
+            if parts.title is None:
+                parts.title = element
+        elif "a-card__price" in tokens:
+            if parts.price is None:
+                parts.price = element
+        elif "a-card__subtitle" in tokens:
+            if parts.subtitle is None:
+                parts.subtitle = element
+        elif "a-card__footer" in tokens:
+            parts.footer_classes = tuple(tokens)
+        elif _STATS_CLASSES.intersection(tokens):
+            parts.stats.append(element)
+    return parts
+
+
+def _stats(items: list[etree._Element]) -> tuple[str | None, str | None]:
+    """The city and the date among the stats items; the view counter (has a title) is skipped."""
+    city: str | None = None
+    day: str | None = None
+    for item in items:
+        if item.get("title") is not None:
+            continue
+        text = text_of(item)
+        if not text:
+            continue
+        if day is None and _looks_like_date(text):
+            day = text
+        elif city is None:
+            city = text
+    return city, day
+
+
+def _looks_like_date(text: str) -> bool:
+    return text[:1].isdigit() or text.lower().startswith(("сегодня", "вчера"))
+
+
+def _owner_type(footer_classes: tuple[str, ...]) -> OwnerType | None:
+    for token in footer_classes:
+        if token in OWNER_CLASSES:
+            return OWNER_CLASSES[token]
+    return None
+
+
+def _caption_district(caption: str) -> str | None:
+    match = _CAPTION_DISTRICT.search(squash(caption))
+    return district_in_address(match[1]) if match else None
+
+
+def _jsdata(root: etree._Element) -> dict[str, Any]:
+    """The ``data = {…}`` object of ``<script id="jsdata">``; empty when absent or broken."""
+    scripts = _JSDATA(root)
+    text = scripts[0].text if scripts else None
+    if not text:
+        return {}
+    assignment = _DATA_ASSIGNMENT.search(text)
+    if assignment is None:
+        return {}
+    try:
+        # raw_decode stops at the object's closing brace, whatever follows it.
+        value, _ = json.JSONDecoder().raw_decode(text, assignment.end() - 1)
+    except ValueError:
+        return {}
+    return _dict(value)
+
+
+def _hot_ids(search: dict[str, Any]) -> list[Any]:
+    hot = _dict(_dict(search.get("analytics")).get("hot"))
+    ids = hot.get("ids")
+    return ids if isinstance(ids, list) else []
+
+
+def _pagination(nav: etree._Element) -> tuple[int | None, int | None]:
+    """(active page, highest page number) from the paginator's ``data-page`` buttons."""
+    numbers: list[int] = []
+    active = None
+    for button in nav.iter("a", "span"):
+        number = _int(button.get("data-page"))
+        if number is None:
+            continue
+        numbers.append(number)
+        if "paginator__btn--active" in (button.get("class") or "").split():
+            active = number
+    return active, max(numbers, default=None)
+
+
+def _results_count(root: etree._Element) -> int | None:
+    """``"Найдено 3 184 объявления"`` -> 3184."""
+    found = _RESULTS_COUNT(root)
+    return _int(text_of(found[0])) if found else None
+
+
+def _city_alias(alias: Any) -> str | None:
+    return canonical_city(alias) if isinstance(alias, str) else None
+
+
+def _int(value: Any) -> int | None:
+    """3, ``"3"``, ``"3 184"`` (any spaces) -> an int; anything else -> None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        digits = "".join(_DIGITS.findall(value))
+        return int(digits) if digits and len(digits) <= 12 else None
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
