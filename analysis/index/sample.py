@@ -1,0 +1,361 @@
+"""The sample behind every series: one row per listing-period, counted honestly.
+
+Built inside DuckDB as connection-local temporary tables (so it works on a read-only
+snapshot too):
+
+``index_fx``       the rate table (currency, valid_from, KZT per unit), maybe empty;
+``index_bounds``   the outlier rule's bounds per calendar month and room band;
+``index_twins``    listings folded into a cross-source twin (``lkey -> ckey``);
+``index_sample``   one row per flat (``ckey``) and period: the rent (KZT/month) of the last
+                   sighting in the period (stock) or the first sighting in the flat's first
+                   period (flow), outliers left out by default, plus the flat's attributes.
+
+Listings are keyed by ``listings.rowid`` inside one build (integers join faster than
+(source, listing_id) strings); the keys never leave the connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from analysis.index.spec import CountingRules, Freq, IndexSpec
+from warehouse.records import LOCAL_TIMEZONE
+
+# A rate table row: currency, first day the rate applies (inclusive), KZT per unit.
+FxRate = tuple[str, date, float]
+
+# The first day of the period a day falls in, per frequency ("W" starts on Monday).
+PERIOD_OF: Final[dict[Freq, str]] = {
+    "D": "{day}",
+    "W": "CAST(date_trunc('week', {day}) AS DATE)",
+    "M": "CAST(date_trunc('month', {day}) AS DATE)",
+}
+
+# Two periods around an event: labelled by the window's first day, and by the event day.
+BEFORE_AFTER_PERIOD: Final = (
+    "CASE WHEN {day} < $event THEN CAST($before_start AS DATE) ELSE CAST($event AS DATE) END"
+)
+
+# Every sighting of the city in the date range, priced in KZT/month, with why it cannot be
+# used (NULL when it can). The outlier rule and the twin rule see the whole city, so a
+# district's or a room count's series flags exactly what the city's series flags.
+CITY_SIGHTINGS: Final = f"""
+SELECT l.rowid AS lkey, o.source, o.observed_at, o.observed_on, o.origin,
+       l.rooms, l.district, l.area_m2, l.floor, l.floors_total, l.owner_type,
+       CAST(timezone('{LOCAL_TIMEZONE}', l.first_seen) AS DATE) AS first_seen_on,
+       CASE WHEN o.price_period <> 'month' THEN 'not_monthly'
+            WHEN o.currency <> 'KZT' AND fx.kzt_per_unit IS NULL THEN 'no_fx_rate'
+       END AS exclusion,
+       o.price * CASE WHEN o.currency = 'KZT' THEN 1.0 ELSE fx.kzt_per_unit END AS rent,
+       coalesce(least(l.rooms, 5), -1) AS room_band
+FROM observations o
+JOIN listings l ON l.source = o.source AND l.listing_id = o.listing_id
+ASOF LEFT JOIN index_fx fx ON fx.currency = o.currency AND o.observed_on >= fx.valid_from
+WHERE l.city = $city
+  AND ($start IS NULL OR o.observed_on >= $start)
+  AND ($end IS NULL OR o.observed_on <= $end)
+"""
+
+CREATE_FX = """
+CREATE OR REPLACE TEMP TABLE index_fx (
+    currency VARCHAR NOT NULL, valid_from DATE NOT NULL, kzt_per_unit DOUBLE NOT NULL
+)
+"""
+INSERT_FX = "INSERT INTO index_fx VALUES (?, ?, ?)"
+
+# Median and MAD of ln rent per (month, room band) and per month; the band's own figures
+# when it has enough sightings, the month's otherwise.
+CREATE_BOUNDS = f"""
+CREATE OR REPLACE TEMP TABLE index_bounds AS
+WITH usable AS (
+    SELECT CAST(date_trunc('month', observed_on) AS DATE) AS month, room_band, ln(rent) AS y
+    FROM ({CITY_SIGHTINGS}) WHERE exclusion IS NULL
+),
+cells AS (
+    SELECT month, room_band, grouping(room_band) AS whole_month,
+           count(*) AS n, median(y) AS med, mad(y) AS mad
+    FROM usable
+    GROUP BY GROUPING SETS ((month, room_band), (month))
+)
+SELECT b.month, b.room_band,
+       CASE WHEN b.n >= $min_cell THEN b.med ELSE m.med END AS med,
+       greatest($z * 1.4826 * CASE WHEN b.n >= $min_cell THEN b.mad ELSE m.mad END,
+                $min_log) AS half_width
+FROM cells b JOIN cells m ON m.month = b.month AND m.whole_month = 1
+WHERE b.whole_month = 0
+"""
+
+CREATE_TWIN_PAIRS = "CREATE OR REPLACE TEMP TABLE index_twin_pairs (a_key BIGINT, b_key BIGINT)"
+
+# Confident twins between portal $source_a and portal $source_b. Candidates: same rooms and
+# district, area within tolerance, same floor when both are known, seen within `days` of
+# each other; confirmed by two sightings within `days` whose prices are within tolerance;
+# kept only when the match is mutual and unique. The area join goes through whole-m²
+# buckets (each b listing in its bucket and both neighbours) so it is an equi-join.
+INSERT_TWIN_PAIRS: Final = f"""
+INSERT INTO index_twin_pairs
+WITH usable AS (
+    SELECT lkey, source, observed_on, rent, rooms, district, area_m2, floor
+    FROM ({CITY_SIGHTINGS})
+    WHERE exclusion IS NULL AND source IN ($source_a, $source_b)
+      AND rooms IS NOT NULL AND district IS NOT NULL AND area_m2 IS NOT NULL
+),
+profile AS (
+    SELECT lkey, any_value(source) AS source, any_value(rooms) AS rooms,
+           any_value(district) AS district, any_value(area_m2) AS area_m2,
+           any_value(floor) AS floor, min(observed_on) AS first_on, max(observed_on) AS last_on
+    FROM usable GROUP BY lkey
+),
+shifted AS (
+    SELECT p.*, CAST(floor(p.area_m2) AS INTEGER) + d.shift AS bucket
+    FROM profile p, (VALUES (-1), (0), (1)) d(shift)
+    WHERE p.source = $source_b
+),
+candidates AS (
+    SELECT a.lkey AS a_key, b.lkey AS b_key
+    FROM (SELECT * FROM profile WHERE source = $source_a) a
+    JOIN shifted b
+      ON b.rooms = a.rooms AND b.district = a.district
+     AND b.bucket = CAST(floor(a.area_m2) AS INTEGER)
+    WHERE abs(a.area_m2 - b.area_m2) <= $area_tol
+      AND (a.floor IS NULL OR b.floor IS NULL OR a.floor = b.floor)
+      AND a.first_on <= b.last_on + $days AND b.first_on <= a.last_on + $days
+),
+b_days AS (
+    SELECT u.lkey, CAST(u.observed_on + r.shift AS DATE) AS day, u.rent
+    FROM usable u
+    JOIN (SELECT DISTINCT b_key FROM candidates) k ON k.b_key = u.lkey,
+         range(-$days, $days + 1) r(shift)
+),
+confirmed AS (
+    SELECT DISTINCT c.a_key, c.b_key
+    FROM candidates c
+    JOIN usable ua ON ua.lkey = c.a_key
+    JOIN b_days ub ON ub.lkey = c.b_key AND ub.day = ua.observed_on
+    WHERE abs(ua.rent - ub.rent) <= $price_tol * least(ua.rent, ub.rent)
+)
+SELECT a_key, b_key FROM confirmed
+QUALIFY count(*) OVER (PARTITION BY a_key) = 1 AND count(*) OVER (PARTITION BY b_key) = 1
+"""
+
+# Each twinned listing's flat key (the smallest key among it and its twins) and the flat's
+# first day across its twins, which decides its flow period.
+CREATE_TWINS: Final = f"""
+CREATE OR REPLACE TEMP TABLE index_twins AS
+WITH members AS (
+    SELECT a_key AS lkey, least(a_key, b_key) AS ckey FROM index_twin_pairs
+    UNION ALL
+    SELECT b_key, least(a_key, b_key) FROM index_twin_pairs
+),
+flats AS (SELECT lkey, min(ckey) AS ckey FROM members GROUP BY lkey)
+SELECT f.lkey, f.ckey,
+       min(CAST(timezone('{LOCAL_TIMEZONE}', l.first_seen) AS DATE))
+           OVER (PARTITION BY f.ckey) AS first_seen_on
+FROM flats f JOIN listings l ON l.rowid = f.lkey
+"""
+
+CITY_SOURCES: Final = (
+    f"SELECT DISTINCT source FROM ({CITY_SIGHTINGS}) WHERE exclusion IS NULL ORDER BY source"
+)
+
+# One row per flat and period. {period} and {first_period} are PERIOD_OF expressions;
+# {pick} is arg_max (stock: the last sighting in the period) or arg_min (flow: the first).
+CREATE_SAMPLE: Final = """
+CREATE OR REPLACE TEMP TABLE index_sample AS
+WITH sightings AS (
+    SELECT coalesce(t.ckey, s.lkey) AS ckey, s.observed_at, s.rent, s.origin,
+           {period} AS period,
+           {first_period} AS first_period,
+           abs(ln(s.rent) - b.med) > b.half_width AS outlier
+    FROM ({sightings}) s
+    LEFT JOIN index_twins t ON t.lkey = s.lkey
+    JOIN index_bounds b
+      ON b.month = CAST(date_trunc('month', s.observed_on) AS DATE) AND b.room_band = s.room_band
+    WHERE s.exclusion IS NULL
+      AND ($district IS NULL OR s.district = $district)
+      AND ($rooms IS NULL OR s.rooms = $rooms)
+),
+per_flat AS (
+    SELECT ckey, period,
+           {pick}(rent, observed_at) FILTER (WHERE $keep_outliers OR NOT outlier) AS rent,
+           {pick}(origin, observed_at) FILTER (WHERE $keep_outliers OR NOT outlier) AS origin,
+           count(*) FILTER (WHERE outlier) AS outlier_sightings
+    FROM sightings
+    WHERE NOT $flow OR period = first_period
+    GROUP BY ckey, period
+)
+SELECT f.ckey, f.period, f.rent, f.origin, f.outlier_sightings,
+       l.rooms, l.district, l.area_m2, l.owner_type,
+       CASE WHEN l.floor IS NULL THEN 'unknown'
+            WHEN l.floor <= 1 THEN 'first'
+            WHEN l.floors_total > 1 AND l.floor >= l.floors_total THEN 'top'
+            ELSE 'middle'
+       END AS floor_band
+FROM per_flat f JOIN listings l ON l.rowid = f.ckey
+"""
+
+COUNT_EXCLUDED = f"""
+SELECT exclusion, count(*)
+FROM ({CITY_SIGHTINGS})
+WHERE exclusion IS NOT NULL
+  AND ($district IS NULL OR district = $district) AND ($rooms IS NULL OR rooms = $rooms)
+GROUP BY exclusion
+"""
+
+COUNT_SAMPLE = """
+SELECT coalesce(sum(outlier_sightings), 0), count(*) FILTER (WHERE rent IS NULL)
+FROM index_sample
+"""
+
+COUNT_TWINS = "SELECT count(*) FILTER (WHERE lkey <> ckey) FROM index_twins"
+
+TEMP_TABLES: Final = (
+    "index_sample", "index_twins", "index_twin_pairs", "index_bounds", "index_fx",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SampleCounts:
+    """Counts from building the sample (see :class:`analysis.index.spec.Exclusions`)."""
+
+    not_monthly: int
+    no_fx_rate: int
+    outliers: int
+    outlier_only: int
+    twins: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """The city and date range a sample covers (inclusive local days; None = open)."""
+
+    city: str
+    start: date | None = None
+    end: date | None = None
+
+    def params(self) -> dict[str, object]:
+        return {"city": self.city, "start": self.start, "end": self.end}
+
+
+def prepare_city(
+    conn: duckdb.DuckDBPyConnection,
+    window: Window,
+    rules: CountingRules,
+    fx_rates: Iterable[FxRate] = (),
+) -> int:
+    """Build the rate, outlier-bound and twin tables for one city; returns listings folded."""
+    conn.execute(CREATE_FX)
+    rates = [list(r) for r in fx_rates]
+    if rates:
+        conn.executemany(INSERT_FX, rates)
+    params = window.params()
+    conn.execute(
+        CREATE_BOUNDS,
+        {
+            **params,
+            "min_cell": rules.outlier_min_cell,
+            "z": rules.outlier_z,
+            "min_log": rules.outlier_min_log,
+        },
+    )
+    conn.execute(CREATE_TWIN_PAIRS)
+    sources = [r[0] for r in conn.execute(CITY_SOURCES, params).fetchall()]
+    for i, source_a in enumerate(sources):
+        for source_b in sources[i + 1 :]:
+            conn.execute(
+                INSERT_TWIN_PAIRS,
+                {
+                    **params,
+                    "source_a": source_a,
+                    "source_b": source_b,
+                    "area_tol": rules.twin_area_m2,
+                    "price_tol": rules.twin_price_rel,
+                    "days": rules.twin_days,
+                },
+            )
+    conn.execute(CREATE_TWINS)
+    row = conn.execute(COUNT_TWINS).fetchone()
+    return int(row[0]) if row else 0
+
+
+def build_sample(
+    conn: duckdb.DuckDBPyConnection,
+    spec: IndexSpec,
+    window: Window,
+    rules: CountingRules,
+) -> None:
+    """(Re)build ``index_sample`` for ``spec``; :func:`prepare_city` must have run."""
+    _create_sample(
+        conn,
+        PERIOD_OF[spec.freq],
+        window,
+        rules,
+        flow=spec.flow,
+        params={"district": spec.district, "rooms": spec.rooms},
+    )
+
+
+def build_before_after_sample(
+    conn: duckdb.DuckDBPyConnection, window: Window, rules: CountingRules, event: date
+) -> None:
+    """``index_sample`` with two periods: ``window.start`` (before ``event``) and ``event``
+    (the event day and after: the event date is inclusive in the post period)."""
+    _create_sample(
+        conn,
+        BEFORE_AFTER_PERIOD,
+        window,
+        rules,
+        flow=False,
+        params={"district": None, "rooms": None, "event": event, "before_start": window.start},
+    )
+
+
+def _create_sample(
+    conn: duckdb.DuckDBPyConnection,
+    period_of: str,
+    window: Window,
+    rules: CountingRules,
+    *,
+    flow: bool,
+    params: dict[str, object],
+) -> None:
+    sql = CREATE_SAMPLE.format(
+        sightings=CITY_SIGHTINGS,
+        period=period_of.format(day="s.observed_on"),
+        first_period=period_of.format(day="coalesce(t.first_seen_on, s.first_seen_on)"),
+        pick="arg_min" if flow else "arg_max",
+    )
+    conn.execute(
+        sql,
+        {**window.params(), **params, "keep_outliers": rules.include_outliers, "flow": flow},
+    )
+
+
+def sample_counts(
+    conn: duckdb.DuckDBPyConnection, spec: IndexSpec, window: Window, twins: int
+) -> SampleCounts:
+    """What the sample left out (sightings and listing-periods), for :class:`Exclusions`."""
+    excluded = dict(
+        conn.execute(
+            COUNT_EXCLUDED, {**window.params(), "district": spec.district, "rooms": spec.rooms}
+        ).fetchall()
+    )
+    row = conn.execute(COUNT_SAMPLE).fetchone()
+    outliers, outlier_only = (int(row[0]), int(row[1])) if row else (0, 0)
+    return SampleCounts(
+        not_monthly=int(excluded.get("not_monthly", 0)),
+        no_fx_rate=int(excluded.get("no_fx_rate", 0)),
+        outliers=outliers,
+        outlier_only=outlier_only,
+        twins=twins,
+    )
+
+
+def drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    for table in TEMP_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
