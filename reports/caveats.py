@@ -1,0 +1,78 @@
+"""Which caveats apply to an estimate: named rules with thresholds stated, not judgement calls.
+
+The thresholds are report parameters (recorded in the provenance); the prose for each caveat
+is in :mod:`reports.phrases`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from reports.facts import Caveat, CityEstimate, Coverage
+
+
+@dataclass(frozen=True)
+class CaveatRules:
+    """Thresholds that turn a number into a caveat.
+
+    ``short_series_points``: fewer pre-period points than this is a short series (a year of
+    weeks lets the trend and the season be told apart). ``placebo_alpha``: a placebo p-value
+    above it means fake event dates do as well. ``min_pre_r2``: pre-period fit (R² of the
+    model on the pre-period) below it is poor. ``autocorr_alpha``: a Ljung–Box p-value below
+    it flags autocorrelated residuals. ``min_week_listings``: a week with fewer listings in a
+    city (all sources) is thin.
+    """
+
+    short_series_points: int = 52
+    placebo_alpha: float = 0.10
+    min_pre_r2: float = 0.5
+    autocorr_alpha: float = 0.05
+    min_week_listings: int = 20
+
+
+def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
+    """The caveats one city's estimate earns, in the order a reader should see them."""
+    found: list[Caveat] = []
+    city = est.city
+    if not est.effect_pct.excludes_zero:
+        found.append(Caveat("includes_zero", city))
+    if est.n_pre < rules.short_series_points:
+        found.append(Caveat("short_series", city, {"n": est.n_pre}))
+    if est.placebo_p is not None and est.placebo_p > rules.placebo_alpha:
+        found.append(Caveat("placebo_failed", city, {"share": est.placebo_p, "n": est.placebo_n}))
+    if est.pre_fit_r2 is not None and est.pre_fit_r2 < rules.min_pre_r2:
+        found.append(Caveat("poor_fit", city, {"r2": est.pre_fit_r2}))
+    if (
+        est.break_date is not None
+        and est.break_low is not None
+        and est.break_high is not None
+        and not est.break_low <= est.event <= est.break_high
+    ):
+        found.append(
+            Caveat(
+                "break_elsewhere",
+                city,
+                {"date": est.break_date, "low": est.break_low, "high": est.break_high},
+            )
+        )
+    if est.residual_autocorr_p is not None and est.residual_autocorr_p < rules.autocorr_alpha:
+        found.append(Caveat("autocorrelation", city, {"p": est.residual_autocorr_p}))
+    return found
+
+
+def find_caveats(
+    estimates: Mapping[str, CityEstimate], coverage: Coverage, rules: CaveatRules
+) -> tuple[Caveat, ...]:
+    """Simulated data first (it voids everything else), then each city's caveats."""
+    found: list[Caveat] = []
+    if coverage.simulated:
+        found.append(Caveat("simulated"))
+    for city, est in estimates.items():
+        found.extend(estimate_caveats(est, rules))
+        thin = coverage.gaps[coverage.gaps["city"] == city] if len(coverage.gaps) else coverage.gaps
+        if len(thin):
+            found.append(
+                Caveat("thin_weeks", city, {"n": len(thin), "min": rules.min_week_listings})
+            )
+    return tuple(found)

@@ -1,0 +1,153 @@
+"""What a report says, as numbers: the facts gathered from the warehouse, the index and the ITS.
+
+Reports never compute statistics of their own; :mod:`reports.gather` fills these objects from
+the analysis layer and the warehouse, and the writers (HTML, PDF) and the prose
+(:mod:`reports.narrative`) only read them. Money is KZT per month; effects are in percent of
+the expected (no-shock) rent; dates are local calendar days, the event day inclusive in the
+post period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+# Columns of CityEstimate.path, one row per period of the series the ITS ran on.
+PATH_COLUMNS = ("period", "observed", "expected", "expected_low", "expected_high", "post")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its interval at ``level`` (0.95 = 95 %), in the unit its name says."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float = 0.95
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A reason to read an estimate with care; ``values`` are what the prose may quote."""
+
+    key: str
+    city: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CityEstimate:
+    """The headline estimate for one city: the rent series of ``rooms``-room flats.
+
+    ``effect_pct`` is the average effect over the window ``window_start`` ..
+    ``window_end`` (inclusive; it starts on the event day), in percent of the expected rent;
+    ``effect_kzt`` the same in KZT per month. ``path`` holds the observed series and the
+    expected (counterfactual) one with its band, in KZT per month (columns
+    :data:`PATH_COLUMNS`).
+    """
+
+    city: str
+    rooms: int
+    method: str
+    freq: str
+    event: date
+    window_start: date
+    window_end: date
+    window_weeks: int
+    effect_pct: Interval
+    effect_kzt: Interval | None
+    path: pd.DataFrame
+    n_pre: int
+    n_post: int
+    pre_fit_r2: float | None = None
+    placebo_p: float | None = None
+    placebo_n: int = 0
+    break_date: date | None = None
+    break_low: date | None = None
+    break_high: date | None = None
+    residual_autocorr_p: float | None = None
+
+
+@dataclass(frozen=True)
+class RoomMedians:
+    """Median asking rent of ``rooms``-room flats in a city before and after the event.
+
+    ``before`` covers the ``window_weeks`` weeks up to the day before the event, ``after``
+    the same number of weeks from the event day; each listing counts once per window.
+    Values are KZT per month; None when the window holds no listing of that size.
+    """
+
+    city: str
+    rooms: int
+    before_kzt: float | None
+    after_kzt: float | None
+    n_before: int
+    n_after: int
+
+    @property
+    def change_pct(self) -> float | None:
+        if not self.before_kzt or self.after_kzt is None:
+            return None
+        return (self.after_kzt / self.before_kzt - 1) * 100
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the data behind a report holds.
+
+    ``weekly``: city, source, origin, week (Monday), listings, observations.
+    ``gaps``: city, week — weeks inside the covered range with no listing at all, or with
+    fewer than the report's minimum.
+    """
+
+    weekly: pd.DataFrame
+    gaps: pd.DataFrame
+    first_day: date
+    last_day: date
+    sources: tuple[str, ...]
+    origins: tuple[str, ...]
+    listings: int
+    observations: int
+
+    @property
+    def simulated(self) -> bool:
+        return "simulated" in self.origins
+
+
+@dataclass(frozen=True)
+class EconomistTables:
+    """The ITS detail an economist checks, per city (tidy frames, one ``city`` column each)."""
+
+    coefficients: pd.DataFrame
+    effects: pd.DataFrame
+    diagnostics: pd.DataFrame
+    residuals: pd.DataFrame
+    placebos: pd.DataFrame
+    sensitivity: pd.DataFrame
+    break_search: pd.DataFrame
+    index_series: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything both reports need, gathered once (the demo writes four files from one)."""
+
+    cities: tuple[str, ...]
+    params: dict[str, Any]
+    estimates: dict[str, CityEstimate]
+    medians: tuple[RoomMedians, ...]
+    coverage: Coverage
+    provenance: dict[str, Any]
+    tables: EconomistTables
+    caveats: tuple[Caveat, ...]
+
+    @property
+    def simulated(self) -> bool:
+        return self.coverage.simulated

@@ -1,0 +1,215 @@
+"""Prose from numbers: every sentence that carries a number is built here from the facts.
+
+Modelled on CausalImpact's written report: the direction of the change, its size, its
+interval, whether the interval excludes zero, then the caveats that apply. The templates
+(:mod:`reports.phrases`) hold words only; the numbers come from :mod:`reports.facts` objects
+and are written by :mod:`reports.formatting` in the report's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reports import phrases as P
+from reports.facts import Caveat, CityEstimate, Coverage, Interval
+from reports.formatting import (
+    MINUS,
+    NBSP,
+    Lang,
+    format_date,
+    format_number,
+    format_percent,
+    format_tenge,
+    percent_decimals,
+    plural_ru,
+)
+
+# Amounts in prose are rounded to the nearest thousand tenge: asking rents are quoted so.
+TENGE_ROUNDING = 1000
+
+
+def fill(template: str, **fields: str) -> str:
+    """``template`` with its fields filled in, as a sentence: a date that ends in an
+    abbreviation ("2022 г.") does not get a second full stop, and the first letter is a
+    capital."""
+    text = template.format(**fields).replace("..", ".")
+    return text[0].upper() + text[1:] if text else text
+
+
+def counted(n: int, noun: str, lang: Lang) -> str:
+    """``6, "week"`` -> ru ``"6 недель"``, kk ``"6 апта"``, en ``"6 weeks"``."""
+    forms = P.COUNTED[noun][lang]
+    if lang == "ru":
+        word = plural_ru(n, *forms)
+    elif lang == "en":
+        word = forms[0] if n == 1 else forms[1]
+    else:
+        word = forms[0]  # a Kazakh noun after a numeral stays singular
+    return f"{format_number(n, lang)}{NBSP}{word}"
+
+
+def rooms_phrase(rooms: int, lang: Lang) -> str:
+    return P.ROOMS_WORDS[lang].get(rooms) or P.ROOMS_GENERIC[lang].format(
+        rooms=format_number(rooms, lang)
+    )
+
+
+def city_name(city: str, lang: Lang) -> str:
+    return P.CITY[lang].get(city, city.title())
+
+
+def _city_in(city: str, lang: Lang) -> str:
+    fallback = {"ru": "в {c}", "kk": "{c}", "en": "in {c}"}[lang].format(c=city.title())
+    return P.CITY_IN[lang].get(city, fallback)
+
+
+def _event(est: CityEstimate, lang: Lang) -> str:
+    # Kazakh "after"/"from"/"before" govern the ablative; the other languages do not inflect.
+    return format_date(est.event, lang, ablative=True)
+
+
+def _level(interval: Interval, lang: Lang) -> str:
+    return format_percent(interval.level * 100, lang, decimals=0)
+
+
+def headline(est: CityEstimate, lang: Lang) -> str:
+    """The one sentence an official repeats: direction, size and range of the effect."""
+    eff = est.effect_pct
+    decimals = percent_decimals(eff.estimate, eff.low, eff.high)
+    fields = {
+        "rooms": rooms_phrase(est.rooms, lang),
+        "city_in": _city_in(est.city, lang),
+        "weeks": counted(est.window_weeks, "week", lang),
+        "event": _event(est, lang),
+    }
+    if eff.excludes_zero:
+        kind = "up" if eff.estimate > 0 else "down"
+        # The verb carries the direction, so the numbers are written as sizes.
+        low, high = sorted((abs(eff.low), abs(eff.high)))
+        fields |= {
+            "pct": format_percent(abs(eff.estimate), lang, decimals=decimals),
+            "low": format_percent(low, lang, decimals=decimals),
+            "high": format_percent(high, lang, decimals=decimals),
+        }
+    else:
+        kind = "unclear"
+        fields |= {
+            "pct": format_percent(eff.estimate, lang, decimals=decimals, sign=True),
+            "low": format_percent(eff.low, lang, decimals=decimals, sign=True),
+            "high": format_percent(eff.high, lang, decimals=decimals, sign=True),
+        }
+    return fill(P.HEADLINE[lang][kind], **fields)
+
+
+def interval_sentence(est: CityEstimate, lang: Lang) -> str:
+    eff = est.effect_pct
+    decimals = percent_decimals(eff.estimate, eff.low, eff.high)
+    kind = "excludes" if eff.excludes_zero else "includes"
+    return fill(
+        P.INTERVAL[lang][kind],
+        level=_level(eff, lang),
+        low=format_percent(eff.low, lang, decimals=decimals, sign=True),
+        high=format_percent(eff.high, lang, decimals=decimals, sign=True),
+    )
+
+
+def _signed_tenge(amount: float, lang: Lang) -> str:
+    text = format_tenge(abs(amount), lang, round_to=TENGE_ROUNDING)
+    rounded = round(amount / TENGE_ROUNDING)
+    if rounded == 0:
+        return text
+    return ("+" if amount > 0 else MINUS) + text
+
+
+def kzt_sentence(est: CityEstimate, lang: Lang) -> str | None:
+    """The effect in tenge per month, or None when the ITS did not give it."""
+    kzt = est.effect_kzt
+    if kzt is None:
+        return None
+    return fill(
+        P.KZT_DIFFERENCE[lang],
+        amount=_signed_tenge(kzt.estimate, lang),
+        low=_signed_tenge(kzt.low, lang),
+        high=_signed_tenge(kzt.high, lang),
+    )
+
+
+def method_phrase(method: str, lang: Lang) -> str:
+    return P.METHOD_NAMES[lang].get(method, method)
+
+
+def method_sentence(est: CityEstimate, lang: Lang) -> str:
+    return fill(
+        P.METHOD[lang],
+        method=method_phrase(est.method, lang),
+        periods=P.PERIODS[lang].get(est.freq, est.freq),
+    )
+
+
+def means(est: CityEstimate, lang: Lang) -> str:
+    return fill(
+        P.MEANS[lang], weeks=counted(est.window_weeks, "week", lang), event=_event(est, lang)
+    )
+
+
+def chart_caption(est: CityEstimate, lang: Lang) -> str:
+    return fill(
+        P.CHART_CAPTION[lang],
+        rooms=rooms_phrase(est.rooms, lang),
+        method=method_phrase(est.method, lang),
+        periods=P.PERIODS[lang].get(est.freq, est.freq),
+        level=_level(est.effect_pct, lang),
+    )
+
+
+def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
+    """One caveat in words; its numbers come from ``caveat.values``."""
+    v = caveat.values
+    fields: dict[str, str] = {"city": city_name(caveat.city, lang) if caveat.city else ""}
+    if caveat.key == "short_series":
+        fields["n"] = counted(int(v["n"]), "point", lang)
+    elif caveat.key == "placebo_failed":
+        fields["share"] = format_percent(float(v["share"]) * 100, lang, decimals=0)
+        fields["n"] = format_number(int(v["n"]), lang)
+    elif caveat.key == "poor_fit":
+        fields["r2"] = format_number(float(v["r2"]), lang, decimals=2)
+    elif caveat.key == "break_elsewhere":
+        fields |= {k: format_date(v[k], lang) for k in ("date", "low", "high")}
+    elif caveat.key == "autocorrelation":
+        fields["p"] = format_number(float(v["p"]), lang, decimals=3)
+    elif caveat.key == "thin_weeks":
+        fields["n"] = counted(int(v["n"]), "week_in", lang)
+        fields["min"] = format_number(int(v["min"]), lang)
+    return fill(P.CAVEAT[lang][caveat.key], **fields)
+
+
+def _names(keys: Sequence[str], table: dict[str, str]) -> str:
+    return ", ".join(table.get(k, k) for k in keys)
+
+
+def data_sentence(coverage: Coverage, lang: Lang) -> str:
+    """Sources, origins, counts and dates behind the report; the last day is the data's date."""
+    return fill(
+        P.DATA_SOURCES[lang],
+        listings=counted(coverage.listings, "listing", lang),
+        observations=counted(coverage.observations, "price", lang),
+        sources=_names(coverage.sources, P.SOURCE_NAMES),
+        origins=_names(coverage.origins, P.ORIGIN_NAMES[lang]),
+        first=format_date(coverage.first_day, lang),
+        last=format_date(coverage.last_day, lang),
+    )
+
+
+def title(cities: Sequence[str], est: CityEstimate, lang: Lang) -> str:
+    return fill(
+        P.TITLE[lang], event=_event(est, lang), cities=", ".join(city_name(c, lang) for c in cities)
+    )
+
+
+def table_title(est: CityEstimate, lang: Lang) -> str:
+    weeks = counted(est.window_weeks, "week", lang)
+    return fill(P.TABLE_TITLE[lang], weeks=weeks, event=_event(est, lang))
+
+
+def table_note(min_listings: int, lang: Lang) -> str:
+    return fill(P.TABLE_NOTE[lang], min=format_number(min_listings, lang))
