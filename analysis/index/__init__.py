@@ -32,6 +32,7 @@ from analysis.index.spec import (
     IndexSeries,
     IndexSpec,
     Method,
+    NoListings,
     SeErrors,
     SeriesError,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "IndexSeries",
     "IndexSpec",
     "Method",
+    "NoListings",
     "SeErrors",
     "SeriesError",
     "build_index",

@@ -34,6 +34,7 @@ from analysis.index.spec import (
     IndexSeries,
     IndexSpec,
     Method,
+    NoListings,
     SeErrors,
     SeriesError,
 )
@@ -106,6 +107,8 @@ def build_indexes(
                 first = specs[indices[0]]
                 build_sample(conn, first, window, rules)
                 counts = sample_counts(conn, first, window, twins)
+                if not counts.usable:
+                    raise NoListings(_no_listings(first, start, end))
                 for i in indices:
                     spec = specs[i]
                     base = period_start(base_period, spec.freq) if base_period else None
@@ -114,6 +117,18 @@ def build_indexes(
     finally:
         drop_temp_tables(conn)
     return [results[i] for i in range(len(specs))]
+
+
+def _no_listings(spec: IndexSpec, start: date | None, end: date | None) -> str:
+    where = [spec.city]
+    if spec.district is not None:
+        where.append(f"district {spec.district}")
+    if spec.rooms is not None:
+        where.append(f"{spec.rooms}-room flats")
+    if start or end:
+        where.append(f"{start or '…'}..{end or '…'}")
+    what = "new listings" if spec.flow else "listings"
+    return f"no usable {what} in the warehouse for {', '.join(where)}"
 
 
 def _run_method(

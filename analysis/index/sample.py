@@ -212,6 +212,8 @@ SELECT coalesce(sum(outlier_sightings), 0), count(*) FILTER (WHERE rent IS NULL)
 FROM index_sample
 """
 
+COUNT_USABLE: Final = "SELECT count(*) FROM index_sample WHERE rent IS NOT NULL"
+
 COUNT_TWINS = "SELECT count(*) FILTER (WHERE lkey <> ckey) FROM index_twins"
 
 TEMP_TABLES: Final = (
@@ -228,6 +230,7 @@ class SampleCounts:
     outliers: int
     outlier_only: int
     twins: int
+    usable: int  # listing-periods with a usable rent
 
 
 @dataclass(frozen=True)
@@ -347,12 +350,14 @@ def sample_counts(
     )
     row = conn.execute(COUNT_SAMPLE).fetchone()
     outliers, outlier_only = (int(row[0]), int(row[1])) if row else (0, 0)
+    usable = conn.execute(COUNT_USABLE).fetchone()
     return SampleCounts(
         not_monthly=int(excluded.get("not_monthly", 0)),
         no_fx_rate=int(excluded.get("no_fx_rate", 0)),
         outliers=outliers,
         outlier_only=outlier_only,
         twins=twins,
+        usable=int(usable[0]) if usable else 0,
     )
 
 

@@ -50,6 +50,10 @@ class SeriesError(RentwatchError):
     """A series cannot be built or read as asked (bad key, no data, singular design)."""
 
 
+class NoListings(SeriesError):
+    """The warehouse holds no usable listing for the series asked (city, dates, filters)."""
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     """Which series: city, method, frequency, optional district and room count, flow or stock.
