@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
 Lang = Literal["ru", "kk", "en"]
@@ -58,7 +59,10 @@ def format_number(value: float, lang: Lang, *, decimals: int = 0, sign: bool = F
     """
     if not math.isfinite(value):
         raise ValueError(f"cannot format {value!r} as a number")
-    text = f"{abs(value):.{decimals}f}"
+    # Half away from zero on the decimal digits as printed (8.25 -> 8.3), the way people
+    # round, not the binary value's round-half-even.
+    step = Decimal(1).scaleb(-decimals)
+    text = f"{Decimal(repr(abs(value))).quantize(step, rounding=ROUND_HALF_UP):f}"
     whole, _, frac = text.partition(".")
     rounded_zero = float(text) == 0.0
     grouped = _group(whole, NBSP if lang != "en" else ",")

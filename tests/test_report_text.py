@@ -1,0 +1,261 @@
+"""Prose and number formatting of the reports: pure functions, parametrized tables."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from reports import narrative
+from reports import phrases as P
+from reports.caveats import CaveatRules, estimate_caveats, find_caveats
+from reports.coverage import find_gaps
+from reports.facts import CityEstimate, Coverage, Interval
+from reports.formatting import (
+    MINUS,
+    NBSP,
+    check_lang,
+    format_date,
+    format_number,
+    format_percent,
+    format_tenge,
+    percent_decimals,
+    plural_ru,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "decimals", "sign", "expected"),
+    [
+        (350_000, "ru", 0, False, f"350{NBSP}000"),
+        (350_000, "en", 0, False, "350,000"),
+        (1_234_567.891, "kk", 1, False, f"1{NBSP}234{NBSP}567,9"),
+        (1_234_567.891, "en", 2, False, "1,234,567.89"),
+        (999, "ru", 0, False, "999"),
+        (12.5, "ru", 1, True, "+12,5"),
+        (-12.5, "ru", 1, True, f"{MINUS}12,5"),
+        (-12.5, "en", 1, False, f"{MINUS}12.5"),
+        (-0.04, "ru", 1, True, "0,0"),  # rounds to zero: no sign
+        (0.0, "en", 0, True, "0"),
+    ],
+)
+def test_format_number(value: float, lang: str, decimals: int, sign: bool, expected: str) -> None:
+    assert format_number(value, check_lang(lang), decimals=decimals, sign=sign) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "lang", "round_to", "expected"),
+    [
+        (350_000, "ru", 1, f"350{NBSP}000{NBSP}₸"),
+        (349_600, "kk", 1000, f"350{NBSP}000{NBSP}₸"),
+        (1_500_000, "en", 1, f"1,500,000{NBSP}₸"),
+    ],
+)
+def test_format_tenge(amount: float, lang: str, round_to: int, expected: str) -> None:
+    assert format_tenge(amount, check_lang(lang), round_to=round_to) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [(12.5, "ru", f"12,5{NBSP}%"), (12.5, "kk", f"12,5{NBSP}%"), (12.5, "en", "12.5%")],
+)
+def test_format_percent(value: float, lang: str, expected: str) -> None:
+    assert format_percent(value, check_lang(lang), decimals=1) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "ablative", "expected"),
+    [
+        (date(2022, 9, 21), "ru", False, f"21{NBSP}сентября 2022{NBSP}г."),
+        (date(2022, 9, 21), "kk", False, f"2022{NBSP}жылғы 21{NBSP}қыркүйек"),
+        (date(2022, 9, 21), "kk", True, f"2022{NBSP}жылғы 21{NBSP}қыркүйектен"),
+        (date(2023, 6, 30), "kk", True, f"2023{NBSP}жылғы 30{NBSP}маусымнан"),
+        (date(2022, 9, 21), "en", True, f"21{NBSP}September 2022"),
+        (date(2022, 1, 1), "ru", True, f"1{NBSP}января 2022{NBSP}г."),
+    ],
+)
+def test_format_date(day: date, lang: str, ablative: bool, expected: str) -> None:
+    assert format_date(day, check_lang(lang), ablative=ablative) == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(1, "неделя"), (2, "недели"), (4, "недели"), (5, "недель"), (11, "недель"),
+     (12, "недель"), (21, "неделя"), (22, "недели"), (111, "недель"), (0, "недель")],
+)  # fmt: skip
+def test_plural_ru(n: int, expected: str) -> None:
+    assert plural_ru(n, "неделя", "недели", "недель") == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"), [((32.4, 25.0, 40.2), 0), ((32.4, 8.0, 40.2), 1), ((-12, -30), 0)]
+)
+def test_percent_decimals(values: tuple[float, ...], expected: int) -> None:
+    assert percent_decimals(*values) == expected
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="ru, kk, en"):
+        check_lang("de")
+
+
+def _templates() -> list[str]:
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, tuple):
+            for v in value:
+                walk(v)
+
+    for name in dir(P):
+        if name.isupper():
+            walk(getattr(P, name))
+    return found
+
+
+def test_no_number_is_typed_into_a_template() -> None:
+    templates = _templates()
+    assert len(templates) > 100
+    # Field names ({r2}) may hold digits; the words around them may not.
+    typed = [t for t in templates if re.search(r"[0-9]", re.sub(r"\{[^}]*\}", "", t))]
+    assert typed == []
+
+
+@pytest.mark.parametrize("table", ["HEADLINE", "INTERVAL", "CAVEAT", "CHART"])
+def test_every_language_has_the_same_templates_with_the_same_fields(table: str) -> None:
+    entries = getattr(P, table)
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    keys = {lang: set(entries[lang]) for lang in ("ru", "kk", "en")}
+    assert keys["ru"] == keys["kk"] == keys["en"]
+    for key in keys["ru"]:
+        assert (
+            fields(entries["ru"][key]) == fields(entries["kk"][key]) == fields(entries["en"][key])
+        )
+
+
+def _estimate(estimate: float, low: float, high: float, **changes: object) -> CityEstimate:
+    est = CityEstimate(
+        city="almaty", rooms=1, method="mix", freq="W", event=date(2022, 9, 21),
+        window_start=date(2022, 9, 19), window_end=date(2022, 10, 30), window_weeks=6,
+        effect_pct=Interval(estimate, low, high), effect_kzt=Interval(48_400, 36_000, -1_200),
+        path=pd.DataFrame(), n_pre=60, n_post=20, pre_fit_r2=0.9, placebo_p=0.02,
+        placebo_n=40, break_date=date(2022, 9, 26), break_low=date(2022, 9, 12),
+        break_high=date(2022, 10, 10), residual_autocorr_p=0.4,
+    )  # fmt: skip
+    return replace(est, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lang", "estimate", "low", "high", "expected"),
+    [
+        ("en", 32.4, 25.04, 40.2,
+         "Rents for one-room flats in Almaty rose by about 32% — between 25% and 40% — "
+         f"in the 6{NBSP}weeks after 21{NBSP}September 2022."),
+        ("ru", 32.4, 25.04, 40.2,
+         f"Аренда однокомнатных квартир в Алматы за 6{NBSP}недель после 21{NBSP}сентября "
+         f"2022{NBSP}г. подорожала примерно на 32{NBSP}% — от 25{NBSP}% до 40{NBSP}%."),
+        ("kk", 32.4, 25.04, 40.2,
+         f"Алматыда бір бөлмелі пәтерлерді жалға алу бағасы 2022{NBSP}жылғы 21{NBSP}қыркүйектен "
+         f"кейінгі 6{NBSP}апта ішінде шамамен 32{NBSP}% өсті (аралығы: 25{NBSP}% – 40{NBSP}%)."),
+        ("en", -8.25, -12.5, -4.0,
+         "Rents for one-room flats in Almaty fell by about 8.3% — between 4.0% and 12.5% — "
+         f"in the 6{NBSP}weeks after 21{NBSP}September 2022."),
+        ("en", 2.0, -3.0, 7.04,
+         f"Rents for one-room flats in Almaty changed by about +2.0% — between {MINUS}3.0% "
+         f"and +7.0% — in the 6{NBSP}weeks after 21{NBSP}September 2022: the data cannot "
+         "tell a rise from a fall."),
+    ],
+)  # fmt: skip
+def test_headline(lang: str, estimate: float, low: float, high: float, expected: str) -> None:
+    assert narrative.headline(_estimate(estimate, low, high), check_lang(lang)) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", f"In tenge: +48,000{NBSP}₸ a month against the expected level (+36,000{NBSP}₸ to "
+               f"{MINUS}1,000{NBSP}₸)."),
+        ("ru", f"В тенге: +48{NBSP}000{NBSP}₸ в месяц к ожидаемому уровню (от +36{NBSP}000{NBSP}₸ "
+               f"до {MINUS}1{NBSP}000{NBSP}₸)."),
+    ],
+)  # fmt: skip
+def test_kzt_sentence(lang: str, expected: str) -> None:
+    assert narrative.kzt_sentence(_estimate(30, 20, 40), check_lang(lang)) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "keys"),
+    [
+        ({}, []),
+        ({"effect_pct": Interval(2, -3, 7)}, ["includes_zero"]),
+        ({"n_pre": 20}, ["short_series"]),
+        ({"placebo_p": 0.3}, ["placebo_failed"]),
+        ({"pre_fit_r2": 0.2}, ["poor_fit"]),
+        ({"break_date": date(2022, 5, 2), "break_low": date(2022, 4, 4),
+          "break_high": date(2022, 6, 6)}, ["break_elsewhere"]),
+        ({"residual_autocorr_p": 0.001}, ["autocorrelation"]),
+        ({"placebo_p": None, "pre_fit_r2": None, "residual_autocorr_p": None,
+          "break_date": None}, []),
+    ],
+)  # fmt: skip
+def test_caveat_rules(changes: dict[str, object], keys: list[str]) -> None:
+    found = estimate_caveats(_estimate(30, 20, 40, **changes), CaveatRules())
+    assert [c.key for c in found] == keys
+
+
+def _coverage(origins: tuple[str, ...], listings: list[int]) -> Coverage:
+    weeks = pd.date_range("2022-08-01", periods=len(listings), freq="7D").date
+    weekly = pd.DataFrame(
+        {"city": "almaty", "source": "krisha", "origin": origins[0], "week": weeks,
+         "listings": listings, "observations": listings}
+    )  # fmt: skip
+    return Coverage(
+        weekly=weekly, gaps=find_gaps(weekly, 20), first_day=date(2022, 8, 1),
+        last_day=date(2022, 10, 30), sources=("krisha",), origins=origins,
+        listings=sum(listings), observations=sum(listings),
+    )  # fmt: skip
+
+
+def test_simulated_data_comes_first_and_thin_weeks_are_counted() -> None:
+    coverage = _coverage(("archive", "simulated"), [30, 5, 0, 40])
+    found = find_caveats({"almaty": _estimate(30, 20, 40)}, coverage, CaveatRules())
+    assert [c.key for c in found] == ["simulated", "thin_weeks"]
+    assert found[1].values == {"n": 2, "min": 20}
+    assert narrative.caveat_sentence(found[1], "ru") == (
+        f"Алматы: в 2{NBSP}неделях меньше 20 объявлений."
+    )
+
+
+def test_gaps_include_weeks_with_no_row_at_all() -> None:
+    weekly = pd.DataFrame({"city": "almaty", "source": "krisha", "origin": "live",
+                           "week": [date(2022, 8, 1), date(2022, 8, 22)],
+                           "listings": [30, 30], "observations": [30, 30]})  # fmt: skip
+    gaps = find_gaps(weekly, 20)
+    assert list(gaps["week"]) == [date(2022, 8, 8), date(2022, 8, 15)]
+    assert list(gaps["listings"]) == [0, 0]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_every_caveat_reads_its_numbers_from_the_facts(lang: str) -> None:
+    est = _estimate(2, -3, 7, n_pre=17, placebo_p=0.35, placebo_n=41, pre_fit_r2=0.123,
+                    break_date=date(2022, 5, 2), break_low=date(2022, 4, 4),
+                    break_high=date(2022, 6, 6), residual_autocorr_p=0.0042)  # fmt: skip
+    coverage = _coverage(("simulated",), [30, 5, 40])
+    found = find_caveats({"almaty": est}, coverage, CaveatRules())
+    text = " ".join(narrative.caveat_sentence(c, check_lang(lang)) for c in found)
+    sep = "." if lang == "en" else ","
+    for number in ("17", "41", f"0{sep}12", f"0{sep}004", "35"):
+        assert number in text
+    assert P.CAVEAT[check_lang(lang)]["simulated"] in text
