@@ -1,0 +1,236 @@
+"""From the user's table to the analysis frame: roles checked, units stacked, scales applied.
+
+One row per unit and period, sorted by unit then time. Columns:
+
+- ``time`` (number or date), ``t`` (periods since the first observation), ``unit``,
+  ``treated`` (bool), ``post`` (time >= event: the event is inclusive in the post period),
+  ``phase_in`` (post rows within the phase-in window, left out of the fit);
+- ``value``: the outcome as given; ``y``: the outcome on the model scale (log(value) when
+  the model is on the log scale); ``offset``: log of the offset column, else 0;
+- ``season``: the season column, else the calendar month for dates, else NaN;
+- one column per covariate, under its own name.
+
+Rows whose outcome is empty are dropped (a gap in the series); a value that is not a number
+is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.its.exceptions import ColumnNotFound, InvalidData, InvalidSpecification
+from analysis.its.timeaxis import (
+    TimeAxis,
+    TimePoint,
+    as_time_values,
+    check_event_inside,
+    post_mask,
+)
+
+TREATED_UNIT = "treated"
+RESERVED = frozenset(
+    {"time", "t", "unit", "treated", "post", "phase_in", "value", "y", "offset", "season"}
+)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The roles of the user's columns.
+
+    ``controls``: wide-format control series (one column each, same scale as the value).
+    ``group``/``treated``: long format, one row per unit and period; the unit named
+    ``treated`` is treated, all others are controls. ``offset``: exposure column for count
+    families (the model uses its log). ``season``: the position in the season (e.g. month
+    1–12) when the time column holds plain numbers.
+    """
+
+    time: str
+    value: str
+    controls: tuple[str, ...] = ()
+    covariates: tuple[str, ...] = ()
+    group: str | None = None
+    treated: Hashable | None = None
+    offset: str | None = None
+    season: str | None = None
+
+    def all_named(self) -> list[str]:
+        names = [self.time, self.value, *self.controls, *self.covariates]
+        names += [c for c in (self.group, self.offset, self.season) if c is not None]
+        return names
+
+
+@dataclass(frozen=True)
+class Prepared:
+    frame: pd.DataFrame
+    axis: TimeAxis
+    event: TimePoint
+    t0: float
+    dropped: int
+
+
+def prepare(
+    data: pd.DataFrame,
+    columns: Columns,
+    *,
+    event: object,
+    log: bool,
+    counts: bool,
+    phase_in: int,
+) -> Prepared:
+    """Check the roles against ``data`` and build the analysis frame (see the module doc)."""
+    _check_columns(data, columns)
+    if columns.controls and columns.group is not None:
+        raise InvalidSpecification("use either control columns or a group column, not both")
+    if (columns.group is None) != (columns.treated is None):
+        raise InvalidSpecification("a group column and a treated unit go together")
+    if phase_in < 0:
+        raise InvalidSpecification(f"phase-in must be 0 or more periods; got {phase_in}")
+    table = data.reset_index(drop=True)
+    axis = TimeAxis.from_values(table[columns.time])
+    times = as_time_values(table[columns.time])
+    event_point = axis.point(event)
+
+    units = _stack_units(table, columns)
+    frames = []
+    dropped = 0
+    for unit, is_treated, values in units:
+        outcome = _numeric(values, columns.value if unit == TREATED_UNIT else str(unit))
+        keep = outcome.notna().to_numpy()
+        dropped += int((~keep).sum())
+        rows = values.index[keep]
+        part = pd.DataFrame(
+            {
+                "time": times.loc[rows].to_numpy(),
+                "unit": str(unit),
+                "treated": is_treated,
+                "value": outcome[keep].to_numpy(dtype=float),
+            }
+        )
+        for name in columns.covariates:
+            part[name] = _numeric(table.loc[rows, name], name).to_numpy(dtype=float)
+        part["offset"] = _offset(table.loc[rows], columns.offset)
+        part["season"] = _season(table.loc[rows], columns.season, times.loc[rows], axis)
+        frames.append(part)
+    frame = pd.concat(frames, ignore_index=True)
+    if frame[list(columns.covariates)].isna().any().any():
+        raise InvalidData("covariate columns must have a value wherever the outcome has one")
+    _check_duplicates(frame, columns.time)
+
+    check_event_inside(frame.loc[frame["treated"], "time"], event_point, axis)
+    frame["t"] = axis.positions(frame["time"])
+    frame["post"] = post_mask(frame["time"], event_point)
+    t0 = float(frame.loc[frame["post"], "t"].min())
+    frame["phase_in"] = frame["post"] & (frame["t"] - t0 < phase_in)
+    frame["y"] = _model_scale(frame["value"], log=log, counts=counts, name=columns.value)
+    frame = frame.sort_values(["treated", "unit", "t"], ascending=[False, True, True])
+    return Prepared(frame.reset_index(drop=True), axis, event_point, t0, dropped)
+
+
+def _check_columns(data: pd.DataFrame, columns: Columns) -> None:
+    named = columns.all_named()
+    missing = [name for name in named if name not in data.columns]
+    if missing:
+        available = ", ".join(map(str, data.columns))
+        raise ColumnNotFound(
+            f"column {missing[0]!r} is not in the data (columns: {available})"
+        )
+    clash = sorted(RESERVED.intersection(columns.covariates))
+    if clash:
+        raise InvalidSpecification(f"covariate name {clash[0]!r} is reserved; rename the column")
+    if len(set(named)) != len(named):
+        raise InvalidSpecification("each column may have one role only")
+
+
+def _stack_units(
+    table: pd.DataFrame, columns: Columns
+) -> list[tuple[Hashable, bool, pd.Series]]:
+    """(unit, treated?, outcome values) for every unit, the treated unit first."""
+    if columns.group is None:
+        units: list[tuple[Hashable, bool, pd.Series]] = [
+            (TREATED_UNIT, True, table[columns.value])
+        ]
+        units += [(name, False, table[name]) for name in columns.controls]
+        return units
+    groups = table[columns.group]
+    labels = groups.astype(str)
+    treated = str(columns.treated)
+    if treated not in set(labels):
+        shown = ", ".join(sorted(set(labels))[:10])
+        raise InvalidData(
+            f"treated unit {columns.treated!r} is not in column {columns.group!r} (units: {shown})"
+        )
+    others = sorted(set(labels) - {treated})
+    if not others:
+        raise InvalidData(f"column {columns.group!r} holds no control unit besides {treated!r}")
+    stacked: list[tuple[Hashable, bool, pd.Series]] = [
+        (TREATED_UNIT, True, table.loc[labels == treated, columns.value])
+    ]
+    stacked += [(u, False, table.loc[labels == u, columns.value]) for u in others]
+    return stacked
+
+
+def _numeric(values: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if bad.any():
+        pos = int(np.argmax(bad.to_numpy()))
+        raise InvalidData(
+            f"column {name!r}, data row {pos + 1}: {values.iloc[pos]!r} is not a number"
+        )
+    if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise InvalidData(f"column {name!r} holds infinite values")
+    return numbers.astype(float)
+
+
+def _offset(rows: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.zeros(len(rows))
+    exposure = _numeric(rows[column], column)
+    if exposure.isna().any() or (exposure <= 0).any():
+        raise InvalidData(f"offset column {column!r} must be positive wherever the outcome is set")
+    return np.log(exposure.to_numpy(dtype=float))
+
+
+def _season(
+    rows: pd.DataFrame, column: str | None, times: pd.Series, axis: TimeAxis
+) -> np.ndarray:
+    if column is not None:
+        season = _numeric(rows[column], column)
+        if season.isna().any():
+            raise InvalidData(f"season column {column!r} has empty values")
+        return season.to_numpy(dtype=float)
+    if axis.kind == "date":
+        return np.asarray(pd.DatetimeIndex(times).month, dtype=float)
+    return np.full(len(rows), np.nan)
+
+
+def _check_duplicates(frame: pd.DataFrame, time_col: str) -> None:
+    dup = frame.duplicated(["unit", "time"])
+    if dup.any():
+        row = frame[dup].iloc[0]
+        where = "" if row["unit"] == TREATED_UNIT else f" for unit {row['unit']!r}"
+        raise InvalidData(
+            f"time column {time_col!r} repeats {row['time']}{where}: one row per period is needed"
+        )
+
+
+def _model_scale(values: pd.Series, *, log: bool, counts: bool, name: str) -> np.ndarray:
+    array = values.to_numpy(dtype=float)
+    if counts:
+        if (array < 0).any():
+            raise InvalidData(f"column {name!r}: counts cannot be negative")
+        return array
+    if log:
+        if (array <= 0).any():
+            raise InvalidData(
+                f"column {name!r} has zero or negative values, so it cannot be modelled on the "
+                "log scale (use --no-log)"
+            )
+        return np.log(array)
+    return array

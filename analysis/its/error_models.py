@@ -1,0 +1,312 @@
+"""Error models: estimate the coefficients of a design and their covariance.
+
+Each fit returns a :class:`FitOutput` — plain arrays, no statsmodels objects — so results
+stay small and immutable. Which distribution intervals use is part of the output:
+
+- ``ols``, ``ar1`` and ``newey`` with the small-sample correction: t with ``df_resid``;
+- ``newey`` without it, ``arima``: normal (z);
+- count families: Wald intervals with z (R's ``confint.default``); p-values with t when the
+  dispersion is estimated (quasi-Poisson, as R's ``summary.glm``), else z.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+from analysis.its.exceptions import InvalidSpecification
+from analysis.its.spec import ErrorSpec, automatic_lags
+
+_PRAIS_TOL = 1e-8
+_PRAIS_MAX_ITER = 200
+_RHO_BOUND = 0.9999
+
+
+@dataclass(frozen=True)
+class FitOutput:
+    """Estimates of one fit on the rows used (model scale).
+
+    ``resid``: y − mean (response scale for count families). ``innovations``: what the error
+    model treats as white noise (OLS residuals; Prais–Winsten/Cochrane–Orcutt transformed
+    residuals; ARIMA one-step forecast errors; Pearson residuals) and ``innovation_exog``
+    the regressors that go with them (for the Breusch–Godfrey test).
+    """
+
+    names: tuple[str, ...]
+    params: np.ndarray
+    cov: np.ndarray
+    df_resid: float
+    use_t: bool
+    p_use_t: bool
+    resid: np.ndarray
+    innovations: np.ndarray
+    innovation_exog: np.ndarray
+    llf: float
+    scale: float
+    deviance: float | None = None
+    rho: float | None = None
+    lags: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fit(
+    y: np.ndarray,
+    design: pd.DataFrame,
+    errors: ErrorSpec,
+    *,
+    family: str = "gaussian",
+    offset: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+) -> FitOutput:
+    """Fit ``y`` on ``design`` with the error model ``errors``.
+
+    ``groups`` (unit codes, rows contiguous per unit and time-ordered within) marks a pooled
+    design: newey then uses panel HAC (sums within units); ar1 and arima are not available.
+    """
+    if groups is not None and errors.method in ("ar1", "arima"):
+        raise InvalidSpecification(
+            f"{errors.method} errors are not available for pooled (multi-unit) designs; "
+            "use ols or newey (panel HAC)"
+        )
+    if family != "gaussian":
+        return _fit_glm(y, design, errors, family=family, offset=offset, groups=groups)
+    if errors.method in ("ols", "newey"):
+        return _fit_ols(y, design, errors, groups=groups)
+    if errors.method == "ar1":
+        return _fit_ar1(y, design, errors)
+    return _fit_arima(y, design, errors)
+
+
+def point_fit(
+    y: np.ndarray,
+    design: np.ndarray,
+    errors: ErrorSpec,
+    *,
+    family: str = "gaussian",
+    offset: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Coefficients and log-likelihood only, as cheaply as the error model allows.
+
+    Used by the decay profile and the placebo loop. For quasi-Poisson the second value is
+    −deviance/2 (divide by the dispersion to get a quasi-log-likelihood).
+    """
+    if family != "gaussian":
+        glm = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset).fit()
+        llf = -glm.deviance / 2 if family == "quasipoisson" else glm.llf
+        return np.asarray(glm.params), float(llf)
+    if errors.method in ("ols", "newey"):
+        beta, rss = _lstsq(y, design)
+        return beta, _gaussian_llf(rss, len(y))
+    if errors.method == "ar1":
+        out = _fit_ar1(y, pd.DataFrame(design), errors, with_cov=False)
+        return out.params, out.llf
+    out = _fit_arima(y, pd.DataFrame(design), errors, with_cov=False)
+    return out.params, out.llf
+
+
+def _lstsq(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float]:
+    beta, _, _, _ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    return beta, float(resid @ resid)
+
+
+def _gaussian_llf(rss: float, n: int) -> float:
+    return -0.5 * n * (np.log(2 * np.pi * rss / n) + 1)
+
+
+def _fit_ols(
+    y: np.ndarray, design: pd.DataFrame, errors: ErrorSpec, *, groups: np.ndarray | None
+) -> FitOutput:
+    model = sm.OLS(y, design.to_numpy(dtype=float))
+    lags: int | None = None
+    if errors.method == "ols":
+        res = model.fit()
+        use_t = True
+    else:
+        lags = errors.lags
+        if lags is None:
+            per_unit = len(y) if groups is None else int(np.bincount(groups).min())
+            lags = automatic_lags(per_unit)
+        use_t = errors.small_sample
+        if groups is None:
+            kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
+            res = model.fit(cov_type="HAC", cov_kwds=kwds, use_t=use_t)
+        else:
+            kwds = {"groups": groups, "maxlags": lags,
+                    "use_correction": "hac" if errors.small_sample else False,
+                    "df_correction": False}
+            res = model.fit(cov_type="hac-panel", cov_kwds=kwds, use_t=use_t)
+    resid = np.asarray(res.resid)
+    return FitOutput(
+        names=tuple(design.columns),
+        params=np.asarray(res.params),
+        cov=np.asarray(res.cov_params()),
+        df_resid=float(res.df_resid),
+        use_t=use_t,
+        p_use_t=use_t,
+        resid=resid,
+        innovations=resid,
+        innovation_exog=design.to_numpy(dtype=float),
+        llf=float(res.llf),
+        scale=float(res.scale),
+        lags=lags,
+    )
+
+
+def _ar1_transform(
+    y: np.ndarray, x: np.ndarray, rho: float, *, keep_first: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Quasi-differences; Prais–Winsten keeps the first row scaled by sqrt(1 − ρ²)."""
+    ys = y[1:] - rho * y[:-1]
+    xs = x[1:] - rho * x[:-1]
+    if keep_first:
+        w = np.sqrt(1 - rho**2)
+        ys = np.concatenate([[w * y[0]], ys])
+        xs = np.vstack([w * x[:1], xs])
+    return ys, xs
+
+
+def _fit_ar1(
+    y: np.ndarray, design: pd.DataFrame, errors: ErrorSpec, *, with_cov: bool = True
+) -> FitOutput:
+    """Iterated AR(1) GLS: ρ from the regression of e_t on e_{t−1} (Stata ``prais``'s default),
+    then OLS on the transformed data, until ρ changes by less than 1e-8."""
+    x = design.to_numpy(dtype=float)
+    keep_first = errors.ar_method == "prais"
+    beta, _ = _lstsq(y, x)
+    rho = 0.0
+    converged = False
+    for _ in range(_PRAIS_MAX_ITER):
+        e = y - x @ beta
+        new_rho = float(np.clip((e[1:] @ e[:-1]) / (e[:-1] @ e[:-1]), -_RHO_BOUND, _RHO_BOUND))
+        ys, xs = _ar1_transform(y, x, new_rho, keep_first=keep_first)
+        beta, rss = _lstsq(ys, xs)
+        if abs(new_rho - rho) < _PRAIS_TOL:
+            rho = new_rho
+            converged = True
+            break
+        rho = new_rho
+    n = len(ys)
+    # Exact AR(1) Gaussian log-likelihood for Prais–Winsten (the Jacobian of the first row's
+    # scaling); conditional on the first observation for Cochrane–Orcutt.
+    llf = _gaussian_llf(rss, n) + (0.5 * np.log(1 - rho**2) if keep_first else 0.0)
+    names = tuple(design.columns)
+    if not with_cov:
+        empty = np.empty(0)
+        return FitOutput(names, beta, np.empty((0, 0)), n - x.shape[1], True, True,
+                         empty, empty, np.empty((0, 0)), llf, rss / n, rho=rho)
+    res = sm.OLS(ys, xs).fit()
+    return FitOutput(
+        names=names,
+        params=np.asarray(res.params),
+        cov=np.asarray(res.cov_params()),
+        df_resid=float(res.df_resid),
+        use_t=True,
+        p_use_t=True,
+        resid=y - x @ np.asarray(res.params),
+        innovations=np.asarray(res.resid),
+        innovation_exog=xs,
+        llf=float(llf),
+        scale=float(res.scale),
+        rho=rho,
+        extra={"converged": converged, "ar_method": errors.ar_method},
+    )
+
+
+def _fit_arima(
+    y: np.ndarray, design: pd.DataFrame, errors: ErrorSpec, *, with_cov: bool = True
+) -> FitOutput:
+    p, d, q = errors.arima_order
+    exog = design
+    if d >= 1:
+        # Differencing removes the constant: the intercept is not identified.
+        exog = design.drop(columns=[c for c in design.columns if c.endswith("intercept")])
+    model = SARIMAX(y, exog=exog.to_numpy(dtype=float), order=(p, d, q), trend="n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        res = model.fit(disp=False, maxiter=200)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    k = exog.shape[1]
+    params = np.asarray(res.params)
+    beta = params[:k]
+    names = tuple(exog.columns)
+    arma = {name: float(v) for name, v in zip(res.model.param_names[k:], params[k:], strict=True)}
+    x = exog.to_numpy(dtype=float)
+    if not with_cov:
+        empty = np.empty(0)
+        return FitOutput(names, beta, np.empty((0, 0)), len(y) - len(params), False, False,
+                         empty, empty, np.empty((0, 0)), float(res.llf), arma.get("sigma2", 0.0))
+    cov = np.asarray(res.cov_params())[:k, :k]
+    innovations = np.asarray(res.resid)[d:]
+    return FitOutput(
+        names=names,
+        params=beta,
+        cov=cov,
+        df_resid=float(len(y) - len(params)),
+        use_t=False,
+        p_use_t=False,
+        resid=y - x @ beta,
+        innovations=innovations,
+        innovation_exog=x[d:],
+        llf=float(res.llf),
+        scale=float(arma.get("sigma2", np.nan)),
+        rho=arma.get("ar.L1"),
+        extra={"arma": arma, "converged": converged, "aic": float(res.aic)},
+    )
+
+
+def _fit_glm(
+    y: np.ndarray,
+    design: pd.DataFrame,
+    errors: ErrorSpec,
+    *,
+    family: str,
+    offset: np.ndarray | None,
+    groups: np.ndarray | None,
+) -> FitOutput:
+    if errors.method not in ("ols", "newey"):
+        raise InvalidSpecification(
+            f"count families take model-based (ols) or newey errors, not {errors.method}"
+        )
+    x = design.to_numpy(dtype=float)
+    model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    quasi = family == "quasipoisson"
+    lags: int | None = None
+    if errors.method == "ols":
+        res = model.fit(scale="X2" if quasi else None)
+        p_use_t = quasi
+    else:
+        lags = errors.lags if errors.lags is not None else automatic_lags(len(y))
+        if groups is None:
+            kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
+            res = model.fit(cov_type="HAC", cov_kwds=kwds)
+        else:
+            kwds = {"groups": groups, "maxlags": lags,
+                    "use_correction": "hac" if errors.small_sample else False}
+            res = model.fit(cov_type="hac-panel", cov_kwds=kwds)
+        p_use_t = errors.small_sample
+    pearson = np.asarray(res.resid_pearson)
+    return FitOutput(
+        names=tuple(design.columns),
+        params=np.asarray(res.params),
+        cov=np.asarray(res.cov_params()),
+        df_resid=float(res.df_resid),
+        use_t=errors.small_sample and errors.method == "newey",
+        p_use_t=p_use_t,
+        resid=y - np.asarray(res.fittedvalues),
+        innovations=pearson,
+        innovation_exog=x,
+        llf=float(res.llf),
+        scale=float(res.scale),
+        deviance=float(res.deviance),
+        lags=lags,
+        extra={"pearson_chi2": float(res.pearson_chi2)},
+    )

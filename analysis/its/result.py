@@ -1,0 +1,362 @@
+"""``ITSResult``: the immutable outcome of :meth:`ITSModel.fit` — numbers and tables, no prose.
+
+Tables come back as fresh copies (``params``, ``cov``, ``series``, ``effects``), mappings are
+read-only, so nothing a caller does changes the result. Reports build their sentences from
+these numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.its import counterfactual as cf
+from analysis.its.diagnostics import Diagnostics
+from analysis.its.effects import (
+    Coefficient,
+    Effect,
+    Inference,
+    WindowRows,
+    coefficient_draws,
+    delta_window,
+    simulated_window,
+)
+from analysis.its.exceptions import EventOutsideData, InvalidSpecification
+from analysis.its.shapes import DecayEstimate
+from analysis.its.spec import ErrorSpec
+from analysis.its.timeaxis import before
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from analysis.its.breaks import BreakResult
+    from analysis.its.model import ITSModel
+    from analysis.its.placebo import PlaceboResult
+
+SIMULATION_DRAWS = 4000
+
+
+@dataclass(frozen=True)
+class PostRows:
+    """The treated unit's post-period observations, in time order, as the effects need them.
+
+    ``x1``/``x0``: design rows with and without the intervention (segmented designs);
+    ``horizon``: periods since the first post observation.
+    """
+
+    time: pd.Series
+    horizon: np.ndarray
+    x1: np.ndarray
+    x0: np.ndarray
+    offset: np.ndarray
+    observed: np.ndarray
+    y_model: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ITSResult:
+    """Estimates of one fitted :class:`ITSModel`.
+
+    ``coefficients``: named terms (``intercept``, ``pre_trend``, ``level_change``,
+    ``slope_change``, ``post_trend`` = pre_trend + slope_change, ``pulse``; pooled designs
+    add ``control_…`` and ``diff_…`` = treated − control, and the unprefixed names are the
+    treated unit's own; then seasonal terms and covariates). ``rate_ratios``: exp of each
+    coefficient for count families. ``decay``: the pulse's decay rate. ``effect_terms``:
+    the terms that make the effect (``diff_…`` in pooled designs: the counterfactual of the
+    treated unit is its own pre-trend plus the controls' change).
+    """
+
+    model: ITSModel
+    errors: ErrorSpec
+    level: float
+    seed: int
+    coefficients: Mapping[str, Coefficient]
+    rate_ratios: Mapping[str, Coefficient]
+    decay: DecayEstimate | None
+    diagnostics: Diagnostics
+    effect_terms: tuple[str, ...]
+    n: int
+    n_pre: int
+    n_post: int
+    n_phase_in: int
+    n_units: int
+    df_resid: float
+    scale: float
+    deviance: float | None
+    rho: float | None
+    lags: int | None
+    llf: float
+    fit_info: Mapping[str, Any]
+    design_names: tuple[str, ...]
+    _params: np.ndarray
+    _cov: np.ndarray
+    _series: pd.DataFrame
+    _post: PostRows
+    _inference: Inference
+    _prediction: cf.PredictionDraws | None
+
+    # --- tables ------------------------------------------------------------------------
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimates of the design's columns (model scale)."""
+        return pd.Series(self._params, index=list(self.design_names), name="estimate")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        names = list(self.design_names)
+        return pd.DataFrame(self._cov, index=names, columns=names)
+
+    def coefficient_table(self) -> pd.DataFrame:
+        """One row per term: estimate, se, ci_low, ci_high, p."""
+        return pd.DataFrame(
+            [c.to_dict() for c in self.coefficients.values()], index=list(self.coefficients)
+        )
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """The treated series with its fit: ``time``, ``t``, ``observed``, ``fitted``,
+        ``counterfactual`` and its band ``counterfactual_low``/``_high`` (original scale; in
+        the pre-period the counterfactual is the fit), ``residual`` (model scale), ``post``,
+        ``phase_in``, ``in_fit``."""
+        return self._series.copy()
+
+    @property
+    def design(self) -> str:
+        return self.model.spec.design
+
+    @property
+    def unit(self) -> str | None:
+        return self.model.spec.unit
+
+    # --- effects -----------------------------------------------------------------------
+
+    def average_effect(
+        self,
+        start: Any = None,
+        end: Any = None,
+        *,
+        periods: float | None = None,
+        method: str | None = None,
+    ) -> Effect:
+        """The effect averaged over the observed post periods from ``start`` to ``end``.
+
+        Both ends are inclusive; ``start`` defaults to the event (which is inclusive in the
+        post period) and must not be before it; ``end`` defaults to the last observation.
+        ``periods`` instead of ``end``: the window covers t_start ≤ t < t_start + periods
+        (e.g. ``periods=42`` on a daily series: six weeks). ``method``: ``delta`` (default,
+        segmented designs) or ``simulation`` (always, for the counterfactual design).
+        """
+        rows = self._window_rows(start, end, periods)
+        return self._effect(rows, method)
+
+    def effect_at(self, horizon: float, *, method: str | None = None) -> Effect:
+        """The effect at the observation ``horizon`` periods after the first post period."""
+        rows = np.flatnonzero(np.isclose(self._post.horizon, horizon))
+        if len(rows) == 0:
+            raise EventOutsideData(
+                f"no post-period observation at horizon {horizon:g} "
+                f"(observed horizons 0..{self._post.horizon.max():g})"
+            )
+        return self._effect(rows[:1], method)
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """One row per post-period observation: the effect at that horizon (see
+        :class:`Effect`), from the default method. Returned as a copy."""
+        return self._effects_table.copy()
+
+    @cached_property
+    def _effects_table(self) -> pd.DataFrame:
+        rows = [self._effect(np.array([i]), None).to_dict() for i in range(len(self._post.horizon))]
+        table = pd.DataFrame(rows)
+        table.insert(0, "horizon", self._post.horizon)
+        return table.drop(columns=["end", "horizon_start", "horizon_end"]).rename(
+            columns={"start": "time"}
+        )
+
+    def _window_rows(self, start: Any, end: Any, periods: float | None) -> np.ndarray:
+        axis = self.model.axis
+        times = self._post.time
+        first = axis.point(start) if start is not None else self.model.event
+        if before(first, self.model.event):
+            raise EventOutsideData(
+                f"the window starts at {axis.label(first)}, before the event "
+                f"{axis.label(self.model.event)}; effects exist only in the post period"
+            )
+        if periods is not None and end is not None:
+            raise InvalidSpecification("give either end or periods, not both")
+        if periods is not None:
+            if periods <= 0:
+                raise InvalidSpecification(f"periods must be positive; got {periods}")
+            t_first = float(axis.positions(pd.Series([first]))[0])
+            t = axis.positions(times)
+            mask = (times >= first).to_numpy() & (t < t_first + periods)
+        else:
+            last = axis.point(end) if end is not None else times.max()
+            if before(last, first):
+                raise InvalidSpecification(
+                    f"the window ends ({axis.label(last)}) before it starts ({axis.label(first)})"
+                )
+            mask = ((times >= first) & (times <= last)).to_numpy()
+        rows = np.flatnonzero(mask)
+        if len(rows) == 0:
+            raise EventOutsideData(
+                f"no post-period observation between {axis.label(first)} and the window's end"
+            )
+        return rows
+
+    def _effect(self, rows: np.ndarray, method: str | None) -> Effect:
+        post = self._post
+        if self._prediction is not None:
+            if method == "delta":
+                raise InvalidSpecification(
+                    "the counterfactual design's intervals come from simulation; "
+                    "method='delta' is not available"
+                )
+            used = "simulation"
+            values = cf.window_effect(self._prediction, rows, self.level)
+            observed: float | None = float(post.observed[rows].mean())
+        else:
+            used = method or "delta"
+            window = WindowRows(post.x1[rows], post.x0[rows], post.offset[rows],
+                                self.model.log_link)
+            if used == "delta":
+                values = delta_window(window, self._params, self._cov, self._inference)
+            elif used == "simulation":
+                values = simulated_window(window, self._params, self._draws, self.level)
+            else:
+                raise InvalidSpecification(f"method must be delta or simulation; got {method!r}")
+            observed = None
+        axis = self.model.axis
+        return Effect(
+            start=axis.label(post.time.iloc[rows[0]]),
+            end=axis.label(post.time.iloc[rows[-1]]),
+            periods=len(rows),
+            horizon_start=float(post.horizon[rows[0]]),
+            horizon_end=float(post.horizon[rows[-1]]),
+            method=used,
+            level=self.level,
+            unit=self.unit,
+            observed=observed,
+            **values,
+        )
+
+    @cached_property
+    def _draws(self) -> np.ndarray:
+        rng = np.random.default_rng(self.seed)
+        return coefficient_draws(self._params, self._cov, SIMULATION_DRAWS, rng)
+
+    # --- checks an economist runs ------------------------------------------------------
+
+    def placebo(self, n: int = 200, **options: Any) -> PlaceboResult:
+        """Placebo events in the pre-period (see :func:`analysis.its.placebo.placebo_test`)."""
+        from analysis.its.placebo import placebo_test
+
+        return placebo_test(self, n=n, **options)
+
+    def sensitivity(self, **options: Any) -> pd.DataFrame:
+        """The headline effect under other specifications (see
+        :func:`analysis.its.sensitivity.sensitivity_table`)."""
+        from analysis.its.sensitivity import sensitivity_table
+
+        return sensitivity_table(self, **options)
+
+    def find_break(self, **options: Any) -> BreakResult:
+        """Search for the break date (see :func:`analysis.its.breaks.find_break`)."""
+        from analysis.its.breaks import find_break
+
+        return find_break(self.model, **options)
+
+    # --- output ------------------------------------------------------------------------
+
+    def default_horizons(self) -> list[float]:
+        """0, 1, 2, 4, 8… periods after the first post period, as far as the data goes."""
+        last = float(self._post.horizon.max())
+        horizons = [0.0]
+        step = 1.0
+        while step <= last:
+            horizons.append(step)
+            step *= 2
+        return [h for h in horizons if np.isclose(self._post.horizon, h).any()]
+
+    def to_dict(
+        self,
+        *,
+        horizons: Sequence[float] | None = None,
+        windows: Sequence[tuple[Any, Any]] = (),
+    ) -> dict[str, Any]:
+        """Everything as plain JSON-ready values.
+
+        ``effects.horizons``: the effect at each horizon (default :meth:`default_horizons`);
+        ``effects.windows``: the whole post period, then each (start, end) in ``windows``.
+        """
+        chosen = self.default_horizons() if horizons is None else list(horizons)
+        whole = self.average_effect()
+        out: dict[str, Any] = {
+            "label": self.model.spec.label,
+            "simulated": self.model.spec.simulated,
+            "specification": {
+                **self.model.describe(),
+                "errors": self.errors.to_dict(),
+                "errors_label": self.errors.label(),
+                "level": self.level,
+                "seed": self.seed,
+            },
+            "n": self.n,
+            "n_pre": self.n_pre,
+            "n_post": self.n_post,
+            "n_phase_in": self.n_phase_in,
+            "n_units": self.n_units,
+            "coefficients": {k: v.to_dict() for k, v in self.coefficients.items()},
+            "effect_terms": list(self.effect_terms),
+            "effects": {
+                "horizons": [self.effect_at(h).to_dict() for h in chosen],
+                "windows": [whole.to_dict()]
+                + [self.average_effect(s, e).to_dict() for s, e in windows],
+            },
+            "diagnostics": self.diagnostics.to_dict(),
+            "fit": {
+                "df_resid": self.df_resid,
+                "scale": self.scale,
+                "deviance": self.deviance,
+                "rho": self.rho,
+                "lags": self.lags,
+                "llf": self.llf,
+                **self.fit_info,
+            },
+        }
+        if self.rate_ratios:
+            out["rate_ratios"] = {k: v.to_dict() for k, v in self.rate_ratios.items()}
+        if self.decay is not None:
+            out["decay"] = self.decay.to_dict()
+        if self._prediction is not None:
+            out["counterfactual"] = {
+                "average": _interval(whole.absolute, whole.absolute_low, whole.absolute_high),
+                "cumulative": _interval(
+                    whole.cumulative, whole.cumulative_low, whole.cumulative_high
+                ),
+                "relative_percent": _interval(whole.percent, whole.percent_low, whole.percent_high),
+                "observed_average": whole.observed,
+                "predicted_average": whole.counterfactual,
+                "p": whole.p,
+                "periods": whole.periods,
+            }
+        return out
+
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> tuple[Figure, Axes]:
+        """Observed series, fit (the pre-period fit is shown), counterfactual with its band,
+        the event and the phase-in (see :func:`analysis.its.plotting.plot_fit`)."""
+        from analysis.its.plotting import plot_fit
+
+        return plot_fit(self, ax=ax, **options)
+
+
+def _interval(estimate: float, low: float, high: float) -> dict[str, float]:
+    return {"estimate": estimate, "ci_low": low, "ci_high": high}

@@ -1,0 +1,144 @@
+"""The time axis: numbers or dates in, a period count ``t`` out.
+
+``t`` is 0 at the first observation and counts periods of the series: days, weeks, months,
+quarters or years for dates (detected from the spacing), units of the column for numbers.
+The event splits the series: an observation is in the post period when its time is at or
+after the event (the event date is inclusive in the post period).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.its.exceptions import EventOutsideData, InvalidData
+
+TimeKind = Literal["number", "date"]
+Frequency = Literal["number", "day", "week", "month", "quarter", "year", "irregular"]
+TimePoint = float | pd.Timestamp
+
+# Median spacing in days -> frequency; anything else is "irregular" and measured in days.
+_SPACING_DAYS: tuple[tuple[float, float, Frequency], ...] = (
+    (0.99, 1.01, "day"),
+    (6.99, 7.01, "week"),
+    (27.9, 31.1, "month"),
+    (88.9, 92.1, "quarter"),
+    (364.9, 366.1, "year"),
+)
+_MONTHS_PER: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """How the values of a time column map to periods ``t``."""
+
+    kind: TimeKind
+    freq: Frequency
+    origin: TimePoint
+
+    @classmethod
+    def from_values(cls, values: pd.Series) -> TimeAxis:
+        """Detect the axis from a column: numeric → numbers, else dates (ISO strings or dates)."""
+        parsed = as_time_values(values)
+        if parsed.isna().any():
+            raise InvalidData(f"time column {values.name!r} has empty values")
+        if pd.api.types.is_numeric_dtype(parsed):
+            return cls(kind="number", freq="number", origin=float(parsed.min()))
+        unique = np.sort(parsed.drop_duplicates().to_numpy())
+        freq: Frequency = "irregular"
+        if len(unique) > 1:
+            spacing = float(np.median(np.diff(unique) / np.timedelta64(1, "D")))
+            freq = next((f for lo, hi, f in _SPACING_DAYS if lo <= spacing <= hi), "irregular")
+        return cls(kind="date", freq=freq, origin=pd.Timestamp(parsed.min()))
+
+    @property
+    def season_period(self) -> float | None:
+        """Periods per year on this axis (None for numbers and for yearly or irregular dates)."""
+        return {"day": 365.25, "week": 365.25 / 7, "month": 12.0, "quarter": 4.0}.get(self.freq)
+
+    def positions(self, values: pd.Series | pd.Index) -> np.ndarray:
+        """``t`` for each value: periods since the origin (float)."""
+        parsed = as_time_values(pd.Series(values))
+        if self.kind == "number":
+            return parsed.to_numpy(dtype=float) - float(self.origin)
+        stamps = pd.DatetimeIndex(parsed)
+        origin = pd.Timestamp(self.origin)
+        if self.freq in _MONTHS_PER:
+            months = (stamps.year - origin.year) * 12 + (stamps.month - origin.month)
+            return np.asarray(months, dtype=float) / _MONTHS_PER[self.freq]
+        days = np.asarray((stamps - origin) / pd.Timedelta(days=1), dtype=float)
+        return days / 7 if self.freq == "week" else days
+
+    def point(self, value: object) -> TimePoint:
+        """A single time value (an event, a window end) in this axis's type."""
+        if self.kind == "number":
+            try:
+                return float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise InvalidData(
+                    f"{value!r} is not a number, but the time column holds numbers"
+                ) from None
+        try:
+            stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InvalidData(f"{value!r} is not a date, but the time column holds dates") from None
+        if stamp is pd.NaT:
+            raise InvalidData(f"{value!r} is not a date")
+        return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+    def label(self, value: TimePoint) -> str | float:
+        """A JSON-friendly label: ISO date (or date-time) for dates, the number itself otherwise."""
+        if self.kind == "number":
+            return float(value)
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+    def describe(self) -> dict[str, str | float]:
+        return {"kind": self.kind, "freq": self.freq, "origin": self.label(self.origin)}
+
+
+def as_time_values(values: pd.Series) -> pd.Series:
+    """Numbers stay numbers; anything else is parsed as dates (time zones dropped)."""
+    if pd.api.types.is_bool_dtype(values):
+        raise InvalidData(f"time column {values.name!r} holds booleans, not times")
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().all() and len(values):
+            return numeric.astype(float)
+        try:
+            parsed = pd.to_datetime(values, format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise InvalidData(
+                f"time column {values.name!r} holds values that are neither numbers nor dates "
+                f"({exc})"
+            ) from None
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def before(a: TimePoint, b: TimePoint) -> bool:
+    """a < b for two points of the same axis (both numbers or both dates)."""
+    return bool(a < b)  # type: ignore[operator]
+
+
+def post_mask(times: pd.Series, event: TimePoint) -> np.ndarray:
+    """True for observations in the post period: time >= event (the event is inclusive)."""
+    return np.asarray(times >= event, dtype=bool)
+
+
+def check_event_inside(times: pd.Series, event: TimePoint, axis: TimeAxis) -> None:
+    """The event must leave at least one observation on each side: first < event <= last."""
+    first, last = times.min(), times.max()
+    if not (first < event <= last):
+        raise EventOutsideData(
+            f"event {axis.label(event)} is outside the data: it must be after the first "
+            f"observation ({axis.label(first)}) and no later than the last ({axis.label(last)})"
+        )
