@@ -49,6 +49,7 @@ from scrapers.parse.markup import load_html, squash, text_of
 from scrapers.parse.price import Price, parse_price
 from scrapers.parse.rejected import Rejected
 from scrapers.parse.title import TitleFacts, parse_title
+from scrapers.parse.values import as_dict, as_int, as_list
 from warehouse.records import canonical_city
 
 SOURCE: Final = "krisha"
@@ -83,7 +84,6 @@ _STATS_CLASSES: Final = frozenset({"card-stats__item", "a-card__stats-item"})
 _DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
 # The image caption ends "… в Алматы, Бостандыкский р-н" (or "… в Алматы р-н" with no city).
 _CAPTION_DISTRICT: Final = re.compile(r"\sв\s(?:[^,]+,\s)?([^,]*\bр-н\b[^,]*)$")
-_DIGITS: Final = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +127,8 @@ def parse_search_page(
     """
     root = load_html(html)
     data = _jsdata(root)
-    search = _dict(data.get("search"))
-    parameters = _dict(search.get("parameters"))
+    search = as_dict(data.get("search"))
+    parameters = as_dict(search.get("parameters"))
     page_city = _city_alias(parameters.get("regionAlias")) or (_city_alias(city) if city else None)
     context = _Page(
         observed_at=observed_at,
@@ -164,9 +164,9 @@ def parse_search_page(
     return ParsedPage(
         snapshots=snapshots,
         dropped=dropped,
-        page=_int(search.get("currentPage")) or page,
+        page=as_int(search.get("currentPage")) or page,
         last_page=last_page,
-        total=_int(search.get("nbTotal")) or _results_count(root),
+        total=as_int(search.get("nbTotal")) or _results_count(root),
         cards_seen=len(cards),
         promoted_ids=frozenset(promoted),
     )
@@ -324,13 +324,11 @@ def _jsdata(root: etree._Element) -> dict[str, Any]:
         value, _ = json.JSONDecoder().raw_decode(text, assignment.end() - 1)
     except ValueError:
         return {}
-    return _dict(value)
+    return as_dict(value)
 
 
 def _hot_ids(search: dict[str, Any]) -> list[Any]:
-    hot = _dict(_dict(search.get("analytics")).get("hot"))
-    ids = hot.get("ids")
-    return ids if isinstance(ids, list) else []
+    return as_list(as_dict(as_dict(search.get("analytics")).get("hot")).get("ids"))
 
 
 def _pagination(nav: etree._Element) -> tuple[int | None, int | None]:
@@ -338,7 +336,7 @@ def _pagination(nav: etree._Element) -> tuple[int | None, int | None]:
     numbers: list[int] = []
     active = None
     for button in nav.iter("a", "span"):
-        number = _int(button.get("data-page"))
+        number = as_int(button.get("data-page"))
         if number is None:
             continue
         numbers.append(number)
@@ -350,22 +348,8 @@ def _pagination(nav: etree._Element) -> tuple[int | None, int | None]:
 def _results_count(root: etree._Element) -> int | None:
     """``"Найдено 3 184 объявления"`` -> 3184."""
     found = _RESULTS_COUNT(root)
-    return _int(text_of(found[0])) if found else None
+    return as_int(text_of(found[0])) if found else None
 
 
 def _city_alias(alias: Any) -> str | None:
     return canonical_city(alias) if isinstance(alias, str) else None
-
-
-def _int(value: Any) -> int | None:
-    """3, ``"3"``, ``"3 184"`` (any spaces) -> an int; anything else -> None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        digits = "".join(_DIGITS.findall(value))
-        return int(digits) if digits and len(digits) <= 12 else None
-    return None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

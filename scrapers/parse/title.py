@@ -48,15 +48,20 @@ def parse_title(text: str | None) -> TitleFacts | Rejected:
     rooms = int(m[1]) if (m := _ROOMS.search(flat)) else None
     area = float(m[1].replace(",", ".")) if (m := _AREA.search(flat)) else None
     floor, floors_total = _floors(flat)
-    if rooms is not None and not ROOMS_RANGE[0] <= rooms <= ROOMS_RANGE[1]:
+    return checked(TitleFacts(rooms, area, floor, floors_total, period_in(flat)))
+
+
+def checked(facts: TitleFacts) -> TitleFacts | Rejected:
+    """``facts`` if every value is within the warehouse's plausibility bounds, else why not."""
+    if facts.rooms is not None and not ROOMS_RANGE[0] <= facts.rooms <= ROOMS_RANGE[1]:
         return Rejected("rooms_implausible")
-    if area is not None and not AREA_RANGE[0] <= area <= AREA_RANGE[1]:
+    if facts.area_m2 is not None and not AREA_RANGE[0] <= facts.area_m2 <= AREA_RANGE[1]:
         return Rejected("area_implausible")
-    if floor is not None and not FLOOR_RANGE[0] <= floor <= FLOOR_RANGE[1]:
+    if facts.floor is not None and not FLOOR_RANGE[0] <= facts.floor <= FLOOR_RANGE[1]:
         return Rejected("floor_implausible")
-    if floors_total is not None and not 1 <= floors_total <= FLOOR_RANGE[1]:
+    if facts.floors_total is not None and not 1 <= facts.floors_total <= FLOOR_RANGE[1]:
         return Rejected("floor_implausible")
-    return TitleFacts(rooms, area, floor, floors_total, period_in(flat))
+    return facts
 
 
 def _floors(flat: str) -> tuple[int | None, int | None]:
