@@ -7,6 +7,7 @@ and exit 1; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -38,11 +39,18 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Warehouse file (setting `db`, env RENTWATCH_DB).", show_default=False),
+        typer.Option(
+            "--db", help="Warehouse file (setting `db`, env RENTWATCH_DB).", show_default=False
+        ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Settings file (default ./rentwatch.toml, else \\[tool.rentwatch] in ./pyproject.toml).", show_default=False),
+        typer.Option(
+            "--config",
+            help="Settings file (default ./rentwatch.toml, else \\[tool.rentwatch] in "
+            "./pyproject.toml).",
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -55,8 +63,19 @@ for module in COMMAND_MODULES:
     module.register(app)
 
 
+def _log_to_stderr() -> None:
+    """rentwatch's own log lines (progress, waits) go to stderr, one line each."""
+    logger = logging.getLogger("rentwatch")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("rentwatch: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point; ``argv`` lets tests call the command without a subprocess."""
+    _log_to_stderr()
     try:
         app(args=argv, prog_name="rentwatch")
     except RentwatchError as exc:

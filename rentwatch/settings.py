@@ -15,7 +15,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 from pydantic_settings import (
@@ -27,7 +27,8 @@ from pydantic_settings import (
 
 from warehouse.errors import RentwatchError
 
-_config_values: ContextVar[dict[str, Any]] = ContextVar("_config_values", default={})
+# The config file's values for the Settings being built (read by settings_customise_sources).
+_config_values: ContextVar[dict[str, Any] | None] = ContextVar("_config_values", default=None)
 
 
 class Section(BaseModel):
@@ -48,10 +49,21 @@ class CrawlSettings(Section):
     download_delay: float = Field(default=1.0, ge=0)
     # archive.org throttles hard; the spiders enforce >= 1 s for any host that is not loopback.
     archive_delay: float = Field(default=1.0, ge=0, description="seconds between archive requests")
+    # AutoThrottle slows down when a site answers slowly; tests on loopback turn it off.
+    autothrottle: bool = True
+    # Back-off on 429/5xx: the site's delay doubles from backoff_start up to backoff_max seconds.
+    backoff_start: float = Field(default=5.0, ge=0)
+    backoff_max: float = Field(default=120.0, ge=0)
+    # A crash loses at most this many unflushed spool lines.
+    spool_flush_every: int = Field(default=100, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Crawl-health thresholds (monitors).
     min_items: int = Field(default=20, ge=0)
     min_field_coverage: float = Field(default=0.95, ge=0, le=1)
     max_item_drop: float = Field(default=0.5, ge=0, le=1)
+    max_blocked: int = Field(
+        default=0, ge=0, description="blocked responses a healthy run may meet"
+    )
 
 
 class Settings(BaseSettings):
@@ -107,7 +119,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_settings = InitSettingsSource(settings_cls, init_kwargs=_config_values.get())
+        file_settings = InitSettingsSource(settings_cls, init_kwargs=_config_values.get() or {})
         return (init_settings, env_settings, file_settings)
 
 

@@ -39,7 +39,9 @@ def export(conn: duckdb.DuckDBPyConnection, out_dir: Path, fmt: ExportFormat) ->
         written.append(target)
     else:
         target = out_dir / "observations.csv"
-        conn.execute(f"COPY ({OBSERVATIONS_WITH_PLACE} ORDER BY ALL) TO '{_quoted(target)}' (HEADER)")
+        conn.execute(
+            f"COPY ({OBSERVATIONS_WITH_PLACE} ORDER BY ALL) TO '{_quoted(target)}' (HEADER)"
+        )
         written.append(target)
     for table in TABLES:
         target = out_dir / f"{table}.{fmt}"

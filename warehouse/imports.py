@@ -103,7 +103,9 @@ def parse_observed_at(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise CellError(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])") from None
+        raise CellError(
+            f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=_LOCAL)
     if value.date() < EARLIEST:
@@ -224,7 +226,13 @@ def _decode(path: Path, raw: bytes) -> str:
         column = header[index] if 0 <= index < len(header) else None
         raise _reject(
             path,
-            [Problem(line, column, f"byte 0x{raw[exc.start]:02x} is not UTF-8 (save the file as UTF-8)")],
+            [
+                Problem(
+                    line,
+                    column,
+                    f"byte 0x{raw[exc.start]:02x} is not UTF-8 (save the file as UTF-8)",
+                )
+            ],
         ) from None
 
 
@@ -311,8 +319,8 @@ def _check_listing(values: dict[str, Any]) -> list[tuple[str, str]]:
     if price is not None and price <= 0:
         problems.append(("price", f"{price} must be positive"))
     elif price is not None and currency is not None:
-        low, high = MONTHLY_PRICE_RANGE[currency]
-        low, high = low / PERIOD_DIVISOR[period], high / PERIOD_DIVISOR[period]
+        monthly_low, monthly_high = MONTHLY_PRICE_RANGE[currency]
+        low, high = monthly_low / PERIOD_DIVISOR[period], monthly_high / PERIOD_DIVISOR[period]
         if not low <= price <= high:
             problems.append(
                 ("price", f"{price} {currency} per {period} is outside the plausible range "

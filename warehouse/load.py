@@ -1,14 +1,15 @@
 """Merge spools into the warehouse: one transaction, idempotent by key.
 
-Order inside the transaction:
-  1. read every spool into a temporary batch table (a spool that cannot be read, or holds
-     records that break the rules, is set aside whole under ``rejected/`` with its reason);
+First, outside the transaction, in connection-local temporary tables:
+  1. read every spool into a batch (a spool that cannot be read, or holds records that break
+     the rules, is set aside whole under ``rejected/`` with its reason);
   2. dedupe inside the batch: one row per (source, listing_id, observed_on, origin), the
-     latest ``observed_at`` winning;
+     latest ``observed_at`` winning.
+Then one short transaction:
   3. upsert the ``listings`` dimension (first/last seen widened, attributes from the latest
-     sighting);
-  4. insert ``observations``; a same-day repeat replaces the stored row only when it was
-     observed later;
+     sighting; an attribute the latest sighting lacks is kept from an earlier one);
+  4. merge ``observations`` by key with a hash anti-join: a same-day repeat replaces the
+     stored row only when it was observed later;
   5. record the runs (``crawl_runs``) and the spools (``spool_loads``).
 Only after COMMIT are the spool files moved to ``loaded/``. A load killed at any point
 leaves the warehouse as it was, and the next load merges the same spools again.
@@ -45,21 +46,28 @@ from warehouse.spool import (
     pending_spools,
 )
 
-CREATE_BATCH = "CREATE OR REPLACE TEMP TABLE batch AS SELECT *, '' AS spool FROM ({select}) LIMIT 0"
+OBSERVED_ON = f"CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE)"
 
-READ_SPOOL = """
+CREATE_BATCH = """
+CREATE OR REPLACE TEMP TABLE batch AS
+SELECT *, CAST(NULL AS DATE) AS observed_on, '' AS spool FROM ({select}) LIMIT 0
+"""
+
+READ_SPOOL = f"""
 INSERT INTO batch
-SELECT *, $spool AS spool
+SELECT *, {OBSERVED_ON} AS observed_on, $spool AS spool
 FROM read_json($path, format = 'newline_delimited', columns = $columns)
 """
 
 # Why a row cannot be merged, or NULL when it can.
 ROW_PROBLEM = """
 CASE
-  WHEN source IS NULL OR listing_id IS NULL OR run_id IS NULL THEN 'missing source, listing_id or run_id'
+  WHEN source IS NULL OR listing_id IS NULL OR run_id IS NULL
+    THEN 'missing source, listing_id or run_id'
   WHEN NOT list_contains($cities, city) THEN 'unknown city ' || coalesce(city, 'NULL')
   WHEN price IS NULL OR price <= 0 OR price > $max_price THEN 'price missing or out of range'
-  WHEN NOT list_contains($currencies, currency) THEN 'unknown currency ' || coalesce(currency, 'NULL')
+  WHEN NOT list_contains($currencies, currency)
+    THEN 'unknown currency ' || coalesce(currency, 'NULL')
   WHEN NOT list_contains($periods, price_period) THEN 'unknown price_period'
   WHEN NOT list_contains($origins, origin) THEN 'unknown origin'
   WHEN observed_at IS NULL THEN 'missing observed_at'
@@ -73,15 +81,19 @@ WHERE problem IS NOT NULL
 GROUP BY spool
 """
 
+KEY = "source, listing_id, observed_on, origin"
+
+COUNT_REPEATS = f"""
+SELECT count(*) FROM (SELECT 1 FROM batch GROUP BY {KEY} HAVING count(*) > 1)
+"""
+
+# Only when the batch repeats a key: keep the latest sighting of each.
 DEDUPE = f"""
-CREATE OR REPLACE TEMP TABLE fresh AS
-SELECT * EXCLUDE (spool),
-       CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE) AS observed_on
-FROM batch
-QUALIFY row_number() OVER (
-    PARTITION BY source, listing_id, CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE), origin
-    ORDER BY observed_at DESC, run_id DESC, price DESC
-) = 1
+DELETE FROM batch WHERE rowid IN (
+    SELECT rowid FROM batch
+    QUALIFY row_number() OVER (
+        PARTITION BY {KEY} ORDER BY observed_at DESC, run_id DESC, price DESC) > 1
+)
 """
 
 UPSERT_LISTINGS = """
@@ -93,36 +105,59 @@ SELECT source, listing_id,
        arg_max(floors_total, observed_at), arg_max(owner_type, observed_at),
        min(observed_at), max(observed_at),
        arg_max(url, observed_at), arg_max(title, observed_at)
-FROM fresh
+FROM batch
 GROUP BY source, listing_id
 ON CONFLICT (source, listing_id) DO UPDATE SET
-    city         = CASE WHEN excluded.last_seen >= listings.last_seen THEN excluded.city ELSE listings.city END,
-    district     = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.district, listings.district) ELSE listings.district END,
-    district_raw = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.district_raw, listings.district_raw) ELSE listings.district_raw END,
-    rooms        = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.rooms, listings.rooms) ELSE listings.rooms END,
-    area_m2      = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.area_m2, listings.area_m2) ELSE listings.area_m2 END,
-    floor        = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.floor, listings.floor) ELSE listings.floor END,
-    floors_total = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.floors_total, listings.floors_total) ELSE listings.floors_total END,
-    owner_type   = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.owner_type, listings.owner_type) ELSE listings.owner_type END,
-    url          = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.url, listings.url) ELSE listings.url END,
-    title        = CASE WHEN excluded.last_seen >= listings.last_seen THEN coalesce(excluded.title, listings.title) ELSE listings.title END,
-    first_seen   = least(listings.first_seen, excluded.first_seen),
-    last_seen    = greatest(listings.last_seen, excluded.last_seen)
+    city = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.city, listings.city)
+        ELSE coalesce(listings.city, excluded.city) END,
+    district = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.district, listings.district)
+        ELSE coalesce(listings.district, excluded.district) END,
+    district_raw = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.district_raw, listings.district_raw)
+        ELSE coalesce(listings.district_raw, excluded.district_raw) END,
+    rooms = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.rooms, listings.rooms)
+        ELSE coalesce(listings.rooms, excluded.rooms) END,
+    area_m2 = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.area_m2, listings.area_m2)
+        ELSE coalesce(listings.area_m2, excluded.area_m2) END,
+    floor = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.floor, listings.floor)
+        ELSE coalesce(listings.floor, excluded.floor) END,
+    floors_total = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.floors_total, listings.floors_total)
+        ELSE coalesce(listings.floors_total, excluded.floors_total) END,
+    owner_type = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.owner_type, listings.owner_type)
+        ELSE coalesce(listings.owner_type, excluded.owner_type) END,
+    url = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.url, listings.url)
+        ELSE coalesce(listings.url, excluded.url) END,
+    title = CASE WHEN excluded.last_seen >= listings.last_seen
+        THEN coalesce(excluded.title, listings.title)
+        ELSE coalesce(listings.title, excluded.title) END,
+    first_seen = least(listings.first_seen, excluded.first_seen),
+    last_seen = greatest(listings.last_seen, excluded.last_seen)
 """
 
-INSERT_OBSERVATIONS = """
+SAME_KEY = """
+o.source = b.source AND o.listing_id = b.listing_id
+AND o.observed_on = b.observed_on AND o.origin = b.origin
+"""
+
+# A same-day repeat replaces the stored observation only when it was observed later.
+DELETE_SUPERSEDED = f"""
+DELETE FROM observations o USING batch b
+WHERE {SAME_KEY} AND b.observed_at > o.observed_at
+"""
+
+INSERT_NEW_OBSERVATIONS = f"""
 INSERT INTO observations
-SELECT source, listing_id, observed_at, observed_on, price, currency, price_period,
-       origin, run_id, bumped_on
-FROM fresh
-ON CONFLICT (source, listing_id, observed_on, origin) DO UPDATE SET
-    observed_at  = excluded.observed_at,
-    price        = excluded.price,
-    currency     = excluded.currency,
-    price_period = excluded.price_period,
-    run_id       = excluded.run_id,
-    bumped_on    = excluded.bumped_on
-WHERE excluded.observed_at > observations.observed_at
+SELECT b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency,
+       b.price_period, b.origin, b.run_id, b.bumped_on
+FROM batch b ANTI JOIN observations o ON {SAME_KEY}
 """
 
 UPSERT_RUN = """
@@ -209,6 +244,84 @@ def _companions(spool: Path) -> list[Path]:
     return [spool, meta_path_for(spool), spool.with_name(spool.name + ".tail")]
 
 
+@dataclass(frozen=True)
+class _Batch:
+    per_spool: dict[str, int]
+    rows: int
+    kept: int  # rows left after folding same-key repeats
+    rejected: tuple[Rejected, ...]
+
+
+def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path]) -> _Batch:
+    """Read spools into the connection-local ``batch`` table, rejected and repeated rows removed.
+
+    This happens before the transaction: in DuckDB a failed statement aborts the whole
+    transaction, and a spool that cannot be read must only be set aside, not stop the load.
+    Temporary tables live in memory, so nothing here touches the warehouse file.
+    """
+    columns = dict(RECORD_COLUMNS)
+    select = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items())
+    conn.execute(CREATE_BATCH.format(select=f"SELECT {select}"))
+    rejected: list[Rejected] = []
+    for spool in spools:
+        if spool.stat().st_size == 0:
+            continue
+        try:
+            conn.execute(READ_SPOOL, {"path": str(spool), "spool": spool.name, "columns": columns})
+        except duckdb.Error as exc:
+            rejected.append(Rejected(spool.name, f"unreadable: {str(exc).splitlines()[0]}"))
+    bad = conn.execute(
+        FIND_BAD_ROWS,
+        {
+            "cities": list(CITIES),
+            "max_price": MAX_PRICE,
+            "currencies": list(CURRENCIES),
+            "periods": list(PRICE_PERIODS),
+            "origins": list(ORIGINS),
+        },
+    ).fetchall()
+    for name, count, example in bad:
+        rejected.append(Rejected(name, f"{count} record(s) break the rules, e.g. {example}"))
+        conn.execute("DELETE FROM batch WHERE spool = ?", [name])
+    per_spool = dict(conn.execute("SELECT spool, count(*) FROM batch GROUP BY spool").fetchall())
+    repeats = conn.execute(COUNT_REPEATS).fetchone()
+    folded = 0
+    if repeats and repeats[0]:
+        deleted = conn.execute(DEDUPE).fetchone()
+        folded = int(deleted[0]) if deleted else 0
+    rows = sum(per_spool.values())
+    return _Batch(per_spool, rows, rows - folded, tuple(rejected))
+
+
+def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
+    """Write the run's ``crawl_runs`` row (from its sidecar) and the ``spool_loads`` row."""
+    meta_file = meta_path_for(spool)
+    meta = RunMeta.read(meta_file) if meta_file.is_file() else None
+    run_id = meta.run_id if meta else spool.name.removesuffix(".jsonl")
+    if meta is not None:
+        status = "crashed" if meta.status == "running" else meta.status
+        conn.execute(
+            UPSERT_RUN,
+            {
+                "run_id": meta.run_id,
+                "spider": meta.spider,
+                "source": meta.source,
+                "cities": ",".join(meta.cities),
+                "origin": meta.origin,
+                "started_at": meta.started_at,
+                "finished_at": meta.finished_at,
+                "status": status,
+                "reason": meta.reason
+                or ("the run died before finishing" if status == "crashed" else None),
+                "items": rows,
+                "spool_file": spool.name,
+                "stats": json.dumps(meta.stats, ensure_ascii=False),
+            },
+        )
+    conn.execute(RECORD_SPOOL, {"name": spool.name, "run_id": run_id, "rows": rows})
+    return run_id
+
+
 def load_spools(
     conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], *, explicit: bool = False
 ) -> LoadReport:
@@ -237,102 +350,36 @@ def load_spools(
         return LoadReport(already_loaded=tuple(s.name for s in already))
 
     partial = sum(_split_partial_tail(s) for s in todo)
-    columns = dict(RECORD_COLUMNS)
-    rejected: list[Rejected] = []
+    batch = _read_batch(conn, todo)
+    good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
     conn.execute("BEGIN TRANSACTION")
     try:
-        select = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items())
-        conn.execute(CREATE_BATCH.format(select=f"SELECT {select}"))
-        for spool in todo:
-            if spool.stat().st_size == 0:
-                continue
-            try:
-                conn.execute(READ_SPOOL, {"path": str(spool), "spool": spool.name, "columns": columns})
-            except duckdb.Error as exc:
-                rejected.append(Rejected(spool.name, f"unreadable: {str(exc).splitlines()[0]}"))
-        bad = conn.execute(
-            FIND_BAD_ROWS,
-            {
-                "cities": list(CITIES),
-                "max_price": MAX_PRICE,
-                "currencies": list(CURRENCIES),
-                "periods": list(PRICE_PERIODS),
-                "origins": list(ORIGINS),
-            },
-        ).fetchall()
-        for name, count, example in bad:
-            rejected.append(Rejected(name, f"{count} record(s) break the rules, e.g. {example}"))
-            conn.execute("DELETE FROM batch WHERE spool = ?", [name])
-        rejected_names = {r.spool for r in rejected}
-        good = [s for s in todo if s.name not in rejected_names]
-
-        per_spool = dict(
-            conn.execute("SELECT spool, count(*) FROM batch GROUP BY spool").fetchall()
-        )
-        rows_read = sum(per_spool.values())
-        conn.execute(DEDUPE)
-        fresh_row = conn.execute("SELECT count(*) FROM fresh").fetchone()
-        fresh = int(fresh_row[0]) if fresh_row else 0
         listings_row = conn.execute(UPSERT_LISTINGS).fetchone()
-        obs_row = conn.execute(INSERT_OBSERVATIONS).fetchone()
-
-        runs = []
-        for spool in good:
-            meta_file = meta_path_for(spool)
-            meta = RunMeta.read(meta_file) if meta_file.is_file() else None
-            run_id = meta.run_id if meta else spool.name.removesuffix(".jsonl")
-            if meta is not None:
-                status = "crashed" if meta.status == "running" else meta.status
-                conn.execute(
-                    UPSERT_RUN,
-                    {
-                        "run_id": meta.run_id,
-                        "spider": meta.spider,
-                        "source": meta.source,
-                        "cities": ",".join(meta.cities),
-                        "origin": meta.origin,
-                        "started_at": meta.started_at,
-                        "finished_at": meta.finished_at,
-                        "status": status,
-                        "reason": meta.reason
-                        or ("the run died before finishing" if status == "crashed" else None),
-                        "items": per_spool.get(spool.name, 0),
-                        "spool_file": spool.name,
-                        "stats": json.dumps(meta.stats, ensure_ascii=False),
-                    },
-                )
-            runs.append(run_id)
-            conn.execute(
-                RECORD_SPOOL,
-                {
-                    "name": spool.name,
-                    "run_id": run_id,
-                    "rows": per_spool.get(spool.name, 0),
-                },
-            )
+        conn.execute(DELETE_SUPERSEDED)
+        obs_row = conn.execute(INSERT_NEW_OBSERVATIONS).fetchone()
+        runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
         pause_point("before-commit")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("DROP TABLE IF EXISTS batch")
-    conn.execute("DROP TABLE IF EXISTS fresh")
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
-    for r in rejected:
+    for r in batch.rejected:
         spool = next(s for s in todo if s.name == r.spool)
         _move(_companions(spool), spool.parent / REJECTED_DIR)
         (spool.parent / REJECTED_DIR / f"{spool.name}.reason").write_text(r.reason + "\n")
 
     return LoadReport(
         spools=tuple(s.name for s in good),
-        rows_read=rows_read,
-        batch_duplicates=rows_read - fresh,
+        rows_read=batch.rows,
+        batch_duplicates=batch.rows - batch.kept,
         observations_written=int(obs_row[0]) if obs_row else 0,
         listings_written=int(listings_row[0]) if listings_row else 0,
         already_loaded=tuple(s.name for s in already),
-        rejected=tuple(rejected),
+        rejected=batch.rejected,
         partial_lines=partial,
         runs=tuple(runs),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import sys
@@ -20,6 +21,8 @@ from types import TracebackType
 from typing import IO, ClassVar
 
 from warehouse.errors import LockTimeout
+
+log = logging.getLogger("rentwatch.warehouse.lock")
 
 _POLL_FIRST = 0.02
 _POLL_MAX = 0.5
@@ -52,14 +55,16 @@ class WriterLock:
     def __init__(self, db_path: Path, *, timeout: float, purpose: str | None = None) -> None:
         self.path = lock_path_for(Path(db_path)).resolve()
         self.timeout = timeout
-        self.purpose = purpose or " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))
+        self.purpose = purpose or " ".join(
+            Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)
+        )
 
     def __enter__(self) -> WriterLock:
         if self._held.get(self.path):
             self._held[self.path] += 1
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held past this scope
+        handle = open(self.path, "a+", encoding="utf-8")
         deadline = time.monotonic() + self.timeout
         wait = _POLL_FIRST
         while True:
@@ -67,11 +72,18 @@ class WriterLock:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if wait == _POLL_FIRST and self.timeout > 0:
+                    log.info(
+                        "waiting up to %gs for the warehouse lock held by %s",
+                        self.timeout,
+                        describe_holder(self.path),
+                    )
                 if time.monotonic() >= deadline:
                     handle.close()
                     raise LockTimeout(
                         f"warehouse is locked by {describe_holder(self.path)}; waited "
-                        f"{self.timeout:g}s (raise lock_timeout / RENTWATCH_LOCK_TIMEOUT to wait longer)"
+                        f"{self.timeout:g}s (raise lock_timeout / RENTWATCH_LOCK_TIMEOUT "
+                        "to wait longer)"
                     ) from None
                 time.sleep(min(wait, max(deadline - time.monotonic(), 0)))
                 wait = min(wait * 2, _POLL_MAX)

@@ -117,7 +117,11 @@ class SpoolWriter:
             self._pending = 0
 
     def finish(
-        self, status: RunStatus, *, reason: str | None = None, stats: Mapping[str, Any] | None = None
+        self,
+        status: RunStatus,
+        *,
+        reason: str | None = None,
+        stats: Mapping[str, Any] | None = None,
     ) -> None:
         """Close the spool and record how the run ended."""
         if self._file is None:

@@ -16,7 +16,9 @@ from warehouse.migrate import schema_version
 from warehouse.snapshot import take_snapshot
 from warehouse.status import warehouse_status
 
-db_app = typer.Typer(help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True
+)
 
 
 @db_app.command("init")
@@ -71,7 +73,9 @@ def snapshot(
 ) -> None:
     """Write a consistent, checksummed copy of the warehouse for notebooks and reports."""
     settings = settings_of(ctx)
-    snap = take_snapshot(settings.db, out_dir or settings.snapshots, lock_timeout=settings.lock_timeout)
+    snap = take_snapshot(
+        settings.db, out_dir or settings.snapshots, lock_timeout=settings.lock_timeout
+    )
     typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
 
 
@@ -79,7 +83,9 @@ def snapshot(
 def export_cmd(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="A new or empty directory.")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet (partitioned by city, month) or csv.")] = "parquet",
+    fmt: Annotated[
+        str, typer.Option("--format", help="parquet (partitioned by city, month) or csv.")
+    ] = "parquet",
 ) -> None:
     """Export observations and the other tables as Parquet or CSV files."""
     if fmt not in ("parquet", "csv"):

@@ -13,14 +13,16 @@ from warehouse.imports import load_official, read_listings_csv, read_official_cs
 from warehouse.load import load_spools
 from warehouse.spool import SpoolWriter
 
-import_app = typer.Typer(help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True
+)
 
 
 @import_app.command("listings")
 def listings(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Listing observations: source, listing_id, city, observed_at, price, currency, [optional …]."""
+    """Listing observations: source, listing_id, city, observed_at, price, currency, [more]."""
     settings = settings_of(ctx)
     rows = read_listings_csv(file)
     with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:

@@ -37,6 +37,9 @@ CREATE TABLE listings (
 );
 
 -- Append-only price facts: one per source, listing, local observation day and origin.
+-- The key (source, listing_id, observed_on, origin) is enforced by the loader's merge under the
+-- single-writer lock, not by an index: an ART index on the fact table would grow in memory with
+-- it and make every load pay for index maintenance (see ARCHITECTURE.md).
 CREATE TABLE observations (
     source        VARCHAR NOT NULL,
     listing_id    VARCHAR NOT NULL,
@@ -47,8 +50,7 @@ CREATE TABLE observations (
     price_period  VARCHAR NOT NULL CHECK (price_period IN ('month', 'day', 'hour')),
     origin        VARCHAR NOT NULL CHECK (origin IN ('live', 'archive', 'import', 'simulated')),
     run_id        VARCHAR NOT NULL,
-    bumped_on     DATE,                  -- the card's "last raised" date, when shown
-    PRIMARY KEY (source, listing_id, observed_on, origin)
+    bumped_on     DATE                   -- the card's "last raised" date, when shown
 );
 
 CREATE TABLE official_series (
