@@ -127,7 +127,7 @@ candidates AS (
       AND a.first_on <= b.last_on + $days AND b.first_on <= a.last_on + $days
 ),
 b_days AS (
-    SELECT u.lkey, CAST(u.observed_on + r.shift AS DATE) AS day, u.rent
+    SELECT u.lkey, CAST(u.observed_on + CAST(r.shift AS INTEGER) AS DATE) AS day, u.rent
     FROM usable u
     JOIN (SELECT DISTINCT b_key FROM candidates) k ON k.b_key = u.lkey,
          range(-$days, $days + 1) r(shift)

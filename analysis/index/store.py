@@ -151,4 +151,7 @@ def read_index(
 
 def stored_series(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """What is stored: one row per series key, with unit, base period, simulated, built_at."""
-    return conn.execute(STORED_KEYS).df()
+    # Built from rows: DuckDB's DataFrame conversion of TIMESTAMPTZ warns under pandas 3.
+    result = conn.execute(STORED_KEYS)
+    columns = [d[0] for d in result.description or ()]
+    return pd.DataFrame(result.fetchall(), columns=columns)
