@@ -1,0 +1,285 @@
+"""The web archive's view of the simulated market: captures of krisha search pages and a CDX index.
+
+A capture is one archived fetch of one search page (page 1, 2, 3 … of a city's long-term rent
+list) at a UTC timestamp; its body is the page rendered from the market at that moment, in the
+markup of its era and with the city's alias of its day (``nur-sultan`` before the switch,
+``astana`` after). The schedule is irregular, as the real archive's is: nominally a few
+captures a week, some weeks skipped, later pages captured less often.
+
+The CDX answers follow the Wayback CDX server's conventions (``kz_rents/site_structure.md``
+§3): ``url`` with ``matchType`` exact/prefix (or a trailing ``*``), ``from``/``to`` (1–14 digit
+timestamps, inclusive), ``filter=[!]field:regex`` (repeatable), ``collapse=field[:N]`` (adjacent
+duplicates only), ``fl``, ``limit`` (negative: the last N), ``offset`` and ``output=json``
+(first row = field names). Columns: urlkey, timestamp, original, mimetype, statuscode, digest
+(base32 SHA-1 of the body), length.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Final
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import numpy as np
+
+from scrapers.sandbox import calibration as cal
+from scrapers.sandbox.krisha_pages import (
+    HOT_CARDS,
+    PER_PAGE,
+    SearchPage,
+    city_slug,
+    era_of,
+    render_search_page,
+    search_path,
+)
+from scrapers.sandbox.market import LOCAL, Market, market_time
+
+KRISHA_ORIGIN: Final = "https://krisha.kz"
+CDX_FIELDS: Final = (
+    "urlkey",
+    "timestamp",
+    "original",
+    "mimetype",
+    "statuscode",
+    "digest",
+    "length",
+)
+TIMESTAMP_FORMAT: Final = "%Y%m%d%H%M%S"
+# Nominal capture weekdays (Monday = 0) for each count per week.
+CAPTURE_DAYS: Final = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 7: (0, 1, 2, 3, 4, 5, 6)}
+SKIP_SHARE: Final = 0.1  # nominal captures the archive never made
+LATER_PAGE_KEEP: Final = 0.85  # page k is captured with probability LATER_PAGE_KEEP ** (k - 1)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One archived fetch of one krisha search page."""
+
+    timestamp: str  # 14 digits, UTC
+    original: str  # the URL as archived
+    city: str
+    slug: str
+    page: int
+
+    @property
+    def moment(self) -> datetime:
+        return datetime.strptime(self.timestamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def urlkey(url: str) -> str:
+    """A SURT-style key: ``kz,krisha)/arenda/kvartiry/almaty?das[rent.period]=2&page=2``."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = (parts.hostname or "").removeprefix("www.")
+    path = unquote(parts.path).rstrip("/") or "/"
+    query = "&".join(
+        f"{k}={v}" for k, v in sorted(parse_qsl(unquote(parts.query), keep_blank_values=True))
+    )
+    return f"{','.join(reversed(host.split('.')))}){path.lower()}" + (f"?{query}" if query else "")
+
+
+def _bare(url: str) -> str:
+    """A URL without scheme and ``www.``, decoded: what CDX ``url=`` matching compares."""
+    text = unquote(url)
+    text = re.sub(r"^[a-z]+:/+", "", text, flags=re.IGNORECASE)
+    return text.removeprefix("www.")
+
+
+class Archive:
+    """The captures of one market between ``first`` and ``last`` (local days, inclusive)."""
+
+    def __init__(
+        self,
+        market: Market,
+        *,
+        first: date = cal.ARCHIVE_FROM,
+        last: date = cal.ARCHIVE_TO,
+        per_week: int = 2,
+        pages: int = 3,
+    ) -> None:
+        if per_week not in CAPTURE_DAYS:
+            raise ValueError(f"captures per week must be one of {sorted(CAPTURE_DAYS)}")
+        if pages < 1:
+            raise ValueError("an archive captures at least page 1")
+        self.market = market
+        self.captures = self._schedule(first, last, per_week, pages)
+        self._by_key = {(c.timestamp, _bare(c.original)): c for c in self.captures}
+        self._by_url: dict[str, list[Capture]] = {}
+        for capture in self.captures:
+            self._by_url.setdefault(_bare(capture.original), []).append(capture)
+        self._digests: dict[Capture, tuple[str, int]] = {}
+
+    def _schedule(self, first: date, last: date, per_week: int, pages: int) -> list[Capture]:
+        rng = np.random.default_rng([self.market.config.seed, 0xA4C])
+        captures: list[Capture] = []
+        day = first
+        while day <= last:
+            if day.weekday() in CAPTURE_DAYS[per_week] and rng.random() >= SKIP_SHARE:
+                seconds = int(rng.integers(0, 86_400))
+                start = datetime.combine(day, time(), LOCAL) + timedelta(seconds=seconds)
+                for city in cal.CITIES:
+                    slug = city_slug(city, day)
+                    moment = start.astimezone(UTC) + timedelta(seconds=int(rng.integers(5, 600)))
+                    for page in range(1, pages + 1):
+                        if page > 1 and rng.random() >= LATER_PAGE_KEEP ** (page - 1):
+                            break
+                        moment += timedelta(seconds=int(rng.integers(3, 40)))
+                        captures.append(Capture(
+                            moment.strftime(TIMESTAMP_FORMAT),
+                            KRISHA_ORIGIN + search_path(slug, page), city, slug, page,
+                        ))  # fmt: skip
+            day += timedelta(days=1)
+        return sorted(captures, key=lambda c: (urlkey(c.original), c.timestamp))
+
+    # --- bodies -----------------------------------------------------------------------------
+
+    def page_spec(self, capture: Capture) -> SearchPage:
+        """What the capture shows: the market at its moment, in its era's markup."""
+        day = capture.moment.astimezone(LOCAL).date()
+        visible = self.market.visible("krisha", capture.city, market_time(capture.moment))
+        cards = self.market.cards(visible, (capture.page - 1) * PER_PAGE, PER_PAGE)
+        hot = tuple(self.market.cards(visible, 0, HOT_CARDS))
+        return SearchPage(capture.city, capture.slug, capture.page, len(visible), cards, day,
+                          era_of(day), hot)  # fmt: skip
+
+    def body(self, capture: Capture) -> bytes:
+        return render_search_page(self.page_spec(capture)).encode("utf-8")
+
+    def digest(self, capture: Capture) -> tuple[str, int]:
+        """(base32 SHA-1 of the body, its length): computed once per capture."""
+        if capture not in self._digests:
+            body = self.body(capture)
+            sha1 = base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+            self._digests[capture] = (sha1, len(body))
+        return self._digests[capture]
+
+    def find(self, timestamp: str, original: str) -> Capture | None:
+        """The capture of ``original`` at exactly ``timestamp``, else the nearest one in time."""
+        bare = _bare(original)
+        exact = self._by_key.get((timestamp, bare))
+        if exact is not None:
+            return exact
+        candidates = self._by_url.get(bare)
+        if not candidates:
+            return None
+        wanted = timestamp.ljust(14, "0")
+        ordered = sorted(candidates, key=lambda c: c.timestamp)
+        i = bisect.bisect_left([c.timestamp for c in ordered], wanted)
+        near = [ordered[j] for j in (i - 1, i) if 0 <= j < len(ordered)]
+        return min(near, key=lambda c: abs(int(c.timestamp) - int(wanted)))
+
+    # --- CDX --------------------------------------------------------------------------------
+
+    @cached_property
+    def _urlkeys(self) -> dict[Capture, str]:
+        return {c: urlkey(c.original) for c in self.captures}
+
+    def cdx_rows(self, params: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+        """The rows a CDX query selects, in CDX order (urlkey, then timestamp)."""
+        url = _one(params, "url")
+        if not url:
+            raise CdxError("url is required")
+        match_type = _one(params, "matchType") or "exact"
+        if url.endswith("*"):
+            url, match_type = url[:-1], "prefix"
+        wanted = _bare(url)
+        start = (_one(params, "from") or "").ljust(14, "0")
+        end = (_one(params, "to") or "99999999999999").ljust(14, "9")
+        filters = [_compile_filter(f) for f in params.get("filter", [])]
+        rows: list[dict[str, str]] = []
+        for capture in self.captures:
+            bare = _bare(capture.original)
+            if match_type == "exact" and bare.rstrip("/") != wanted.rstrip("/"):
+                continue
+            if match_type == "prefix" and not bare.startswith(wanted):
+                continue
+            if match_type in ("host", "domain") and not bare.startswith(wanted.split("/")[0]):
+                continue
+            if not start <= capture.timestamp <= end:
+                continue
+            row = self._row(capture)
+            if all(keep(row) for keep in filters):
+                rows.append(row)
+        rows = _collapse(rows, params.get("collapse", []))
+        offset = int(_one(params, "offset") or 0)
+        rows = rows[offset:]
+        limit = _one(params, "limit")
+        if limit:
+            n = int(limit)
+            rows = rows[n:] if n < 0 else rows[:n]
+        return rows
+
+    def _row(self, capture: Capture) -> dict[str, str]:
+        sha1, length = self.digest(capture)
+        return {
+            "urlkey": self._urlkeys[capture],
+            "timestamp": capture.timestamp,
+            "original": capture.original,
+            "mimetype": "text/html",
+            "statuscode": "200",
+            "digest": sha1,
+            "length": str(length),
+        }
+
+    def cdx_response(self, params: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+        """(content type, body) of a CDX query, as text lines or as JSON."""
+        rows = self.cdx_rows(params)
+        fields = [f for f in (_one(params, "fl") or ",".join(CDX_FIELDS)).split(",") if f]
+        unknown = [f for f in fields if f not in CDX_FIELDS]
+        if unknown:
+            raise CdxError(f"unknown field {unknown[0]}")
+        table = [[row[f] for f in fields] for row in rows]
+        if _one(params, "output") == "json":
+            return "application/json", json.dumps([fields, *table]) if table else "[]"
+        return "text/plain", "".join(" ".join(line) + "\n" for line in table)
+
+
+class CdxError(ValueError):
+    """A CDX query the server cannot answer (HTTP 400)."""
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[-1] if values else None
+
+
+def _compile_filter(spec: str) -> _Filter:
+    negate = spec.startswith("!")
+    field, _, pattern = spec.lstrip("!").partition(":")
+    if field not in CDX_FIELDS:
+        raise CdxError(f"unknown filter field {field}")
+    return _Filter(field, re.compile(pattern), negate)
+
+
+@dataclass(frozen=True)
+class _Filter:
+    field: str
+    pattern: re.Pattern[str]
+    negate: bool
+
+    def __call__(self, row: Mapping[str, str]) -> bool:
+        return bool(self.pattern.fullmatch(row[self.field])) != self.negate
+
+
+def _collapse(rows: list[dict[str, str]], specs: Iterable[str]) -> list[dict[str, str]]:
+    for spec in specs:
+        field, _, width = spec.partition(":")
+        if field not in CDX_FIELDS:
+            raise CdxError(f"unknown collapse field {field}")
+        n = int(width) if width else None
+        kept: list[dict[str, str]] = []
+        previous: str | None = None
+        for row in rows:
+            key = row[field][:n] if n else row[field]
+            if key != previous:
+                kept.append(row)
+            previous = key
+        rows = kept
+    return rows

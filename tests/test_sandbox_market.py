@@ -1,0 +1,198 @@
+"""The simulated market: calibration to the published figures, truth on disk, realism, seeds."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scrapers.sandbox import calibration as cal
+from scrapers.sandbox.market import Market, MarketConfig, market_time, moment_of
+from scrapers.sandbox.truth import Truth, market_truth
+
+SEP1, NOV3 = date(2022, 9, 1), date(2022, 11, 3)
+
+
+@pytest.fixture(scope="module")
+def market() -> Market:
+    return Market(MarketConfig(seed=11, scale=0.25))
+
+
+@pytest.mark.parametrize("seed", [1, 2022, 99])
+@pytest.mark.parametrize(
+    ("city", "peak", "nov3", "one_room"),
+    [("almaty", 1.49, 1.33, 150_000), ("astana", 1.64, 1.28, 115_000)],
+)
+def test_factual_path_meets_the_published_figures(
+    seed: int, city: str, peak: float, nov3: float, one_room: float
+) -> None:
+    truth = market_truth(seed)
+    at_peak = truth.factual_kzt(city, cal.PEAK_DATE[city])
+    sep1 = truth.factual_kzt(city, SEP1)
+    assert at_peak / sep1 == pytest.approx(peak, rel=1e-6)
+    assert truth.factual_kzt(city, NOV3) / sep1 == pytest.approx(nov3, rel=1e-6)
+    assert truth.factual_kzt(city, cal.LEVEL_DATE, rooms=1) == pytest.approx(one_room, rel=1e-9)
+    check = truth.headline()[city]["calibration_check"]
+    assert 7.0 <= check["aug_vs_jul_2022_pct"] <= 15.0  # "about +12% m/m in August"
+
+
+@pytest.mark.parametrize("city", cal.CITIES)
+def test_effect_is_zero_before_the_event_and_peaks_two_to_three_weeks_after(city: str) -> None:
+    truth = market_truth(5)
+    effect = truth.effect[(city, None)]
+    event = cal.day_index(cal.EVENT_DATE)
+    assert np.all(effect[:event] == 0)
+    assert effect[event] == 0  # the jump starts on the event day
+    peak_day = cal.MARKET_START + timedelta(days=int(np.argmax(effect)))
+    assert 14 <= (peak_day - cal.EVENT_DATE).days <= 21
+    # A partial fade: lower by November, still above zero at the end of the market.
+    assert 0 < effect[-1] < effect[cal.day_index(NOV3)] < effect.max()
+
+
+@pytest.mark.parametrize("city", cal.CITIES)
+def test_city_effect_is_the_pre_shock_room_mix_of_room_effects(city: str) -> None:
+    truth = market_truth(3)
+    shares = cal.ROOM_SHARES[city]
+    mixed = sum(shares[r] * truth.effect[(city, r)] for r in cal.ROOMS)
+    assert np.allclose(mixed, truth.effect[(city, None)])
+    assert truth.average_effect_pct(city, rooms=1) > truth.average_effect_pct(city, rooms=3)
+
+
+def test_headline_is_the_mean_daily_percent_effect_over_six_weeks() -> None:
+    truth = market_truth(8)
+    first = cal.day_index(cal.EVENT_DATE)
+    expected = 100 * np.mean(np.expm1(truth.effect[("almaty", None)][first : first + 42]))
+    assert truth.average_effect_pct("almaty") == pytest.approx(expected)
+    assert truth.headline()["almaty"]["avg_effect_pct"] == pytest.approx(expected, abs=1e-3)
+    with pytest.raises(ValueError, match="outside"):
+        truth.average_effect_pct("almaty", date(2020, 1, 1))
+
+
+def test_truth_round_trips_through_its_files(tmp_path: Path) -> None:
+    truth = market_truth(42)
+    written = truth.write(tmp_path)
+    assert [p.name for p in written] == ["truth.json", "truth_daily.csv"]
+    back = Truth.read(tmp_path)
+    assert back.seed == 42 and back.start == truth.start
+    for city in cal.CITIES:
+        assert back.average_effect_pct(city) == pytest.approx(
+            truth.average_effect_pct(city), abs=1e-3
+        )
+        assert back.average_effect_pct(city, rooms=2) == pytest.approx(
+            truth.average_effect_pct(city, rooms=2), abs=1e-3
+        )
+
+
+def test_same_seed_same_market_other_seed_other_market() -> None:
+    at = market_time(datetime.fromisoformat("2022-10-01T12:00:00+06:00"))
+    one, two = Market(MarketConfig(seed=4, scale=0.1)), Market(MarketConfig(seed=4, scale=0.1))
+    other = Market(MarketConfig(seed=5, scale=0.1))
+
+    def shown(m: Market) -> list[tuple[str, int]]:
+        return [(c.listing_id, c.price) for c in m.cards(m.visible("krisha", "almaty", at))]
+
+    assert shown(one) == shown(two)
+    assert shown(one) != shown(other)
+
+
+def test_market_time_round_trips() -> None:
+    moment = datetime.fromisoformat("2022-09-21T09:30:00+06:00")
+    assert moment_of(market_time(moment)) == moment
+    assert market_time(datetime.fromisoformat("2021-04-01T00:00:00+06:00")) == 0
+
+
+def _posted_between(market: Market, city: str, first: date, last: date) -> np.ndarray:
+    lst = market.listing
+    city_code = cal.CITIES.index(city)
+    flat_city = market._flat["city"][lst["flat"]]
+    lo, hi = cal.day_index(first), cal.day_index(last) + 1
+    return np.flatnonzero((flat_city == city_code) & (lst["posted"] >= lo) & (lst["posted"] < hi))
+
+
+def _first_prices(market: Market, listings: np.ndarray) -> np.ndarray:
+    """Each listing's asking price when posted (its first event), KZT listings without typos."""
+    first_event = np.searchsorted(market.ev_listing, listings)
+    keep = (
+        ~market._flat["usd"][market.listing["flat"][listings]] & ~market.listing["typo"][listings]
+    )
+    return market.ev_price[first_event][keep].astype(float)
+
+
+@pytest.mark.parametrize(("city", "level"), [("almaty", 150_000), ("astana", 115_000)])
+def test_one_room_asking_rents_around_mid_september_2022(
+    market: Market, city: str, level: float
+) -> None:
+    posted = _posted_between(market, city, date(2022, 9, 7), date(2022, 9, 20))
+    one_room = posted[market._flat["rooms"][market.listing["flat"][posted]] == 1]
+    assert np.median(_first_prices(market, one_room)) == pytest.approx(level, rel=0.1)
+
+
+@pytest.mark.parametrize("city", cal.CITIES)
+def test_new_asking_rents_follow_the_true_market_level(market: Market, city: str) -> None:
+    """Median new 2-room rent, first week of October vs late August, moves like the truth."""
+
+    def median(first: date, last: date) -> float:
+        posted = _posted_between(market, city, first, last)
+        two = posted[market._flat["rooms"][market.listing["flat"][posted]] == 2]
+        return float(np.median(_first_prices(market, two)))
+
+    before, after = (date(2022, 8, 22), date(2022, 8, 31)), (date(2022, 10, 3), date(2022, 10, 12))
+    observed = math.log(median(*after) / median(*before))
+    truth = market.truth
+
+    def level(first: date, last: date) -> float:
+        days = range(cal.day_index(first), cal.day_index(last) + 1)
+        path = truth.counterfactual[(city, 2)] + truth.effect[(city, 2)]
+        return float(np.mean([path[d] for d in days]))
+
+    assert observed == pytest.approx(level(*after) - level(*before), abs=0.06)
+
+
+def test_more_small_flats_are_listed_after_the_shock(market: Market) -> None:
+    def one_room_share(first: date, last: date) -> float:
+        posted = _posted_between(market, "almaty", first, last)
+        return float(np.mean(market._flat["rooms"][market.listing["flat"][posted]] == 1))
+
+    before = one_room_share(date(2022, 7, 1), date(2022, 9, 20))
+    after = one_room_share(date(2022, 9, 28), date(2022, 10, 25))
+    assert after > before + 0.08
+
+
+def test_realism_the_analysis_must_survive(market: Market) -> None:
+    lst, flat = market.listing, market._flat
+    # The same flat on both portals.
+    per_flat = np.bincount(lst["flat"], minlength=len(flat["posted"]))
+    assert 0.15 < np.mean(per_flat == 2) < 0.35
+    # Dollar prices, typed extra zeros, cards without floor, district or area.
+    assert 0.01 < np.mean(flat["usd"]) < 0.06
+    assert 0 < np.sum(lst["typo"]) < 0.01 * len(lst["typo"])
+    assert np.any(lst["no_floor"]) and np.any(lst["no_district"]) and np.any(lst["no_area"])
+    # Long-lived listings, bumped for months, with old ids.
+    evergreen = flat["evergreen"][lst["flat"]]
+    assert np.all(lst["id"][evergreen] < 60_000_000)
+    assert np.median(lst["ends"][evergreen] - lst["posted"][evergreen]) > 150
+    bumps = np.bincount(market.ev_listing, minlength=len(lst["posted"]))
+    assert np.median(bumps[evergreen]) > 20
+    # Quiet days: some days see far fewer new listings than the typical day.
+    days = np.floor(lst["posted"]).astype(int)
+    daily = np.bincount(days[days >= 0])
+    assert np.min(daily[100:]) < 0.4 * np.median(daily[100:])
+
+
+def test_visible_listings_are_active_and_newest_bump_first(market: Market) -> None:
+    at = market_time(datetime.fromisoformat("2022-10-13T15:00:00+06:00"))
+    visible = market.visible("krisha", "astana", at)
+    assert len(visible) > 100
+    assert np.all(market.listing["posted"][visible.listings] <= at)
+    assert np.all(market.listing["ends"][visible.listings] > at)
+    bump_times = market.ev_time[visible.last_event]
+    assert np.all(np.diff(bump_times) <= 0) and bump_times[0] <= at
+    assert np.all(market.ev_listing[visible.last_event] == visible.listings)
+
+
+def test_market_scale_is_checked() -> None:
+    with pytest.raises(ValueError, match="scale"):
+        MarketConfig(scale=0)
