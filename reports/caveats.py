@@ -32,7 +32,11 @@ class CaveatRules:
 
 
 def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
-    """The caveats one city's estimate earns, in the order a reader should see them."""
+    """The caveats one city's estimate earns, in the order a reader should see them.
+
+    A break search whose interval (of first post periods) leaves out the event's first post
+    period says the data put the break elsewhere.
+    """
     found: list[Caveat] = []
     city = est.city
     if not est.effect_pct.excludes_zero:
@@ -47,7 +51,7 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
         est.break_date is not None
         and est.break_low is not None
         and est.break_high is not None
-        and not est.break_low <= est.event <= est.break_high
+        and not est.break_low <= est.window_start <= est.break_high
     ):
         found.append(
             Caveat(

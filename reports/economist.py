@@ -61,11 +61,18 @@ def _data_uri(png: bytes) -> str:
 
 
 def index_summary(data: ReportData) -> pd.DataFrame:
-    """Per city and method: periods, listing-periods per period, and the change between the
-    mean of the window after the event and the mean of the same number of weeks before it."""
+    """Per city and series: periods, listing-periods per period, and the change between the
+    mean of the window after the event and the mean of the same number of weeks before it
+    (a series the index could not build is listed with its error)."""
     series = data.tables.index_series
     rows = []
-    for (city, method), points in series.groupby(["city", "method"], sort=True):
+    if "error" in series.columns:
+        for _, failed in series[series["error"].notna()].iterrows():
+            rows.append(
+                {"city": failed["city"], "series": failed["series"], "error": failed["error"]}
+            )
+        series = series[series["error"].isna()]
+    for (city, label), points in series.groupby(["city", "series"], sort=True):
         est = data.estimates.get(str(city))
         period = pd.to_datetime(points["period"])
         change = None
@@ -78,7 +85,7 @@ def index_summary(data: ReportData) -> pd.DataFrame:
         rows.append(
             {
                 "city": city,
-                "method": method,
+                "series": label,
                 "periods": len(points),
                 "first": period.min().date(),
                 "last": period.max().date(),
@@ -112,9 +119,11 @@ def _breaks(data: ReportData) -> pd.DataFrame:
                 "break": est.break_date,
                 "interval_low": est.break_low,
                 "interval_high": est.break_high,
+                "sup_f_p": est.break_p,
+                "first_post_period": est.window_start,
                 "event_inside_interval": None
                 if est.break_low is None or est.break_high is None
-                else est.break_low <= est.event <= est.break_high,
+                else est.break_low <= est.window_start <= est.break_high,
             }
             for est in data.estimates.values()
         ]
@@ -238,7 +247,7 @@ def render_html(data: ReportData, tables: dict[str, pd.DataFrame], pngs: dict[st
     )
 
 
-def write_economist_report(data: ReportData, out_dir: Path) -> EconomistReport:
+def write_economist_files(data: ReportData, out_dir: Path) -> EconomistReport:
     """Write the page, the tables, the figures and the provenance under ``out_dir``."""
     tables = _csv_tables(data)
     pngs = _figures(data)

@@ -50,7 +50,9 @@ class CityEstimate:
     ``window_end`` (inclusive; it starts on the event day), in percent of the expected rent;
     ``effect_kzt`` the same in KZT per month. ``path`` holds the observed series and the
     expected (counterfactual) one with its band, in KZT per month (columns
-    :data:`PATH_COLUMNS`).
+    :data:`PATH_COLUMNS`). ``window_start`` is the first post period (the week that holds
+    the event day). ``break_date`` .. ``break_high``: the first post period a break search
+    found, with its interval, and the search's p-value.
     """
 
     city: str
@@ -72,6 +74,7 @@ class CityEstimate:
     break_date: date | None = None
     break_low: date | None = None
     break_high: date | None = None
+    break_p: float | None = None
     residual_autocorr_p: float | None = None
 
 

@@ -149,17 +149,18 @@ def coverage_chart(coverage: Coverage, *, simulated: bool) -> Figure:
 
 
 def index_chart(index_series: pd.DataFrame, *, simulated: bool) -> Figure:
-    """The index methods side by side, each rebased to 100 at its first period."""
+    """The index series side by side (column ``series`` names each), rebased to 100 at the
+    first period."""
     cities = sorted(index_series["city"].unique())
     fig = _figure(9, 2.8 * len(cities))
     axes = fig.subplots(len(cities), 1, squeeze=False)[:, 0]
     for ax, city in zip(axes, cities, strict=True):
-        rows = index_series[index_series["city"] == city]
-        for method, series in rows.groupby("method"):
+        rows = index_series[(index_series["city"] == city) & index_series["value"].notna()]
+        for label, series in rows.groupby("series"):
             series = series.sort_values("period")
             base = series["value"].iloc[0]
             ax.plot(pd.to_datetime(series["period"]), series["value"] / base * 100,
-                    linewidth=1.2, label=str(method))  # fmt: skip
+                    linewidth=1.2, label=str(label))  # fmt: skip
         ax.set_title(f"{city.title()}: index by method (first period = 100)", fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
@@ -213,12 +214,13 @@ def placebo_chart(
 def break_chart(
     break_search: pd.DataFrame, estimates: Sequence[CityEstimate], *, simulated: bool
 ) -> Figure:
-    """The break-search statistic over candidate dates, with the event and the found break."""
+    """The break-search F statistic by candidate first post period, with the event and the
+    interval of the break found."""
     fig = _figure(9, 2.6)
     axes = fig.subplots(1, len(estimates), squeeze=False)[0]
     for ax, est in zip(axes, estimates, strict=True):
-        rows = break_search[break_search["city"] == est.city].sort_values("candidate")
-        ax.plot(pd.to_datetime(rows["candidate"]), rows["statistic"].astype(float),
+        rows = break_search[break_search["city"] == est.city].sort_values("first_post")
+        ax.plot(pd.to_datetime(rows["first_post"]), rows["statistic"].astype(float),
                 color=OBSERVED_COLOUR, linewidth=1.2)  # fmt: skip
         _event_line(ax, est, "en")
         if est.break_low is not None and est.break_high is not None:

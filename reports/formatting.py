@@ -62,7 +62,7 @@ def format_number(value: float, lang: Lang, *, decimals: int = 0, sign: bool = F
     # Half away from zero on the decimal digits as printed (8.25 -> 8.3), the way people
     # round, not the binary value's round-half-even.
     step = Decimal(1).scaleb(-decimals)
-    text = f"{Decimal(repr(abs(value))).quantize(step, rounding=ROUND_HALF_UP):f}"
+    text = f"{Decimal(repr(float(abs(value)))).quantize(step, rounding=ROUND_HALF_UP):f}"
     whole, _, frac = text.partition(".")
     rounded_zero = float(text) == 0.0
     grouped = _group(whole, NBSP if lang != "en" else ",")
