@@ -1,0 +1,125 @@
+"""`rentwatch parse PAGE.html --source …`: JSON Lines out, a summary on stderr, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from rentwatch.cli import main
+from rentwatch.commands.parse import observed_at_of
+from tests.test_parse_krisha import card_2022, page
+from tests.test_parse_olx import ad, state_page
+from warehouse.errors import RentwatchError
+
+FIELDS = [
+    "source", "listing_id", "city", "district", "district_raw", "rooms", "area_m2", "floor",
+    "floors_total", "price", "currency", "price_period", "owner_type", "bumped_on", "url", "title",
+]  # fmt: skip
+ALMATY = timezone(timedelta(hours=6))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    return int(exit_info.value.code or 0), captured.out, captured.err
+
+
+def test_krisha_page_to_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = tmp_path / "p.html"
+    html.write_text(page(card_2022(), card_2022("679550758", price="Договорная")), encoding="utf-8")
+    code, out, err = run(
+        capsys, "parse", str(html), "--source", "krisha", "--observed-at", "2022-10-13"
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 1
+    assert list(rows[0]) == FIELDS
+    assert rows[0]["listing_id"] == "678106181"
+    assert rows[0]["bumped_on"] == "2022-10-13"
+    assert rows[0]["district"] == "Алатауский"
+    assert err.strip() == (
+        f"{html}: 1 of 2 cards parsed; dropped: price_negotiable 1; page ? of ?; total unknown"
+    )
+
+
+def test_olx_page_with_a_city(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = tmp_path / "olx.html"
+    html.write_text(state_page([ad(location={})], totalPages=3), encoding="utf-8")
+    code, out, err = run(capsys, "parse", str(html), "--source", "olx", "--city", "nur-sultan")
+    assert code == 0
+    assert json.loads(out)["city"] == "astana"
+    assert "1 of 1 cards parsed; dropped: none; page ? of 3" in err
+
+
+def test_real_reference_page(reference_pages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = reference_pages / "krisha_search_almaty_longterm_p2_2022-10-13.html"
+    code, out, err = run(capsys, "parse", str(html), "--source", "krisha")
+    assert code == 0
+    assert len(out.splitlines()) == 20
+    assert "20 of 20 cards parsed; dropped: none; page 2 of 160; 3184 found" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "avito"], "unknown source 'avito': choose one of krisha, olx"),
+        (["--source", "krisha", "--observed-at", "13.10.2022"], "--observed-at '13.10.2022' is"),
+        (["--source", "krisha", "--city", "shymkent"], "--city 'shymkent' is not one of almaty"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    html = tmp_path / "p.html"
+    html.write_text(page(card_2022()), encoding="utf-8")
+    code, out, err = run(capsys, "parse", str(html), *args)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"rentwatch: error: {message}")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["missing.html", "."])
+def test_unreadable_files_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    code, out, err = run(capsys, "parse", str(tmp_path / name), "--source", "krisha")
+    assert (code, out) == (1, "")
+    assert err.startswith("rentwatch: error: cannot read ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_challenge_page_is_an_error_not_an_empty_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html = tmp_path / "blocked.html"
+    html.write_text('<html><script src="/.safeline/static/x.js"></script></html>')
+    code, out, err = run(capsys, "parse", str(html), "--source", "krisha")
+    assert (code, out) == (1, "")
+    assert "challenge page (waf_challenge)" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-10-13", datetime(2022, 10, 13, tzinfo=ALMATY)),
+        ("2022-10-13T15:30", datetime(2022, 10, 13, 15, 30, tzinfo=ALMATY)),
+        ("2022-10-13T09:30:00+00:00", datetime(2022, 10, 13, 9, 30, tzinfo=UTC)),
+        ("2022-10-13T09:30:00Z", datetime(2022, 10, 13, 9, 30, tzinfo=UTC)),
+    ],
+)
+def test_observed_at(text: str, expected: datetime) -> None:
+    assert observed_at_of(text) == expected
+
+
+def test_observed_at_defaults_to_now() -> None:
+    before = datetime.now(UTC)
+    assert before <= observed_at_of(None) <= datetime.now(UTC)
+
+
+def test_observed_at_rejects_garbage() -> None:
+    with pytest.raises(RentwatchError, match="not a date or time"):
+        observed_at_of("yesterday")
