@@ -59,10 +59,11 @@ def median_rents_before_after(
         raise SeriesError("days must be at least 1")
     before_start = event - timedelta(days=days)
     after_end = event + timedelta(days=days - 1)
-    window = Window(city, before_start, after_end)
+    rates = list(fx_rates)
+    window = Window(city, before_start, after_end, with_rates=bool(rates))
     rules = rules or CountingRules()
     try:
-        prepare_city(conn, window, rules, fx_rates)
+        prepare_city(conn, window, rules, rates)
         build_before_after_sample(conn, window, rules, event)
         found = conn.execute(MEDIANS_BY_ROOMS, {"rooms": list(rooms)}).df()
     finally:

@@ -96,7 +96,7 @@ def build_indexes(
     results: dict[int, IndexSeries] = {}
     try:
         for city in dict.fromkeys(s.city for s in specs):
-            window = Window(city, start, end)
+            window = Window(city, start, end, with_rates=bool(rates))
             twins = prepare_city(conn, window, rules, rates)
             by_sample: dict[tuple[Freq, str | None, int | None, bool], list[int]] = {}
             for i, spec in enumerate(specs):

@@ -44,22 +44,35 @@ BEFORE_AFTER_PERIOD: Final = (
 # Every sighting of the city in the date range, priced in KZT/month, with why it cannot be
 # used (NULL when it can). The outlier rule and the twin rule see the whole city, so a
 # district's or a room count's series flags exactly what the city's series flags.
+# {fx_join} / {fx_rate}: the rate table's ASOF join, only when there is a rate table.
 CITY_SIGHTINGS: Final = f"""
 SELECT l.rowid AS lkey, o.source, o.observed_at, o.observed_on, o.origin,
        l.rooms, l.district, l.area_m2, l.floor, l.floors_total, l.owner_type,
        CAST(timezone('{LOCAL_TIMEZONE}', l.first_seen) AS DATE) AS first_seen_on,
        CASE WHEN o.price_period <> 'month' THEN 'not_monthly'
-            WHEN o.currency <> 'KZT' AND fx.kzt_per_unit IS NULL THEN 'no_fx_rate'
+            WHEN o.currency <> 'KZT' AND {{fx_rate}} IS NULL THEN 'no_fx_rate'
        END AS exclusion,
-       o.price * CASE WHEN o.currency = 'KZT' THEN 1.0 ELSE fx.kzt_per_unit END AS rent,
+       o.price * CASE WHEN o.currency = 'KZT' THEN 1.0 ELSE {{fx_rate}} END AS rent,
        coalesce(least(l.rooms, 5), -1) AS room_band
 FROM observations o
 JOIN listings l ON l.source = o.source AND l.listing_id = o.listing_id
-ASOF LEFT JOIN index_fx fx ON fx.currency = o.currency AND o.observed_on >= fx.valid_from
+{{fx_join}}
 WHERE l.city = $city
   AND ($start IS NULL OR o.observed_on >= $start)
   AND ($end IS NULL OR o.observed_on <= $end)
 """
+FX_JOIN: Final = (
+    "ASOF LEFT JOIN index_fx fx ON fx.currency = o.currency AND o.observed_on >= fx.valid_from"
+)
+
+
+def sightings_sql(with_rates: bool) -> str:
+    """:data:`CITY_SIGHTINGS`, joined to the rate table only when there is one (the ASOF
+    join costs about half the scan)."""
+    if with_rates:
+        return CITY_SIGHTINGS.format(fx_join=FX_JOIN, fx_rate="fx.kzt_per_unit")
+    return CITY_SIGHTINGS.format(fx_join="", fx_rate="CAST(NULL AS DOUBLE)")
+
 
 CREATE_FX = """
 CREATE OR REPLACE TEMP TABLE index_fx (
@@ -70,11 +83,11 @@ INSERT_FX = "INSERT INTO index_fx VALUES (?, ?, ?)"
 
 # Median and MAD of ln rent per (month, room band) and per month; the band's own figures
 # when it has enough sightings, the month's otherwise.
-CREATE_BOUNDS = f"""
+CREATE_BOUNDS: Final = """
 CREATE OR REPLACE TEMP TABLE index_bounds AS
 WITH usable AS (
     SELECT CAST(date_trunc('month', observed_on) AS DATE) AS month, room_band, ln(rent) AS y
-    FROM ({CITY_SIGHTINGS}) WHERE exclusion IS NULL
+    FROM ({sightings}) WHERE exclusion IS NULL
 ),
 cells AS (
     SELECT month, room_band, grouping(room_band) AS whole_month,
@@ -97,11 +110,11 @@ CREATE_TWIN_PAIRS = "CREATE OR REPLACE TEMP TABLE index_twin_pairs (a_key BIGINT
 # each other; confirmed by two sightings within `days` whose prices are within tolerance;
 # kept only when the match is mutual and unique. The area join goes through whole-m²
 # buckets (each b listing in its bucket and both neighbours) so it is an equi-join.
-INSERT_TWIN_PAIRS: Final = f"""
+INSERT_TWIN_PAIRS: Final = """
 INSERT INTO index_twin_pairs
 WITH usable AS (
     SELECT lkey, source, observed_on, rent, rooms, district, area_m2, floor
-    FROM ({CITY_SIGHTINGS})
+    FROM ({sightings})
     WHERE exclusion IS NULL AND source IN ($source_a, $source_b)
       AND rooms IS NOT NULL AND district IS NOT NULL AND area_m2 IS NOT NULL
 ),
@@ -159,9 +172,7 @@ SELECT f.lkey, f.ckey,
 FROM flats f JOIN listings l ON l.rowid = f.lkey
 """
 
-CITY_SOURCES: Final = (
-    f"SELECT DISTINCT source FROM ({CITY_SIGHTINGS}) WHERE exclusion IS NULL ORDER BY source"
-)
+CITY_SOURCES: Final = "SELECT DISTINCT source FROM listings WHERE city = $city ORDER BY source"
 
 # One row per flat and period. {period} and {first_period} are PERIOD_OF expressions;
 # {pick} is arg_max (stock: the last sighting in the period) or arg_min (flow: the first).
@@ -199,9 +210,9 @@ SELECT f.ckey, f.period, f.rent, f.origin, f.outlier_sightings,
 FROM per_flat f JOIN listings l ON l.rowid = f.ckey
 """
 
-COUNT_EXCLUDED = f"""
+COUNT_EXCLUDED: Final = """
 SELECT exclusion, count(*)
-FROM ({CITY_SIGHTINGS})
+FROM ({sightings})
 WHERE exclusion IS NOT NULL
   AND ($district IS NULL OR district = $district) AND ($rooms IS NULL OR rooms = $rooms)
 GROUP BY exclusion
@@ -240,6 +251,11 @@ class Window:
     city: str
     start: date | None = None
     end: date | None = None
+    with_rates: bool = False  # a rate table was given (non-KZT prices may count)
+
+    @property
+    def sightings(self) -> str:
+        return sightings_sql(self.with_rates)
 
     def params(self) -> dict[str, object]:
         return {"city": self.city, "start": self.start, "end": self.end}
@@ -258,7 +274,7 @@ def prepare_city(
         conn.executemany(INSERT_FX, rates)
     params = window.params()
     conn.execute(
-        CREATE_BOUNDS,
+        CREATE_BOUNDS.format(sightings=window.sightings),
         {
             **params,
             "min_cell": rules.outlier_min_cell,
@@ -267,11 +283,11 @@ def prepare_city(
         },
     )
     conn.execute(CREATE_TWIN_PAIRS)
-    sources = [r[0] for r in conn.execute(CITY_SOURCES, params).fetchall()]
+    sources = [r[0] for r in conn.execute(CITY_SOURCES, {"city": window.city}).fetchall()]
     for i, source_a in enumerate(sources):
         for source_b in sources[i + 1 :]:
             conn.execute(
-                INSERT_TWIN_PAIRS,
+                INSERT_TWIN_PAIRS.format(sightings=window.sightings),
                 {
                     **params,
                     "source_a": source_a,
@@ -328,7 +344,7 @@ def _create_sample(
     params: dict[str, object],
 ) -> None:
     sql = CREATE_SAMPLE.format(
-        sightings=CITY_SIGHTINGS,
+        sightings=window.sightings,
         period=period_of.format(day="s.observed_on"),
         first_period=period_of.format(day="coalesce(t.first_seen_on, s.first_seen_on)"),
         pick="arg_min" if flow else "arg_max",
@@ -345,7 +361,8 @@ def sample_counts(
     """What the sample left out (sightings and listing-periods), for :class:`Exclusions`."""
     excluded = dict(
         conn.execute(
-            COUNT_EXCLUDED, {**window.params(), "district": spec.district, "rooms": spec.rooms}
+            COUNT_EXCLUDED.format(sightings=window.sightings),
+            {**window.params(), "district": spec.district, "rooms": spec.rooms},
         ).fetchall()
     )
     row = conn.execute(COUNT_SAMPLE).fetchone()
