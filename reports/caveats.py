@@ -34,8 +34,9 @@ class CaveatRules:
 def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
     """The caveats one city's estimate earns, in the order a reader should see them.
 
-    A break search whose interval (of first post periods) leaves out the event's first post
-    period says the data put the break elsewhere.
+    A headline that excludes zero while some specification of the sensitivity table cannot
+    is fragile. A break search whose interval (of first post periods) leaves out the event's
+    first post period says the data put the break elsewhere.
     """
     found: list[Caveat] = []
     city = est.city
@@ -59,6 +60,10 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
                 city,
                 {"date": est.break_date, "low": est.break_low, "high": est.break_high},
             )
+        )
+    if est.effect_pct.excludes_zero and est.sensitivity_includes_zero and est.sensitivity:
+        found.append(
+            Caveat("fragile", city, {"low": est.sensitivity.low, "high": est.sensitivity.high})
         )
     if est.residual_autocorr_p is not None and est.residual_autocorr_p < rules.autocorr_alpha:
         found.append(Caveat("autocorrelation", city, {"p": est.residual_autocorr_p}))

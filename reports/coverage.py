@@ -91,11 +91,19 @@ def find_gaps(weekly: pd.DataFrame, min_listings: int) -> pd.DataFrame:
     """
     frames = []
     for city, rows in weekly.groupby("city"):
-        per_week = rows.groupby("week")["listings"].sum()
-        weeks = pd.date_range(min(per_week.index), max(per_week.index), freq="7D").date
+        per_week = rows.groupby(pd.to_datetime(rows["week"]))["listings"].sum()
+        weeks = pd.date_range(per_week.index.min(), per_week.index.max(), freq="7D")
         full = per_week.reindex(weeks, fill_value=0)
         thin = full[full < min_listings]
-        frames.append(pd.DataFrame({"city": city, "week": thin.index, "listings": thin.values}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "city": city,
+                    "week": pd.DatetimeIndex(thin.index).date,
+                    "listings": thin.to_numpy(),
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame({"city": [], "week": [], "listings": []})
     return pd.concat(frames, ignore_index=True)

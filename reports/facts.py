@@ -52,7 +52,10 @@ class CityEstimate:
     expected (counterfactual) one with its band, in KZT per month (columns
     :data:`PATH_COLUMNS`). ``window_start`` is the first post period (the week that holds
     the event day). ``break_date`` .. ``break_high``: the first post period a break search
-    found, with its interval, and the search's p-value.
+    found, with its interval, and the search's p-value. ``sensitivity``: the smallest and
+    largest window effect (%) over the specifications of the sensitivity table that could be
+    fitted (``estimate`` is the headline's); ``sensitivity_includes_zero``: some of their
+    intervals include zero.
     """
 
     city: str
@@ -76,6 +79,8 @@ class CityEstimate:
     break_high: date | None = None
     break_p: float | None = None
     residual_autocorr_p: float | None = None
+    sensitivity: Interval | None = None
+    sensitivity_includes_zero: bool = False
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def placebo_chart(
     axes = fig.subplots(1, len(estimates), squeeze=False)[0]
     for ax, est in zip(axes, estimates, strict=True):
         rows = placebos[placebos["city"] == est.city]
-        ax.hist(rows["effect_pct"].astype(float), bins=20, color="#95a5a6")
+        ax.hist(rows["percent"].astype(float), bins=20, color="#95a5a6")
         ax.axvline(est.effect_pct.estimate, color=EXPECTED_COLOUR, linewidth=2,
                    label="estimate at the event")  # fmt: skip
         ax.set_title(f"{est.city.title()}: placebo effects, % (n = {len(rows)})", fontsize=10)

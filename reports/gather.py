@@ -229,13 +229,26 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     """Placebo events, the sensitivity table and the break search, as the params ask."""
     est, result, tables = work.estimate, work.result, dict(work.tables)
     city = est.city
+    first_post = pd.Timestamp(est.window_start)
     if params.placebos:
-        placebo = result.placebo(n=params.placebos)
-        frame = placebo.table()
-        tables["placebos"] = frame.assign(city=city)
-        est = replace(est, placebo_p=placebo.p_value, placebo_n=len(frame))
+        placebo = result.placebo(n=params.placebos, window=params.window_weeks)
+        tables["placebos"] = placebo.table.assign(city=city)
+        est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
     if params.sensitivity:
-        tables["sensitivity"] = result.sensitivity().assign(city=city)
+        table = result.sensitivity(start=first_post, periods=params.window_weeks)
+        tables["sensitivity"] = table.assign(city=city)
+        fitted = table[table["status"] == "ok"]
+        if len(fitted):
+            est = replace(
+                est,
+                sensitivity=Interval(
+                    est.effect_pct.estimate, float(fitted["percent"].min()),
+                    float(fitted["percent"].max()), est.effect_pct.level,
+                ),
+                sensitivity_includes_zero=bool(
+                    ((fitted["percent_low"] <= 0) & (fitted["percent_high"] >= 0)).any()
+                ),
+            )  # fmt: skip
     if params.find_break:
         found = result.find_break(level=1 - params.alpha)
         tables["break_search"] = found.table.assign(city=city)

@@ -175,6 +175,10 @@ def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
         fields["r2"] = format_number(float(v["r2"]), lang, decimals=2)
     elif caveat.key == "break_elsewhere":
         fields |= {k: format_date(v[k], lang) for k in ("date", "low", "high")}
+    elif caveat.key == "fragile":
+        decimals = percent_decimals(float(v["low"]), float(v["high"]))
+        fields |= {k: format_percent(float(v[k]), lang, decimals=decimals, sign=True)
+                   for k in ("low", "high")}  # fmt: skip
     elif caveat.key == "autocorrelation":
         fields["p"] = format_number(float(v["p"]), lang, decimals=3)
     elif caveat.key == "thin_weeks":

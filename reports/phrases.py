@@ -194,6 +194,8 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "уровень ненадёжен.",
         "break_elsewhere": "{city}: поиск даты перелома указывает на {date} (интервал с {low} "
         "по {high}), а не на дату события.",
+        "fragile": "{city}: при других разумных спецификациях модели оценка составляет от "
+        "{low} до {high}, и некоторые из них не исключают нуля.",
         "autocorrelation": "{city}: остатки модели автокоррелированы (тест Льюнга — Бокса, "
         "p = {p}); интервалы могут быть слишком узкими.",
         "includes_zero": "{city}: интервал включает ноль — нельзя исключить, что цены не "
@@ -212,6 +214,8 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "күтілетін деңгей сенімсіз.",
         "break_elsewhere": "{city}: үзіліс күнін іздеу оны оқиға күніне емес, {date} күніне "
         "жатқызады (аралығы: {low} – {high}).",
+        "fragile": "{city}: модельдің басқа орынды нұсқаларында бағалау {low} – {high} "
+        "аралығында, ал кейбірі нөлді жоққа шығармайды.",
         "autocorrelation": "{city}: модель қалдықтары автокорреляцияланған (Льюнг–Бокс тесті, "
         "p = {p}); аралықтар тым тар болуы мүмкін.",
         "includes_zero": "{city}: аралық нөлді қамтиды — бағалар өзгермеген болуы мүмкін.",
@@ -228,6 +232,8 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "level is unreliable.",
         "break_elsewhere": "{city}: a search for the break date places it at {date} (interval "
         "{low} to {high}), not at the event.",
+        "fragile": "{city}: under other reasonable specifications the estimate runs from {low} "
+        "to {high}, and some of them cannot rule out zero.",
         "autocorrelation": "{city}: the residuals are autocorrelated (Ljung–Box p = {p}); the "
         "intervals may be too narrow.",
         "includes_zero": "{city}: the interval includes zero — no change cannot be ruled out.",

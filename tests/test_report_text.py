@@ -206,6 +206,8 @@ def test_kzt_sentence(lang: str, expected: str) -> None:
         ({"break_date": date(2022, 5, 2), "break_low": date(2022, 4, 4),
           "break_high": date(2022, 6, 6)}, ["break_elsewhere"]),
         ({"residual_autocorr_p": 0.001}, ["autocorrelation"]),
+        ({"sensitivity": Interval(30, -1.5, 33), "sensitivity_includes_zero": True}, ["fragile"]),
+        ({"sensitivity": Interval(30, 12, 33), "sensitivity_includes_zero": False}, []),
         ({"placebo_p": None, "pre_fit_r2": None, "residual_autocorr_p": None,
           "break_date": None}, []),
     ],
@@ -252,10 +254,13 @@ def test_every_caveat_reads_its_numbers_from_the_facts(lang: str) -> None:
     est = _estimate(2, -3, 7, n_pre=17, placebo_p=0.35, placebo_n=41, pre_fit_r2=0.123,
                     break_date=date(2022, 5, 2), break_low=date(2022, 4, 4),
                     break_high=date(2022, 6, 6), residual_autocorr_p=0.0042)  # fmt: skip
+    fragile = _estimate(30, 20, 40, city="astana", sensitivity=Interval(30, -1.5, 33.25),
+                        sensitivity_includes_zero=True)  # fmt: skip
     coverage = _coverage(("simulated",), [30, 5, 40])
-    found = find_caveats({"almaty": est}, coverage, CaveatRules())
+    found = find_caveats({"almaty": est, "astana": fragile}, coverage, CaveatRules())
+    assert "fragile" in [c.key for c in found]
     text = " ".join(narrative.caveat_sentence(c, check_lang(lang)) for c in found)
     sep = "." if lang == "en" else ","
-    for number in ("17", "41", f"0{sep}12", f"0{sep}004", "35"):
+    for number in ("17", "41", f"0{sep}12", f"0{sep}004", "35", f"1{sep}5", f"33{sep}3"):
         assert number in text
     assert P.CAVEAT[check_lang(lang)]["simulated"] in text
