@@ -9,7 +9,8 @@ each in a fresh subprocess so its peak RSS is its own:
     connection: the whole build (counting rules, twins, outliers, sample, cell moments,
     regression, HC1 standard errors);
   * ours on the baseline's rows (``--baseline-rows``, default 200,000; ``--full``: 1,000,000):
-    the same build on a copy of the warehouse holding only the first flats;
+    the same build on a copy of the warehouse holding only the first flats, outliers kept
+    so that both fit exactly the same rows;
   * baseline, "the usual approach": the same listing-weeks pulled into pandas, dummies made by
     ``pandas.get_dummies`` and ``statsmodels`` OLS with HC1 errors, on the baseline rows; its
     time is scaled linearly (OLS is O(n p²)) to the full size, and its index is checked
@@ -150,14 +151,19 @@ def make_subset(db: Path, subset: Path, listings: int) -> None:
         conn.execute("CHECKPOINT")
 
 
-def measure_ours(db: Path) -> dict[str, Any]:
-    """Build the weekly hedonic index from the warehouse at ``db`` (read-only)."""
-    from analysis.index import build_index
+def measure_ours(db: Path, *, every_row: bool) -> dict[str, Any]:
+    """Build the weekly hedonic index from the warehouse at ``db`` (read-only).
+
+    ``every_row`` keeps the sightings the outlier rule flags, so the regression sees exactly
+    the baseline's rows and the two indexes can be compared number for number.
+    """
+    from analysis.index import CountingRules, build_index
     from warehouse import open_reader
 
+    rules = CountingRules(include_outliers=every_row)
     started = time.perf_counter()
     with open_reader(db, retry_timeout=10) as conn:
-        series = build_index(conn, city="almaty", method="hedonic", freq="W")
+        series = build_index(conn, city="almaty", method="hedonic", freq="W", rules=rules)
     seconds = time.perf_counter() - started
     frame = series.frame
     return {
@@ -227,7 +233,10 @@ def main() -> None:
 
     if args.measure:
         what, db = args.measure
-        result = measure_ours(Path(db)) if what == "ours" else measure_statsmodels(Path(db))
+        if what == "statsmodels":
+            result = measure_statsmodels(Path(db))
+        else:
+            result = measure_ours(Path(db), every_row=what == "ours-every-row")
         print(json.dumps(result))
         return
 
@@ -247,7 +256,7 @@ def main() -> None:
         if not subset.exists():
             make_subset(db, subset, int(baseline_obs / 6.5))
         ours = in_subprocess("ours", str(db))
-        ours_small = in_subprocess("ours", str(subset))
+        ours_small = in_subprocess("ours-every-row", str(subset))
         base = in_subprocess("statsmodels", str(subset))
         report(ours, ours_small, base)
     finally:

@@ -132,7 +132,7 @@ class HedonicMarket:
                     sighting(
                         f"h{flat_id}",
                         day + timedelta(days=int(rng.integers(0, 3))),
-                        round(math.exp(log_rent), -2),
+                        int(round(math.exp(log_rent), -2)),
                         rooms=room,
                         area_m2=area,
                         district=district,

@@ -23,6 +23,7 @@ from typing import Final
 import duckdb
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
 
 from analysis.index.medians import MethodResult, resolve_base
@@ -122,12 +123,13 @@ def hedonic_series(
     gram = _gram(design, n, cells["s_l"].to_numpy(), float(cells["s_ll"].sum()))
     xty = np.append(design.T @ cells["s_y"].to_numpy(), cells["s_yl"].sum())
     scale = 1.0 / np.sqrt(np.diag(gram))
-    if np.linalg.cond(gram * np.outer(scale, scale)) > MAX_CONDITION:
+    eigen = np.linalg.eigvalsh(gram * np.outer(scale, scale))
+    if eigen[0] <= eigen[-1] / MAX_CONDITION:
         raise SeriesError(
             "the hedonic design is singular (a category coincides with a period): "
             "build a coarser series (weekly or monthly, or without the district/rooms filter)"
         )
-    gram_inv = np.linalg.inv(gram)
+    gram_inv = scipy.linalg.cho_solve(scipy.linalg.cho_factor(gram), np.eye(len(gram)))
     beta = gram_inv @ xty
     n_obs = float(n.sum())
     n_params = len(beta)
