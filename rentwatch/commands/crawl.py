@@ -1,7 +1,211 @@
-"""Not built yet: this group's commands are registered when its capability lands."""
+"""``rentwatch crawl``, ``backfill`` and ``nightly``: run the spiders, then load what they spooled.
+
+The crawls run in a child process (:func:`scrapers.run.run_crawls`); they write only their
+spools, and the load afterwards merges every pending spool (crashed runs' too) in one
+transaction. A run that fails a health check is loaded as ``failed`` and the command exits 1
+with the reasons on one line.
+
+Each command holds a crawl lock beside the warehouse for its whole length, crawl included
+(the warehouse's writer lock is taken only for the load): ``<db>.crawl.lock`` for ``crawl``
+and ``nightly``, so overlapping cron runs cannot hit the portals twice over, and
+``<db>.backfill.lock`` for ``backfill``, which talks only to the web archive and may take
+hours, so it never holds the nightly crawl back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
+from rentwatch.commands.common import settings_of
+from rentwatch.settings import Settings
+from scrapers.run import CrawlJob, RunResult, run_crawls
+from scrapers.settings import user_agent
+from warehouse import open_writer
+from warehouse.errors import LockTimeout, RentwatchError
+from warehouse.load import LoadReport, load_pending
+from warehouse.lock import WriterLock, describe_holder, lock_path_for
+from warehouse.snapshot import take_snapshot
+
+CITIES = ("almaty", "astana")
+
+
+class Source(StrEnum):
+    krisha = "krisha"
+    olx = "olx"
+
+
+class LiveOrigin(StrEnum):
+    live = "live"
+    simulated = "simulated"
+
+
+class ArchiveOrigin(StrEnum):
+    archive = "archive"
+    simulated = "simulated"
+
+
+def scrapy_settings(settings: Settings) -> dict[str, Any]:
+    """The ``[crawl]`` settings (and where the warehouse is) as Scrapy settings for the spiders."""
+    crawl = settings.crawl
+    return {
+        "USER_AGENT": user_agent(str(crawl.contact_url)),
+        "RENTWATCH_DB": str(settings.db),
+        "RENTWATCH_KRISHA_BASE_URL": crawl.krisha_base_url,
+        "RENTWATCH_OLX_BASE_URL": crawl.olx_base_url,
+        "RENTWATCH_ARCHIVE_BASE_URL": crawl.archive_base_url,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "RENTWATCH_ARCHIVE_DELAY": crawl.archive_delay,
+        "RENTWATCH_BACKOFF_START": crawl.backoff_start,
+        "RENTWATCH_BACKOFF_MAX": crawl.backoff_max,
+        "RENTWATCH_SPOOL_FLUSH_EVERY": crawl.spool_flush_every,
+        "RENTWATCH_MIN_ITEMS": crawl.min_items,
+        "RENTWATCH_MIN_FIELD_COVERAGE": crawl.min_field_coverage,
+        "RENTWATCH_MAX_ITEM_DROP": crawl.max_item_drop,
+        "RENTWATCH_MAX_BLOCKED": crawl.max_blocked,
+        "LOG_LEVEL": crawl.log_level,
+    }
+
+
+@contextmanager
+def crawl_lock(settings: Settings, name: str, purpose: str) -> Iterator[None]:
+    """``<db>.<name>.lock``, held for a whole command; waits at most ``lock_timeout``."""
+    target = settings.db.with_name(f"{settings.db.name}.{name}")
+    try:
+        with WriterLock(target, timeout=settings.lock_timeout, purpose=purpose):
+            yield
+    except LockTimeout:
+        raise RentwatchError(
+            f"another {name} is running: {describe_holder(lock_path_for(target))}; waited "
+            f"{settings.lock_timeout:g}s"
+        ) from None
+
+
+def _crawl_and_load(
+    settings: Settings, jobs: Sequence[CrawlJob], *, snapshot: bool = False
+) -> tuple[list[RunResult], LoadReport]:
+    """Run the crawls, print a line per run, load every pending spool (and snapshot)."""
+    results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
+    for result in results:
+        typer.echo(result.line())
+    # One writer-lock hold for the load and the snapshot: the snapshot is exactly this load.
+    with WriterLock(settings.db, timeout=settings.lock_timeout):
+        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+            report = load_pending(conn, settings.spools)
+        typer.echo(report.summary())
+        if snapshot:
+            snap = take_snapshot(
+                settings.db, settings.snapshots, lock_timeout=settings.lock_timeout
+            )
+            typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
+    return results, report
+
+
+def _verdict(results: Sequence[RunResult], report: LoadReport) -> None:
+    """Exit 1 with one line when a run failed or a spool was rejected."""
+    failed = [r for r in results if not r.ok]
+    problems = [r.line() for r in failed] + [
+        f"spool {r.spool} rejected: {r.reason}" for r in report.rejected
+    ]
+    if problems:
+        raise RentwatchError(
+            f"{len(failed)} of {len(results)} crawl run(s) failed: " + " | ".join(problems)
+            if failed
+            else " | ".join(problems)
+        )
+
+
+def _cities(cities: list[str] | None) -> list[str]:
+    return list(cities) if cities else list(CITIES)
+
 
 def register(app: typer.Typer) -> None:
-    """Nothing to register yet."""
+    @app.command("crawl")
+    def crawl(
+        ctx: typer.Context,
+        source: Annotated[Source, typer.Option("--source", help="The portal.")],
+        city: Annotated[
+            list[str] | None,
+            typer.Option("--city", help="almaty or astana; repeat for both (default both)."),
+        ] = None,
+        origin: Annotated[
+            LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
+        ] = LiveOrigin.live,
+        max_pages: Annotated[
+            int | None,
+            typer.Option("--max-pages", min=1, help="Stop each city after this many pages."),
+        ] = None,
+    ) -> None:
+        """Crawl a portal's long-term rent listings for each city, then load them."""
+        settings = settings_of(ctx)
+        extra = {"max_pages": str(max_pages)} if max_pages else {}
+        jobs = [
+            CrawlJob(source.value, {"city": c, "origin": origin.value, **extra})
+            for c in _cities(city)
+        ]
+        with crawl_lock(settings, "crawl", f"rentwatch crawl --source {source.value}"):
+            results, report = _crawl_and_load(settings, jobs)
+        _verdict(results, report)
+
+    @app.command("backfill")
+    def backfill(
+        ctx: typer.Context,
+        date_from: Annotated[
+            date,
+            typer.Option("--from", formats=["%Y-%m-%d"], help="First capture day (inclusive)."),
+        ],
+        date_to: Annotated[
+            date, typer.Option("--to", formats=["%Y-%m-%d"], help="Last capture day (inclusive).")
+        ],
+        city: Annotated[
+            list[str] | None,
+            typer.Option("--city", help="almaty or astana; repeat for both (default both)."),
+        ] = None,
+        origin: Annotated[
+            ArchiveOrigin, typer.Option(help="simulated: the sandbox's archive on loopback.")
+        ] = ArchiveOrigin.archive,
+    ) -> None:
+        """Backfill krisha listings from web-archive captures between two dates, then load them."""
+        settings = settings_of(ctx)
+        jobs = [
+            CrawlJob(
+                "krisha_archive",
+                {
+                    "city": c,
+                    "origin": origin.value,
+                    "from": date_from.isoformat(),
+                    "to": date_to.isoformat(),
+                },
+            )
+            for c in _cities(city)
+        ]
+        with crawl_lock(
+            settings, "backfill", f"rentwatch backfill --from {date_from} --to {date_to}"
+        ):
+            results, report = _crawl_and_load(settings, jobs)
+        _verdict(results, report)
+
+    @app.command("nightly")
+    def nightly(
+        ctx: typer.Context,
+        origin: Annotated[
+            LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
+        ] = LiveOrigin.live,
+    ) -> None:
+        """Crawl both portals for both cities, load, and take a snapshot: the cron job."""
+        settings = settings_of(ctx)
+        jobs = [
+            CrawlJob(source.value, {"city": c, "origin": origin.value})
+            for source in Source
+            for c in CITIES
+        ]
+        with crawl_lock(settings, "crawl", "rentwatch nightly"):
+            results, report = _crawl_and_load(settings, jobs, snapshot=True)
+        _verdict(results, report)

@@ -1,0 +1,218 @@
+"""Crawl health: a few named checks over Scrapy's stats, thresholds in settings.
+
+After a run, :func:`evaluate` derives the coverage figures from the counts the spider and
+the pipeline kept, then runs :data:`MONITORS` in order. Any failing check fails the run: the
+spool's sidecar says ``failed`` with the failing checks as its one-line reason, which becomes
+the ``crawl_runs`` row on load, and the command exits non-zero with that line.
+
+| check | stat | setting |
+|---|---|---|
+| finish reason | ``finish_reason`` | ``finished`` only |
+| blocked responses | ``rentwatch/blocked`` | ``RENTWATCH_MAX_BLOCKED`` |
+| items | ``item_scraped_count`` | ``RENTWATCH_MIN_ITEMS`` |
+| price, rooms, area coverage | ``rentwatch/coverage/*`` | ``RENTWATCH_MIN_FIELD_COVERAGE`` |
+| items against the previous run | ``rentwatch/previous_items`` | ``RENTWATCH_MAX_ITEM_DROP`` |
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import duckdb
+from scrapy.settings import BaseSettings
+
+from warehouse.connection import connect
+from warehouse.errors import RentwatchError
+
+logger = logging.getLogger(__name__)
+
+# The most recent healthy run of the same spider, city and origin.
+PREVIOUS_RUN: Final = """
+SELECT run_id, items FROM crawl_runs
+WHERE spider = $spider AND cities = $city AND origin = $origin AND status = 'finished'
+ORDER BY started_at DESC
+LIMIT 1
+"""
+
+# Cards that are not a listing of this crawl's: a promoted card already taken, or a card of a
+# city rentwatch does not cover. They do not count against the price coverage.
+NOT_OURS: Final = ("duplicate_id", "city_not_covered")
+COVERED_FIELDS: Final = ("rooms", "area_m2")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict; ``detail`` is a short phrase for the run's one-line reason."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Health:
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def reason(self) -> str | None:
+        """The failing checks in one line, or None when the run is healthy."""
+        failed = [c.detail for c in self.checks if not c.passed]
+        return "; ".join(failed) if failed else None
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [asdict(c) for c in self.checks]
+
+
+class Monitor(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult: ...
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """``stat`` must be at least the setting ``threshold``; an absent ratio is not measured."""
+
+    name: str
+    stat: str
+    threshold: str
+    ratio: bool = False
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        limit = settings.getfloat(self.threshold)
+        value = stats.get(self.stat, None if self.ratio else 0)
+        if value is None:
+            return CheckResult(self.name, True, f"{self.name} not measured (no cards)")
+        shown = (lambda v: f"{v:.1%}") if self.ratio else (lambda v: f"{v:g}")
+        passed = value >= limit
+        relation = ">=" if passed else "<"
+        return CheckResult(
+            self.name, passed, f"{self.name} {shown(value)} {relation} {shown(limit)}"
+        )
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """``stat`` (a count, 0 when absent) must not exceed the setting ``threshold``."""
+
+    name: str
+    stat: str
+    threshold: str
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        limit = settings.getint(self.threshold)
+        value = int(stats.get(self.stat, 0))
+        passed = value <= limit
+        detail = f"{self.name} {value} (at most {limit})"
+        if not passed and (example := stats.get("rentwatch/blocked_example")):
+            detail += f", e.g. {example}"
+        return CheckResult(self.name, passed, detail)
+
+
+@dataclass(frozen=True)
+class FinishReason:
+    """The run must end because it ran out of pages, not because it was stopped."""
+
+    name: str = "finish reason"
+    allowed: tuple[str, ...] = ("finished",)
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        reason = str(stats.get("finish_reason"))
+        return CheckResult(self.name, reason in self.allowed, f"run ended {reason!r}")
+
+
+@dataclass(frozen=True)
+class NoBigDrop:
+    """Items must not fall by more than the setting's share against the previous run."""
+
+    name: str = "items against the previous run"
+    threshold: str = "RENTWATCH_MAX_ITEM_DROP"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        previous = stats.get("rentwatch/previous_items")
+        if not previous:
+            return CheckResult(self.name, True, "no previous run to compare with")
+        items = int(stats.get("item_scraped_count", 0))
+        drop = settings.getfloat(self.threshold)
+        passed = items >= (1 - drop) * previous
+        detail = (
+            f"items {items} vs {previous} in the previous run {stats.get('rentwatch/previous_run')}"
+        )
+        if not passed:
+            detail = f"items fell by more than {drop:.0%}: " + detail.removeprefix("items ")
+        return CheckResult(self.name, passed, detail)
+
+
+MONITORS: Final[tuple[Monitor, ...]] = (
+    FinishReason(),
+    AtMost("blocked responses", "rentwatch/blocked", "RENTWATCH_MAX_BLOCKED"),
+    AtLeast("items", "item_scraped_count", "RENTWATCH_MIN_ITEMS"),
+    AtLeast("price coverage", "rentwatch/coverage/price", "RENTWATCH_MIN_FIELD_COVERAGE", True),
+    AtLeast("rooms coverage", "rentwatch/coverage/rooms", "RENTWATCH_MIN_FIELD_COVERAGE", True),
+    AtLeast("area coverage", "rentwatch/coverage/area_m2", "RENTWATCH_MIN_FIELD_COVERAGE", True),
+    NoBigDrop(),
+)
+
+
+def coverage(stats: Mapping[str, Any]) -> dict[str, float | None]:
+    """Shares of cards with a usable price, and of items with rooms and area (None: no data).
+
+    Price: snapshots over the cards seen, less those that are not ours (:data:`NOT_OURS`).
+    Rooms and area: over the items written to the spool.
+    """
+    cards = int(stats.get("rentwatch/cards_seen", 0)) - sum(
+        int(stats.get(f"rentwatch/dropped/{reason}", 0)) for reason in NOT_OURS
+    )
+    items = int(stats.get("item_scraped_count", 0))
+    result: dict[str, float | None] = {
+        "price": int(stats.get("rentwatch/snapshots", 0)) / cards if cards > 0 else None
+    }
+    for field in COVERED_FIELDS:
+        result[field] = int(stats.get(f"rentwatch/with/{field}", 0)) / items if items else None
+    return result
+
+
+def evaluate(
+    stats: Mapping[str, Any], settings: BaseSettings, monitors: tuple[Monitor, ...] = MONITORS
+) -> tuple[Health, dict[str, Any]]:
+    """Run the monitors; returns the verdict and the stats with the derived coverage added."""
+    full = dict(stats)
+    for field, share in coverage(stats).items():
+        full[f"rentwatch/coverage/{field}"] = share
+    return Health(tuple(m.check(full, settings) for m in monitors)), full
+
+
+def previous_run(
+    db: Path, *, spider: str, city: str, origin: str, timeout: float
+) -> tuple[str, int] | None:
+    """The last healthy run of this spider, city and origin in the warehouse (read-only).
+
+    None when there is none, or when the warehouse is missing or stays busy for ``timeout``
+    seconds: the item-drop check is then skipped rather than the crawl refused.
+    """
+    if not db.is_file():
+        return None
+    try:
+        conn = connect(db, read_only=True, retry_timeout=timeout)
+    except RentwatchError as exc:
+        logger.warning("previous run not read, item-drop check skipped: %s", exc)
+        return None
+    try:
+        row = conn.execute(
+            PREVIOUS_RUN, {"spider": spider, "city": city, "origin": origin}
+        ).fetchone()
+    except duckdb.Error as exc:
+        logger.warning("previous run not read, item-drop check skipped: %s", exc)
+        return None
+    finally:
+        conn.close()
+    return (str(row[0]), int(row[1] or 0)) if row else None

@@ -1,0 +1,107 @@
+"""The item pipeline: validate each record, append it to the run's spool, and close the run.
+
+One spool per run (:class:`warehouse.spool.SpoolWriter`): the crawl never touches the
+warehouse while it runs; `rentwatch db load` (or the command that started the crawl) merges
+the spool afterwards. When the spider closes, the crawl-health checks
+(:mod:`scrapers.monitors`) decide the run's status, which is written to the spool's sidecar
+with the stats and becomes the ``crawl_runs`` row on load.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.spiders import Spider
+
+from scrapers.monitors import COVERED_FIELDS, evaluate, previous_run
+from scrapers.spiders.base import ListingSpider
+from warehouse.records import RecordError
+from warehouse.spool import RunStatus, SpoolWriter
+
+logger = logging.getLogger(__name__)
+
+_PLAIN = (str, int, float, bool, datetime, date, type(None))
+
+
+class SpoolPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.spool: SpoolWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    @property
+    def spider(self) -> ListingSpider:
+        spider = self.crawler.spider
+        if not isinstance(spider, ListingSpider):
+            raise TypeError(f"SpoolPipeline serves rentwatch's spiders, not {spider!r}")
+        return spider
+
+    def open_spider(self) -> None:
+        settings, spider = self.crawler.settings, self.spider
+        self.spool = SpoolWriter(
+            Path(settings["RENTWATCH_SPOOL_DIR"]),
+            spider=spider.name,
+            origin=spider.origin,
+            source=spider.source,
+            cities=[spider.city],
+            run_id=spider.run_id,
+            flush_every=settings.getint("RENTWATCH_SPOOL_FLUSH_EVERY"),
+        )
+        logger.info("run %s spools to %s", spider.run_id, self.spool.path)
+        if spider.compare_with_previous:
+            found = previous_run(
+                Path(settings["RENTWATCH_DB"]),
+                spider=spider.name,
+                city=spider.city,
+                origin=spider.origin,
+                timeout=settings.getfloat("RENTWATCH_PREVIOUS_RUN_TIMEOUT"),
+            )
+            if found is not None:
+                assert self.crawler.stats is not None
+                self.crawler.stats.set_value("rentwatch/previous_run", found[0])
+                self.crawler.stats.set_value("rentwatch/previous_items", found[1])
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        assert self.spool is not None and self.crawler.stats is not None
+        try:
+            self.spool.write(item)
+        except RecordError as exc:
+            raise DropItem(f"invalid record: {exc}") from exc
+        for field in COVERED_FIELDS:
+            if item.get(field) is not None:
+                self.crawler.stats.inc_value(f"rentwatch/with/{field}")
+        return item
+
+    def close_spider(self) -> None:
+        if self.spool is not None:
+            self.spool.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Judge the run and close its spool: ``finished`` if all checks passed, else ``failed``."""
+        if self.spool is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        health, full = evaluate(
+            {**stats.get_stats(), "finish_reason": reason}, self.crawler.settings
+        )
+        status: RunStatus = "finished" if health.ok else "failed"
+        stats.set_value("rentwatch/status", status)
+        stats.set_value("rentwatch/reason", health.reason)
+        if health.ok:
+            logger.info("run %s healthy: %s", self.spool.run_id, self.spool.path)
+        else:
+            logger.error("run %s FAILED: %s", self.spool.run_id, health.reason)
+        plain = {k: v for k, v in full.items() if isinstance(v, _PLAIN)}
+        self.spool.finish(status, reason=health.reason, stats={**plain, "health": health.to_list()})

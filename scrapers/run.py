@@ -1,0 +1,240 @@
+"""Run several crawls and report how each ended: the one entry point for commands and the demo.
+
+    results = run_crawls(
+        [CrawlJob("krisha", {"city": "almaty"}), CrawlJob("olx", {"city": "almaty"})],
+        spool_dir=Path("data/spool"),
+        settings={"RENTWATCH_KRISHA_BASE_URL": "http://127.0.0.1:8080"},
+    )
+    failed = [r for r in results if not r.ok]
+
+Twisted's reactor cannot be restarted in a process, so the crawls run in a child process
+(``python -m scrapers.run``), one per call: :func:`run_crawls` can then be called any number
+of times from one program (a command, a test, the sandbox demo). Inside the child, crawls of
+different sites run side by side and crawls of the same site run one after another, so no
+site ever sees more than one crawler's requests at a time. The child reads its orders as one
+JSON line on stdin and keeps stdin open: when the parent dies, stdin closes and the child
+stops its crawls gracefully, so a crawl never outlives the command (and its lock) that
+started it. Each run's outcome is read back from its spool's sidecar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from warehouse.spool import META_SUFFIX, SPOOL_SUFFIX, RunMeta, new_run_id
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_MODULE: Final = "scrapers.settings"
+
+
+def spider_classes() -> dict[str, type[Any]]:
+    """rentwatch's spiders by name (imported on demand: Scrapy is heavy to import)."""
+    from scrapers.spiders.krisha import KrishaSpider
+    from scrapers.spiders.krisha_archive import KrishaArchiveSpider
+    from scrapers.spiders.olx import OlxSpider
+
+    return {cls.name: cls for cls in (KrishaSpider, OlxSpider, KrishaArchiveSpider)}
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    """One run: a spider and its arguments as ``scrapy crawl <spider> -a key=value`` takes them."""
+
+    spider: str
+    args: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one run ended, read from its spool's sidecar. ``items`` were written to ``spool``."""
+
+    run_id: str
+    spider: str
+    city: str
+    origin: str
+    status: str  # finished | failed | crashed
+    reason: str | None
+    items: int
+    spool: Path
+    stats: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "finished"
+
+    def line(self) -> str:
+        """One line for a person: what ran, how it ended, and why it failed."""
+        head = f"{self.spider} {self.city} ({self.origin}): {self.items} items, {self.status}"
+        return f"{head}: {self.reason}" if self.reason and not self.ok else head
+
+
+@dataclass(frozen=True)
+class _Planned:
+    spider: str
+    args: dict[str, str]
+    run_id: str
+    city: str
+    origin: str
+
+
+def _plan(job: CrawlJob) -> _Planned:
+    """Validate the job's arguments now (a bad city fails before any crawl starts)."""
+    from scrapers.spiders.params import SpiderArgumentError, parse_args
+
+    classes = spider_classes()
+    cls = classes.get(job.spider)
+    if cls is None:
+        raise SpiderArgumentError(
+            f"unknown spider {job.spider!r} (known: {', '.join(sorted(classes))})"
+        )
+    params = parse_args(cls.params_model, job.args)
+    run_id = params.run_id or new_run_id(f"{job.spider}-{params.city}")
+    return _Planned(job.spider, {**job.args, "run_id": run_id}, run_id, params.city, params.origin)
+
+
+def run_crawls(
+    jobs: Sequence[CrawlJob],
+    *,
+    spool_dir: Path,
+    settings: Mapping[str, Any] | None = None,
+) -> list[RunResult]:
+    """Run ``jobs`` in a child process; one :class:`RunResult` per job, in order.
+
+    ``settings`` are Scrapy settings (``RENTWATCH_*`` and Scrapy's own) over
+    ``scrapers/settings.py``, as ``scrapy crawl -s`` would set them; ``spool_dir`` is where
+    the runs' spools go. Raises :class:`~scrapers.spiders.params.SpiderArgumentError` (a
+    :class:`RentwatchError`) for a bad job before anything runs. A run that could not start
+    or died is reported ``crashed``; its spool, if any, is kept for the next load.
+    """
+    planned = [_plan(job) for job in jobs]
+    if not planned:
+        return []
+    orders = {
+        "settings": {**(settings or {}), "RENTWATCH_SPOOL_DIR": str(spool_dir)},
+        "jobs": [{"spider": p.spider, "args": p.args} for p in planned],
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scrapers.run"], stdin=subprocess.PIPE, text=True
+    )
+    assert child.stdin is not None
+    try:
+        child.stdin.write(json.dumps(orders) + "\n")
+        child.stdin.flush()
+        try:
+            code = child.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached the child too; let it close its spools before we give up.
+            child.wait()
+            raise
+    finally:
+        child.stdin.close()
+    if code != 0:
+        logger.error("the crawl process exited with code %s", code)
+    return [_result(p, spool_dir, code) for p in planned]
+
+
+def _result(planned: _Planned, spool_dir: Path, code: int) -> RunResult:
+    meta_file = spool_dir / f"{planned.run_id}{META_SUFFIX}"
+    spool = spool_dir / f"{planned.run_id}{SPOOL_SUFFIX}"
+    if not meta_file.is_file():
+        return RunResult(
+            planned.run_id, planned.spider, planned.city, planned.origin, "crashed",
+            f"the run did not start (crawl process exit code {code})", 0, spool,
+        )  # fmt: skip
+    meta = RunMeta.read(meta_file)
+    status = "crashed" if meta.status == "running" else meta.status
+    reason = meta.reason or (
+        f"the run died before finishing (crawl process exit code {code})"
+        if status == "crashed"
+        else None
+    )
+    return RunResult(
+        meta.run_id, meta.spider, planned.city, meta.origin, status, reason, meta.items, spool,
+        meta.stats,
+    )  # fmt: skip
+
+
+# --- the child process ----------------------------------------------------------------------
+
+
+def _chains(jobs: Sequence[dict[str, Any]], settings: Any) -> list[list[dict[str, Any]]]:
+    """Jobs grouped by the host they talk to, in order: one group runs one job at a time."""
+    classes = spider_classes()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for job in jobs:
+        base = str(settings.get(classes[job["spider"]].base_url_setting))
+        groups.setdefault(urlsplit(base).hostname or base, []).append(job)
+    return list(groups.values())
+
+
+def _child_main() -> int:
+    from scrapy.crawler import AsyncCrawlerRunner
+    from scrapy.settings import Settings
+    from scrapy.utils.defer import deferred_from_coro
+    from scrapy.utils.log import configure_logging
+    from scrapy.utils.reactor import install_reactor
+
+    orders = json.loads(sys.stdin.readline())
+    settings = Settings()
+    settings.setmodule(SETTINGS_MODULE, priority="project")
+    settings.setdict(orders["settings"], priority="cmdline")
+    install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    reactor: Any = import_module("twisted.internet.reactor")
+
+    configure_logging(settings)
+    runner = AsyncCrawlerRunner(settings)
+    classes = spider_classes()
+    stopping = threading.Event()
+
+    async def run_chain(chain: list[dict[str, Any]]) -> None:
+        for job in chain:
+            if stopping.is_set():
+                return
+            try:
+                await runner.crawl(classes[job["spider"]], **job["args"])
+            except Exception:
+                logger.exception("crawl %s %s could not run", job["spider"], job["args"])
+
+    async def run_all() -> None:
+        await asyncio.gather(*(run_chain(c) for c in _chains(orders["jobs"], settings)))
+
+    def stop(*_: Any) -> None:
+        """Stop gracefully: the running crawls close their spools; no new crawl starts."""
+        if not stopping.is_set():
+            stopping.set()
+            reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
+
+    def watch_parent() -> None:
+        # EOF on stdin: the parent is gone (or done); finish gracefully.
+        sys.stdin.read()
+        stop()
+
+    def on_start() -> None:
+        # After the reactor's own handlers, which would stop it at once, losing the spools' ends.
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        threading.Thread(target=watch_parent, daemon=True).start()
+        deferred_from_coro(run_all()).addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(on_start)
+    reactor.run()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
+    sys.exit(_child_main())

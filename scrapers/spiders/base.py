@@ -1,0 +1,149 @@
+"""What every rentwatch spider shares: validated arguments, the run's identity, pagination.
+
+A spider only routes requests: pages go to the pure parsers in :mod:`scrapers.parse`, and the
+snapshots they return leave as spool records (:meth:`ListingSnapshot.to_record`), stamped
+with the observation time and the run's origin. Counts the monitors need are kept in Scrapy's
+stats under ``rentwatch/…``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from scrapers.items import ParsedPage
+from scrapers.middlewares import Blocked
+from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
+from warehouse.spool import new_run_id
+
+
+class ListingSpider(scrapy.Spider):
+    """Base of the portal spiders. Subclasses set the class attributes and the start pages."""
+
+    params_model: ClassVar[type[SpiderParams]]
+    source: ClassVar[str]  # the portal the listings belong to: "krisha" | "olx"
+    base_url_setting: ClassVar[str]  # the Scrapy setting that holds the site's base URL
+    # Checked against the previous run of the same spider and city (not for backfills, whose
+    # date ranges differ from one run to the next).
+    compare_with_previous: ClassVar[bool] = True
+
+    params: SpiderParams
+    base_url: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Validate before Scrapy copies the raw strings onto the spider.
+        self.params = parse_args(self.params_model, kwargs)
+        super().__init__()
+        self.run_id = self.params.run_id or new_run_id(f"{self.name}-{self.params.city}")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.base_url = str(crawler.settings.get(cls.base_url_setting)).rstrip("/")
+        return spider
+
+    @property
+    def city(self) -> str:
+        return self.params.city
+
+    @property
+    def origin(self) -> str:
+        return self.params.origin
+
+    def count(self, key: str, value: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"rentwatch/{key}", value)
+
+    def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[dict[str, Any]]:
+        """The page's snapshots as spool records; what was dropped, counted by reason."""
+        self.count("pages")
+        self.count("cards_seen", parsed.cards_seen)
+        for reason, n in parsed.dropped.items():
+            self.count(f"dropped/{reason}", n)
+        self.count("snapshots", len(parsed.snapshots))
+        for snapshot in parsed.snapshots:
+            yield snapshot.to_record(observed_at, self.origin)
+
+
+class SearchSpider(ListingSpider):
+    """A portal's search pages, page 1 to the last, ``page_window`` of them in flight.
+
+    ``parser`` is the portal's ``parse_search_page``; promoted cards, which the portals repeat
+    on every page, are taken once and later copies dropped by id (``duplicate_id``).
+    """
+
+    parser: ClassVar[Callable[..., ParsedPage]]
+    params: LiveParams
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.last_page_seen = 0
+        self.promoted_taken: set[str] = set()
+
+    @property
+    def page_window(self) -> int:
+        return max(1, self.settings.getint("RENTWATCH_PAGE_WINDOW"))
+
+    def page_url(self, page: int) -> str:
+        raise NotImplementedError
+
+    def parse_page(self, body: bytes, observed_at: datetime) -> ParsedPage:
+        parsed = type(self).parser(
+            body,
+            observed_at,
+            city=self.city,
+            seen_ids=self.promoted_taken,
+            base_url=self.base_url,
+        )
+        self.promoted_taken.update(
+            s.listing_id for s in parsed.snapshots if s.listing_id in parsed.promoted_ids
+        )
+        return parsed
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield self.page_request(1)
+
+    def page_request(self, page: int) -> Request:
+        return Request(
+            self.page_url(page),
+            callback=self.parse_search,
+            errback=self.page_failed,
+            cb_kwargs={"page": page},
+        )
+
+    def parse_search(self, response: Response, page: int) -> Iterator[Any]:
+        observed_at = datetime.now(UTC)
+        parsed = self.parse_page(response.body, observed_at)
+        yield from self.records(parsed, observed_at)
+        yield from self.next_pages(page, parsed.last_page)
+
+    def next_pages(self, page: int, last_page: int | None) -> Iterator[Request]:
+        """Keep ``page_window`` pages in flight without ever holding the whole list.
+
+        Page 1 asks for pages 2..1+W; page k asks for page k+W. Every page up to the last is
+        asked for exactly once, whatever order the answers come in, and a failed page still
+        passes its turn on (:meth:`page_failed`), so one lost page never ends the crawl.
+        """
+        self.last_page_seen = max(self.last_page_seen, last_page or page)
+        last = min(self.last_page_seen, self.params.max_pages or self.last_page_seen)
+        window = self.page_window
+        if page == 1:
+            targets = range(2, min(1 + window, last) + 1)
+        else:
+            targets = range(page + window, min(page + window, last) + 1)
+        for target in targets:
+            yield self.page_request(target)
+
+    def page_failed(self, failure: Failure) -> Iterator[Request]:
+        if failure.check(Blocked):
+            return  # the run is stopping
+        page = failure.request.cb_kwargs["page"]  # type: ignore[attr-defined]
+        self.count("pages_failed")
+        self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
+        yield from self.next_pages(page, None)

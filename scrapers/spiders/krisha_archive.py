@@ -1,0 +1,145 @@
+"""``krisha_archive``: krisha's search pages as the web archive captured them.
+
+For each of the city's slugs (Astana: both ``nur-sultan`` and ``astana``) the CDX API lists
+the captures of ``krisha.kz/arenda/kvartiry/<slug>/…`` between ``from`` and ``to``; each
+long-term-rent capture is fetched raw (``/web/<timestamp>id_/<original>``) and parsed by the
+same parser as a live page, observed at the capture's time. Only what was captured is read:
+the spider never follows a capture's paginator.
+
+Politeness: one request at a time, at least one second apart, to any archive host that is
+not loopback, whatever the settings say (:meth:`update_settings`); 429s back off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from ipaddress import ip_address
+from typing import Any, Final
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
+
+from scrapers.parse import archive, blocking, krisha
+from scrapers.spiders.base import ListingSpider
+from scrapers.spiders.params import ArchiveParams
+
+SLUGS: Final = {"almaty": ("almaty",), "astana": ("nur-sultan", "astana")}
+SITE: Final = "krisha.kz"
+# archive.org's own limit; only a sandbox on loopback may go faster.
+MIN_ARCHIVE_DELAY: Final = 1.0
+# Above the command line's priority (40): `-s DOWNLOAD_DELAY=0` cannot undercut the floor.
+FLOOR_PRIORITY: Final = 50
+LONG_TERM: Final = "2"  # das[rent.period]=2 is "на длительный срок"
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def archive_delay(base_url: str, configured: float) -> float:
+    """Seconds between archive requests: as configured, but never under 1 s off loopback."""
+    return configured if is_loopback(base_url) else max(configured, MIN_ARCHIVE_DELAY)
+
+
+class KrishaArchiveSpider(ListingSpider):
+    name = "krisha_archive"
+    source = "krisha"
+    params_model = ArchiveParams
+    base_url_setting = "RENTWATCH_ARCHIVE_BASE_URL"
+    compare_with_previous = False
+
+    params: ArchiveParams
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The same page content captured twice is one observation, not two.
+        self.digests: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        delay = archive_delay(
+            str(settings.get(cls.base_url_setting)), settings.getfloat("RENTWATCH_ARCHIVE_DELAY")
+        )
+        settings.set("DOWNLOAD_DELAY", delay, priority=FLOOR_PRIORITY)
+        # No jitter: ±50% around one second would dip below it.
+        settings.set("DOWNLOAD_DELAY_JITTER", 0.0, priority=FLOOR_PRIORITY)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority=FLOOR_PRIORITY)
+
+    def cdx_url(self, slug: str) -> str:
+        query = urlencode(
+            {
+                "url": f"{SITE}/arenda/kvartiry/{slug}/",
+                "matchType": "prefix",
+                "from": self.params.date_from.strftime("%Y%m%d"),
+                "to": self.params.date_to.strftime("%Y%m%d"),
+                "output": "json",
+                "fl": "timestamp,original,statuscode,digest",
+                "filter": "statuscode:200",
+                "collapse": "digest",
+            }
+        )
+        return f"{self.base_url}/cdx/search/cdx?{query}"
+
+    async def start(self) -> AsyncIterator[Request]:
+        for slug in SLUGS[self.city]:
+            yield Request(self.cdx_url(slug), callback=self.parse_listing, cb_kwargs={"slug": slug})
+
+    def parse_listing(self, response: Response, slug: str) -> Iterator[Request]:
+        captures = archive.parse_cdx(response.body)
+        self.count("captures_listed", len(captures))
+        for capture in captures:
+            if not is_long_term_search(capture.original, slug):
+                self.count("captures_skipped/not_long_term")
+                continue
+            if capture.digest is not None:
+                if capture.digest in self.digests:
+                    self.count("captures_skipped/same_content")
+                    continue
+                self.digests.add(capture.digest)
+            yield Request(
+                archive.capture_url(self.base_url, capture.timestamp, capture.original),
+                callback=self.parse_capture,
+                cb_kwargs={"observed_at": capture.timestamp, "original": capture.original},
+                # The capture is the site's page as it was: its content is judged here, not
+                # as the archive's answer to us (see BlockedMiddleware).
+                meta={"archived_page": True},
+            )
+
+    def parse_capture(
+        self, response: Response, observed_at: datetime, original: str
+    ) -> Iterator[dict[str, Any]]:
+        if blocking.is_blocked(response.status, response.body):
+            # The site showed its firewall to the archive's crawler that day: no listings in it.
+            self.count("captures_skipped/challenge_page")
+            return
+        self.count("captures_parsed")
+        parts = urlsplit(original)
+        parsed = krisha.parse_search_page(
+            response.body,
+            observed_at,
+            city=self.city,
+            base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
+        )
+        yield from self.records(parsed, observed_at)
+
+
+def is_long_term_search(original: str, slug: str) -> bool:
+    """A capture of ``/arenda/kvartiry/<slug>/`` whose rent period is long-term or unset.
+
+    Pages with ``das[rent.period]`` 1 (daily) or 4 (hourly) are other markets; a page without
+    it lists every term, and the parser tells each card's period from its title.
+    """
+    parts = urlsplit(original)
+    if parts.path.rstrip("/") != f"/arenda/kvartiry/{slug}":
+        return False
+    periods = parse_qs(parts.query).get("das[rent.period]", [LONG_TERM])
+    return periods == [LONG_TERM]

@@ -1,0 +1,94 @@
+"""Spider arguments as validated models: a bad city or date is a one-line error at the door.
+
+Arguments arrive as strings (``scrapy crawl krisha -a city=almaty``) or from
+:func:`scrapers.run.run_crawls`; each spider names its model, and :func:`parse_args` turns
+the raw mapping into it or raises :class:`SpiderArgumentError` naming the argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from warehouse.errors import RentwatchError
+from warehouse.records import CITIES, canonical_city
+
+City = Literal["almaty", "astana"]
+
+
+class SpiderArgumentError(RentwatchError):
+    """A spider argument is missing or invalid."""
+
+
+class SpiderParams(BaseModel):
+    """Arguments every spider takes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    city: City = Field(description="the city to crawl: almaty or astana (old names accepted)")
+    origin: Literal["live", "archive", "simulated"] = "live"
+    run_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="the spool's name; made up if absent",
+    )
+
+    @field_validator("city", mode="before")
+    @classmethod
+    def _canonical_city(cls, value: object) -> object:
+        if isinstance(value, str):
+            found = canonical_city(value)
+            if found is None:
+                raise ValueError(f"{value!r} is not one of {', '.join(CITIES)}")
+            return found
+        return value
+
+
+class LiveParams(SpiderParams):
+    """A crawl of a portal as it is now."""
+
+    origin: Literal["live", "simulated"] = Field(
+        default="live", description="simulated for the sandbox's market on loopback"
+    )
+    max_pages: int | None = Field(default=None, ge=1, description="stop after this many pages")
+
+
+class KrishaParams(LiveParams):
+    details: bool = Field(
+        default=False, description="also fetch the detail page of cards that lack a district"
+    )
+
+
+class ArchiveParams(SpiderParams):
+    """A backfill from web-archive captures between two dates (both inclusive)."""
+
+    origin: Literal["archive", "simulated"] = "archive"
+    date_from: date = Field(alias="from", description="first capture day, inclusive")
+    date_to: date = Field(alias="to", description="last capture day, inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ArchiveParams:
+        if self.date_from > self.date_to:
+            raise ValueError(f"from {self.date_from} is after to {self.date_to}")
+        return self
+
+
+def parse_args(model: type[BaseModel], raw: Mapping[str, Any]) -> Any:
+    """``raw`` validated as ``model``; a :class:`SpiderArgumentError` with one line if not."""
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items()))
+            message = f"unknown argument (known: {known})"
+        elif first["type"] == "missing":
+            message = "required"
+        raise SpiderArgumentError(
+            f"spider argument {where}: {message}" if where else f"spider arguments: {message}"
+        ) from exc
