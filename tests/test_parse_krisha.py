@@ -390,3 +390,17 @@ def test_undeclared_bytes_are_read_as_utf8() -> None:
 def test_relative_links_resolve_against_the_base_url() -> None:
     snap = only(parse_search_page(page(card_2022()), SEEN, base_url="http://127.0.0.1:8765/"))
     assert snap.url == "http://127.0.0.1:8765/a/show/678106181"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [678106181, 679550758],  # the usual case: the results list around the first card
+        [111, 222],  # ids that name no card: the whole page is searched
+        [],
+    ],
+)
+def test_cards_are_found_whatever_jsdata_lists(ids: list[int]) -> None:
+    body = page(card_2022(), card_2022("679550758"), jsdata={"search": {"ids": ids}})
+    parsed = parse_search_page(body, SEEN)
+    assert [s.listing_id for s in parsed.snapshots] == ["678106181", "679550758"]
