@@ -88,8 +88,9 @@ class RoomMedians:
     """Median asking rent of ``rooms``-room flats in a city before and after the event.
 
     ``before`` covers the ``window_weeks`` weeks up to the day before the event, ``after``
-    the same number of weeks from the event day; each listing counts once per window.
-    Values are KZT per month; None when the window holds no listing of that size.
+    the same number of weeks from the event day; each flat counts once per window (the
+    index's counting rules, :func:`analysis.index.median_rents_before_after`). Values are
+    KZT per month; None when the window holds no flat of that size.
     """
 
     city: str

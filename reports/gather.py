@@ -13,7 +13,7 @@ raises :class:`NotEnoughData` instead of producing a misleading page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,10 +21,15 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from analysis.index.build import build_index, period_start
-from analysis.index.spec import CountingRules, IndexSeries, SeriesError
-from analysis.its.model import ITSModel
-from analysis.its.result import ITSResult
+from analysis.index import (
+    CountingRules,
+    IndexSeries,
+    SeriesError,
+    build_index,
+    median_rents_before_after,
+    period_start,
+)
+from analysis.its import ITSModel, ITSResult
 from reports.caveats import CaveatRules, find_caveats
 from reports.coverage import provenance, read_coverage
 from reports.facts import (
@@ -32,8 +37,8 @@ from reports.facts import (
     EconomistTables,
     Interval,
     ReportData,
+    RoomMedians,
 )
-from reports.medians import room_medians
 from warehouse import open_reader
 from warehouse.errors import RentwatchError
 
@@ -259,6 +264,32 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     return _CityWork(est, result, tables)
 
 
+def _room_medians(
+    conn: Any, city: str, params: ReportParams, rules: CountingRules
+) -> list[RoomMedians]:
+    """Medians of 1-, 2- and 3-room flats over ``window_weeks`` weeks before and after the
+    event day (each flat once per window, the index's counting rules)."""
+    table = median_rents_before_after(
+        conn, city=city, event=params.event, days=7 * params.window_weeks, rules=rules
+    )
+    rows: list[dict[Hashable, Any]] = table.to_dict("records")
+    return [
+        RoomMedians(
+            city=city,
+            rooms=int(row["rooms"]),
+            before_kzt=_number(row["before_median"]),
+            after_kzt=_number(row["after_median"]),
+            n_before=int(row["n_before"]),
+            n_after=int(row["n_after"]),
+        )
+        for row in rows
+    ]
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
 def _day(value: Any) -> date:
     return pd.Timestamp(value).date()
 
@@ -303,7 +334,7 @@ def gather_report_data(
             work, frames = _city(conn, city, params, rules)
             works.append(_checks(work, params))
             index_frames.extend(frames)
-        medians = room_medians(conn, cities, event=params.event, weeks=params.window_weeks)
+        medians = tuple(m for city in cities for m in _room_medians(conn, city, params, rules))
         specification = {w.estimate.city: w.result.to_dict()["specification"] for w in works}
         plain_params = {
             "report": params,

@@ -1,0 +1,102 @@
+"""Benchmark: build both reports from a warehouse of 1,000,000 observations.
+
+Builds a warehouse with two cities and a known jump (tests/report_market.py: weekly listings
+seen once a week for four weeks), then times each stage of the reports on it:
+gather (coverage, index series, ITS fit, placebos, sensitivity, break search, medians,
+provenance), the economist's report (HTML, CSV, PNG, JSON), and the summary PDF in three
+languages. Baseline: pulling every observation joined to its listing into pandas — the floor
+a report that computed in pandas would pay before computing anything. Peak RSS is printed.
+
+    .venv/bin/python bench/reports.py [--observations 1000000] [--placebos 40] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reports import (  # noqa: E402
+    ReportParams,
+    gather_report_data,
+    write_economist_report,
+    write_summary_pdf,
+)
+from tests.report_market import Market, build_warehouse  # noqa: E402
+from warehouse import open_reader  # noqa: E402
+
+FULL_PULL = """
+SELECT o.*, l.city, l.rooms, l.district, l.area_m2
+FROM observations o JOIN listings l USING (source, listing_id)
+"""
+WEEKS = 104
+LIFE_WEEKS = 4
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--observations", type=int, default=1_000_000)
+    parser.add_argument("--placebos", type=int, default=ReportParams.placebos)
+    parser.add_argument("--keep", type=Path, help="build the warehouse here and keep it")
+    args = parser.parse_args()
+    # statsmodels' deprecation notices are not what this benchmark measures.
+    warnings.simplefilter("ignore", FutureWarning)
+
+    per_week = max(1, round(args.observations / (2 * WEEKS * LIFE_WEEKS)))
+    market = Market(weeks=WEEKS, per_week=per_week, life_weeks=LIFE_WEEKS)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="rentwatch-bench-reports-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        start = time.perf_counter()
+        db = build_warehouse(work, market)
+        built = time.perf_counter() - start
+        with open_reader(db, retry_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM observations").fetchone()
+            observations = int(row[0]) if row else 0
+            start = time.perf_counter()
+            pulled = conn.execute(FULL_PULL).df()
+            baseline = time.perf_counter() - start
+            del pulled
+        print(f"warehouse: {observations:,} observations, 2 cities, {WEEKS} weeks "
+              f"(built and loaded in {built:.1f} s; not part of the reports)")  # fmt: skip
+
+        stages: dict[str, float] = {}
+        start = time.perf_counter()
+        data = gather_report_data(db, params=ReportParams(placebos=args.placebos))
+        stages["gather (index, ITS, placebos, sensitivity, break search)"] = (
+            time.perf_counter() - start
+        )
+        start = time.perf_counter()
+        write_economist_report(data, out_dir=work / "economist")
+        stages["economist report (HTML, CSV, PNG, JSON)"] = time.perf_counter() - start
+        start = time.perf_counter()
+        for lang in ("ru", "kk", "en"):
+            write_summary_pdf(data, out=work / f"summary_{lang}.pdf", lang=lang)
+        stages["summary PDF x3 (ru, kk, en)"] = time.perf_counter() - start
+
+        total = sum(stages.values())
+        for name, seconds in stages.items():
+            print(f"  {name:<62} {seconds:7.2f} s")
+        print(f"  {'total: both reports, three languages':<62} {total:7.2f} s")
+        print(f"baseline: pull all {observations:,} observations into pandas: {baseline:.2f} s")
+        print(f"ratio: reports / baseline = {total / baseline:.1f}x")
+        print(f"peak RSS: {peak_rss_mib():.0f} MiB (machine: 2 cores shared)")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
