@@ -136,7 +136,8 @@ SAFELINE_PAGE = b"""<!DOCTYPE html><html><head><title>Checking</title>
         (403, b"<html>Forbidden</html>", "http_403"),
         (429, b"Too Many Requests", "http_429"),
         (200, SAFELINE_PAGE, "waf_challenge"),
-        (200, b'<script src="/.SafeLine/static/x.js"></script>', "waf_challenge"),
+        (200, b"<p>x</p>" * 100_000 + b'<script src="/.safeline/static/x.js">', "waf_challenge"),
+        (200, b'<script src="/.safeline/static/x.js">' + b"<p>x</p>" * 100_000, "waf_challenge"),
         (
             503,
             b'<form id="challenge-form" action="/?__cf_chl_f_tk=1" class="cf-chl-x">',

@@ -404,3 +404,9 @@ def test_cards_are_found_whatever_jsdata_lists(ids: list[int]) -> None:
     body = page(card_2022(), card_2022("679550758"), jsdata={"search": {"ids": ids}})
     parsed = parse_search_page(body, SEEN)
     assert [s.listing_id for s in parsed.snapshots] == ["678106181", "679550758"]
+
+
+def test_stats_without_a_city_item_or_a_view_count_title() -> None:
+    stats = '<div class="card-stats__item">13 окт.</div><div class="card-stats__item">2606</div>'
+    snap = only(parse_search_page(page(card_2022(stats=stats)), SEEN, city="almaty"))
+    assert (snap.city, snap.bumped_on) == ("almaty", date(2022, 10, 13))

@@ -296,14 +296,14 @@ def _parts(card: etree._Element) -> _CardParts:
 
 
 def _stats(items: list[etree._Element]) -> tuple[str | None, str | None]:
-    """The city and the date among the stats items; the view counter (has a title) is skipped."""
+    """The city and the date among the stats items; the view counter is skipped."""
     city: str | None = None
     day: str | None = None
     for item in items:
         if item.get("title") is not None:
             continue
         text = text_of(item)
-        if not text:
+        if not text or text.isdigit():  # empty, or a view count that lost its title
             continue
         if day is None and _looks_like_date(text):
             day = text
