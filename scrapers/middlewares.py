@@ -78,9 +78,7 @@ class BackoffMiddleware:
         self.back_off(request, None)
 
     def back_off(self, request: Request, wait: float | None) -> None:
-        engine = self.crawler.engine
-        key = request.meta.get("download_slot")
-        slot = engine.downloader.slots.get(key) if engine is not None and key else None
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
         if slot is None:
             return
         doubled = max(slot.delay * 2, self.start, wait or 0.0)
@@ -122,7 +120,5 @@ class BlockedMiddleware:
         what = f"HTTP {response.status}" + (" challenge page" if reason == "waf_challenge" else "")
         stats.inc_value("rentwatch/blocked")
         stats.set_value("rentwatch/blocked_example", f"{what} at {request.url}")
-        engine = self.crawler.engine
-        if engine is not None:
-            deferred_from_coro(engine.close_spider_async(reason="blocked"))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         raise Blocked(f"blocked: {what} at {request.url}")

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from loopback import Capture, FakeSites, crawl_env, make_listings, rentwatch, serve
+
 from warehouse import connect
 
 pytestmark = pytest.mark.e2e

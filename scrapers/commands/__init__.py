@@ -1,0 +1,1 @@
+"""Scrapy commands of the rentwatch project (``COMMANDS_MODULE``): ``crawl`` replaced."""
