@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlsplit
 
+from scrapers.parse.cities import city_of_slug
 from warehouse.errors import RentwatchError
-from warehouse.records import canonical_city
 
 TIMESTAMP_FORMAT: Final = "%Y%m%d%H%M%S"
 # Search pages: krisha /arenda/kvartiry/<city>/ (also /kz/… and district sub-slugs such as
@@ -115,13 +115,7 @@ def city_of_url(url: str) -> str | None:
     match = _CITY_SLUG.search(urlsplit(url if "//" in url else f"//{url}").path.lower())
     if match is None:
         return None
-    slug = match[1]
-    if city := canonical_city(slug):
-        return city
-    for prefix in ("nur-sultan", "alma-ata", "almaty", "astana"):
-        if slug.startswith(prefix + "-"):
-            return canonical_city(prefix)
-    return None
+    return city_of_slug(match[1])
 
 
 def source_of_url(url: str) -> str | None:

@@ -43,6 +43,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
+from scrapers.parse.cities import city_of_slug
 from scrapers.parse.dates import parse_card_date
 from scrapers.parse.districts import canonical_district, district_in_address
 from scrapers.parse.markup import load_html, squash, text_of
@@ -377,4 +378,4 @@ def _results_count(root: etree._Element) -> int | None:
 
 
 def _city_alias(alias: Any) -> str | None:
-    return canonical_city(alias) if isinstance(alias, str) else None
+    return city_of_slug(alias) if isinstance(alias, str) else None
