@@ -296,6 +296,8 @@ def test_the_city_when_the_card_does_not_say() -> None:
     )
     assert only(parse_search_page(page(no_city), SEEN, city="almaty")).city == "almaty"
     assert only(parse_search_page(page(no_city), SEEN, city="nur-sultan")).city == "astana"
+    district_search = search("almaty-bostandykskij")
+    assert only(parse_search_page(page(no_city, jsdata=district_search), SEEN)).city == "almaty"
 
 
 def test_the_search_period_applies_when_the_card_names_none() -> None:
