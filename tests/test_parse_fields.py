@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrapers.parse.dates import local_date, parse_card_date
@@ -226,7 +226,9 @@ def test_every_canonical_name_maps_to_itself() -> None:
     assert (len(DISTRICTS["almaty"]), len(DISTRICTS["astana"])) == (8, 5)
 
 
-# Property-based: whatever the text, the parsers return a bounded value or a reason.
+# Property-based: whatever the text, the parsers return a bounded value or a reason. No
+# deadline: the parsers take microseconds, and a busy shared machine must not fail them.
+NO_DEADLINE = settings(deadline=None)
 _PRICE_PARTS = st.sampled_from(
     ["от", "до", "〒", "₸", "тг", "тенге", "$", "USD", "у.е.", "€", "руб", "млн", "тыс", "за месяц",
      "посуточно", "договорная", " ", NBSP, NARROW_NBSP, THIN, ".", ",", "-", "~"]
@@ -239,6 +241,7 @@ _PRICE_TEXT = st.one_of(
 )
 
 
+@NO_DEADLINE
 @given(_PRICE_TEXT)
 def test_price_parser_never_crashes_nor_returns_absurd_values(text: str) -> None:
     result = parse_price(text, default_currency="KZT")
@@ -260,6 +263,7 @@ _TITLE_TEXT = st.one_of(
 )
 
 
+@NO_DEADLINE
 @given(_TITLE_TEXT)
 def test_title_parser_never_crashes_nor_returns_absurd_values(text: str) -> None:
     result = parse_title(text)
@@ -276,6 +280,7 @@ def test_title_parser_never_crashes_nor_returns_absurd_values(text: str) -> None
         assert 1 <= result.floors_total <= FLOOR_RANGE[1]
 
 
+@NO_DEADLINE
 @given(
     st.one_of(
         st.text(max_size=30),
@@ -294,6 +299,7 @@ def test_card_dates_are_never_far_after_the_observation(text: str, observed_at: 
         assert today - timedelta(days=2 * 366) < result <= today + timedelta(days=1)
 
 
+@NO_DEADLINE
 @given(st.sampled_from(["almaty", "astana"]), st.text(max_size=60))
 def test_district_parser_never_crashes(city: str, text: str) -> None:
     canonical, raw = parse_district(city, text)
