@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from scrapers.items import ListingSnapshot, ParsedPage
+from scrapers.parse.markup import without_phones
 from scrapers.parse.olx import parse_search_page
 from warehouse.records import validate_record
 
@@ -274,3 +275,21 @@ def test_cards_html_when_the_state_is_absent() -> None:
 def test_a_card_without_a_numeric_id_uses_the_ad_code() -> None:
     snap = only(parse_search_page(cards_page(card("301").replace('id="301"', "")), SEEN))
     assert snap.listing_id == "q301"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Сдам 2-комнатную, 8 777 123 45 67", "Сдам 2-комнатную, [телефон скрыт]"),
+        ("тел. +7 (701) 123-45-67, хозяин", "тел. [телефон скрыт], хозяин"),
+        ("87771234567", "[телефон скрыт]"),
+        ("250 000 тг", "250 000 тг"),
+        ("1 250 000 000", "1 250 000 000"),
+        ("2-комнатная квартира, 54 м², 5/9 этаж", "2-комнатная квартира, 54 м², 5/9 этаж"),
+    ],
+)
+def test_phone_numbers_never_leave_the_parser(text: str, expected: str) -> None:
+    assert without_phones(text) == expected
+    from_state = only(parse_search_page(state_page([ad(title=text)]), SEEN))
+    from_card = only(parse_search_page(cards_page(card(title=text)), SEEN))
+    assert from_state.title == from_card.title == expected

@@ -68,7 +68,7 @@ from lxml import etree
 from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.dates import local_date, parse_card_date
 from scrapers.parse.districts import canonical_district
-from scrapers.parse.markup import load_html, squash, text_of
+from scrapers.parse.markup import load_html, squash, text_of, without_phones
 from scrapers.parse.period import period_in
 from scrapers.parse.price import Price, parse_price
 from scrapers.parse.rejected import Rejected
@@ -265,7 +265,7 @@ def _ad_id(ad: dict[str, Any]) -> str | None:
 def _from_ad(ad: dict[str, Any], page: _Page) -> ListingSnapshot | Rejected:
     listing_id = _ad_id(ad)
     assert listing_id is not None  # _collect drops ads without one
-    title = squash(ad.get("title") if isinstance(ad.get("title"), str) else None) or None
+    title = without_phones(squash(ad.get("title") if isinstance(ad.get("title"), str) else None))
     price_info = as_dict(ad.get("price"))
     price = _regular_price(price_info)
     if isinstance(price, Rejected):
@@ -287,7 +287,8 @@ def _from_ad(ad: dict[str, Any], page: _Page) -> ListingSnapshot | Rejected:
     city = _city(location.get("cityName"), page)
     if isinstance(city, Rejected):
         return city
-    district_raw = squash(str(location.get("districtName") or "")) or None
+    district_name = location.get("districtName")
+    district_raw = squash(district_name if isinstance(district_name, str) else None) or None
     display = str(price_info.get("displayValue") or "")
     period = period_in(display) or (
         title_facts.period if isinstance(title_facts, TitleFacts) else None
@@ -310,7 +311,7 @@ def _from_ad(ad: dict[str, Any], page: _Page) -> ListingSnapshot | Rejected:
         owner_type=_owner(business),
         bumped_on=_iso_date(ad.get("lastRefreshTime")) or _iso_date(ad.get("createdTime")),
         url=urljoin(page.base_url, url) if isinstance(url, str) and url else None,
-        title=title,
+        title=title or None,
     )
 
 
@@ -415,7 +416,7 @@ def _from_card(card: etree._Element, page: _Page) -> ListingSnapshot | Rejected:
     listing_id = _card_id(card)
     assert listing_id is not None  # _collect drops cards without one
     titles = _CARD_TITLE(card)
-    title = text_of(titles[0]) if titles else None
+    title = without_phones(text_of(titles[0])) if titles else None
     prices = _CARD_PRICE(card)
     price = parse_price(text_of(prices[0]) if prices else None)
     if isinstance(price, Rejected):
