@@ -66,6 +66,23 @@ class CrawlSettings(Section):
     )
 
 
+class DemoSettings(Section):
+    """``rentwatch demo``: the simulated market, the archive's captures and the headline series."""
+
+    out_dir: Path = Field(default=Path("demo"), description="where the demo writes everything")
+    seed: int = Field(default=2022, description="the simulated market's seed")
+    # 1.0 ≈ 1,750 active krisha listings in Almaty and 1,200 in Astana in autumn 2022.
+    market_scale: float = Field(default=1.0, gt=0, le=20)
+    captures_per_week: Literal[1, 2, 3, 7] = 2
+    archive_pages: int = Field(default=3, ge=1, le=20, description="search pages per capture")
+    # The headline estimate: the weekly index the ITS runs on (as the reports do).
+    rooms: int = Field(default=1, ge=1, le=5)
+    method: Literal["median", "mix", "hedonic"] = "mix"
+    shape: str = "step-pulse"
+    seasonality: str = "fourier:1"
+    placebos: int = Field(default=40, ge=0, description="placebo events in the reports")
+
+
 class Settings(BaseSettings):
     """Everything a command needs to know about where things are and how to behave."""
 
@@ -90,6 +107,7 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="seconds a reader retries while a writer holds the file"
     )
     crawl: CrawlSettings = CrawlSettings()
+    demo: DemoSettings = DemoSettings()
 
     @model_validator(mode="after")
     def _derive_dirs(self) -> Settings:

@@ -32,8 +32,13 @@ def test_factual_path_meets_the_published_figures(
     truth = market_truth(seed)
     at_peak = truth.factual_kzt(city, cal.PEAK_DATE[city])
     sep1 = truth.factual_kzt(city, SEP1)
-    assert at_peak / sep1 == pytest.approx(peak, rel=1e-6)
-    assert truth.factual_kzt(city, NOV3) / sep1 == pytest.approx(nov3, rel=1e-6)
+    # Exactly on the deterministic path; within the common random walk on the seeded one.
+    assert at_peak / sep1 == pytest.approx(peak, rel=0.04)
+    assert truth.factual_kzt(city, NOV3) / sep1 == pytest.approx(nov3, rel=0.04)
+    days = np.array([cal.day_index(d) for d in (SEP1, cal.PEAK_DATE[city], NOV3)], dtype=float)
+    smooth = cal.trend_and_season(city, days) + cal.effect_shape(city)(days)
+    assert math.exp(smooth[1] - smooth[0]) == pytest.approx(peak, rel=1e-9)
+    assert math.exp(smooth[2] - smooth[0]) == pytest.approx(nov3, rel=1e-9)
     assert truth.factual_kzt(city, cal.LEVEL_DATE, rooms=1) == pytest.approx(one_room, rel=1e-9)
     check = truth.headline()[city]["calibration_check"]
     assert 7.0 <= check["aug_vs_jul_2022_pct"] <= 15.0  # "about +12% m/m in August"
@@ -61,10 +66,24 @@ def test_city_effect_is_the_pre_shock_room_mix_of_room_effects(city: str) -> Non
     assert truth.average_effect_pct(city, rooms=1) > truth.average_effect_pct(city, rooms=3)
 
 
-def test_headline_is_the_mean_daily_percent_effect_over_six_weeks() -> None:
+def test_truth_does_not_depend_on_the_seed() -> None:
+    one, other = market_truth(1), market_truth(2)
+    for city in cal.CITIES:
+        assert np.array_equal(one.effect[(city, None)], other.effect[(city, None)])
+        # Only the weights of the days within the window move with the seed's random walk.
+        assert one.average_effect_pct(city) == pytest.approx(
+            other.average_effect_pct(city), abs=0.05
+        )
+        assert not np.allclose(one.counterfactual[(city, 1)], other.counterfactual[(city, 1)])
+
+
+def test_headline_is_the_effect_relative_to_the_counterfactual_over_six_weeks() -> None:
     truth = market_truth(8)
     first = cal.day_index(cal.EVENT_DATE)
-    expected = 100 * np.mean(np.expm1(truth.effect[("almaty", None)][first : first + 42]))
+    window = slice(first, first + 42)
+    counterfactual = np.exp(truth.counterfactual[("almaty", None)][window])
+    factual = counterfactual * np.exp(truth.effect[("almaty", None)][window])
+    expected = 100 * (factual.sum() / counterfactual.sum() - 1)
     assert truth.average_effect_pct("almaty") == pytest.approx(expected)
     assert truth.headline()["almaty"]["avg_effect_pct"] == pytest.approx(expected, abs=1e-3)
     with pytest.raises(ValueError, match="outside"):
@@ -131,24 +150,26 @@ def test_one_room_asking_rents_around_mid_september_2022(
 
 
 @pytest.mark.parametrize("city", cal.CITIES)
-def test_new_asking_rents_follow_the_true_market_level(market: Market, city: str) -> None:
-    """Median new 2-room rent, first week of October vs late August, moves like the truth."""
-
-    def median(first: date, last: date) -> float:
-        posted = _posted_between(market, city, first, last)
-        two = posted[market._flat["rooms"][market.listing["flat"][posted]] == 2]
-        return float(np.median(_first_prices(market, two)))
-
-    before, after = (date(2022, 8, 22), date(2022, 8, 31)), (date(2022, 10, 3), date(2022, 10, 12))
-    observed = math.log(median(*after) / median(*before))
-    truth = market.truth
-
-    def level(first: date, last: date) -> float:
-        days = range(cal.day_index(first), cal.day_index(last) + 1)
-        path = truth.counterfactual[(city, 2)] + truth.effect[(city, 2)]
-        return float(np.mean([path[d] for d in days]))
-
-    assert observed == pytest.approx(level(*after) - level(*before), abs=0.06)
+@pytest.mark.parametrize("rooms", [1, 2, 3])
+def test_asking_rents_are_the_hedonic_model_on_the_true_market_level(
+    market: Market, city: str, rooms: int
+) -> None:
+    """log(first asking price) - the listing's hedonic terms = the market level that day."""
+    posted = _posted_between(market, city, date(2022, 8, 1), date(2022, 11, 30))
+    posted = posted[market._flat["rooms"][market.listing["flat"][posted]] == rooms]
+    first_event = np.searchsorted(market.ev_listing, posted)
+    flat = market.listing["flat"][posted]
+    kzt = ~market._flat["usd"][flat] & ~market.listing["typo"][posted]
+    residual = (
+        np.log(market.ev_price[first_event].astype(float))
+        - market._flat["quality"][flat]
+        - (market.truth.counterfactual[(city, rooms)] + market.truth.effect[(city, rooms)])[
+            np.floor(market.ev_time[first_event]).astype(int)
+        ]
+    )[kzt]
+    # Only the rounding of asking prices to 5,000 KZT is left.
+    assert np.abs(residual).max() < math.log(1 + 2_500 / 60_000)
+    assert abs(residual.mean()) < 0.005
 
 
 def test_more_small_flats_are_listed_after_the_shock(market: Market) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Final
 
 import numpy as np
@@ -63,7 +64,7 @@ TREND_PER_YEAR: Final = {"almaty": 0.33, "astana": 0.27}
 SEASON_HARMONICS: Final = ((0.09, 270.0), (0.045, 250.0))  # (amplitude, peak day of year)
 # A common daily random walk around the trend (AR(1)); shared by factual and counterfactual.
 NOISE_AR: Final = 0.97
-NOISE_SD: Final = 0.004
+NOISE_SD: Final = 0.003
 
 # --- the effect -------------------------------------------------------------------------------
 # krisha via baigenews (S07), 4 Nov 2022: asking rents on 3 Nov 2022 were +33% (Almaty) and
@@ -188,25 +189,28 @@ class EffectShape:
         return np.where(days < self.event_day, 0.0, np.where(days <= self.peak_day, rising, fading))
 
 
-def effect_shape(city: str, counterfactual: np.ndarray) -> EffectShape:
+@cache
+def effect_shape(city: str) -> EffectShape:
     """The city's effect path, solved so that the factual path meets the published changes.
 
-    ``counterfactual`` is the city's counterfactual log path on the market days (any constant
-    offset). The peak is set so that factual(peak) / factual(1 Sep) = :data:`PEAK_VS_SEP1`, the
+    On the deterministic part of the counterfactual (trend and season; the common random
+    walk, unknowable to any estimator, is left out, so the effect does not depend on the
+    seed): the peak is set so that factual(peak) / factual(1 Sep) = :data:`PEAK_VS_SEP1`, the
     decay so that factual(3 Nov) / factual(1 Sep) = :data:`NOV3_VS_SEP1`.
     """
     sep1, nov3 = day_index(date(2022, 9, 1)), day_index(date(2022, 11, 3))
     event, peak_day = day_index(EVENT_DATE), day_index(PEAK_DATE[city])
-    peak = math.log(PEAK_VS_SEP1[city]) - (counterfactual[peak_day] - counterfactual[sep1])
+    base = trend_and_season(city, np.array([sep1, peak_day, nov3], dtype=float))
+    peak = math.log(PEAK_VS_SEP1[city]) - float(base[1] - base[0])
     persistent = PERSISTENT_EFFECT[city]
-    target_nov3 = math.log(NOV3_VS_SEP1[city]) - (counterfactual[nov3] - counterfactual[sep1])
+    target_nov3 = math.log(NOV3_VS_SEP1[city]) - float(base[2] - base[0])
 
     def miss(decay: float) -> float:
-        shape = EffectShape(float(peak), persistent, decay, event, peak_day)
-        return float(shape(np.array([nov3]))[0]) - float(target_nov3)
+        shape = EffectShape(peak, persistent, decay, event, peak_day)
+        return float(shape(np.array([nov3]))[0]) - target_nov3
 
-    decay = brentq(miss, 1.0, 5000.0)
-    return EffectShape(float(peak), persistent, float(decay), event, peak_day)
+    decay = brentq(miss, 1.0, 2000.0)
+    return EffectShape(peak, persistent, float(decay), event, peak_day)
 
 
 def room_effect_factor(city: str, rooms: int) -> float:

@@ -34,8 +34,10 @@ DEFINITION: Final = (
     "flat (KZT per month); 0 before 2022-09-21. effect_pct = 100 * (exp(effect) - 1). The "
     "counterfactual is the pre-shock log-linear trend plus seasonality plus a common random "
     "walk, so the effect is the jump relative to a trend that was already rising. "
-    "avg_effect_pct is the mean of the daily effect_pct over the window (both ends included); "
-    "the city row weights room counts by the pre-shock listing mix."
+    "avg_effect_pct = 100 * (sum(factual) / sum(counterfactual) - 1) over the days of the "
+    "window, both ends included: the average effect relative to the average counterfactual, "
+    "as the ITS engine (and CausalImpact) report it. The city row weights room counts by the "
+    "pre-shock listing mix."
 )
 
 Key = tuple[str, int | None]  # (city, rooms); rooms None = the whole city
@@ -70,10 +72,15 @@ class Truth:
         end: date | None = None,
         rooms: int | None = None,
     ) -> float:
-        """Mean daily effect in % from ``start`` to ``end`` inclusive (default: six weeks)."""
+        """Average effect in % from ``start`` to ``end`` inclusive (default: six weeks).
+
+        ``100 * (sum(factual) / sum(counterfactual) - 1)`` over the window's days.
+        """
         end = end or start + timedelta(days=cal.HEADLINE_DAYS - 1)
-        path = self.effect[(city, rooms)][self._window(start, end)]
-        return float(100 * np.mean(np.expm1(path)))
+        window = self._window(start, end)
+        counterfactual = np.exp(self.counterfactual[(city, rooms)][window])
+        factual = counterfactual * np.exp(self.effect[(city, rooms)][window])
+        return float(100 * (factual.sum() / counterfactual.sum() - 1))
 
     def average_log_effect(
         self,
@@ -211,7 +218,7 @@ def market_truth(seed: int) -> Truth:
         # The walk is centred on the level date, so the calibrated levels hold there exactly.
         noise -= noise[cal.day_index(cal.LEVEL_DATE)]
         base = cal.trend_and_season(city, days) + noise
-        city_effect = cal.effect_shape(city, base)(days)
+        city_effect = cal.effect_shape(city)(days)
         shares = cal.ROOM_SHARES[city]
         for rooms in cal.ROOMS:
             level = math.log(cal.ONE_ROOM_LEVEL[city] * cal.ROOM_RATIO[city][rooms])
