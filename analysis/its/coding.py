@@ -84,9 +84,7 @@ def segmented_columns(
     columns = {"intercept": np.ones_like(t, dtype=float)}
     if trend:
         columns["pre_trend"] = t.astype(float)
-    columns.update(
-        intervention_columns(t, post, t0, shape=shape, anchor=anchor, decay=decay)
-    )
+    columns.update(intervention_columns(t, post, t0, shape=shape, anchor=anchor, decay=decay))
     return columns
 
 
@@ -160,8 +158,12 @@ def check_rank(design: pd.DataFrame, what: str) -> None:
     values = design.to_numpy(dtype=float)
     rank = np.linalg.matrix_rank(values)
     if rank < values.shape[1]:
-        constant = [c for c in design.columns if np.ptp(values[:, design.columns.get_loc(c)]) == 0
-                    and c not in ("intercept", "control_intercept")]
+        constant = [
+            c
+            for c in design.columns
+            if np.ptp(values[:, design.columns.get_loc(c)]) == 0
+            and c not in ("intercept", "control_intercept")
+        ]
         hint = f" (constant columns: {', '.join(constant)})" if constant else ""
         raise InvalidSpecification(
             f"the {what} design is rank deficient: {values.shape[1]} terms but rank {rank}{hint}; "

@@ -135,9 +135,7 @@ def _check_columns(data: pd.DataFrame, columns: Columns) -> None:
     missing = [name for name in named if name not in data.columns]
     if missing:
         available = ", ".join(map(str, data.columns))
-        raise ColumnNotFound(
-            f"column {missing[0]!r} is not in the data (columns: {available})"
-        )
+        raise ColumnNotFound(f"column {missing[0]!r} is not in the data (columns: {available})")
     clash = sorted(RESERVED.intersection(columns.covariates))
     if clash:
         raise InvalidSpecification(f"covariate name {clash[0]!r} is reserved; rename the column")
@@ -145,14 +143,10 @@ def _check_columns(data: pd.DataFrame, columns: Columns) -> None:
         raise InvalidSpecification("each column may have one role only")
 
 
-def _stack_units(
-    table: pd.DataFrame, columns: Columns
-) -> list[tuple[Hashable, bool, pd.Series]]:
+def _stack_units(table: pd.DataFrame, columns: Columns) -> list[tuple[Hashable, bool, pd.Series]]:
     """(unit, treated?, outcome values) for every unit, the treated unit first."""
     if columns.group is None:
-        units: list[tuple[Hashable, bool, pd.Series]] = [
-            (TREATED_UNIT, True, table[columns.value])
-        ]
+        units: list[tuple[Hashable, bool, pd.Series]] = [(TREATED_UNIT, True, table[columns.value])]
         units += [(name, False, table[name]) for name in columns.controls]
         return units
     groups = table[columns.group]
@@ -177,7 +171,10 @@ def _numeric(values: pd.Series, name: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.astype(float)
     numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if pd.api.types.is_numeric_dtype(values) or numbers.isna().sum() == values.isna().sum():
+        bad = pd.Series(False, index=values.index)
+    else:
+        bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():
         pos = int(np.argmax(bad.to_numpy()))
         raise InvalidData(
@@ -197,9 +194,7 @@ def _offset(rows: pd.DataFrame, column: str | None) -> np.ndarray:
     return np.log(exposure.to_numpy(dtype=float))
 
 
-def _season(
-    rows: pd.DataFrame, column: str | None, times: pd.Series, axis: TimeAxis
-) -> np.ndarray:
+def _season(rows: pd.DataFrame, column: str | None, times: pd.Series, axis: TimeAxis) -> np.ndarray:
     if column is not None:
         season = _numeric(rows[column], column)
         if season.isna().any():

@@ -60,9 +60,7 @@ def test_lags(n: int) -> int:
     return int(max(1, min(10, n // 5)))
 
 
-def residual_tests(
-    residuals: np.ndarray, exog: np.ndarray, *, name: str
-) -> ResidualTests:
+def residual_tests(residuals: np.ndarray, exog: np.ndarray, *, name: str) -> ResidualTests:
     """DW, BG (LM form) and LB on ``residuals`` with the regressors ``exog``."""
     resid = np.asarray(residuals, dtype=float)
     n = len(resid)
@@ -99,6 +97,7 @@ def pre_fit(
         n=len(y_model),
         r2=1 - ss_res / ss_tot if ss_tot > 0 else float("nan"),
         rmse=float(np.sqrt((err**2).mean())),
-        mape_percent=float(100 * np.nanmean(ape[np.isfinite(ape)])) if np.isfinite(ape).any()
+        mape_percent=float(100 * np.nanmean(ape[np.isfinite(ape)]))
+        if np.isfinite(ape).any()
         else float("nan"),
     )

@@ -62,8 +62,11 @@ class Coefficient:
     def exp(self) -> Coefficient:
         """The rate ratio (or ratio) of a log-scale coefficient: exp of estimate and bounds."""
         return Coefficient(
-            float(np.exp(self.estimate)), float("nan"),
-            float(np.exp(self.ci_low)), float(np.exp(self.ci_high)), self.p,
+            float(np.exp(self.estimate)),
+            float("nan"),
+            float(np.exp(self.ci_low)),
+            float(np.exp(self.ci_high)),
+            self.p,
         )
 
 
@@ -74,8 +77,9 @@ def linear_coefficient(
     estimate = float(weights @ params)
     se = float(np.sqrt(max(weights @ cov @ weights, 0.0)))
     half = inference.critical() * se
-    return Coefficient(estimate, se, estimate - half, estimate + half,
-                       inference.p_value(estimate, se))
+    return Coefficient(
+        estimate, se, estimate - half, estimate + half, inference.p_value(estimate, se)
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.linalg import toeplitz
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.arima_process import arma_acovf
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from analysis.its.exceptions import InvalidSpecification
@@ -94,8 +96,8 @@ def point_fit(
 ) -> tuple[np.ndarray, float]:
     """Coefficients and log-likelihood only, as cheaply as the error model allows.
 
-    Used by the decay profile and the placebo loop. For quasi-Poisson the second value is
-    −deviance/2 (divide by the dispersion to get a quasi-log-likelihood).
+    Used by the decay profile. For quasi-Poisson the second value is −deviance/2 (divide by
+    the dispersion to get a quasi-log-likelihood).
     """
     if family != "gaussian":
         glm = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset).fit()
@@ -109,6 +111,35 @@ def point_fit(
         return out.params, out.llf
     out = _fit_arima(y, pd.DataFrame(design), errors, with_cov=False)
     return out.params, out.llf
+
+
+@dataclass(frozen=True)
+class ArmaWhitener:
+    """GLS with ARMA errors whose parameters are held fixed: Σ = σ²·Toeplitz(ARMA
+    autocovariances), factored once, so each regression given Σ is one whitened OLS."""
+
+    inverse_chol: np.ndarray
+    log_det: float
+    differences: int
+
+    @classmethod
+    def from_fit(cls, out: FitOutput, order: tuple[int, int, int], n: int) -> ArmaWhitener:
+        p, d, q = order
+        arma = out.extra["arma"]
+        ar = np.r_[1.0, -np.array([arma[f"ar.L{i}"] for i in range(1, p + 1)])]
+        ma = np.r_[1.0, np.array([arma[f"ma.L{i}"] for i in range(1, q + 1)])]
+        m = n - d
+        acov = arma_acovf(ar, ma, nobs=m, sigma2=arma["sigma2"])
+        chol = np.linalg.cholesky(toeplitz(acov))
+        return cls(np.linalg.inv(chol), float(2 * np.log(np.diag(chol)).sum()), d)
+
+    def loglik(self, y: np.ndarray, x: np.ndarray) -> float:
+        if self.differences:
+            y, x = np.diff(y), np.diff(x, axis=0)
+            x = x[:, np.abs(x).max(axis=0) > 0]
+        wy, wx = self.inverse_chol @ y, self.inverse_chol @ x
+        _, rss = _lstsq(wy, wx)
+        return float(-0.5 * (len(y) * np.log(2 * np.pi) + self.log_det + rss))
 
 
 def _lstsq(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -139,9 +170,12 @@ def _fit_ols(
             kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
             res = model.fit(cov_type="HAC", cov_kwds=kwds, use_t=use_t)
         else:
-            kwds = {"groups": groups, "maxlags": lags,
-                    "use_correction": "hac" if errors.small_sample else False,
-                    "df_correction": False}
+            kwds = {
+                "groups": groups,
+                "maxlags": lags,
+                "use_correction": "hac" if errors.small_sample else False,
+                "df_correction": False,
+            }
             res = model.fit(cov_type="hac-panel", cov_kwds=kwds, use_t=use_t)
     resid = np.asarray(res.resid)
     return FitOutput(
@@ -200,8 +234,20 @@ def _fit_ar1(
     names = tuple(design.columns)
     if not with_cov:
         empty = np.empty(0)
-        return FitOutput(names, beta, np.empty((0, 0)), n - x.shape[1], True, True,
-                         empty, empty, np.empty((0, 0)), llf, rss / n, rho=rho)
+        return FitOutput(
+            names,
+            beta,
+            np.empty((0, 0)),
+            n - x.shape[1],
+            True,
+            True,
+            empty,
+            empty,
+            np.empty((0, 0)),
+            llf,
+            rss / n,
+            rho=rho,
+        )
     res = sm.OLS(ys, xs).fit()
     return FitOutput(
         names=names,
@@ -221,30 +267,50 @@ def _fit_ar1(
 
 
 def _fit_arima(
-    y: np.ndarray, design: pd.DataFrame, errors: ErrorSpec, *, with_cov: bool = True
+    y: np.ndarray,
+    design: pd.DataFrame,
+    errors: ErrorSpec,
+    *,
+    with_cov: bool = True,
 ) -> FitOutput:
+    """Regression with ARIMA errors by exact Gaussian ML (Kalman filter). Regressors are
+    scaled to unit maximum before the fit (a trend in the hundreds otherwise stalls the
+    optimiser) and the estimates scaled back."""
     p, d, q = errors.arima_order
     exog = design
     if d >= 1:
         # Differencing removes the constant: the intercept is not identified.
         exog = design.drop(columns=[c for c in design.columns if c.endswith("intercept")])
-    model = SARIMAX(y, exog=exog.to_numpy(dtype=float), order=(p, d, q), trend="n")
+    x = exog.to_numpy(dtype=float)
+    scale = np.abs(x).max(axis=0)
+    scale[scale == 0] = 1.0
+    model = SARIMAX(y, exog=x / scale, order=(p, d, q), trend="n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
-        res = model.fit(disp=False, maxiter=200)
+        res = model.fit(disp=False, maxiter=200, cov_type=None if with_cov else "none")
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     k = exog.shape[1]
     params = np.asarray(res.params)
-    beta = params[:k]
+    beta = params[:k] / scale
     names = tuple(exog.columns)
     arma = {name: float(v) for name, v in zip(res.model.param_names[k:], params[k:], strict=True)}
-    x = exog.to_numpy(dtype=float)
     if not with_cov:
         empty = np.empty(0)
-        return FitOutput(names, beta, np.empty((0, 0)), len(y) - len(params), False, False,
-                         empty, empty, np.empty((0, 0)), float(res.llf), arma.get("sigma2", 0.0))
-    cov = np.asarray(res.cov_params())[:k, :k]
+        return FitOutput(
+            names,
+            beta,
+            np.empty((0, 0)),
+            len(y) - len(params),
+            False,
+            False,
+            empty,
+            empty,
+            np.empty((0, 0)),
+            float(res.llf),
+            arma.get("sigma2", 0.0),
+        )
+    cov = np.asarray(res.cov_params())[:k, :k] / np.outer(scale, scale)
     innovations = np.asarray(res.resid)[d:]
     return FitOutput(
         names=names,
@@ -289,8 +355,11 @@ def _fit_glm(
             kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
             res = model.fit(cov_type="HAC", cov_kwds=kwds)
         else:
-            kwds = {"groups": groups, "maxlags": lags,
-                    "use_correction": "hac" if errors.small_sample else False}
+            kwds = {
+                "groups": groups,
+                "maxlags": lags,
+                "use_correction": "hac" if errors.small_sample else False,
+            }
             res = model.fit(cov_type="hac-panel", cov_kwds=kwds)
         p_use_t = errors.small_sample
     pearson = np.asarray(res.resid_pearson)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -48,10 +49,15 @@ def fit_model(
     names = out.names
     design = design[list(names)]
     inference = Inference(level, out.use_t, out.p_use_t, out.df_resid)
-    coefficients = _coefficients(names, out.params, out.cov, inference, pooled=model.pooled)
-    rate_ratios = (
-        {k: v.exp() for k, v in coefficients.items()} if spec.family != "gaussian" else {}
+    coefficients = _coefficients(
+        names,
+        out.params,
+        out.cov,
+        inference,
+        pooled=model.pooled,
+        segmented=spec.design == "segmented",
     )
+    rate_ratios = {k: v.exp() for k, v in coefficients.items()} if spec.family != "gaussian" else {}
 
     x_all = design.to_numpy(dtype=float)
     effect_columns = [c for c in model.effect_columns if c in names]
@@ -76,8 +82,9 @@ def fit_model(
             rng=np.random.default_rng(seed),
         )
 
-    series = _series(model, frame, x_all, x0_all, off_all, out.params, out.cov, inference,
-                     mask, prediction)
+    series = _series(
+        model, frame, x_all, x0_all, off_all, out.params, out.cov, inference, mask, prediction
+    )
     t_post = frame.loc[post_rows, "t"].to_numpy(dtype=float)
     post_data = PostRows(
         time=frame.loc[post_rows, "time"].reset_index(drop=True),
@@ -97,7 +104,6 @@ def fit_model(
         coefficients=MappingProxyType(coefficients),
         rate_ratios=MappingProxyType(rate_ratios),
         decay=decay_estimate,
-        diagnostics=_diagnostics(model, frame, design, y, mask, out, series, errors),
         effect_terms=tuple(effect_columns),
         n=int(mask.sum()),
         n_pre=counts["pre"],
@@ -118,6 +124,7 @@ def fit_model(
         _post=post_data,
         _inference=inference,
         _prediction=prediction,
+        _diagnose=partial(_diagnostics, model, frame, design, y, mask, out, series, errors),
     )
 
 
@@ -144,9 +151,40 @@ def estimate_decay(model: ITSModel, errors: ErrorSpec, level: float) -> DecayEst
     y = frame["y"].to_numpy(dtype=float)[mask]
     offset = frame["offset"].to_numpy(dtype=float)[mask] if spec.family != "gaussian" else None
 
+    # Only the pulse column depends on δ: patch it in place instead of rebuilding the design.
+    base = model.design(0.5)
+    x = base.to_numpy(dtype=float)[mask]
+    pulse_term = "level_change" if spec.shape == "pulse" else "pulse"
+    t = frame["t"].to_numpy(dtype=float)[mask]
+    post = frame["post"].to_numpy()[mask]
+    treated = frame["treated"].to_numpy()[mask].astype(float)
+    k = np.where(post, t - model.first_post_t, 0.0)
+    patches = [
+        (base.columns.get_loc(name), treated if name.startswith("diff_") else 1.0)
+        for name in base.columns
+        if name in (pulse_term, f"control_{pulse_term}", f"diff_{pulse_term}")
+    ]
+
+    def with_decay(delta: float) -> np.ndarray:
+        pulse = post * np.power(delta, k)
+        for col, factor in patches:
+            x[:, col] = pulse * factor
+        return x
+
     def loglik(delta: float) -> float:
-        x = model.design(delta).to_numpy(dtype=float)[mask]
-        return error_models.point_fit(y, x, errors, family=spec.family, offset=offset)[1]
+        return error_models.point_fit(
+            y, with_decay(delta), errors, family=spec.family, offset=offset
+        )[1]
+
+    if errors.method == "arima":
+        # An ARIMA fit per δ is slow; hold the ARMA parameters at their values from a fit at
+        # the OLS-profile optimum and profile δ by GLS given them (one fit, then cheap).
+        start = estimate_decay(model, ErrorSpec(), level).estimate
+        first = error_models.fit(y, pd.DataFrame(with_decay(start), columns=base.columns), errors)
+        whitener = error_models.ArmaWhitener.from_fit(first, errors.arima_order, len(y))
+
+        def loglik(delta: float) -> float:
+            return whitener.loglik(y, with_decay(delta))
 
     dispersion = None
     if spec.family == "quasipoisson":
@@ -156,10 +194,10 @@ def estimate_decay(model: ITSModel, errors: ErrorSpec, level: float) -> DecayEst
             out = error_models.fit(y, x, ErrorSpec(), family=spec.family, offset=offset)
             return out.scale
 
-    post = frame.loc[frame["treated"] & frame["post"], "t"]
+    post_t = frame.loc[frame["treated"] & frame["post"], "t"]
     return profile_decay(
         loglik,
-        post_periods=float(post.max() - post.min() + 1),
+        post_periods=float(post_t.max() - post_t.min() + 1),
         level=level,
         dispersion=dispersion,
     )
@@ -172,9 +210,10 @@ def _coefficients(
     inference: Inference,
     *,
     pooled: bool,
+    segmented: bool,
 ) -> dict[str, Coefficient]:
-    """Named terms, intervention terms first, with derived ``post_trend`` (and, for pooled
-    designs, the treated unit's own terms = control + diff)."""
+    """Named terms, intervention terms first, with derived ``post_trend`` in segmented
+    designs (and, for pooled designs, the treated unit's own terms = control + diff)."""
     index = {name: i for i, name in enumerate(names)}
     k = len(names)
 
@@ -206,7 +245,7 @@ def _coefficients(
                 combos[f"{prefix}{term}"] = w
         trend_terms = [f"{prefix}pre_trend"] + ([f"{prefix}slope_change"] if slope else [])
         w = unit(*trend_terms)
-        if w is not None:
+        if w is not None and segmented:
             combos[f"{prefix}post_trend"] = w
     for name in names:
         if name not in combos:
@@ -301,9 +340,7 @@ def _diagnostics(
         # Cochrane–Orcutt and differenced ARIMA drop leading rows (single series only).
         model_tests = diag.residual_tests(innovations, out.innovation_exog, name=errors.label())
     pre = series[~series["post"] & series["in_fit"]]
-    fitted_model = (
-        np.log(pre["fitted"].to_numpy()) if model.log_link else pre["fitted"].to_numpy()
-    )
+    fitted_model = np.log(pre["fitted"].to_numpy()) if model.log_link else pre["fitted"].to_numpy()
     pre_rows = (~series["post"] & series["in_fit"]).to_numpy()
     y_pre = frame.loc[treated, "y"].to_numpy(dtype=float)[pre_rows]
     if model.spec.family != "gaussian":

@@ -290,7 +290,11 @@ class ITSModel:
                 columns["pre_trend"] = t
         else:
             columns = coding.segmented_columns(
-                t, post, self._prepared.t0, shape=spec.shape, anchor=spec.slope_anchor,
+                t,
+                post,
+                self._prepared.t0,
+                shape=spec.shape,
+                anchor=spec.slope_anchor,
                 decay=decay if shape_has_pulse(spec.shape) else None,
             )
             if self.pooled:
@@ -334,9 +338,7 @@ class ITSModel:
         frame = self._prepared.frame
         design = self.design(0.5)
         mask = self.fit_mask()
-        effect = set(self.effect_columns) | {
-            c for c in design.columns if c.startswith("diff_")
-        }
+        effect = set(self.effect_columns) | {c for c in design.columns if c.startswith("diff_")}
         pre_terms = [c for c in design.columns if c not in effect]
         treated = frame["treated"].to_numpy()
         pre_rows = int((mask & treated & ~frame["post"].to_numpy()).sum())
@@ -377,12 +379,16 @@ class ITSModel:
         """
         from analysis.its.estimation import fit_model
 
-        spec = errors if isinstance(errors, ErrorSpec) else ErrorSpec(
-            method=errors,  # type: ignore[arg-type]
-            lags=lags,
-            small_sample=small_sample,
-            ar_method=ar_method,  # type: ignore[arg-type]
-            arima_order=tuple(arima_order),  # type: ignore[arg-type]
+        spec = (
+            errors
+            if isinstance(errors, ErrorSpec)
+            else ErrorSpec(
+                method=errors,  # type: ignore[arg-type]
+                lags=lags,
+                small_sample=small_sample,
+                ar_method=ar_method,  # type: ignore[arg-type]
+                arima_order=tuple(arima_order),  # type: ignore[arg-type]
+            )
         )
         if not 0 < alpha < 1:
             raise InvalidSpecification(f"alpha must be between 0 and 1; got {alpha}")

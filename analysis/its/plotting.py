@@ -43,12 +43,24 @@ def plot_fit(
     post = series["post"].to_numpy()
     ax.plot(time, series["observed"], ".", ms=3, color="0.45", label="observed")
     ax.plot(time, series["fitted"], "-", color="C0", lw=1.6, label="fitted")
-    ax.plot(time[post], series.loc[post, "counterfactual"], "--", color="C1", lw=1.4,
-            label="counterfactual")
+    ax.plot(
+        time[post],
+        series.loc[post, "counterfactual"],
+        "--",
+        color="C1",
+        lw=1.4,
+        label="counterfactual",
+    )
     if band:
-        ax.fill_between(time[post], series.loc[post, "counterfactual_low"],
-                        series.loc[post, "counterfactual_high"], color="C1", alpha=0.2, lw=0,
-                        label=f"{result.level:.0%} band")
+        ax.fill_between(
+            time[post],
+            series.loc[post, "counterfactual_low"],
+            series.loc[post, "counterfactual_high"],
+            color="C1",
+            alpha=0.2,
+            lw=0,
+            label=f"{result.level:.0%} band",
+        )
     event: Any = result.model.event
     ax.axvline(event, color="k", lw=1, ls=":", label="event")
     phase = series["phase_in"].to_numpy()
@@ -84,9 +96,11 @@ def plot_break_search(
     fig, ax = _axes(ax)
     table = found.table
     ax.plot(table["first_post"], table["statistic"], color="C0", **line)
-    ax.axvline(found.first_post, color="C3", lw=1.5, label="estimated break")
-    ax.axvspan(found.first_post_low, found.first_post_high, color="C3", alpha=0.15,
-               label=f"{found.level:.0%} interval")
+    first: Any = found.first_post
+    low: Any = found.first_post_low
+    high: Any = found.first_post_high
+    ax.axvline(first, color="C3", lw=1.5, label="estimated break")
+    ax.axvspan(low, high, color="C3", alpha=0.15, label=f"{found.level:.0%} interval")
     ax.set_ylabel("F statistic")
     ax.legend(frameon=False, fontsize="small")
     fig.autofmt_xdate()

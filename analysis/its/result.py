@@ -7,7 +7,7 @@ these numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,6 @@ class ITSResult:
     coefficients: Mapping[str, Coefficient]
     rate_ratios: Mapping[str, Coefficient]
     decay: DecayEstimate | None
-    diagnostics: Diagnostics
     effect_terms: tuple[str, ...]
     n: int
     n_pre: int
@@ -100,8 +99,14 @@ class ITSResult:
     _post: PostRows
     _inference: Inference
     _prediction: cf.PredictionDraws | None
+    _diagnose: Callable[[], Diagnostics]
 
     # --- tables ------------------------------------------------------------------------
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        """Residual autocorrelation tests and the pre-period fit (computed on first use)."""
+        return self._diagnose()
 
     @property
     def params(self) -> pd.Series:
@@ -225,8 +230,9 @@ class ITSResult:
             observed: float | None = float(post.observed[rows].mean())
         else:
             used = method or "delta"
-            window = WindowRows(post.x1[rows], post.x0[rows], post.offset[rows],
-                                self.model.log_link)
+            window = WindowRows(
+                post.x1[rows], post.x0[rows], post.offset[rows], self.model.log_link
+            )
             if used == "delta":
                 values = delta_window(window, self._params, self._cov, self._inference)
             elif used == "simulation":

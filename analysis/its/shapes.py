@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-_GRID_SIZE = 40
+_GRID_SIZE = 24
 _MAX_DECAY = 0.999
 
 
@@ -83,8 +83,10 @@ def profile_decay(
     estimate, top = grid[best], values[best]
     if hi > lo:
         found = optimize.minimize_scalar(
-            lambda d: -loglik(d), bounds=(lo, min(hi, _MAX_DECAY)), method="bounded",
-            options={"xatol": 1e-6},
+            lambda d: -loglik(d),
+            bounds=(lo, min(hi, _MAX_DECAY)),
+            method="bounded",
+            options={"xatol": 1e-5},
         )
         if -found.fun > top:
             estimate, top = float(found.x), float(-found.fun)
@@ -108,9 +110,8 @@ def _crossing(
     inner = start
     for point in outward:
         if excess(point) > 0:
-            return float(optimize.brentq(excess, min(inner, point), max(inner, point),
-                                         xtol=1e-7))
+            return float(optimize.brentq(excess, min(inner, point), max(inner, point), xtol=1e-6))
         inner = point
     if excess(edge) > 0:
-        return float(optimize.brentq(excess, min(inner, edge), max(inner, edge), xtol=1e-7))
+        return float(optimize.brentq(excess, min(inner, edge), max(inner, edge), xtol=1e-6))
     return edge

@@ -32,9 +32,7 @@ DESIGNS: tuple[str, ...] = get_args(Design)
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise InvalidSpecification(
-            f"{name} must be one of {', '.join(allowed)}; got {value!r}"
-        )
+        raise InvalidSpecification(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
 def shape_has_slope(shape: str) -> bool:

@@ -90,9 +90,11 @@ class TimeAxis:
         return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
     def label(self, value: TimePoint) -> str | float:
-        """A JSON-friendly label: ISO date (or date-time) for dates, the number itself otherwise."""
+        """A JSON-friendly label: ISO date (or date-time) for dates, the number itself
+        otherwise (an int when it is whole)."""
         if self.kind == "number":
-            return float(value)
+            number = float(value)
+            return int(number) if number.is_integer() else number
         stamp = pd.Timestamp(value)
         return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
 

@@ -1,7 +1,297 @@
-"""Not built yet: this group's commands are registered when its capability lands."""
+"""``rentwatch its``: interrupted-time-series estimate on a warehouse rent series or any CSV.
+
+A thin face over :mod:`analysis.its` (see :func:`analysis.its.inputs.run_analysis`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, cast
 
 import typer
 
+from analysis.index import FREQS, METHODS, Freq, Method, build_index
+from analysis.its import InvalidSpecification, ITSModel
+from analysis.its.inputs import (
+    Analysis,
+    AnalysisOptions,
+    index_frame,
+    parse_order,
+    parse_windows,
+    read_csv,
+    run_analysis,
+)
+from rentwatch.commands.common import settings_of
+from warehouse import open_reader
+
+DEFAULT_EVENT = "2022-09-21"
+DATE_FORMATS = ["%Y-%m-%d"]
+
+
+def its(
+    ctx: typer.Context,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", dir_okay=False, help="Any series as CSV.")
+    ] = None,
+    time_col: Annotated[
+        str | None, typer.Option("--time-col", help="CSV: time column (numbers or dates).")
+    ] = None,
+    value_col: Annotated[str | None, typer.Option("--value-col", help="CSV: outcome.")] = None,
+    city: Annotated[str | None, typer.Option(help="Warehouse series: almaty or astana.")] = None,
+    method: Annotated[
+        str, typer.Option(help="Warehouse series: median, median_m2, mix or hedonic.")
+    ] = "hedonic",
+    freq: Annotated[str, typer.Option(help="Warehouse series: D, W or M.")] = "W",
+    rooms: Annotated[int | None, typer.Option(help="Warehouse series: one room count.")] = None,
+    district: Annotated[str | None, typer.Option(help="Warehouse series: one district.")] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help="Warehouse series: first day (inclusive)."),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help="Warehouse series: last day (inclusive)."),
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(help="First post-period time, inclusive (warehouse default 2022-09-21)."),
+    ] = None,
+    shape: Annotated[
+        str, typer.Option(help="step, step-slope, pulse or step-pulse.")
+    ] = "step-slope",
+    control_col: Annotated[
+        list[str] | None, typer.Option("--control-col", help="Control series column (repeat).")
+    ] = None,
+    group_col: Annotated[
+        str | None, typer.Option("--group-col", help="Long format: the unit column.")
+    ] = None,
+    treated: Annotated[
+        str | None, typer.Option(help="Long format: the treated unit's value.")
+    ] = None,
+    covariate_col: Annotated[
+        list[str] | None, typer.Option("--covariate-col", help="Covariate column (repeat).")
+    ] = None,
+    design: Annotated[str, typer.Option(help="segmented or counterfactual.")] = "segmented",
+    errors: Annotated[str, typer.Option(help="ols, newey, ar1 or arima.")] = "newey",
+    lags: Annotated[
+        int | None, typer.Option(help="Newey–West lags (default: floor(4(n/100)^(2/9))).")
+    ] = None,
+    small_sample: Annotated[
+        bool, typer.Option("--small-sample", help="Newey–West with Stata's n/(n−k) and t.")
+    ] = False,
+    ar_method: Annotated[str, typer.Option(help="AR(1) errors: prais or fgls.")] = "prais",
+    arima_order: Annotated[str, typer.Option(help="ARIMA errors: p,d,q.")] = "1,0,0",
+    seasonality: Annotated[
+        str, typer.Option(help="none, month, fourier:K or fourier:K:P.")
+    ] = "none",
+    season_col: Annotated[
+        str | None, typer.Option("--season-col", help="Season position when times are numbers.")
+    ] = None,
+    family: Annotated[str, typer.Option(help="gaussian, poisson or quasipoisson.")] = "gaussian",
+    offset_col: Annotated[
+        str | None, typer.Option("--offset-col", help="Counts: exposure column (log taken).")
+    ] = None,
+    log: Annotated[
+        bool | None,
+        typer.Option("--log/--no-log", help="Model log(value) (default: log for rent series)."),
+    ] = None,
+    slope_anchor: Annotated[
+        int, typer.Option(help="Slope-change clock at the first post period: 0 (itsa) or 1.")
+    ] = 0,
+    phase_in: Annotated[int, typer.Option(help="Post periods left out of the fit.")] = 0,
+    trend: Annotated[
+        bool, typer.Option("--trend/--no-trend", help="Counterfactual design: a time trend.")
+    ] = True,
+    periods: Annotated[
+        float | None, typer.Option(help="Headline window: this many periods from the event.")
+    ] = None,
+    window: Annotated[
+        list[str] | None, typer.Option(help="More effect windows START:END (repeat).")
+    ] = None,
+    horizon: Annotated[
+        list[float] | None, typer.Option(help="Effect horizons in periods (repeat).")
+    ] = None,
+    find_break: Annotated[
+        bool, typer.Option("--find-break", help="Search for the break date (sup-F).")
+    ] = False,
+    break_terms: Annotated[
+        str | None, typer.Option(help="What breaks: mean, level or level-slope.")
+    ] = None,
+    placebos: Annotated[int, typer.Option(help="Placebo events in the pre-period.")] = 0,
+    sensitivity: Annotated[
+        bool, typer.Option("--sensitivity", help="Refit over errors, lags, shapes, windows.")
+    ] = False,
+    alpha: Annotated[float, typer.Option(help="1 − interval level.")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Seed for simulation-based intervals.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    plot: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write the fit plot (PNG) here.")
+    ] = None,
+) -> None:
+    """Interrupted time series: level and slope change, % effect, checks.
+
+    The event is inclusive in the post period. Rent series come from the warehouse
+    (--city, --method, --freq); any other series from --csv with --time-col and --value-col.
+    """
+    model_options: dict[str, Any] = {
+        "shape": shape,
+        "design": design,
+        "family": family,
+        "offset_col": offset_col,
+        "seasonality": seasonality,
+        "season_col": season_col,
+        "control_cols": tuple(control_col or ()),
+        "covariate_cols": tuple(covariate_col or ()),
+        "group_col": group_col,
+        "treated": treated,
+        "slope_anchor": slope_anchor,
+        "phase_in": phase_in,
+        "trend": trend,
+    }
+    if csv is not None:
+        if city is not None:
+            raise InvalidSpecification("use either --csv or --city, not both")
+        if time_col is None or value_col is None or event is None:
+            raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
+        data = read_csv(csv)
+        model = ITSModel(
+            data,
+            time_col=time_col,
+            value_col=value_col,
+            event=event,
+            log=bool(log),
+            label=csv.name,
+            **model_options,
+        )
+    elif city is not None:
+        if method not in METHODS or freq not in FREQS:
+            raise InvalidSpecification(
+                f"--method is one of {', '.join(METHODS)} and --freq one of {', '.join(FREQS)}"
+            )
+        settings = settings_of(ctx)
+        with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+            series = build_index(
+                conn, city=city, method=cast(Method, method), freq=cast(Freq, freq),
+                district=district, rooms=rooms,
+                start=start.date() if start else None, end=end.date() if end else None,
+            )  # fmt: skip
+        data, source = index_frame(series)
+        model = ITSModel(
+            data,
+            event=event or DEFAULT_EVENT,
+            log=True if log is None else log,
+            **source,
+            **model_options,
+        )
+    else:
+        raise InvalidSpecification("give a series: --csv FILE or --city CITY")
+
+    options = AnalysisOptions(
+        periods=periods,
+        windows=tuple(parse_windows(window or [])),
+        horizons=tuple(horizon) if horizon else None,
+        find_break=find_break,
+        break_terms=break_terms,
+        placebos=placebos,
+        sensitivity=sensitivity,
+        fit={
+            "errors": errors,
+            "lags": lags,
+            "small_sample": small_sample,
+            "ar_method": ar_method,
+            "arima_order": parse_order(arima_order),
+            "alpha": alpha,
+            "seed": seed,
+        },
+    )
+    analysis = run_analysis(model, options)
+    if plot is not None:
+        fig, _ = analysis.result.plot()
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+    if as_json:
+        typer.echo(
+            json.dumps(_clean(analysis.to_dict()), ensure_ascii=False, indent=2, default=str)
+        )
+    else:
+        for line in _summary(analysis):
+            typer.echo(line)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: missing numbers become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _summary(analysis: Analysis) -> list[str]:
+    result = analysis.result
+    spec = result.model.describe()
+    tag = " [SIMULATED data]" if spec["simulated"] else ""
+    lines = [
+        f"{spec['label'] or spec['value_col']}{tag}: {spec['design']} {spec['shape']}, "
+        f"{spec['scale']} scale, {spec['family']}, errors {result.errors.label()}, "
+        f"event {spec['event']} (inclusive), n={result.n} (pre {result.n_pre}, "
+        f"post {result.n_post})",
+        f"{'term':<22}{'estimate':>14}{'se':>12}{'ci_low':>14}{'ci_high':>14}{'p':>10}",
+    ]
+    for name, c in result.coefficients.items():
+        lines.append(
+            f"{name:<22}{c.estimate:>14.6g}{c.se:>12.4g}{c.ci_low:>14.6g}"
+            f"{c.ci_high:>14.6g}{c.p:>10.4f}"
+        )
+    if result.decay is not None:
+        d = result.decay
+        lines.append(
+            f"decay {d.estimate:.4f} [{d.ci_low:.4f}, {d.ci_high:.4f}], "
+            f"half-life {d.half_life:.2f} periods"
+        )
+    e = analysis.headline()
+    unit = f" {e.unit}" if e.unit else ""
+    lines.append(
+        f"effect {e.start}..{e.end} ({e.periods} obs): {e.percent:+.2f}% "
+        f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}], {e.absolute:+,.2f}{unit} "
+        f"[{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}], cumulative {e.cumulative:+,.2f}"
+    )
+    tests = result.diagnostics
+    lines.append(
+        f"residuals (ols): DW {tests.ols.durbin_watson:.3f}, Breusch–Godfrey({tests.ols.lags}) "
+        f"p {tests.ols.breusch_godfrey_p:.4f}; ({tests.model.residuals}): Ljung–Box"
+        f"({tests.model.lags}) p {tests.model.ljung_box_p:.4f}; pre-period R² "
+        f"{tests.pre_fit.r2:.3f}"
+    )
+    if analysis.breaks is not None:
+        b = analysis.breaks.to_dict()
+        lines.append(
+            f"break: first post {b['first_post']} [{b['first_post_low']}, "
+            f"{b['first_post_high']}], sup-F {b['statistic']:.2f} (p {b['p']:.4f})"
+        )
+    if analysis.placebo is not None:
+        p = analysis.placebo
+        lines.append(f"placebo: {p.n} events, empirical p {p.p_value:.4f}")
+    if analysis.sensitivity is not None:
+        table = analysis.sensitivity[
+            [
+                "varied",
+                "errors",
+                "shape",
+                "window",
+                "percent",
+                "percent_low",
+                "percent_high",
+                "status",
+            ]
+        ]
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return lines
+
 
 def register(app: typer.Typer) -> None:
-    """Nothing to register yet."""
+    app.command("its")(its)

@@ -1,0 +1,133 @@
+"""Inputs of a whole analysis: a CSV file or a rent index series in, one :class:`Analysis` out.
+
+The command line (``rentwatch its``) is a thin face over :func:`read_csv`,
+:func:`index_frame` and :func:`run_analysis`; notebooks can use them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from analysis.its.exceptions import InvalidData, InvalidSpecification
+
+if TYPE_CHECKING:
+    from analysis.index import IndexSeries
+    from analysis.its.breaks import BreakResult
+    from analysis.its.model import ITSModel
+    from analysis.its.placebo import PlaceboResult
+    from analysis.its.result import ITSResult
+
+INDEX_TIME_COL = "period"
+INDEX_VALUE_COL = "value"
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """The whole file as a table; unreadable or empty files are one-line errors."""
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InvalidData(f"CSV file {path} does not exist") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidData(f"cannot read CSV file {path}: {first}") from None
+    if table.empty:
+        raise InvalidData(f"CSV file {path} has a header but no rows")
+    return table
+
+
+def index_frame(series: IndexSeries) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A rent index series as ITS input: its points (``period``, ``value``) and the model
+    options it implies (log scale, its unit, its label, simulated or not)."""
+    frame = series.frame[[INDEX_TIME_COL, INDEX_VALUE_COL]].copy()
+    frame[INDEX_TIME_COL] = pd.to_datetime(frame[INDEX_TIME_COL])
+    options = {
+        "time_col": INDEX_TIME_COL,
+        "value_col": INDEX_VALUE_COL,
+        "unit": series.unit,
+        "label": series.spec.label,
+        "simulated": series.simulated,
+    }
+    return frame, options
+
+
+def parse_windows(texts: Sequence[str]) -> list[tuple[str, str]]:
+    """``START:END`` pairs (inclusive both ends) for effect windows."""
+    windows = []
+    for text in texts:
+        start, sep, end = text.partition(":")
+        if not sep or not start or not end:
+            raise InvalidSpecification(f"a window is START:END (both inclusive); got {text!r}")
+        windows.append((start, end))
+    return windows
+
+
+def parse_order(text: str) -> tuple[int, int, int]:
+    """``p,d,q`` for ARIMA errors."""
+    try:
+        p, d, q = (int(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidSpecification(f"arima order is p,d,q (three integers); got {text!r}") from None
+    return p, d, q
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """The checks to run around the fit and the effects to report.
+
+    ``periods``: the headline window, that many periods from the event (None: the whole
+    post period); ``windows``: more (start, end) windows; ``horizons``: effect horizons
+    (None: 0, 1, 2, 4…); ``placebos``: how many placebo events (0: none); ``placebo_window``:
+    their statistic's window in periods (None: the headline window or the default).
+    """
+
+    periods: float | None = None
+    windows: tuple[tuple[str, str], ...] = ()
+    horizons: tuple[float, ...] | None = None
+    find_break: bool = False
+    break_terms: str | None = None
+    placebos: int = 0
+    placebo_window: float | None = None
+    sensitivity: bool = False
+    fit: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A fit and the checks run with it."""
+
+    result: ITSResult
+    options: AnalysisOptions
+    breaks: BreakResult | None = None
+    placebo: PlaceboResult | None = None
+    sensitivity: pd.DataFrame | None = None
+
+    def headline(self) -> Any:
+        return self.result.average_effect(periods=self.options.periods)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.result.to_dict(horizons=self.options.horizons, windows=self.options.windows)
+        out["headline"] = self.headline().to_dict()
+        if self.breaks is not None:
+            out["find_break"] = self.breaks.to_dict()
+        if self.placebo is not None:
+            out["placebo"] = self.placebo.to_dict()
+        if self.sensitivity is not None:
+            out["sensitivity"] = self.sensitivity.to_dict(orient="records")
+        return out
+
+
+def run_analysis(model: ITSModel, options: AnalysisOptions) -> Analysis:
+    """Fit ``model`` with ``options.fit`` and run the checks asked for."""
+    result = model.fit(**options.fit)
+    breaks = result.find_break(terms=options.break_terms) if options.find_break else None
+    placebo = None
+    if options.placebos:
+        window = options.placebo_window or options.periods
+        placebo = result.placebo(n=options.placebos, window=window)
+    sensitivity = result.sensitivity(periods=options.periods) if options.sensitivity else None
+    return Analysis(result, options, breaks, placebo, sensitivity)
