@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from reports.facts import Caveat, CityEstimate, Coverage
 
 
@@ -70,6 +72,16 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
     return found
 
 
+def _thin_weeks(gaps: pd.DataFrame, est: CityEstimate) -> int:
+    """Thin or empty weeks of the city inside the span of the series the estimate uses
+    (a hole between an archive backfill and today's crawl is outside it)."""
+    if gaps.empty or est.path.empty:
+        return int((gaps["city"] == est.city).sum()) if not gaps.empty else 0
+    weeks = pd.to_datetime(gaps.loc[gaps["city"] == est.city, "week"])
+    periods = pd.to_datetime(est.path["period"])
+    return int(weeks.between(periods.min(), periods.max()).sum())
+
+
 def find_caveats(
     estimates: Mapping[str, CityEstimate], coverage: Coverage, rules: CaveatRules
 ) -> tuple[Caveat, ...]:
@@ -79,9 +91,7 @@ def find_caveats(
         found.append(Caveat("simulated"))
     for city, est in estimates.items():
         found.extend(estimate_caveats(est, rules))
-        thin = coverage.gaps[coverage.gaps["city"] == city] if len(coverage.gaps) else coverage.gaps
-        if len(thin):
-            found.append(
-                Caveat("thin_weeks", city, {"n": len(thin), "min": rules.min_week_listings})
-            )
+        thin = _thin_weeks(coverage.gaps, est)
+        if thin:
+            found.append(Caveat("thin_weeks", city, {"n": thin, "min": rules.min_week_listings}))
     return tuple(found)

@@ -264,3 +264,10 @@ def test_every_caveat_reads_its_numbers_from_the_facts(lang: str) -> None:
     for number in ("17", "41", f"0{sep}12", f"0{sep}004", "35", f"1{sep}5", f"33{sep}3"):
         assert number in text
     assert P.CAVEAT[check_lang(lang)]["simulated"] in text
+
+
+def test_thin_weeks_count_only_inside_the_series_span() -> None:
+    coverage = _coverage(("live",), [30, 5, 40, 0, 0])  # weeks of 1, 8, 15, 22, 29 Aug
+    path = pd.DataFrame({"period": [date(2022, 8, 1), date(2022, 8, 15)]})
+    found = find_caveats({"almaty": _estimate(30, 20, 40, path=path)}, coverage, CaveatRules())
+    assert [(c.key, c.values["n"]) for c in found] == [("thin_weeks", 1)]
