@@ -73,7 +73,7 @@ class DemoSettings(Section):
     seed: int = Field(default=2022, description="the simulated market's seed")
     # 1.0 ≈ 1,750 active krisha listings in Almaty and 1,200 in Astana in autumn 2022.
     market_scale: float = Field(default=1.0, gt=0, le=20)
-    captures_per_week: Literal[1, 2, 3, 7] = 2
+    captures_per_week: int = Field(default=2, ge=1, le=7, description="archive captures a week")
     archive_pages: int = Field(default=3, ge=1, le=20, description="search pages per capture")
     # The headline estimate: the weekly index the ITS runs on (as the reports do).
     rooms: int = Field(default=1, ge=1, le=5)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from scrapers.items import ListingSnapshot
-from scrapers.parse import krisha
+from scrapers.parse import krisha, olx
 from scrapers.sandbox.archive import Archive, urlkey
 from scrapers.sandbox.krisha_pages import (
     PER_PAGE,
@@ -24,6 +24,7 @@ from scrapers.sandbox.krisha_pages import (
     search_path,
 )
 from scrapers.sandbox.market import LOCAL, Card, Market, MarketConfig, market_time
+from scrapers.sandbox.olx_pages import OLX_PER_PAGE, OlxPage, render_olx_page
 from scrapers.sandbox.server import Sandbox
 
 MOMENTS = [
@@ -119,6 +120,32 @@ def test_astana_alias_and_markup_era_change_with_the_day(day: date, slug: str, e
     assert city_slug("astana", day) == slug
     assert city_slug("almaty", day) == "almaty"
     assert era_of(day) == era
+
+
+@pytest.mark.parametrize("moment", [m for m, _ in MOMENTS])
+@pytest.mark.parametrize("city", ["almaty", "astana"])
+@pytest.mark.parametrize("page", [1, 2])
+def test_olx_pages_parse_back_to_the_rendered_listings(
+    market: Market, moment: str, city: str, page: int
+) -> None:
+    when = datetime.fromisoformat(moment)
+    visible = market.visible("olx", city, market_time(when))
+    cards = market.cards(visible, (page - 1) * OLX_PER_PAGE, OLX_PER_PAGE)
+    shift = timedelta(days=3)
+    parsed = olx.parse_search_page(
+        render_olx_page(OlxPage(city, page, len(visible), cards, shift)), when + shift
+    )
+    # olx knows only private persons and businesses.
+    expected = [
+        (*_expected(c, when, shift)[:9], "owner" if c.owner_type == "owner" else "company",
+         _expected(c, when, shift)[10])
+        for c in cards
+    ]  # fmt: skip
+    assert [_got(s) for s in parsed.snapshots] == expected
+    assert all(s.source == "olx" and s.price_period == "month" for s in parsed.snapshots)
+    assert not parsed.dropped
+    assert (parsed.page, parsed.total) == (page, len(visible))
+    assert parsed.last_page == -(-len(visible) // OLX_PER_PAGE)
 
 
 # --- the archive -------------------------------------------------------------------------------
@@ -223,5 +250,9 @@ def test_sandbox_serves_three_sites_on_loopback(market: Market, archive: Archive
         )
         assert status == 302 and "id_/https://krisha.kz/" in headers["Location"]
         assert _get(f"{archive_url}/cdx/search/cdx?url=x&filter=nosuch:1")[0] == 400
+        olx_url = settings["RENTWATCH_OLX_BASE_URL"]
+        status, body, _ = _get(f"{olx_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/astana/")
+        parsed = olx.parse_search_page(body, datetime(2026, 11, 21, 12, tzinfo=UTC))
+        assert status == 200 and parsed.page == 1 and len(parsed.snapshots) == OLX_PER_PAGE
         counts = sandbox.request_counts()
     assert counts["krisha"]["200"] == 1 and counts["archive"]["200"] == 1

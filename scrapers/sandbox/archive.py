@@ -53,8 +53,6 @@ CDX_FIELDS: Final = (
     "length",
 )
 TIMESTAMP_FORMAT: Final = "%Y%m%d%H%M%S"
-# Nominal capture weekdays (Monday = 0) for each count per week.
-CAPTURE_DAYS: Final = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 7: (0, 1, 2, 3, 4, 5, 6)}
 SKIP_SHARE: Final = 0.1  # nominal captures the archive never made
 LATER_PAGE_KEEP: Final = 0.85  # page k is captured with probability LATER_PAGE_KEEP ** (k - 1)
 
@@ -104,8 +102,8 @@ class Archive:
         per_week: int = 2,
         pages: int = 3,
     ) -> None:
-        if per_week not in CAPTURE_DAYS:
-            raise ValueError(f"captures per week must be one of {sorted(CAPTURE_DAYS)}")
+        if not 1 <= per_week <= 7:
+            raise ValueError(f"captures per week must be 1 to 7, got {per_week}")
         if pages < 1:
             raise ValueError("an archive captures at least page 1")
         self.market = market
@@ -118,10 +116,11 @@ class Archive:
 
     def _schedule(self, first: date, last: date, per_week: int, pages: int) -> list[Capture]:
         rng = np.random.default_rng([self.market.config.seed, 0xA4C])
+        weekdays = {round(i * 7 / per_week) for i in range(per_week)}  # Monday = 0, spread out
         captures: list[Capture] = []
         day = first
         while day <= last:
-            if day.weekday() in CAPTURE_DAYS[per_week] and rng.random() >= SKIP_SHARE:
+            if day.weekday() in weekdays and rng.random() >= SKIP_SHARE:
                 seconds = int(rng.integers(0, 86_400))
                 start = datetime.combine(day, time(), LOCAL) + timedelta(seconds=seconds)
                 for city in cal.CITIES:

@@ -68,7 +68,7 @@ USD_SHARE_SHOCK: Final = 0.05  # extra at the peak: landlords quoting dollars to
 TYPO_SHARE: Final = 0.004  # an extra zero typed into the price
 NO_FLOOR_SHARE: Final = 0.04
 NO_DISTRICT_SHARE: Final = 0.05
-NO_AREA_SHARE: Final = 0.03  # olx cards without the area parameter
+NO_AREA_SHARE: Final = 0.015  # olx cards without the area parameter (crawl health wants 95%)
 
 # Listing ids grow with time, as on the real sites. krisha: about 679.5 million on 13 Oct 2022
 # (site_structure.md §1.2); long-lived listings carry old ids (20–60 million were seen).

@@ -1,12 +1,13 @@
 """olx.kz search pages for the simulated market.
 
-The data sits where olx's platform puts it (``kz_rents/site_structure.md`` §2):
+The data sits where olx's platform puts it, in exactly the shape :mod:`scrapers.parse.olx`
+documents (no real olx.kz page is at hand; ``kz_rents/site_structure.md`` §2):
 ``<script id="olx-init-config">window.__PRERENDERED_STATE__= "<JSON as a JS string>";`` with
 ``listing.listing.ads[]`` (``id``, ``title``, ``url``, ``price.regularPrice.{value,
 currencyCode, negotiable}``, ``params[{key, name, value, normalizedValue}]``, ``location``,
-``createdTime``, ``lastRefreshTime``, ``isBusiness``) and ``listing.listing.totalPages``. The
-visible cards (``div[data-cy="l-card"]``) repeat title, price and "location - date" for a
-reader. Every page says it is simulated.
+``createdTime``, ``lastRefreshTime``, ``isBusiness``) and ``listing.listing.{totalPages,
+totalElements, currentPage}``. The visible cards (``div[data-cy="l-card"]``) repeat title,
+price and "location - date" for a reader. Every page says it is simulated.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _ad(card: Card, shift: timedelta) -> dict[str, Any]:
     refreshed = (card.bumped_at.astimezone(LOCAL) + shift).isoformat(timespec="seconds")
     location: dict[str, Any] = {"cityName": OLX_CITY[card.city], "regionName": OLX_CITY[card.city]}
     if card.district:
-        location["districtName"] = card.district
+        location["districtName"] = f"{card.district} район"
     location["pathName"] = ", ".join(filter(None, (OLX_CITY[card.city], card.district)))
     return {
         "id": int(card.listing_id),
@@ -118,7 +119,7 @@ def render_olx_page(spec: OlxPage) -> str:
                 "ads": ads,
                 "totalElements": spec.total,
                 "totalPages": pages,
-                "pageNumber": spec.page,
+                "currentPage": spec.page,
             }
         },
         "simulated": True,

@@ -1,0 +1,113 @@
+"""``rentwatch demo``: the whole pipeline on a small simulated market, and its guard rails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rentwatch.commands.demo import MARKER, Demo, DemoRun, render_summary
+from rentwatch.settings import DemoSettings, Settings
+from scrapers.sandbox.truth import Truth
+from warehouse.errors import RentwatchError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.e2e
+def test_small_demo_runs_end_to_end_and_puts_estimate_beside_truth(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    env = {
+        **os.environ,
+        # A small market and a thin archive: the same pipeline, in seconds.
+        "RENTWATCH_DEMO__CAPTURES_PER_WEEK": "1",
+        "RENTWATCH_DEMO__ARCHIVE_PAGES": "2",
+        "RENTWATCH_DEMO__PLACEBOS": "5",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rentwatch.cli", "demo", "--out", str(out), "--scale", "0.2",
+         "--seed", "3", "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    assert summary["simulated"] is True and summary["seed"] == 3
+    assert {s["name"]: s["status"] for s in summary["stages"]} == {
+        name: "done" for name in ("market", "backfill", "crawl", "load", "index", "its", "reports")
+    }
+    assert "[2] backfill: archive backfill" in done.stderr  # progress while it runs
+    truth = Truth.read(out / "truth")
+    for city in ("almaty", "astana"):
+        result = summary["cities"][city]
+        start, end = (
+            date.fromisoformat(result["window_start"]),
+            date.fromisoformat(result["window_end"]),
+        )
+        assert (start, end) == (date(2022, 9, 19), date(2022, 10, 30))
+        assert result["truth_pct"] == pytest.approx(
+            truth.average_effect_pct(city, start, end, rooms=1), abs=0.01
+        )
+        assert result["low_pct"] <= result["estimate_pct"] <= result["high_pct"]
+        # The shock is there, and of the size the market was built with (wide: a small market).
+        assert 10 < result["estimate_pct"] < 80
+    for path in summary["outputs"]:
+        assert Path(path).is_file(), path
+    names = {Path(p).name for p in summary["outputs"]}
+    assert {"truth.json", "truth_daily.csv", "rentwatch.duckdb", "report.html",
+            "summary_ru.pdf", "summary_kk.pdf", "summary_en.pdf"} <= names  # fmt: skip
+    with duckdb.connect(str(out / "rentwatch.duckdb"), read_only=True) as conn:
+        origins = conn.execute("SELECT DISTINCT origin FROM observations").fetchall()
+        sources = conn.execute("SELECT DISTINCT source FROM observations ORDER BY 1").fetchall()
+        archived = conn.execute(
+            "SELECT count(*) FROM observations WHERE observed_on < DATE '2023-07-01'"
+        ).fetchone()
+    assert origins == [("simulated",)]
+    assert sources == [("krisha",), ("olx",)]
+    assert archived is not None and archived[0] > 1000
+    assert (out / MARKER).is_file()
+
+
+def _demo(tmp_path: Path, lines: list[str]) -> Demo:
+    return Demo(Settings(), DemoSettings(out_dir=tmp_path / "demo"), lines.append)
+
+
+def test_demo_refuses_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "thesis.tex").write_text("precious")
+    with pytest.raises(RentwatchError, match="not made by rentwatch demo"):
+        _demo(tmp_path, []).prepare_directory()
+    assert (tmp_path / "demo" / "thesis.tex").read_text() == "precious"
+
+
+def test_demo_clears_only_what_an_earlier_run_left(tmp_path: Path) -> None:
+    demo = _demo(tmp_path, [])
+    demo.prepare_directory()
+    (tmp_path / "demo" / "report").mkdir()
+    (tmp_path / "demo" / "report" / "report.html").write_text("old")
+    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    demo.prepare_directory()
+    assert not (tmp_path / "demo" / "report").exists()
+    assert (tmp_path / "demo" / "notes.txt").read_text() == "mine"
+
+
+def test_a_missing_capability_is_reported_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.index", None)  # import now fails
+    lines: list[str] = []
+    demo = _demo(tmp_path, lines)
+    assert demo.index() is False
+    stage = demo.run.stages[-1]
+    assert (stage.name, stage.status) == ("index", "not run")
+    assert "not installed" in stage.detail and "index: not run" in lines[-1]
+
+
+def test_summary_without_an_estimate_says_so(tmp_path: Path) -> None:
+    text = render_summary(DemoRun(tmp_path, seed=1, scale=1.0))
+    assert "SIMULATED DATA" in text and "No estimate" in text
