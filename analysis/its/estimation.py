@@ -328,13 +328,15 @@ def _diagnostics(
         ols_resid = y[mask] - x[mask] @ np.linalg.lstsq(x[mask], y[mask], rcond=None)[0]
     else:
         ols_resid = out.innovations
-    # Tests run on the treated unit's rows (a pooled fit's residuals interleave units).
+    # Tests run on the treated unit's rows (a pooled fit's residuals interleave units);
+    # there diff_* columns repeat the control_* ones, so they are left out of the exog.
     keep = treated[mask]
-    ols = diag.residual_tests(ols_resid[keep], x[rows], name="ols")
+    own = np.array([not name.startswith("diff_") for name in design.columns])
+    ols = diag.residual_tests(ols_resid[keep], x[rows][:, own], name="ols")
     innovations = out.innovations
     if len(innovations) == int(mask.sum()):
         model_tests = diag.residual_tests(
-            innovations[keep], out.innovation_exog[keep], name=errors.label()
+            innovations[keep], out.innovation_exog[keep][:, own], name=errors.label()
         )
     else:
         # Cochrane–Orcutt and differenced ARIMA drop leading rows (single series only).

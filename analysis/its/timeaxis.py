@@ -20,7 +20,7 @@ TimeKind = Literal["number", "date"]
 Frequency = Literal["number", "day", "week", "month", "quarter", "year", "irregular"]
 TimePoint = float | pd.Timestamp
 
-# Median spacing in days -> frequency; anything else is "irregular" and measured in days.
+# Most common spacing in days -> frequency; anything else is "irregular" and measured in days.
 _SPACING_DAYS: tuple[tuple[float, float, Frequency], ...] = (
     (0.99, 1.01, "day"),
     (6.99, 7.01, "week"),
@@ -50,7 +50,11 @@ class TimeAxis:
         unique = np.sort(parsed.drop_duplicates().to_numpy())
         freq: Frequency = "irregular"
         if len(unique) > 1:
-            spacing = float(np.median(np.diff(unique) / np.timedelta64(1, "D")))
+            # The most common spacing (the smallest on a tie): gaps in a daily series must
+            # not make it look irregular.
+            days = np.round(np.diff(unique) / np.timedelta64(1, "D"), 6)
+            spacings, counts = np.unique(days, return_counts=True)
+            spacing = float(spacings[np.argmax(counts)])
             freq = next((f for lo, hi, f in _SPACING_DAYS if lo <= spacing <= hi), "irregular")
         return cls(kind="date", freq=freq, origin=pd.Timestamp(parsed.min()))
 

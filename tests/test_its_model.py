@@ -1,0 +1,353 @@
+"""ITS engine behaviour on series with a known truth (noise-free or simulated)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from scipy.linalg import toeplitz
+
+from analysis.its import (
+    ColumnNotFound,
+    EventOutsideData,
+    InvalidData,
+    InvalidSpecification,
+    ITSModel,
+    TooFewPrePeriods,
+)
+from analysis.its.simulate import simulate_series
+
+EVENT = "2022-09-21"
+
+
+def daily(n_pre: int = 60, n_post: int = 30, **effect: float) -> pd.DataFrame:
+    """A noise-free daily series on its own scale: 100 + 0.5 t + effect."""
+    before = pd.date_range(end=pd.Timestamp(EVENT) - pd.Timedelta(days=1), periods=n_pre)
+    days = before.append(pd.date_range(EVENT, periods=n_post))
+    t = np.arange(len(days), dtype=float)
+    k = np.maximum(t - n_pre, 0.0)
+    post = t >= n_pre
+    value = (
+        100
+        + 0.5 * t
+        + post
+        * (
+            effect.get("level", 0.0)
+            + effect.get("slope", 0.0) * k
+            + effect.get("pulse", 0.0) * effect.get("decay", 0.0) ** k
+        )
+    )
+    return pd.DataFrame({"day": days, "value": value})
+
+
+def noisy(frame: pd.DataFrame, sd: float, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return frame.assign(value=frame["value"] + rng.normal(0, sd, len(frame)))
+
+
+def model(frame: pd.DataFrame, **options: Any) -> ITSModel:
+    return ITSModel(frame, time_col="day", value_col="value", event=EVENT, **options)
+
+
+def test_noise_free_step_slope_is_recovered() -> None:
+    result = model(noisy(daily(level=20, slope=1.5), 1e-6)).fit("ols")
+    c = result.coefficients
+    assert c["level_change"].estimate == pytest.approx(20, abs=1e-4)
+    assert c["slope_change"].estimate == pytest.approx(1.5, abs=1e-5)
+    assert c["pre_trend"].estimate == pytest.approx(0.5, abs=1e-6)
+    assert c["post_trend"].estimate == pytest.approx(2.0, abs=1e-5)
+    assert c["intercept"].estimate == pytest.approx(100, abs=1e-4)  # t = 0 at the first day
+    # the level scale: absolute effects in the series' unit, percent of the counterfactual
+    first = result.effect_at(0)
+    assert first.absolute == pytest.approx(20, abs=1e-3)
+    assert first.percent == pytest.approx(100 * 20 / (100 + 0.5 * 60), abs=1e-3)
+    assert result.effect_at(10).absolute == pytest.approx(35, abs=1e-3)
+
+
+def test_slope_anchor_one_moves_the_level_change_by_one_slope() -> None:
+    frame = noisy(daily(level=20, slope=1.5), 1e-6)
+    lopez = model(frame, slope_anchor=1).fit("ols").coefficients
+    assert lopez["slope_change"].estimate == pytest.approx(1.5, abs=1e-5)
+    assert lopez["level_change"].estimate == pytest.approx(20 - 1.5, abs=1e-4)
+
+
+def test_log_scale_effects_come_in_percent_and_kzt() -> None:
+    frame = daily(level=0, slope=0)
+    frame["value"] = np.exp(np.log(150_000) + 0.001 * np.arange(len(frame)))
+    post = frame["day"] >= pd.Timestamp(EVENT)
+    frame.loc[post, "value"] *= np.exp(0.2)
+    frame = noisy(frame, 1e-3)
+    result = model(frame, shape="step", log=True, unit="KZT per month").fit("ols")
+    first = result.effect_at(0)
+    assert result.coefficients["level_change"].estimate == pytest.approx(0.2, abs=1e-4)
+    assert first.percent == pytest.approx(100 * (np.exp(0.2) - 1), abs=0.02)
+    expected_cf = 150_000 * np.exp(0.001 * 60)
+    assert first.counterfactual == pytest.approx(expected_cf, rel=1e-4)
+    assert first.absolute == pytest.approx(expected_cf * (np.exp(0.2) - 1), rel=1e-3)
+    assert first.unit == "KZT per month"
+    whole = result.average_effect()
+    assert whole.percent == pytest.approx(100 * (np.exp(0.2) - 1), abs=0.02)
+    assert whole.cumulative == pytest.approx(whole.absolute * whole.periods)
+
+
+def test_pulse_decay_is_estimated_with_an_interval() -> None:
+    frame = noisy(daily(n_post=60, level=5, pulse=30, decay=0.8), 0.3)
+    result = model(frame, shape="step-pulse").fit("ols")
+    decay = result.decay
+    assert decay is not None and not decay.fixed
+    assert decay.ci_low < 0.8 < decay.ci_high
+    assert decay.estimate == pytest.approx(0.8, abs=0.02)
+    assert decay.half_life == pytest.approx(np.log(0.5) / np.log(decay.estimate))
+    assert result.coefficients["pulse"].estimate == pytest.approx(30, abs=1)
+    assert result.coefficients["level_change"].estimate == pytest.approx(5, abs=0.5)
+    fixed = model(frame, shape="step-pulse").fit("ols", decay=0.8)
+    assert fixed.decay is not None and fixed.decay.fixed
+
+
+def test_pooled_controls_wide_and_long_agree_and_recover_the_difference() -> None:
+    treated = noisy(daily(level=10, slope=0.3), 0.5, seed=1)
+    control = noisy(daily(level=2, slope=0.1), 0.5, seed=2)
+    wide = treated.assign(astana=control["value"].to_numpy())
+    long = pd.concat(
+        [treated.assign(city="almaty"), control.assign(city="astana")], ignore_index=True
+    )
+    a = model(wide, control_cols=["astana"]).fit("newey")
+    b = ITSModel(
+        long, time_col="day", value_col="value", event=EVENT, group_col="city", treated="almaty"
+    ).fit("newey")
+    for name in ("diff_level_change", "diff_slope_change", "level_change", "control_level_change"):
+        assert a.coefficients[name].estimate == pytest.approx(b.coefficients[name].estimate)
+        assert a.coefficients[name].se == pytest.approx(b.coefficients[name].se)
+    c = a.coefficients
+    assert c["diff_level_change"].estimate == pytest.approx(8, abs=1)
+    assert c["diff_slope_change"].estimate == pytest.approx(0.2, abs=0.05)
+    assert c["level_change"].estimate == pytest.approx(
+        c["control_level_change"].estimate + c["diff_level_change"].estimate
+    )
+    assert a.effect_terms == ("diff_level_change", "diff_slope_change")
+    assert a.n_units == 2 and a.n == 180
+
+
+def test_counterfactual_design_effect_is_observed_minus_predicted() -> None:
+    frame = noisy(daily(level=12), 0.2)
+    frame["x"] = 3 + 0.5 * np.arange(len(frame))  # a predictor that tracks the trend
+    result = ITSModel(
+        frame, time_col="day", value_col="value", event=EVENT, design="counterfactual",
+        covariate_cols=["x"], trend=False,
+    ).fit("ols")  # fmt: skip
+    whole = result.average_effect()
+    assert whole.absolute == pytest.approx(12, abs=0.3)
+    assert whole.absolute_low < 12 < whole.absolute_high
+    assert whole.method == "simulation"
+    assert "level_change" not in result.coefficients
+    with pytest.raises(InvalidSpecification):
+        result.average_effect(method="delta")
+
+
+def test_phase_in_rows_are_left_out_of_the_fit() -> None:
+    clean = noisy(daily(level=20), 0.1)
+    spoiled = clean.copy()
+    first_post = spoiled.index[spoiled["day"] == pd.Timestamp(EVENT)][0]
+    spoiled.loc[first_post : first_post + 2, "value"] += 500  # a messy transition
+    a = model(clean, shape="step", phase_in=3).fit("ols")
+    b = model(spoiled, shape="step", phase_in=3).fit("ols")
+    assert b.coefficients["level_change"].estimate == pytest.approx(
+        a.coefficients["level_change"].estimate
+    )
+    assert b.n == 87 and b.n_phase_in == 3
+    assert b.series["in_fit"].sum() == 87
+
+
+def test_results_are_immutable() -> None:
+    result = model(noisy(daily(level=5), 1.0)).fit("ols")
+    params = result.params
+    params.iloc[0] = 1e9
+    assert result.params.iloc[0] != 1e9
+    series = result.series
+    series.loc[0, "fitted"] = -1
+    assert result.series.loc[0, "fitted"] != -1
+    with pytest.raises(TypeError):
+        result.coefficients["level_change"] = result.coefficients["pre_trend"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        result.level = 0.9  # type: ignore[misc]
+
+
+def test_prais_winsten_equals_gls_at_the_estimated_rho() -> None:
+    sim = simulate_series(freq="W", periods_pre=80, periods_post=30, ar=0.6, sd=0.03, seed=3)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event, log=True)
+    result = m.fit("ar1")
+    rho = result.rho
+    assert rho is not None and 0.3 < rho < 0.9
+    n = len(sim.frame)
+    sigma = toeplitz(rho ** np.arange(n))
+    x = m.design().to_numpy()
+    gls = sm.GLS(m.frame["y"].to_numpy(), x, sigma=sigma).fit()
+    np.testing.assert_allclose(result.params.to_numpy(), gls.params, rtol=1e-6)
+    # the same covariance up to GLS's scale convention (σ² of the transformed residuals)
+    np.testing.assert_allclose(result.cov.to_numpy(), gls.cov_params(), rtol=1e-6)
+
+
+def test_newey_small_sample_correction_is_statas() -> None:
+    frame = noisy(daily(level=5, slope=0.2), 2.0)
+    plain = model(frame).fit("newey", lags=3)
+    stata = model(frame).fit("newey", lags=3, small_sample=True)
+    n, k = plain.n, len(plain.design_names)
+    np.testing.assert_allclose(stata.cov.to_numpy(), plain.cov.to_numpy() * n / (n - k))
+    # t with n - k df rather than z
+    c = stata.coefficients["level_change"]
+    half = (c.ci_high - c.ci_low) / 2
+    assert half / c.se == pytest.approx(stats.t.ppf(0.975, n - k))
+
+
+def test_delta_method_and_simulation_agree_on_a_window() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, pulse=0.2, decay=0.7)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step-pulse", log=True)  # fmt: skip
+    result = m.fit("ar1")
+    delta = result.average_effect(periods=6)
+    simulated = result.average_effect(periods=6, method="simulation")
+    assert simulated.percent == pytest.approx(delta.percent)
+    width = delta.percent_high - delta.percent_low
+    assert simulated.percent_low == pytest.approx(delta.percent_low, abs=0.05 * width)
+    assert simulated.percent_high == pytest.approx(delta.percent_high, abs=0.05 * width)
+
+
+def test_effect_windows_are_inclusive_and_start_at_the_event() -> None:
+    result = model(noisy(daily(level=5), 1.0)).fit("ols")
+    six = result.average_effect(EVENT, "2022-09-26")
+    assert (six.start, six.end, six.periods) == ("2022-09-21", "2022-09-26", 6)
+    assert result.average_effect(periods=6) == six
+    with pytest.raises(EventOutsideData):
+        result.average_effect("2022-09-20", "2022-09-26")
+    with pytest.raises(InvalidSpecification):
+        result.average_effect(EVENT, "2022-09-26", periods=6)
+    with pytest.raises(EventOutsideData):
+        result.effect_at(400)
+
+
+BAD_INPUTS = [
+    ({"value_col": "rent"}, ColumnNotFound, "column 'rent' is not in the data"),
+    ({"event": "2021-01-01"}, EventOutsideData, "outside the data"),
+    ({"event": "2022-07-25"}, TooFewPrePeriods, "pre-period has 2 observations"),
+    ({"log": True, "zero": True}, InvalidData, "cannot be modelled on the log scale"),
+    ({"text": True}, InvalidData, "is not a number"),
+    ({"duplicate": True}, InvalidData, "repeats"),
+    ({"offset_col": "value"}, InvalidSpecification, "offset column needs a count family"),
+    ({"group_col": "city"}, InvalidSpecification, "group column and a treated unit"),
+    ({"family": "poisson", "design": "counterfactual"}, InvalidSpecification, "gaussian"),
+    ({"seasonality": "month", "numeric_time": True}, InvalidSpecification, "month seasonality"),
+    ({"shape": "wave"}, InvalidSpecification, "shape must be one of"),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "message"), BAD_INPUTS)
+def test_bad_inputs_give_one_line_errors(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    frame = daily(level=5).assign(city="almaty")
+    options = dict(options)
+    if options.pop("zero", False):
+        frame.loc[3, "value"] = 0
+    if options.pop("text", False):
+        frame["value"] = frame["value"].astype(object)
+        frame.loc[4, "value"] = "n/a"
+    if options.pop("duplicate", False):
+        frame["day"] = frame["day"].where(frame.index != 5, frame["day"].iloc[4])
+    if options.pop("numeric_time", False):
+        frame["day"] = np.arange(len(frame))
+        options["event"] = 60
+    kwargs = {"time_col": "day", "value_col": "value", "event": EVENT, **options}
+    with pytest.raises(error) as info:
+        ITSModel(frame, **kwargs).fit("ols")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_pooled_designs_refuse_ar1_errors() -> None:
+    frame = noisy(daily(level=5), 1.0).assign(control=lambda d: d["value"] - 3)
+    with pytest.raises(InvalidSpecification, match="pooled"):
+        model(frame, control_cols=["control"]).fit("ar1")
+
+
+def test_arima_errors_agree_with_prais_winsten_for_ar1_noise() -> None:
+    sim = simulate_series(freq="W", periods_pre=80, periods_post=30, ar=0.5, seed=4)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event, log=True)
+    arima = m.fit("arima", arima_order=(1, 0, 0))
+    prais = m.fit("ar1")
+    assert arima.coefficients["level_change"].estimate == pytest.approx(
+        prais.coefficients["level_change"].estimate, abs=0.005
+    )
+    assert arima.rho == pytest.approx(prais.rho, abs=0.05)
+    assert arima.fit_info["converged"]
+
+
+def test_break_search_finds_the_simulated_event() -> None:
+    sim = simulate_series(freq="W", periods_pre=80, periods_post=40, level_change=0.3, seed=5)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step", log=True)  # fmt: skip
+    found = m.fit("ols").find_break()
+    assert pd.Timestamp(found.first_post_low) <= sim.event <= pd.Timestamp(found.first_post_high)
+    assert found.event_in_interval
+    assert found.terms == "level"
+    assert len(found.table) == len(sim.frame) - 2 * int(0.15 * len(sim.frame)) + 1
+
+
+def test_placebos_flag_a_real_jump_and_not_a_flat_series() -> None:
+    jump = simulate_series(freq="W", periods_pre=104, periods_post=26, level_change=0.3, seed=6)
+    flat = simulate_series(freq="W", periods_pre=104, periods_post=26, level_change=0.0, seed=6)
+    for sim, significant in ((jump, True), (flat, False)):
+        m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                     shape="step", log=True)  # fmt: skip
+        placebo = m.fit("ols").placebo(n=30, window=6)
+        assert placebo.n == 30 and placebo.failed == 0
+        assert (placebo.p_value < 0.05) is significant
+        assert all(pd.to_datetime(placebo.table["event"]) < sim.event)
+
+
+def test_sensitivity_table_varies_one_choice_at_a_time() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, seed=7)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step", log=True)  # fmt: skip
+    table = m.fit("newey").sensitivity(periods=6, errors=["ols", "newey", "ar1"], lags=[1, 4],
+                                       windows=[52])  # fmt: skip
+    assert list(table["varied"]) == (
+        ["base", "errors", "errors", "lags", "lags", "shape", "shape", "shape", "window"]
+    )
+    assert (table["status"] == "ok").all()
+    base = table.iloc[0]
+    assert table.loc[table["varied"] == "errors", "effect"].tolist() == pytest.approx(
+        [base["effect"], table.iloc[2]["effect"]]
+    )
+
+
+def test_plot_draws_on_the_given_axes() -> None:
+    result = model(noisy(daily(level=5), 1.0), phase_in=2).fit("ols")
+    fig, ax = plt.subplots()
+    got_fig, got_ax = result.plot(ax=ax)
+    assert got_fig is fig and got_ax is ax
+    legend = ax.get_legend()
+    assert legend is not None
+    assert {t.get_text() for t in legend.get_texts()} >= {
+        "observed", "fitted", "counterfactual", "event", "phase-in"
+    }  # fmt: skip
+    plt.close(fig)
+    new_fig, _ = result.plot()
+    plt.close(new_fig)
+
+
+def test_to_dict_holds_the_specification_and_serialises() -> None:
+    result = model(noisy(daily(level=5), 1.0), shape="step-pulse").fit("ar1")
+    out = result.to_dict(windows=[(EVENT, "2022-09-30")])
+    json.dumps(out, default=str)
+    assert out["specification"]["errors"]["method"] == "ar1"
+    assert out["specification"]["first_post"] == EVENT
+    assert out["n"] == 90 and out["n_pre"] == 60 and out["n_post"] == 30
+    assert [w["periods"] for w in out["effects"]["windows"]] == [30, 10]
+    assert [h["horizon_start"] for h in out["effects"]["horizons"]] == [0, 1, 2, 4, 8, 16]
+    assert "decay" in out and "rate_ratios" not in out
