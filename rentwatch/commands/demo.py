@@ -22,6 +22,7 @@ analysis/ and reports/.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import sys
 import time
@@ -59,12 +60,19 @@ INDEX_METHODS: Final = ("median", "mix", "hedonic")
 
 @dataclass
 class Stage:
-    """How one stage went: ``done``, ``failed`` or ``not run``, and a line saying what."""
+    """How one stage went: ``done``, ``failed`` or ``not run``, and a line saying what.
+
+    ``peak_rss_mib``: the demo process's peak resident memory at the end of the stage (a
+    high-water mark, so the stage that raised it is the one where it grew);
+    ``children_peak_rss_mib``: the same for the largest finished child (the crawl processes).
+    """
 
     name: str
     status: str
     seconds: float
     detail: str
+    peak_rss_mib: float = 0.0
+    children_peak_rss_mib: float = 0.0
 
 
 @dataclass
@@ -145,6 +153,8 @@ class Demo:
             stage.status, stage.detail = "failed", str(exc)
         finally:
             stage.seconds = round(time.perf_counter() - started, 2)
+            stage.peak_rss_mib = _peak_mib(resource.RUSAGE_SELF)
+            stage.children_peak_rss_mib = _peak_mib(resource.RUSAGE_CHILDREN)
             self.run.stages.append(stage)
             self.progress(
                 f"[{number}] {name}: {stage.status} in {stage.seconds:.1f} s — {stage.detail}"
@@ -360,6 +370,11 @@ def _crawl_settings(settings: Settings) -> dict[str, Any]:
     from rentwatch.commands.crawl import scrapy_settings
 
     return {**scrapy_settings(settings), "LOG_LEVEL": "WARNING"}
+
+
+def _peak_mib(who: int) -> float:
+    """Peak resident memory in MiB (Linux reports ``ru_maxrss`` in KiB)."""
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
 def _indent(text: str) -> str:
