@@ -10,11 +10,11 @@
 Twisted's reactor cannot be restarted in a process, so the crawls run in a child process
 (``python -m scrapers.run``), one per call: :func:`run_crawls` can then be called any number
 of times from one program (a command, a test, the sandbox demo). Inside the child, crawls of
-different sites run side by side and crawls of the same site run one after another, so no
-site ever sees more than one crawler's requests at a time. The child reads its orders as one
-JSON line on stdin and keeps stdin open: when the parent dies, stdin closes and the child
-stops its crawls gracefully, so a crawl never outlives the command (and its lock) that
-started it. Each run's outcome is read back from its spool's sidecar.
+different sites run side by side and crawls of the same site (host and port) run one after
+another, so no site ever sees more than one crawler's requests at a time. The child reads its
+orders as one JSON line on stdin and keeps stdin open: when the parent dies, stdin closes and
+the child stops its crawls gracefully, so a crawl never outlives the command (and its lock)
+that started it. Each run's outcome is read back from its spool's sidecar.
 """
 
 from __future__ import annotations
@@ -172,12 +172,13 @@ def _result(planned: _Planned, spool_dir: Path, code: int) -> RunResult:
 
 
 def _chains(jobs: Sequence[dict[str, Any]], settings: Any) -> list[list[dict[str, Any]]]:
-    """Jobs grouped by the host they talk to, in order: one group runs one job at a time."""
+    """Jobs grouped by the site (host and port) they talk to, in order: a group runs one job
+    at a time, so two crawls never share a site's request budget."""
     classes = spider_classes()
     groups: dict[str, list[dict[str, Any]]] = {}
     for job in jobs:
         base = str(settings.get(classes[job["spider"]].base_url_setting))
-        groups.setdefault(urlsplit(base).hostname or base, []).append(job)
+        groups.setdefault(urlsplit(base).netloc or base, []).append(job)
     return list(groups.values())
 
 

@@ -56,7 +56,7 @@ class Listing:
     floor: int
     floors_total: int
     price: int  # KZT per month
-    district: str
+    district: str  # "" for a card whose address names no district
 
 
 def make_listings(
@@ -98,6 +98,8 @@ def krisha_card(listing: Listing, *, day: datetime, layout: str = "2022") -> str
             f"{listing.floor}/{listing.floors_total} этаж на длительный срок"
         )
     lid = listing.listing_id
+    street = f"Синтетическая {lid % 300}"
+    address = f"{listing.district} р-н, {street}" if listing.district else street
     return f"""
 <div data-id="{lid}" data-uuid="00000000-0000-0000-0000-{lid:012d}" data-color=""
      class="a-card a-storage-live ddl_product ddl_product_link not-colored is-visible" id="id-{lid}"
@@ -118,7 +120,7 @@ def krisha_card(listing: Listing, *, day: datetime, layout: str = "2022") -> str
         </div>
         <div class="a-card__header-body">
           <div class="a-card__wrapper-subtitle">
-            <div class="a-card__subtitle ">{listing.district} р-н, Синтетическая {lid % 300}</div>
+            <div class="a-card__subtitle ">{address}</div>
           </div>
           <div class="a-card__text-preview">монолитный дом, 2015 г.п., состояние: хорошее</div>
         </div>

@@ -6,7 +6,6 @@ Each test serves synthetic 2022-format krisha pages (tests/loopback.py), runs th
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from loopback import Capture, FakeSites, crawl_env, make_listings, rentwatch, serve
 
+from scrapers.run import CrawlJob, run_crawls
 from warehouse import connect
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +30,17 @@ def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def loopback_settings(workdir: Path, base: str) -> dict[str, Any]:
+    """Scrapy settings for a run_crawls call against the fake site, delays off."""
+    return {
+        "RENTWATCH_KRISHA_BASE_URL": base,
+        "RENTWATCH_DB": str(workdir / "rentwatch.duckdb"),
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def runs(db: Path) -> list[tuple[Any, ...]]:
@@ -69,13 +80,17 @@ def test_crawl_follows_every_page_to_the_last_and_loads(tmp_path: Path) -> None:
         # Half the market gone overnight: the next run fails against the previous one.
         site.krisha["almaty"] = 40
         site._listings.clear()
-        again = rentwatch(
-            "crawl", "--source", "krisha", "--city", "almaty", "--origin", "simulated",
-            env=env, cwd=tmp_path,
-        )  # fmt: skip
-    assert again.returncode == 1
-    assert "items fell by more than 50%: 40 vs 105" in again.stderr
-    assert len(again.stderr.strip().splitlines()[-1]) < 400
+        [again] = run_crawls(
+            [CrawlJob("krisha", {"city": "almaty", "origin": "simulated"})],
+            spool_dir=tmp_path / "spool",
+            settings=loopback_settings(tmp_path, base),
+        )
+    assert (again.status, again.items) == ("failed", 40)
+    assert (
+        again.reason
+        == "items fell by more than 50%: 40 vs 105 in the previous run "
+        + (query(db, "SELECT run_id FROM crawl_runs")[0][0])
+    )
 
 
 def test_blocked_response_fails_the_run_after_one_fresh_session(tmp_path: Path) -> None:
@@ -117,17 +132,16 @@ def test_robots_disallow_is_honoured(tmp_path: Path) -> None:
         robots="User-agent: rentwatch\nDisallow: /*page=2\n\nUser-agent: *\nDisallow: /\n",
     )
     with serve(site) as base:
-        done = rentwatch(
-            "crawl", "--source", "krisha", "--city", "almaty", "--origin", "simulated",
-            env=crawl_env(tmp_path, base), cwd=tmp_path,
-        )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+        [result] = run_crawls(
+            [CrawlJob("krisha", {"city": "almaty", "origin": "simulated"})],
+            spool_dir=tmp_path / "spool",
+            settings=loopback_settings(tmp_path, base),
+        )
+    assert result.ok, result.reason
     # Pages 1 and 3 only: page 2 was never asked for, and the crawl went on past it.
     assert sorted(page_numbers(site, "/arenda/kvartiry/almaty/")) == [1, 3]
-    db = tmp_path / "rentwatch.duckdb"
-    assert query(db, "SELECT count(*) FROM observations") == [(40,)]
-    [(stats,)] = query(db, "SELECT stats FROM crawl_runs")
-    assert json.loads(stats)["robotstxt/forbidden"] == 1
+    assert result.items == 40
+    assert result.stats["robotstxt/forbidden"] == 1
 
 
 def test_backfill_reads_captures_of_both_astana_slugs(tmp_path: Path) -> None:

@@ -4,14 +4,16 @@ queries, the archive's delay floor, blocked answers and back-off."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from loopback import krisha_page, make_listings
 from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
@@ -324,3 +326,29 @@ def test_retry_after_header(header: str | None, seconds: float | None) -> None:
     headers = {"Retry-After": header} if header is not None else {}
     response = HtmlResponse("http://host/p", status=429, headers=headers, body=b"")
     assert retry_after(response) == seconds
+
+
+def test_details_complete_a_card_without_a_district_from_its_detail_page() -> None:
+    listings = make_listings("almaty", 3)
+    listings[1] = dataclasses.replace(listings[1], district="")
+    day = datetime(2022, 10, 13, 9, tzinfo=UTC)
+    body = krisha_page(listings, slug="almaty", page=1, total=3, day=day)
+    url = "http://127.0.0.1:9/arenda/kvartiry/almaty/?das[rent.period]=2"
+    for details, fetched in (("false", 0), ("true", 1)):
+        spider = make_spider(KrishaSpider, BASE, city="almaty", details=details)
+        out = list(spider.parse_search(HtmlResponse(url, body=body), page=1))
+        detail = [r for r in out if isinstance(r, Request) and r.callback == spider.parse_detail]
+        records = [r for r in out if isinstance(r, dict)]
+        assert (len(detail), len(records)) == (fetched, 3 - fetched)
+    [request] = detail
+    assert request.url == f"http://127.0.0.1:9/a/show/{listings[1].listing_id}"
+    page_html = (
+        '<div class="offer__location"><span>Алматы,\n Бостандыкский р-н</span></div>'
+    ).encode()
+    [record] = spider.parse_detail(
+        HtmlResponse(request.url, body=page_html, encoding="utf-8"), **request.cb_kwargs
+    )
+    assert (record["district"], record["district_raw"]) == ("Бостандыкский", "Бостандыкский р-н")
+    assert record["price"] == listings[1].price
+    [kept] = spider.detail_failed(SimpleNamespace(request=request))
+    assert kept["district"] is None and kept["listing_id"] == str(listings[1].listing_id)

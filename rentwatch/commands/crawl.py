@@ -142,10 +142,20 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option("--max-pages", min=1, help="Stop each city after this many pages."),
         ] = None,
+        details: Annotated[
+            bool,
+            typer.Option(
+                "--details", help="krisha: read the detail page of cards with no district."
+            ),
+        ] = False,
     ) -> None:
         """Crawl a portal's long-term rent listings for each city, then load them."""
         settings = settings_of(ctx)
+        if details and source is not Source.krisha:
+            raise RentwatchError("--details is for --source krisha only")
         extra = {"max_pages": str(max_pages)} if max_pages else {}
+        if details:
+            extra["details"] = "true"
         jobs = [
             CrawlJob(source.value, {"city": c, "origin": origin.value, **extra})
             for c in _cities(city)

@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from scrapers.items import ParsedPage
+from scrapers.items import ListingSnapshot, ParsedPage
 from scrapers.middlewares import Blocked
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
 from warehouse.spool import new_run_id
@@ -60,7 +60,7 @@ class ListingSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
-    def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[dict[str, Any]]:
+    def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[Any]:
         """The page's snapshots as spool records; what was dropped, counted by reason."""
         self.count("pages")
         self.count("cards_seen", parsed.cards_seen)
@@ -68,7 +68,11 @@ class ListingSpider(scrapy.Spider):
             self.count(f"dropped/{reason}", n)
         self.count("snapshots", len(parsed.snapshots))
         for snapshot in parsed.snapshots:
-            yield snapshot.to_record(observed_at, self.origin)
+            yield from self.emit(snapshot, observed_at)
+
+    def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:
+        """What a snapshot becomes: its spool record (a spider may fetch more first)."""
+        yield snapshot.to_record(observed_at, self.origin)
 
 
 class SearchSpider(ListingSpider):
