@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from rentwatch.commands.demo import MARKER, Demo, DemoRun, render_summary
@@ -67,6 +68,13 @@ def test_small_demo_runs_end_to_end_and_puts_estimate_beside_truth(tmp_path: Pat
         archived = conn.execute(
             "SELECT count(*) FROM observations WHERE observed_on < DATE '2023-07-01'"
         ).fetchone()
+    # The report's headline is the estimate the demo prints.
+    effects = pd.read_csv(out / "report" / "tables" / "its_effects.csv")
+    headline = effects[effects["what"] == "headline window"].set_index("city")
+    for city in ("almaty", "astana"):
+        assert headline.loc[city, "percent"] == pytest.approx(
+            summary["cities"][city]["estimate_pct"], abs=0.01
+        )
     assert origins == [("simulated",)]
     assert sources == [("krisha",), ("olx",)]
     assert archived is not None and archived[0] > 1000
