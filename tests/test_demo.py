@@ -116,6 +116,19 @@ def test_a_missing_capability_is_reported_not_run(
     assert "not installed" in stage.detail and "index: not run" in lines[-1]
 
 
+def test_a_bad_option_is_a_one_line_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rentwatch.cli", "demo", "--out", str(tmp_path / "d"),
+         "--scale", "0"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "rentwatch: error: invalid demo option market_scale: Input should be greater than 0"
+    ]
+    assert not (tmp_path / "d").exists()
+
+
 def test_summary_without_an_estimate_says_so(tmp_path: Path) -> None:
     text = render_summary(DemoRun(tmp_path, seed=1, scale=1.0))
     assert "SIMULATED DATA" in text and "No estimate" in text

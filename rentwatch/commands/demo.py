@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
+from pydantic import ValidationError
 
 from rentwatch.commands.common import echo_json, settings_of
 from rentwatch.settings import DemoSettings, Settings
@@ -424,10 +425,12 @@ def register(app: typer.Typer) -> None:
         """Run the whole pipeline offline on the simulated market; print estimate vs truth."""
         settings = settings_of(ctx)
         overrides = {"out_dir": out, "seed": seed, "market_scale": scale}
-        options = settings.demo.model_copy(
-            update={k: v for k, v in overrides.items() if v is not None}
-        )
-        options = DemoSettings.model_validate(options.model_dump())
+        chosen = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            options = DemoSettings.model_validate({**settings.demo.model_dump(), **chosen})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise RentwatchError(f"invalid demo option {first['loc'][0]}: {first['msg']}") from exc
         started = time.perf_counter()
 
         def progress(line: str) -> None:

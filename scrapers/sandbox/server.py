@@ -234,7 +234,7 @@ class Sandbox:
     ) -> None:
         self.market = market
         self.archive = archive or Archive(market)
-        self.live = LiveView(market, today=today or date.today(), era=live_era)
+        self.live = LiveView(market, today=today or datetime.now(LOCAL).date(), era=live_era)
         self.sites: dict[str, _Site] = {
             "krisha": KrishaSite(self.live),
             "olx": OlxSite(self.live),
