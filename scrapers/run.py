@@ -132,7 +132,8 @@ def run_crawls(
     )
     assert child.stdin is not None
     try:
-        child.stdin.write(json.dumps(orders) + "\n")
+        # default=str: a Path or a URL object in the settings travels as its text.
+        child.stdin.write(json.dumps(orders, default=str) + "\n")
         child.stdin.flush()
         try:
             code = child.wait()

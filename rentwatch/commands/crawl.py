@@ -115,11 +115,8 @@ def _verdict(results: Sequence[RunResult], report: LoadReport) -> None:
         f"spool {r.spool} rejected: {r.reason}" for r in report.rejected
     ]
     if problems:
-        raise RentwatchError(
-            f"{len(failed)} of {len(results)} crawl run(s) failed: " + " | ".join(problems)
-            if failed
-            else " | ".join(problems)
-        )
+        head = f"{len(failed)} of {len(results)} crawl run(s) failed: " if failed else ""
+        raise RentwatchError(head + " | ".join(problems))
 
 
 def _cities(cities: list[str] | None) -> list[str]:
