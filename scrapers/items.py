@@ -9,7 +9,7 @@ number, name or description can travel further.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -39,8 +39,18 @@ class ListingSnapshot:
     title: str | None
 
     def to_record(self, observed_at: datetime, origin: str) -> dict[str, Any]:
-        """The spool record (see :mod:`warehouse.records`) for this sighting."""
-        return {**asdict(self), "observed_at": observed_at, "origin": origin}
+        """The spool record (see :mod:`warehouse.records`) for this sighting.
+
+        A shallow copy: every field is immutable, so ``dataclasses.asdict``'s deep copy would
+        only cost time on the crawl's hot path.
+        """
+        record = {name: getattr(self, name) for name in _FIELD_NAMES}
+        record["observed_at"] = observed_at
+        record["origin"] = origin
+        return record
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(ListingSnapshot))
 
 
 @dataclass(frozen=True)
