@@ -60,7 +60,7 @@ def test_csv_series_gives_the_documented_json(
     assert out["headline"]["periods"] == 6
     assert out["headline"]["percent"] == pytest.approx(100 * (np.exp(0.2) - 1), abs=4)
     spec = out["specification"]
-    assert spec["scale"] == "log" and spec["errors"]["method"] == "newey"
+    assert spec["scale"] == "log" and spec["errors"]["method"] == "ar1"  # the CLI default
     assert spec["time_axis"]["freq"] == "week"
     assert (
         out["find_break"]["first_post_low"] <= "2022-09-26" <= out["find_break"]["first_post_high"]

@@ -55,6 +55,20 @@ def index_frame(series: IndexSeries) -> tuple[pd.DataFrame, dict[str, Any]]:
     return frame, options
 
 
+def default_errors(model: ITSModel) -> str:
+    """The error model a command-line run uses when none is named.
+
+    ``ar1`` for a single gaussian series: in bench/its_coverage.py its 95% intervals cover
+    the truth 93.5% of the time on three years of daily rents with AR(1) noise, where
+    Newey–West with the automatic lag covers 79%. Pooled designs take ``newey`` (panel HAC;
+    AR errors are not available there) and count families ``ols`` (model-based, with the
+    quasi-Poisson dispersion).
+    """
+    if model.spec.family != "gaussian":
+        return "ols"
+    return "newey" if model.pooled else "ar1"
+
+
 def parse_windows(texts: Sequence[str]) -> list[tuple[str, str]]:
     """``START:END`` pairs (inclusive both ends) for effect windows."""
     windows = []

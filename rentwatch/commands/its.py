@@ -18,6 +18,7 @@ from analysis.its import InvalidSpecification, ITSModel
 from analysis.its.inputs import (
     Analysis,
     AnalysisOptions,
+    default_errors,
     index_frame,
     parse_order,
     parse_windows,
@@ -75,7 +76,13 @@ def its(
         list[str] | None, typer.Option("--covariate-col", help="Covariate column (repeat).")
     ] = None,
     design: Annotated[str, typer.Option(help="segmented or counterfactual.")] = "segmented",
-    errors: Annotated[str, typer.Option(help="ols, newey, ar1 or arima.")] = "newey",
+    errors: Annotated[
+        str | None,
+        typer.Option(
+            help="ols, newey, ar1 or arima (default: ar1 for one gaussian series, newey for "
+            "pooled designs, ols for counts)."
+        ),
+    ] = None,
     lags: Annotated[
         int | None, typer.Option(help="Newey–West lags (default: floor(4(n/100)^(2/9))).")
     ] = None,
@@ -198,7 +205,7 @@ def its(
         placebos=placebos,
         sensitivity=sensitivity,
         fit={
-            "errors": errors,
+            "errors": errors or default_errors(model),
             "lags": lags,
             "small_sample": small_sample,
             "ar_method": ar_method,
