@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import shutil
 import subprocess
@@ -151,7 +152,7 @@ def make_subset(db: Path, subset: Path, listings: int) -> None:
         conn.execute("CHECKPOINT")
 
 
-def measure_ours(db: Path, *, every_row: bool) -> dict[str, Any]:
+def measure_ours(db: Path, *, every_row: bool, memory_limit: str) -> dict[str, Any]:
     """Build the weekly hedonic index from the warehouse at ``db`` (read-only).
 
     ``every_row`` keeps the sightings the outlier rule flags, so the regression sees exactly
@@ -163,6 +164,12 @@ def measure_ours(db: Path, *, every_row: bool) -> dict[str, Any]:
     rules = CountingRules(include_outliers=every_row)
     started = time.perf_counter()
     with open_reader(db, retry_timeout=10) as conn:
+        # DuckDB caches up to 80 % of RAM by default; a limit makes big aggregates spill to
+        # disk instead. The caller's knob, not the index's: set here like a deployment would.
+        if memory_limit != "none":
+            if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+                raise SystemExit(f"--memory-limit {memory_limit!r}: use e.g. 1GB or 'none'")
+            conn.execute(f"SET memory_limit = '{memory_limit}'")  # SET takes no parameters
         series = build_index(conn, city="almaty", method="hedonic", freq="W", rules=rules)
     seconds = time.perf_counter() - started
     frame = series.frame
@@ -228,15 +235,18 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=200_000, help="statsmodels rows")
     parser.add_argument("--full", action="store_true", help="10,000,000 obs, 1,000,000 baseline")
     parser.add_argument("--keep", type=Path, help="keep the generated warehouse in this dir")
-    parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-limit", default="1GB", help="DuckDB memory_limit for ours ('none': default)"
+    )
+    parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.measure:
-        what, db = args.measure
+        what, db, limit = args.measure
         if what == "statsmodels":
             result = measure_statsmodels(Path(db))
         else:
-            result = measure_ours(Path(db), every_row=what == "ours-every-row")
+            result = measure_ours(Path(db), every_row=what == "ours-every-row", memory_limit=limit)
         print(json.dumps(result))
         return
 
@@ -255,22 +265,26 @@ def main() -> None:
         subset = work / f"subset-{baseline_obs}.duckdb"
         if not subset.exists():
             make_subset(db, subset, int(baseline_obs / 6.5))
-        ours = in_subprocess("ours", str(db))
-        ours_small = in_subprocess("ours-every-row", str(subset))
-        base = in_subprocess("statsmodels", str(subset))
-        report(ours, ours_small, base)
+        limit = args.memory_limit
+        ours = in_subprocess("ours", str(db), limit)
+        ours_small = in_subprocess("ours-every-row", str(subset), limit)
+        base = in_subprocess("statsmodels", str(subset), limit)
+        report(ours, ours_small, base, limit)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(ours: dict[str, Any], ours_small: dict[str, Any], base: dict[str, Any]) -> None:
+def report(
+    ours: dict[str, Any], ours_small: dict[str, Any], base: dict[str, Any], limit: str
+) -> None:
     import numpy as np
 
     scale = ours["rows"] / base["rows"]
     scaled = base["seconds"] * scale
     agree = np.max(np.abs(np.array(ours_small["values"]) / np.array(base["values"]) - 1))
     print("machine: 2 cores shared with other jobs; times are wall clock")
+    print(f"DuckDB memory_limit for ours: {limit}")
     print(
         f"ours, full size: {ours['rows']:,} listing-weeks, {ours['periods']} weekly periods: "
         f"{ours['seconds']:.2f} s, peak RSS {ours['peak_rss'] / GIB:.2f} GiB"
