@@ -17,6 +17,7 @@ import typer
 from rentwatch import __version__
 from rentwatch.commands import COMMAND_MODULES
 from rentwatch.settings import load_settings
+from warehouse.connection import configure_connections
 from warehouse.errors import RentwatchError
 
 app = typer.Typer(
@@ -56,7 +57,8 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = load_settings(config, db=db)
+    ctx.obj = settings = load_settings(config, db=db)
+    configure_connections(memory_limit=settings.memory_limit)
 
 
 for module in COMMAND_MODULES:

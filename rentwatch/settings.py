@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     read_retry_timeout: float = Field(
         default=30.0, ge=0, description="seconds a reader retries while a writer holds the file"
     )
+    memory_limit: str | None = Field(
+        default="2GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB memory cap per process (bigger work spills to disk); unset: 80% of RAM",
+    )
     crawl: CrawlSettings = CrawlSettings()
     demo: DemoSettings = DemoSettings()
 

@@ -61,3 +61,18 @@ def test_read_only_open_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="no warehouse"):
         connect(tmp_path / "absent.duckdb", read_only=True)
     assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_memory_limit_applies_to_every_connection(tmp_path: Path) -> None:
+    from warehouse.connection import configure_connections
+    from warehouse.errors import RentwatchError
+
+    configure_connections(memory_limit="512MB")
+    try:
+        conn = connect(tmp_path / "w.duckdb")
+        (limit,) = conn.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+        assert limit.replace(" ", "") in {"512.0MB", "488.2MiB"}
+        with pytest.raises(RentwatchError, match="use a size"):
+            configure_connections(memory_limit="lots")
+    finally:
+        configure_connections(memory_limit=None)

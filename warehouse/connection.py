@@ -7,6 +7,7 @@ with a message; writers are serialised beforehand by :mod:`warehouse.lock`.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -17,6 +18,21 @@ from warehouse.errors import RentwatchError, SchemaError
 MEMORY = ":memory:"
 _RETRY_FIRST_WAIT = 0.05
 _RETRY_MAX_WAIT = 1.0
+_MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+# Process-wide options for every connection this process opens (set once by the CLI).
+_options: dict[str, str] = {}
+
+
+def configure_connections(*, memory_limit: str | None) -> None:
+    """Cap DuckDB's memory for every connection of this process (``None``: DuckDB's default,
+    80% of RAM). Above the cap, big aggregations spill to disk instead of growing."""
+    if memory_limit is None:
+        _options.pop("memory_limit", None)
+        return
+    if not _MEMORY_LIMIT.match(memory_limit):
+        raise RentwatchError(f"memory limit {memory_limit!r}: use a size such as 2GB or 512MB")
+    _options["memory_limit"] = memory_limit
 
 
 def connect(
@@ -52,4 +68,7 @@ def connect(
             time.sleep(wait)
             wait = min(wait * 2, _RETRY_MAX_WAIT)
     conn.execute("SET TimeZone = 'UTC'")
+    if "memory_limit" in _options:
+        # SET takes no bound parameters; the value matched _MEMORY_LIMIT above.
+        conn.execute(f"SET memory_limit = '{_options['memory_limit']}'")
     return conn
