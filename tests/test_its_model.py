@@ -351,3 +351,32 @@ def test_to_dict_holds_the_specification_and_serialises() -> None:
     assert [w["periods"] for w in out["effects"]["windows"]] == [30, 10]
     assert [h["horizon_start"] for h in out["effects"]["horizons"]] == [0, 1, 2, 4, 8, 16]
     assert "decay" in out and "rate_ratios" not in out
+
+
+def test_monthly_windows_count_from_the_first_post_month() -> None:
+    sim = simulate_series(freq="M", periods_pre=36, periods_post=12, event="2022-10-01")
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event="2022-09-21",
+                 shape="step", log=True)  # fmt: skip
+    assert m.describe()["first_post"] == "2022-10-01"  # Sep 1 < Sep 21: September is pre
+    three = m.fit("ols").average_effect(periods=3)
+    assert (three.start, three.end, three.periods) == ("2022-10-01", "2022-12-01", 3)
+
+
+def test_the_model_keeps_its_own_copy_of_the_data() -> None:
+    frame = noisy(daily(level=5), 1.0)
+    m = model(frame, shape="step")
+    before = m.fit("ols").coefficients["level_change"].estimate
+    frame["value"] = 0.0
+    assert m.replace(shape="step").fit("ols").coefficients["level_change"].estimate == before
+
+
+def test_placebo_and_break_plots_return_figure_and_axes() -> None:
+    from analysis.its.plotting import plot_break_search, plot_placebos
+
+    sim = simulate_series(freq="W", periods_pre=60, periods_post=20, level_change=0.3, seed=8)
+    result = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                      shape="step", log=True).fit("ols")  # fmt: skip
+    fig, ax = plot_placebos(result.placebo(n=10, window=4))
+    assert ax.get_xlabel().startswith("average effect over the first 4 periods")
+    fig, ax = plot_break_search(result.find_break())
+    assert ax.get_ylabel() == "F statistic" and fig.axes == [ax]

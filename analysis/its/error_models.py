@@ -350,7 +350,8 @@ def _fit_glm(
         res = model.fit(scale="X2" if quasi else None)
         p_use_t = quasi
     else:
-        lags = errors.lags if errors.lags is not None else automatic_lags(len(y))
+        per_unit = len(y) if groups is None else int(np.bincount(groups).min())
+        lags = errors.lags if errors.lags is not None else automatic_lags(per_unit)
         if groups is None:
             kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
             res = model.fit(cov_type="HAC", cov_kwds=kwds)

@@ -332,7 +332,8 @@ def _diagnostics(
     # there diff_* columns repeat the control_* ones, so they are left out of the exog.
     keep = treated[mask]
     own = np.array([not name.startswith("diff_") for name in design.columns])
-    ols = diag.residual_tests(ols_resid[keep], x[rows][:, own], name="ols")
+    first_name = "ols" if model.spec.family == "gaussian" else "pearson"
+    ols = diag.residual_tests(ols_resid[keep], x[rows][:, own], name=first_name)
     innovations = out.innovations
     if len(innovations) == int(mask.sum()):
         model_tests = diag.residual_tests(

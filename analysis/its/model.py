@@ -147,7 +147,8 @@ class ITSModel:
 
     def _init(self, data: pd.DataFrame, spec: ModelSpec) -> None:
         _check_spec(spec)
-        self._data = data
+        # A copy: variants (placebos, sensitivity) must not see later edits of the caller's frame.
+        self._data = data.copy()
         self._spec = spec
         self._prepared = prepare(
             data,

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: reports and the CLI write files, never open windows
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from analysis.its.breaks import BreakResult
     from analysis.its.placebo import PlaceboResult
@@ -23,8 +19,10 @@ if TYPE_CHECKING:
 def _axes(ax: Axes | None, size: tuple[float, float] = (8, 4)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
-    fig, new_ax = plt.subplots(figsize=size)
-    return fig, new_ax
+    # A bare Figure, not pyplot: no global figure registry and no backend chosen for the
+    # caller (a notebook keeps its own; the CLI and reports just save it).
+    fig = Figure(figsize=size)
+    return fig, fig.subplots()
 
 
 def plot_fit(

@@ -200,9 +200,14 @@ class ITSResult:
         if periods is not None:
             if periods <= 0:
                 raise InvalidSpecification(f"periods must be positive; got {periods}")
-            t_first = float(axis.positions(pd.Series([first]))[0])
             t = axis.positions(times)
-            mask = (times >= first).to_numpy() & (t < t_first + periods)
+            after = (times >= first).to_numpy()
+            if not after.any():
+                raise EventOutsideData(f"no post-period observation from {axis.label(first)}")
+            # Count periods from the first observation in the window, not from the start
+            # date: a monthly series with a mid-month event starts on the next month.
+            t_first = float(t[after].min())
+            mask = after & (t < t_first + periods)
         else:
             last = axis.point(end) if end is not None else times.max()
             if before(last, first):
