@@ -8,8 +8,14 @@ The ``RENTWATCH_*`` names below are ours; the others are Scrapy's.
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import version
 from typing import Final
+
+# Scrapy's cookie middleware asks tldextract for the public suffix list, which it would
+# download at crawl time; the list bundled with tldextract is enough to scope cookies, and a
+# crawl must not make requests it was not asked to (nor fail loudly offline).
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 BOT_NAME = "rentwatch"
 SPIDER_MODULES = ["scrapers.spiders"]
