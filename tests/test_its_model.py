@@ -380,3 +380,11 @@ def test_placebo_and_break_plots_return_figure_and_axes() -> None:
     assert ax.get_xlabel().startswith("average effect over the first 4 periods")
     fig, ax = plot_break_search(result.find_break())
     assert ax.get_ylabel() == "F statistic" and fig.axes == [ax]
+
+
+def test_a_series_indexed_by_time() -> None:
+    frame = noisy(daily(level=5), 0.1)
+    series = frame.set_index("day")["value"]
+    via_series = ITSModel.from_series(series, event=EVENT, shape="step").fit("ols")
+    via_frame = model(frame, shape="step").fit("ols")
+    assert via_series.coefficients["level_change"] == via_frame.coefficients["level_change"]

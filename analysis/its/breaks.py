@@ -79,6 +79,7 @@ class BreakResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """``break``/``interval`` are ``first_post`` and its interval (the event convention)."""
         label = self.axis.label
         return {
             "method": "sup-F (Andrews 1993) with Bai (1997) interval, as R strucchange",
@@ -86,6 +87,8 @@ class BreakResult:
             "trim": self.trim,
             "level": self.level,
             "n": self.n,
+            "break": label(self.first_post),
+            "interval": [label(self.first_post_low), label(self.first_post_high)],
             "statistic": self.statistic,
             "p": self.p_value,
             "first_post": label(self.first_post),

@@ -1,10 +1,11 @@
 """Residual diagnostics: is there autocorrelation left, and how well does the pre-period fit?
 
-Two residual series are tested. ``ols``: residuals of the same mean model fitted by OLS
-(for count families, the GLM's Pearson residuals, named ``pearson``) — Durbin–Watson, Breusch–Godfrey and Ljung–Box here say whether independent errors are
-tenable. ``model``: what the chosen error model treats as white noise (AR-transformed
-residuals, ARIMA one-step errors, Pearson residuals) — tests here say whether it whitened
-them. Lags: min(10, n/5) (Hyndman's rule for Ljung–Box), used for Breusch–Godfrey too.
+Two residual series are tested. ``ols``: residuals of the same mean model fitted by OLS (for
+count families, the GLM's Pearson residuals, named ``pearson``) — Durbin–Watson,
+Breusch–Godfrey and Ljung–Box here say whether independent errors are tenable. ``model``:
+what the chosen error model treats as white noise (AR-transformed residuals, ARIMA one-step
+errors, Pearson residuals) — tests here say whether it whitened them. Lags: min(10, n/5)
+(Hyndman's rule for Ljung–Box), used for Breusch–Godfrey too.
 """
 
 from __future__ import annotations

@@ -77,9 +77,10 @@ class ITSModel:
     - ``seasonality``: ``none``, ``month``, ``fourier:K`` or ``fourier:K:P`` (or a
       :class:`Seasonality`); ``season_col`` gives the season position when times are numbers.
     - ``control_cols``: control series in wide format (pooled comparative design, Stata itsa
-      multiple-group coding); in the counterfactual design they are predictors instead.
-      ``group_col`` + ``treated``: the same in long format. ``covariate_cols``: extra
-      regressors.
+      multiple-group coding; on the log scale when ``log``); in the counterfactual design
+      they are predictors instead. ``group_col`` + ``treated``: the same in long format.
+      ``covariate_cols``: extra regressors. Predictors and covariates enter as given (take
+      their log first for a log-log model).
     - ``slope_anchor``: 0 — slope-change time is 0 at the first post period (Stata itsa);
       1 — it is 1 there (Lopez Bernal et al. 2017).
     - ``phase_in``: post periods (from the first one) left out of the fit.
@@ -138,6 +139,14 @@ class ITSModel:
             simulated=simulated,
         )
         self._init(data, spec)
+
+    @classmethod
+    def from_series(cls, series: pd.Series, *, event: Any, **options: Any) -> ITSModel:
+        """A model of one series indexed by its times (numbers or dates); ``options`` as for
+        the constructor."""
+        name = str(series.name) if series.name is not None else "value"
+        frame = pd.DataFrame({"time": series.index, name: series.to_numpy()})
+        return cls(frame, time_col="time", value_col=name, event=event, **options)
 
     @classmethod
     def from_spec(cls, data: pd.DataFrame, spec: ModelSpec) -> ITSModel:
