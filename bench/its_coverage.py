@@ -42,6 +42,8 @@ CASES = [
     Case("weekly step-slope, AR(1) 0.5, newey", {**WEEKLY, "ar": 0.5, "slope_change": 0.002},
          "step-slope", "newey", 6, {"small_sample": True}),
     Case("weekly step, AR(1) 0.5, arima(1,0,0)", {**WEEKLY, "ar": 0.5}, "step", "arima", 6),
+    Case("weekly step-slope, AR(1) 0.5, arima(1,0,0)", {**WEEKLY, "ar": 0.5,
+         "slope_change": 0.002}, "step-slope", "arima", 6),
     Case("daily step-pulse, AR(1) 0.6, ar1", {**DAILY, "ar": 0.6, "level_change": 0.08,
          "pulse": 0.3, "decay": 0.95}, "step-pulse", "ar1", 42),
     Case("daily step-pulse, AR(1) 0.6, newey", {**DAILY, "ar": 0.6, "level_change": 0.08,

@@ -273,45 +273,47 @@ def _fit_arima(
     *,
     with_cov: bool = True,
 ) -> FitOutput:
-    """Regression with ARIMA errors by exact Gaussian ML (Kalman filter). Regressors are
-    scaled to unit maximum before the fit (a trend in the hundreds otherwise stalls the
-    optimiser) and the estimates scaled back."""
+    """Regression with ARIMA errors by exact Gaussian ML (Kalman filter).
+
+    The optimiser works on a standardised problem — regressors scaled to unit maximum, the
+    outcome centred and scaled to unit s.d. — and the estimates are transformed back: on raw
+    scales (deaths in the tens of thousands, a trend in the hundreds) it stops at its OLS
+    start values.
+    """
     p, d, q = errors.arima_order
     exog = design
     if d >= 1:
         # Differencing removes the constant: the intercept is not identified.
         exog = design.drop(columns=[c for c in design.columns if c.endswith("intercept")])
+    names = tuple(exog.columns)
     x = exog.to_numpy(dtype=float)
-    scale = np.abs(x).max(axis=0)
-    scale[scale == 0] = 1.0
-    model = SARIMAX(y, exog=x / scale, order=(p, d, q), trend="n")
+    x_scale = np.abs(x).max(axis=0)
+    x_scale[x_scale == 0] = 1.0
+    has_intercept = "intercept" in names
+    y_center = float(y.mean()) if has_intercept else 0.0
+    y_scale = float(y.std()) or 1.0
+    model = SARIMAX((y - y_center) / y_scale, exog=x / x_scale, order=(p, d, q), trend="n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
         res = model.fit(disp=False, maxiter=200, cov_type=None if with_cov else "none")
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    k = exog.shape[1]
+    k = len(names)
     params = np.asarray(res.params)
-    beta = params[:k] / scale
-    names = tuple(exog.columns)
+    beta = params[:k] * y_scale / x_scale
+    if has_intercept:
+        beta[names.index("intercept")] += y_center
     arma = {name: float(v) for name, v in zip(res.model.param_names[k:], params[k:], strict=True)}
+    arma["sigma2"] = arma["sigma2"] * y_scale**2
+    # The density of y is that of the standardised series divided by y_scale per observation.
+    llf = float(res.llf) - (res.nobs - res.loglikelihood_burn) * np.log(y_scale)
     if not with_cov:
         empty = np.empty(0)
         return FitOutput(
-            names,
-            beta,
-            np.empty((0, 0)),
-            len(y) - len(params),
-            False,
-            False,
-            empty,
-            empty,
-            np.empty((0, 0)),
-            float(res.llf),
-            arma.get("sigma2", 0.0),
-        )
-    cov = np.asarray(res.cov_params())[:k, :k] / np.outer(scale, scale)
-    innovations = np.asarray(res.resid)[d:]
+            names, beta, np.empty((0, 0)), len(y) - len(params), False, False, empty, empty,
+            np.empty((0, 0)), llf, arma["sigma2"],
+        )  # fmt: skip
+    cov = np.asarray(res.cov_params())[:k, :k] * y_scale**2 / np.outer(x_scale, x_scale)
     return FitOutput(
         names=names,
         params=beta,
@@ -320,12 +322,12 @@ def _fit_arima(
         use_t=False,
         p_use_t=False,
         resid=y - x @ beta,
-        innovations=innovations,
+        innovations=np.asarray(res.resid)[d:] * y_scale,
         innovation_exog=x[d:],
-        llf=float(res.llf),
-        scale=float(arma.get("sigma2", np.nan)),
+        llf=llf,
+        scale=arma["sigma2"],
         rho=arma.get("ar.L1"),
-        extra={"arma": arma, "converged": converged, "aic": float(res.aic)},
+        extra={"arma": arma, "converged": converged, "aic": float(2 * len(params) - 2 * llf)},
     )
 
 
