@@ -388,3 +388,15 @@ def test_a_series_indexed_by_time() -> None:
     via_series = ITSModel.from_series(series, event=EVENT, shape="step").fit("ols")
     via_frame = model(frame, shape="step").fit("ols")
     assert via_series.coefficients["level_change"] == via_frame.coefficients["level_change"]
+
+
+def test_arima_moves_off_the_ols_start_on_large_raw_scales() -> None:
+    """Deaths-sized numbers: the ML fit must still optimise the regression coefficients."""
+    sim = simulate_series(freq="M", periods_pre=120, periods_post=24, ar=0.6, sd=0.05, seed=9)
+    frame = sim.frame.assign(value=sim.frame["value"] / 3)  # about 50,000
+    m = ITSModel(frame, time_col="period", value_col="value", event=sim.event, shape="step")
+    ols = m.fit("ols").coefficients["level_change"].estimate
+    ar1 = m.fit("ar1").coefficients["level_change"].estimate
+    arima = m.fit("arima").coefficients["level_change"].estimate
+    assert arima == pytest.approx(ar1, rel=1e-3)
+    assert abs(arima - ols) > 0.5 * abs(ols - ar1)
