@@ -252,7 +252,7 @@ class ITSModel:
                 self._prepared.frame.loc[self._prepared.frame["post"], "time"].min()
             ),
             "time_axis": self.axis.describe(),
-            "shape": spec.shape,
+            "shape": spec.shape if spec.design == "segmented" else None,
             "design": spec.design,
             "scale": "log" if spec.log else "level",
             "unit": spec.unit,

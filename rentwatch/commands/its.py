@@ -242,8 +242,9 @@ def _summary(analysis: Analysis) -> list[str]:
     result = analysis.result
     spec = result.model.describe()
     tag = " [SIMULATED data]" if spec["simulated"] else ""
+    design = " ".join(part for part in (spec["design"], spec["shape"]) if part)
     lines = [
-        f"{spec['label'] or spec['value_col']}{tag}: {spec['design']} {spec['shape']}, "
+        f"{spec['label'] or spec['value_col']}{tag}: {design}, "
         f"{spec['scale']} scale, {spec['family']}, errors {result.errors.label()}, "
         f"event {spec['event']} (inclusive), n={result.n} (pre {result.n_pre}, "
         f"post {result.n_post})",
