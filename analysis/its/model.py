@@ -171,6 +171,14 @@ class ITSModel:
 
     # --- what the model is -------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        d = self.describe()
+        return (
+            f"ITSModel({d['value_col']!r} by {d['time_col']!r}, event={d['event']!r}, "
+            f"design={d['design']!r}, shape={d['shape']!r}, scale={d['scale']!r}, "
+            f"family={d['family']!r}, n={len(self._prepared.frame)})"
+        )
+
     @property
     def spec(self) -> ModelSpec:
         return self._spec

@@ -8,7 +8,7 @@ these numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -72,12 +72,12 @@ class ITSResult:
     treated unit is its own pre-trend plus the controls' change).
     """
 
-    model: ITSModel
+    model: ITSModel = field(repr=False)
     errors: ErrorSpec
     level: float
     seed: int
     coefficients: Mapping[str, Coefficient]
-    rate_ratios: Mapping[str, Coefficient]
+    rate_ratios: Mapping[str, Coefficient] = field(repr=False)
     decay: DecayEstimate | None
     effect_terms: tuple[str, ...]
     n: int
@@ -91,15 +91,15 @@ class ITSResult:
     rho: float | None
     lags: int | None
     llf: float
-    fit_info: Mapping[str, Any]
-    design_names: tuple[str, ...]
-    _params: np.ndarray
-    _cov: np.ndarray
-    _series: pd.DataFrame
-    _post: PostRows
-    _inference: Inference
-    _prediction: cf.PredictionDraws | None
-    _diagnose: Callable[[], Diagnostics]
+    fit_info: Mapping[str, Any] = field(repr=False)
+    design_names: tuple[str, ...] = field(repr=False)
+    _params: np.ndarray = field(repr=False)
+    _cov: np.ndarray = field(repr=False)
+    _series: pd.DataFrame = field(repr=False)
+    _post: PostRows = field(repr=False)
+    _inference: Inference = field(repr=False)
+    _prediction: cf.PredictionDraws | None = field(repr=False)
+    _diagnose: Callable[[], Diagnostics] = field(repr=False)
 
     # --- tables ------------------------------------------------------------------------
 
