@@ -8,6 +8,7 @@
 The event date is inclusive in the post period. See ARCHITECTURE.md, section "ITS engine".
 """
 
+from analysis.its.breaks import BreakResult, find_break
 from analysis.its.effects import Coefficient, Effect
 from analysis.its.exceptions import (
     ColumnNotFound,
@@ -18,11 +19,14 @@ from analysis.its.exceptions import (
     TooFewPrePeriods,
 )
 from analysis.its.model import ITSModel
+from analysis.its.placebo import PlaceboResult, placebo_test
 from analysis.its.result import ITSResult
+from analysis.its.sensitivity import sensitivity_table
 from analysis.its.shapes import DecayEstimate
 from analysis.its.spec import ErrorSpec, Seasonality
 
 __all__ = [
+    "BreakResult",
     "Coefficient",
     "ColumnNotFound",
     "DecayEstimate",
@@ -34,6 +38,10 @@ __all__ = [
     "ITSResult",
     "InvalidData",
     "InvalidSpecification",
+    "PlaceboResult",
     "Seasonality",
     "TooFewPrePeriods",
+    "find_break",
+    "placebo_test",
+    "sensitivity_table",
 ]
