@@ -1,27 +1,49 @@
 """The ``rentwatch`` command: a thin face over the four layers.
 
 Each command group lives in ``rentwatch/commands/<group>.py`` and exposes
-``register(app)``. Errors the user can act on (:class:`RentwatchError`) print one line
-and exit 1; anything else is a bug and keeps its traceback.
+``register(app)``; :class:`LazyCommands` imports a group only when one of its commands is
+asked for. Errors the user can act on (:class:`RentwatchError`) print one line and exit 1;
+anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from rentwatch import __version__
-from rentwatch.commands import COMMAND_MODULES
+from rentwatch.commands import COMMANDS
 from rentwatch.settings import load_settings
 from warehouse.connection import configure_connections
 from warehouse.errors import RentwatchError
 
+
+class LazyCommands(TyperGroup):
+    """The root group: commands come from their module on first use (Click's lazy pattern)."""
+
+    # Typer vendors Click privately, so the Click types are not named here.
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        importlib.import_module(module_name).register(holder)
+        return typer.main.get_group(holder).commands.get(cmd_name)
+
+
 app = typer.Typer(
     name="rentwatch",
+    cls=LazyCommands,
     help="Rental-market impact tracker for Almaty and Astana.",
     no_args_is_help=True,
     add_completion=False,
@@ -59,10 +81,6 @@ def root(
 ) -> None:
     ctx.obj = settings = load_settings(config, db=db)
     configure_connections(memory_limit=settings.memory_limit)
-
-
-for module in COMMAND_MODULES:
-    module.register(app)
 
 
 def _log_to_stderr() -> None:
