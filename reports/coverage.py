@@ -130,10 +130,15 @@ def read_coverage(
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """A query's rows as JSON-ready dicts (dates as ISO text, NULL as None)."""
+    names = [d[0] for d in cursor.description]
     return [
-        {str(k): (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
+        {
+            n: (v.isoformat() if isinstance(v, date | datetime) else v)
+            for n, v in zip(names, row, strict=True)
+        }
+        for row in cursor.fetchall()
     ]
 
 
@@ -186,8 +191,8 @@ def provenance(
             "snapshot": snapshot,
         },
         "cities": cities,
-        "sources": _records(conn.execute(SOURCES, {"cities": cities}).df()),
-        "runs": _records(conn.execute(RUNS, {"cities": cities}).df()),
+        "sources": _records(conn.execute(SOURCES, {"cities": cities})),
+        "runs": _records(conn.execute(RUNS, {"cities": cities})),
         "software": software_versions(),
         "parameters": _plain(params),
     }
