@@ -150,6 +150,19 @@ def test_counterfactual_design_effect_is_observed_minus_predicted() -> None:
         result.average_effect(method="delta")
 
 
+def test_counterfactual_design_has_no_pulse_decay_whatever_the_shape() -> None:
+    frame = noisy(daily(level=12), 0.2)
+    cf = ITSModel(frame, time_col="day", value_col="value", event=EVENT,
+                  design="counterfactual", shape="step-pulse")  # fmt: skip
+    result = cf.fit("ols")
+    assert result.decay is None
+    assert result.average_effect().percent == pytest.approx(
+        cf.replace(shape="step").fit("ols").average_effect().percent
+    )
+    with pytest.raises(InvalidSpecification, match="segmented design"):
+        cf.fit("ols", decay=0.5)
+
+
 def test_phase_in_rows_are_left_out_of_the_fit() -> None:
     clean = noisy(daily(level=20), 0.1)
     spoiled = clean.copy()

@@ -132,9 +132,14 @@ def _decay(
     model: ITSModel, errors: ErrorSpec, decay: float | None, level: float
 ) -> DecayEstimate | None:
     spec = model.spec
-    if not shape_has_pulse(spec.shape):
+    # The counterfactual design has no effect terms, so no pulse whose decay could be profiled
+    # (a flat likelihood had reported δ = 0 with the interval [0, 0.999]).
+    if spec.design == "counterfactual" or not shape_has_pulse(spec.shape):
         if decay is not None:
-            raise InvalidSpecification(f"decay applies to pulse shapes, not {spec.shape}")
+            raise InvalidSpecification(
+                f"decay applies to pulse shapes of the segmented design, not {spec.shape} "
+                f"in the {spec.design} design"
+            )
         return None
     if decay is not None:
         if not 0 <= decay < 1:
