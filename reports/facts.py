@@ -44,7 +44,8 @@ class Caveat:
 
 @dataclass(frozen=True)
 class CityEstimate:
-    """The headline estimate for one city: the rent series of ``rooms``-room flats.
+    """The headline estimate for one city: the rent series of ``rooms``-room flats (of new
+    listings only when ``flow``).
 
     ``effect_pct`` is the average effect over the window ``window_start`` ..
     ``window_end`` (inclusive; it starts on the event day), in percent of the expected rent;
@@ -81,6 +82,7 @@ class CityEstimate:
     residual_autocorr_p: float | None = None
     sensitivity: Interval | None = None
     sensitivity_includes_zero: bool = False
+    flow: bool = False
 
 
 @dataclass(frozen=True)

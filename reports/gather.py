@@ -19,17 +19,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis.index import (
     CountingRules,
     IndexSeries,
+    IndexSpec,
     SeriesError,
     build_index,
     median_rents_before_after,
     period_start,
 )
-from analysis.its import ITSModel, ITSResult
+from analysis.its import Effect, ErrorSpec, ITSError, ITSModel, ITSResult
+from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
+from analysis.its.spec import SHAPES
 from reports.caveats import CaveatRules, find_caveats
 from reports.coverage import provenance, read_coverage
 from reports.facts import (
@@ -43,7 +47,14 @@ from warehouse import open_reader
 from warehouse.errors import RentwatchError
 
 DEFAULT_CITIES = ("almaty", "astana")
+# Rows of the sensitivity table whose range makes the "fragile" caveat: choices within the
+# headline's design. Rows that switch the design are shown beside them: the shapes of the
+# segmented design were biased for a six-week average (bench/headline_accuracy.py).
+ROBUSTNESS_ROWS = ("base", "errors", "lags", "window", "series")
+SENSITIVITY_COLUMNS = ("varied", "series", "design", *SENSITIVITY_TABLE_COLUMNS[1:])
 INDEX_METHODS: tuple[Literal["median", "mix", "hedonic"], ...] = ("median", "mix", "hedonic")
+WEEKS_PER_YEAR = 52
+Design = Literal["counterfactual", "segmented"]
 
 
 class NotEnoughData(RentwatchError):
@@ -52,25 +63,37 @@ class NotEnoughData(RentwatchError):
 
 @dataclass(frozen=True)
 class ReportParams:
-    """Every choice behind a report (all recorded in its provenance).
+    """Every choice behind a report (all recorded in its provenance); the defaults are the
+    project's headline estimator, the one place the reports and ``rentwatch demo`` take it from.
 
-    ``event``: the shock's first day (inclusive in the post period). ``rooms``/``method``:
-    the series the headline estimate is made on (weekly index, KZT per month).
-    ``window_weeks``: the effect is averaged over this many weeks from the event; the
-    summary's before/after table uses the same span on each side. ``shape``, ``errors``,
-    ``seasonality``, ``alpha``: the ITS specification (log scale). ``placebos``: placebo
-    events in the pre-period (0: none); ``sensitivity``, ``find_break``: run those checks.
-    ``start``/``end``: limit the observation days (inclusive). ``min_pre_points``: fewer
-    weekly points before the event refuse the report.
+    The headline series (``index_spec``): the weekly ``method`` index (KZT per month) of
+    ``rooms``-room flats, of new listings when ``flow`` (each flat at its first asking rent)
+    or of every listing active in the week (stock). ``window_weeks``: the effect is averaged
+    over this many weeks from the week that holds ``event`` (the shock's first day, inclusive
+    in the post period); the summary's before/after table uses the same span on each side.
+
+    The ITS (log scale): ``design="counterfactual"`` fits the trend and ``seasonality`` to the
+    weeks before the event only and predicts the window (effect = observed − predicted, as
+    CausalImpact), so the effect needs no shape; ``design="segmented"`` fits ``shape`` over the
+    whole series instead (``shape`` is not used otherwise). ``errors``: the error model
+    (``ar1``, ``arima``, ``newey``, ``ols``); ``alpha``: 1 − the interval level. Why these
+    defaults: ``bench/headline_accuracy.py`` and ARCHITECTURE.md, "Headline estimator".
+
+    ``placebos``: placebo events in the pre-period (0: none); ``sensitivity``, ``find_break``:
+    run those checks. ``start``/``end``: limit the observation days (inclusive).
+    ``min_pre_points``: fewer weekly points before the event refuse the report. ``seed``: the
+    simulation behind the counterfactual design's intervals.
     """
 
     event: date = date(2022, 9, 21)
     rooms: int = 1
     method: Literal["median", "mix", "hedonic"] = "mix"
+    flow: bool = True
     window_weeks: int = 6
-    shape: str = "step-slope"
-    errors: str = "newey"
-    seasonality: str = "none"
+    design: Design = "counterfactual"
+    shape: str = "step-pulse"
+    errors: str = "ar1"
+    seasonality: str = "fourier:1"
     alpha: float = 0.05
     placebos: int = 40
     sensitivity: bool = True
@@ -85,6 +108,38 @@ class ReportParams:
     def freq(self) -> Literal["W"]:
         return "W"
 
+    @property
+    def window_start(self) -> date:
+        """The first post period: the Monday of the week that holds the event day."""
+        return period_start(self.event, self.freq)
+
+    @property
+    def window_end(self) -> date:
+        """The window's last day (inclusive)."""
+        return self.window_start + timedelta(weeks=self.window_weeks, days=-1)
+
+    def index_spec(self, city: str) -> IndexSpec:
+        """The headline series of ``city``."""
+        return IndexSpec(city, self.method, self.freq, rooms=self.rooms, flow=self.flow)
+
+    def series_text(self) -> str:
+        """The headline series in words: "weekly mix index of new listings of 1-room flats"."""
+        listings = "new listings" if self.flow else "all active listings"
+        return (
+            f"weekly {self.method} index of {listings} of {self.rooms}-room flats (KZT per month)"
+        )
+
+    def estimator_text(self) -> str:
+        """The ITS in words, for summaries and the demo's JSON."""
+        if self.design == "counterfactual":
+            how = (
+                f"counterfactual design (log-linear trend and {self.seasonality} seasonality "
+                "fitted to the weeks before the event, predicted over the window)"
+            )
+        else:
+            how = f"segmented design ({self.shape} shape, {self.seasonality} seasonality)"
+        return f"{how}, {self.errors} errors, {100 * (1 - self.alpha):g}% interval"
+
 
 @dataclass
 class _CityWork:
@@ -93,36 +148,49 @@ class _CityWork:
     estimate: CityEstimate
     result: ITSResult
     tables: dict[str, pd.DataFrame]
+    series_name: str = ""
+    alternatives: dict[str, IndexSeries | str] = field(default_factory=dict)
 
 
 def _check_length(city: str, series: IndexSeries, params: ReportParams) -> None:
     periods = pd.to_datetime(series.frame["period"])
-    first_post = pd.Timestamp(period_start(params.event, params.freq))
+    first_post = pd.Timestamp(params.window_start)
     n_pre = int((periods < first_post).sum())
     n_post = int((periods >= first_post).sum())
     if n_pre < params.min_pre_points or n_post < params.window_weeks:
         raise NotEnoughData(
-            f"{city}: the weekly {params.method} series of {params.rooms}-room flats has "
-            f"{n_pre} weeks before the event ({params.event}) and {n_post} from it; a report "
-            f"needs at least {params.min_pre_points} before and {params.window_weeks} after. "
+            f"{city}: the {params.series_text()} has {n_pre} weeks before the event "
+            f"({params.event}) and {n_post} from it; a report needs at least "
+            f"{params.min_pre_points} before and {params.window_weeks} after. "
             "Load more data, or change --event, --rooms or the date range."
         )
 
 
-def _fit(city: str, series: IndexSeries, params: ReportParams) -> ITSResult:
-    model = ITSModel(
+def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
+    """The ITS the parameters ask for, on ``series`` (weekly, KZT per month, log scale)."""
+    return ITSModel(
         series.frame,
         time_col="period",
         value_col="value",
-        event=pd.Timestamp(period_start(params.event, params.freq)),
-        shape=params.shape,
+        event=pd.Timestamp(params.window_start),
+        design=params.design,
+        shape=params.shape if params.design == "segmented" else "step",
         log=True,
         unit="KZT per month",
         seasonality=params.seasonality,
-        label=f"{city} {series.spec.label}",
+        label=series.spec.label,
         simulated=series.simulated,
     )
-    return model.fit(params.errors, alpha=params.alpha, seed=params.seed)
+
+
+def fit_headline(series: IndexSeries, params: ReportParams) -> ITSResult:
+    """Fit the headline ITS on ``series`` (what the reports and the demo both quote)."""
+    return headline_model(series, params).fit(params.errors, alpha=params.alpha, seed=params.seed)
+
+
+def headline_effect(result: ITSResult, params: ReportParams) -> Effect:
+    """The average effect over the ``window_weeks`` weeks from the event's week."""
+    return result.average_effect(pd.Timestamp(params.window_start), periods=params.window_weeks)
 
 
 def _path(result: ITSResult) -> pd.DataFrame:
@@ -164,12 +232,39 @@ def _diagnostics_table(city: str, result: ITSResult) -> pd.DataFrame:
     return table
 
 
+def _series_name(spec: IndexSpec) -> str:
+    """A series' label without its city: "1-room mix W flow"."""
+    return spec.label.removeprefix(f"{spec.city} ")
+
+
+def _alternative_series(
+    conn: Any, city: str, params: ReportParams, rules: CountingRules
+) -> dict[str, IndexSeries | str]:
+    """The sensitivity table's other series: stock for flow (or flow for stock) and the other
+    index methods, same rooms; a series that cannot be built keeps its error."""
+    specs = [replace(params.index_spec(city), flow=not params.flow)]
+    specs += [replace(params.index_spec(city), method=m) for m in INDEX_METHODS
+              if m != params.method]  # fmt: skip
+    found: dict[str, IndexSeries | str] = {}
+    for spec in specs:
+        name = _series_name(spec)
+        try:
+            found[name] = build_index(
+                conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms,
+                flow=spec.flow, start=params.start, end=params.end, rules=rules,
+            )  # fmt: skip
+        except SeriesError as exc:
+            found[name] = str(exc)
+    return found
+
+
 def _city(
     conn: Any, city: str, params: ReportParams, rules: CountingRules
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
     index_frames: list[pd.DataFrame] = []
+    spec = params.index_spec(city)
     headline_series = build_index(
-        conn, city=city, method=params.method, freq=params.freq, rooms=params.rooms,
+        conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms, flow=spec.flow,
         start=params.start, end=params.end, rules=rules,
     )  # fmt: skip
     _check_length(city, headline_series, params)
@@ -185,13 +280,13 @@ def _city(
                                               "error": [str(exc)]}))  # fmt: skip
             continue
         index_frames.append(series.frame.assign(series=f"{method}, all rooms"))
-    index_frames.append(
-        headline_series.frame.assign(series=f"{params.method}, {params.rooms}-room (ITS)")
-    )
+    listings = "new listings" if params.flow else "all listings"
+    index_frames.append(headline_series.frame.assign(
+        series=f"{params.method}, {params.rooms}-room, {listings} (ITS)"
+    ))  # fmt: skip
 
-    result = _fit(city, headline_series, params)
-    first_post = period_start(params.event, params.freq)
-    window = result.average_effect(pd.Timestamp(first_post), periods=params.window_weeks)
+    result = fit_headline(headline_series, params)
+    window = headline_effect(result, params)
     tables: dict[str, pd.DataFrame] = {
         "coefficients": result.coefficient_table().rename_axis("term").reset_index(),
         "effects": _effects_table(city, result, window),
@@ -214,8 +309,8 @@ def _city(
         method=params.method,
         freq=params.freq,
         event=params.event,
-        window_start=first_post,
-        window_end=first_post + timedelta(weeks=params.window_weeks, days=-1),
+        window_start=params.window_start,
+        window_end=params.window_end,
         window_weeks=params.window_weeks,
         effect_pct=Interval(window.percent, window.percent_low, window.percent_high, window.level),
         effect_kzt=Interval(
@@ -226,23 +321,92 @@ def _city(
         n_post=result.n_post,
         pre_fit_r2=result.diagnostics.pre_fit.r2,
         residual_autocorr_p=autocorr_p,
+        flow=params.flow,
     )
-    return _CityWork(estimate, result, tables), index_frames
+    alternatives = _alternative_series(conn, city, params, rules) if params.sensitivity else {}
+    work = _CityWork(estimate, result, tables, _series_name(spec), alternatives)
+    return work, index_frames
+
+
+def _windows(result: ITSResult, params: ReportParams) -> list[float]:
+    """Data windows (± weeks around the first post period) for the sensitivity table: half
+    and a quarter of the series' span, but never less than a year when the model has a
+    season, which a shorter pre-period cannot tell from the trend."""
+    span = float(result.series["t"].max())
+    shortest = WEEKS_PER_YEAR if params.seasonality != "none" else 1
+    return [w for w in (round(span / 2), round(span / 4)) if w >= shortest]
+
+
+def _variant_row(
+    varied: str, series: str, model: ITSModel | str, errors: str, params: ReportParams
+) -> dict[str, Any]:
+    """One sensitivity row (the columns of :func:`analysis.its.sensitivity_table`) for a
+    variant the ITS engine's table does not make: another series or another design."""
+    row: dict[str, Any] = {c: None for c in SENSITIVITY_COLUMNS}
+    spec = ErrorSpec(method=errors)  # type: ignore[arg-type]
+    row.update(varied=varied, series=series, errors=spec.label(), window="all")
+    if isinstance(model, str):
+        row["status"] = model
+        return row
+    row.update(design=model.spec.design,
+               shape=model.spec.shape if model.spec.design == "segmented" else None)  # fmt: skip
+    try:
+        fitted = model.fit(errors, alpha=params.alpha, seed=params.seed)
+        effect = headline_effect(fitted, params)
+    except (ITSError, np.linalg.LinAlgError, ValueError) as exc:
+        row["status"] = str(exc)
+        return row
+    coefs = fitted.coefficients
+    level, slope = coefs.get("level_change"), coefs.get("slope_change")
+    row.update(
+        n=fitted.n, effect=effect.effect, ci_low=effect.ci_low, ci_high=effect.ci_high,
+        percent=effect.percent, percent_low=effect.percent_low,
+        percent_high=effect.percent_high, absolute=effect.absolute,
+        level_change=level.estimate if level else None, level_change_se=level.se if level else None,
+        slope_change=slope.estimate if slope else None, slope_change_se=slope.se if slope else None,
+        decay=fitted.decay.estimate if fitted.decay else None, status="ok",
+    )  # fmt: skip
+    return row
+
+
+def _sensitivity(work: _CityWork, params: ReportParams) -> pd.DataFrame:
+    """The engine's table (errors, Newey–West lags, data windows) for the headline, plus the
+    same ITS on the other series and the headline series under the other design."""
+    result = work.result
+    table = result.sensitivity(
+        start=pd.Timestamp(params.window_start), periods=params.window_weeks,
+        windows=_windows(result, params),
+    )  # fmt: skip
+    table.insert(1, "series", work.series_name)
+    table.insert(2, "design", params.design)
+    if params.design == "counterfactual":
+        table["shape"] = None
+    rows = []
+    for name, series in work.alternatives.items():
+        model = series if isinstance(series, str) else headline_model(series, params)
+        rows.append(_variant_row("series", name, model, params.errors, params))
+    if params.design == "counterfactual":
+        others = [result.model.replace(design="segmented", shape=s) for s in SHAPES]
+    else:
+        others = [result.model.replace(design="counterfactual", shape="step")]
+    for model in others:
+        rows.append(_variant_row("design", work.series_name, model, params.errors, params))
+    extra = pd.DataFrame(rows, columns=list(table.columns))
+    return pd.concat([table, extra], ignore_index=True).assign(city=work.estimate.city)
 
 
 def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     """Placebo events, the sensitivity table and the break search, as the params ask."""
     est, result, tables = work.estimate, work.result, dict(work.tables)
     city = est.city
-    first_post = pd.Timestamp(est.window_start)
     if params.placebos:
         placebo = result.placebo(n=params.placebos, window=params.window_weeks)
         tables["placebos"] = placebo.table.assign(city=city)
         est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
     if params.sensitivity:
-        table = result.sensitivity(start=first_post, periods=params.window_weeks)
-        tables["sensitivity"] = table.assign(city=city)
-        fitted = table[table["status"] == "ok"]
+        table = _sensitivity(work, params)
+        tables["sensitivity"] = table
+        fitted = table[(table["status"] == "ok") & table["varied"].isin(ROBUSTNESS_ROWS)]
         if len(fitted):
             est = replace(
                 est,
@@ -261,7 +425,7 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
             est, break_date=_day(found.first_post), break_low=_day(found.first_post_low),
             break_high=_day(found.first_post_high), break_p=found.p_value,
         )  # fmt: skip
-    return _CityWork(est, result, tables)
+    return _CityWork(est, result, tables, work.series_name, work.alternatives)
 
 
 def _room_medians(

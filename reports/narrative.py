@@ -134,14 +134,15 @@ def kzt_sentence(est: CityEstimate, lang: Lang) -> str | None:
     )
 
 
-def method_phrase(method: str, lang: Lang) -> str:
-    return P.METHOD_NAMES[lang].get(method, method)
+def method_phrase(method: str, lang: Lang, *, flow: bool = False) -> str:
+    """The index method in words; ``flow``: of new listings only."""
+    return (P.METHOD_NAMES_NEW if flow else P.METHOD_NAMES)[lang].get(method, method)
 
 
 def method_sentence(est: CityEstimate, lang: Lang) -> str:
     return fill(
         P.METHOD[lang],
-        method=method_phrase(est.method, lang),
+        method=method_phrase(est.method, lang, flow=est.flow),
         periods=P.PERIODS[lang].get(est.freq, est.freq),
     )
 
@@ -156,7 +157,7 @@ def chart_caption(est: CityEstimate, lang: Lang) -> str:
     return fill(
         P.CHART_CAPTION[lang],
         rooms=rooms_phrase(est.rooms, lang),
-        method=method_phrase(est.method, lang),
+        method=method_phrase(est.method, lang, flow=est.flow),
         periods=P.PERIODS[lang].get(est.freq, est.freq),
         level=_level(est.effect_pct, lang),
     )

@@ -62,6 +62,18 @@ METHOD_NAMES: Final[dict[Lang, dict[str, str]]] = {
     "en": {"median": "median asking rent", "mix": "mix-adjusted median",
            "hedonic": "hedonic index"},
 }  # fmt: skip
+# The same series of new listings only (each flat at its first asking rent: the index's flow).
+METHOD_NAMES_NEW: Final[dict[Lang, dict[str, str]]] = {
+    "ru": {"median": "медиана цен новых объявлений",
+           "mix": "медиана цен новых объявлений с поправкой на структуру",
+           "hedonic": "гедонический индекс новых объявлений"},
+    "kk": {"median": "жаңа хабарландырулар бағасының медианасы",
+           "mix": "жаңа хабарландырулардың құрылымға түзетілген медианасы",
+           "hedonic": "жаңа хабарландырулардың гедоникалық индексі"},
+    "en": {"median": "median asking rent of new listings",
+           "mix": "mix-adjusted median of new listings",
+           "hedonic": "hedonic index of new listings"},
+}  # fmt: skip
 
 # The headline: direction from the interval, size from the estimate.
 HEADLINE: Final[dict[Lang, dict[str, str]]] = {

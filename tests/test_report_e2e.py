@@ -164,12 +164,20 @@ def test_economist_files_tables_figures_and_provenance(
     coefficients = pd.read_csv(economist_dir / "tables" / "its_coefficients.csv")
     assert set(coefficients["city"]) == {"almaty", "astana"}
     assert coefficients["simulated"].all()
-    assert {"level_change", "slope_change"} <= set(coefficients["term"])
+    # The headline's counterfactual design: trend and season fitted before the event only.
+    assert {"intercept", "pre_trend", "sin_1", "cos_1"} == set(coefficients["term"])
     figures = {p.stem for p in (economist_dir / "figures").glob("*.png")}
     assert {"coverage", "index", "its_almaty", "its_astana", "residuals", "placebos",
             "break_search"} <= figures  # fmt: skip
     sensitivity = pd.read_csv(economist_dir / "tables" / "sensitivity.csv")
     assert (sensitivity["varied"] == "base").sum() == 2
+    # The choices behind the headline stay visible: other series, and the segmented shapes.
+    almaty = sensitivity[sensitivity["city"] == "almaty"]
+    assert set(almaty.loc[almaty["varied"] == "series", "series"]) == {
+        "1-room mix W stock", "1-room median W flow", "1-room hedonic W flow"}  # fmt: skip
+    assert set(almaty.loc[almaty["varied"] == "design", "shape"]) == {
+        "step", "step-slope", "pulse", "step-pulse"}  # fmt: skip
+    assert (almaty["status"] == "ok").all()
     placebos = pd.read_csv(economist_dir / "tables" / "placebos.csv")
     assert len(placebos) == sum(est.placebo_n for est in data.estimates.values()) > 0
     provenance = json.loads((economist_dir / "provenance.json").read_text())
@@ -180,6 +188,20 @@ def test_economist_files_tables_figures_and_provenance(
     assert provenance["software"]["duckdb"]
     weekly = pd.read_csv(economist_dir / "tables" / "coverage_weekly.csv")
     assert weekly["listings"].sum() > 0
+
+
+def test_sensitivity_range_covers_the_headline_design_only(data: ReportData) -> None:
+    table = data.tables.sensitivity
+    for city, est in data.estimates.items():
+        rows = table[(table["city"] == city) & (table["status"] == "ok")]
+        # Switching to the segmented design is shown but is no robustness check of this one.
+        same_design = rows[rows["varied"] != "design"]
+        assert est.sensitivity is not None
+        assert est.sensitivity.low == pytest.approx(same_design["percent"].min())
+        assert est.sensitivity.high == pytest.approx(same_design["percent"].max())
+        # A seasonal model needs a year before the event: shorter data windows are not tried
+        # (this 70-week market would otherwise get ±34 and ±17).
+        assert not (rows["varied"] == "window").any()
 
 
 def test_effects_table_holds_the_headline_window(economist_dir: Path, data: ReportData) -> None:

@@ -183,6 +183,33 @@ def test_headline(lang: str, estimate: float, low: float, high: float, expected:
 
 
 @pytest.mark.parametrize(
+    ("lang", "flow", "expected"),
+    [
+        ("en", True, "How: an interrupted time series on the mix-adjusted median of new "
+                     "listings, by week; the expected level continues the path of rents before "
+                     "the event."),
+        ("en", False, "How: an interrupted time series on the mix-adjusted median, by week; the "
+                      "expected level continues the path of rents before the event."),
+        ("ru", True, "Как считали: прерванный временной ряд; ряд — медиана цен новых объявлений "
+                     "с поправкой на структуру по неделям; ожидаемый уровень продолжает динамику "
+                     "цен до события."),
+        ("kk", True, "Қалай есептелді: үзілген уақыт қатары; қатар — жаңа хабарландырулардың "
+                     "құрылымға түзетілген медианасы, апта сайын; күтілетін деңгей оқиғаға "
+                     "дейінгі баға үрдісін жалғастырады."),
+    ],
+)  # fmt: skip
+def test_method_sentence_names_new_listings_for_a_flow_series(
+    lang: str, flow: bool, expected: str
+) -> None:
+    assert narrative.method_sentence(_estimate(30, 20, 40, flow=flow), check_lang(lang)) == expected
+
+
+def test_every_method_has_a_flow_name_in_every_language() -> None:
+    for lang in ("ru", "kk", "en"):
+        assert set(P.METHOD_NAMES_NEW[lang]) == set(P.METHOD_NAMES[lang])
+
+
+@pytest.mark.parametrize(
     ("lang", "expected"),
     [
         ("en", f"In tenge: +48,000{NBSP}₸ a month against the expected level (+36,000{NBSP}₸ to "
