@@ -67,7 +67,7 @@ class CrawlSettings(Section):
 
 
 class DemoSettings(Section):
-    """``rentwatch demo``: the simulated market, the archive's captures and the headline series."""
+    """``rentwatch demo``: the simulated market, the archive's captures and the reports' checks."""
 
     out_dir: Path = Field(default=Path("demo"), description="where the demo writes everything")
     seed: int = Field(default=2022, description="the simulated market's seed")
@@ -75,11 +75,7 @@ class DemoSettings(Section):
     market_scale: float = Field(default=1.0, gt=0, le=20)
     captures_per_week: int = Field(default=2, ge=1, le=7, description="archive captures a week")
     archive_pages: int = Field(default=3, ge=1, le=20, description="search pages per capture")
-    # The headline estimate: the weekly index the ITS runs on (as the reports do).
-    rooms: int = Field(default=1, ge=1, le=5)
-    method: Literal["median", "mix", "hedonic"] = "mix"
-    shape: str = "step-pulse"
-    seasonality: str = "fourier:1"
+    # The headline estimate (series and ITS) is the reports' own: reports.ReportParams.
     placebos: int = Field(default=40, ge=0, description="placebo events in the reports")
 
 

@@ -13,8 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from rentwatch.commands.demo import MARKER, Demo, DemoRun, render_summary
+from rentwatch.commands.demo import MARKER, CityResult, Demo, DemoRun, render_summary
 from rentwatch.settings import DemoSettings, Settings
+from reports import ReportParams
 from scrapers.sandbox.truth import Truth
 from warehouse.errors import RentwatchError
 
@@ -44,15 +45,19 @@ def test_small_demo_runs_end_to_end_and_puts_estimate_beside_truth(tmp_path: Pat
     }
     assert "[2] backfill: archive backfill" in done.stderr  # progress while it runs
     truth = Truth.read(out / "truth")
+    headline = ReportParams()  # the demo quotes the reports' headline estimator
+    assert summary["estimator"] == headline.estimator_text()
+    assert "same window and room count" in summary["definition"]
     for city in ("almaty", "astana"):
         result = summary["cities"][city]
+        assert result["series"] == headline.series_text()
         start, end = (
             date.fromisoformat(result["window_start"]),
             date.fromisoformat(result["window_end"]),
         )
         assert (start, end) == (date(2022, 9, 19), date(2022, 10, 30))
         assert result["truth_pct"] == pytest.approx(
-            truth.average_effect_pct(city, start, end, rooms=1), abs=0.01
+            truth.average_effect_pct(city, start, end, rooms=headline.rooms), abs=0.01
         )
         assert result["low_pct"] <= result["estimate_pct"] <= result["high_pct"]
         # The shock is there, and of the size the market was built with (wide: a small market).
@@ -70,9 +75,9 @@ def test_small_demo_runs_end_to_end_and_puts_estimate_beside_truth(tmp_path: Pat
         ).fetchone()
     # The report's headline is the estimate the demo prints.
     effects = pd.read_csv(out / "report" / "tables" / "its_effects.csv")
-    headline = effects[effects["what"] == "headline window"].set_index("city")
+    window = effects[effects["what"] == "headline window"].set_index("city")
     for city in ("almaty", "astana"):
-        assert headline.loc[city, "percent"] == pytest.approx(
+        assert window.loc[city, "percent"] == pytest.approx(
             summary["cities"][city]["estimate_pct"], abs=0.01
         )
     assert origins == [("simulated",)]
@@ -132,3 +137,16 @@ def test_a_bad_option_is_a_one_line_error(tmp_path: Path) -> None:
 def test_summary_without_an_estimate_says_so(tmp_path: Path) -> None:
     text = render_summary(DemoRun(tmp_path, seed=1, scale=1.0))
     assert "SIMULATED DATA" in text and "No estimate" in text
+
+
+def test_summary_names_the_series_and_the_estimator(tmp_path: Path) -> None:
+    params = ReportParams()
+    run = DemoRun(tmp_path, seed=1, scale=1.0, estimator=params.estimator_text())
+    run.cities["almaty"] = CityResult(
+        series=params.series_text(), window_start="2022-09-19", window_end="2022-10-30",
+        estimate_pct=30.0, low_pct=20.0, high_pct=40.0, truth_pct=45.0, truth_in_interval=False,
+    )  # fmt: skip
+    lines = render_summary(run).splitlines()
+    assert f"  series: {params.series_text()}" in lines
+    assert f"  ITS:    {params.estimator_text()}" in lines
+    assert "  almaty      +30.0%  [+20.0%, +40.0%]    +45.0%  no" in lines

@@ -10,7 +10,8 @@ Stages, each timed and reported as it runs:
    sandbox stops;
 5. **load**: the spools into the demo warehouse, in one transaction;
 6. **index**: weekly median, mix-adjusted and hedonic series per city, stored in the warehouse;
-7. **its**: the interrupted time series on the headline series, per city;
+7. **its**: the reports' headline estimate (``reports.ReportParams``: its series and ITS) per
+   city, beside the truth on the same window and rooms;
 8. **reports**: the economist's report and the officials' summary in ru, kk and en.
 
 Stages whose capability is not installed are reported "not run" with the reason, never faked.
@@ -29,9 +30,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from pydantic import ValidationError
@@ -48,6 +48,9 @@ from warehouse.errors import RentwatchError
 from warehouse.load import load_pending
 from warehouse.status import warehouse_status
 
+if TYPE_CHECKING:
+    from reports import ReportParams
+
 MARKER: Final = ".rentwatch-demo"  # marks a directory the demo made and may clear
 WAREHOUSE: Final = "rentwatch.duckdb"
 SUMMARY_JSON: Final = "demo_summary.json"
@@ -57,6 +60,11 @@ PRODUCTS: Final = (WAREHOUSE, f"{WAREHOUSE}.wal", f"{WAREHOUSE}.lock", "spool", 
                    "truth", "report", "index", SUMMARY_JSON,
                    *(f"summary_{lang}.pdf" for lang in LANGS))  # fmt: skip
 INDEX_METHODS: Final = ("median", "mix", "hedonic")
+DEFINITION: Final = (
+    "effect_pct = 100 * (sum(observed) / sum(counterfactual) - 1) over the window (both ends "
+    "included), on the headline series; truth_pct is the same quantity for the simulated "
+    "market's true paths, on the same window and room count"
+)
 
 
 @dataclass
@@ -103,6 +111,7 @@ class DemoRun:
     cities: dict[str, CityResult] = field(default_factory=dict)
     market: dict[str, int] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
+    estimator: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,11 +120,8 @@ class DemoRun:
             "seed": self.seed,
             "market_scale": self.scale,
             "market": self.market,
-            "definition": (
-                "effect_pct = 100 * (sum(observed) / sum(counterfactual) - 1) over the "
-                "window (both ends included), on the headline series; truth_pct is the same "
-                "quantity for the simulated market's true paths"
-            ),
+            "definition": DEFINITION,
+            "estimator": self.estimator,
             "cities": {city: asdict(result) for city, result in self.cities.items()},
             "stages": [asdict(stage) for stage in self.stages],
             "outputs": [str(p) for p in self.outputs],
@@ -160,6 +166,15 @@ class Demo:
             self.progress(
                 f"[{number}] {name}: {stage.status} in {stage.seconds:.1f} s — {stage.detail}"
             )
+
+    def headline(self) -> ReportParams:
+        """The reports' headline estimator (their defaults) on the archive's years."""
+        from reports import ReportParams
+
+        return ReportParams(
+            event=cal.EVENT_DATE, placebos=self.options.placebos, start=cal.ARCHIVE_FROM,
+            end=cal.ARCHIVE_TO,
+        )  # fmt: skip
 
     def not_run(self, name: str, why: str) -> None:
         self.run.stages.append(Stage(name, "not run", 0.0, why))
@@ -254,15 +269,16 @@ class Demo:
     def index(self) -> bool:
         try:
             from analysis.index import IndexSpec, build_indexes, store_index
+
+            params = self.headline()
         except ImportError as exc:
             self.not_run("index", f"the rent index is not installed ({exc})")
             return False
-        opts = self.options
         with self.stage("index", "weekly median, mix-adjusted and hedonic series") as stage:
             specs = [
                 IndexSpec(city, method, "W") for city in cal.CITIES for method in INDEX_METHODS
             ]
-            headline = [IndexSpec(city, opts.method, "W", rooms=opts.rooms) for city in cal.CITIES]
+            headline = [params.index_spec(city) for city in cal.CITIES]
             with open_writer(self.db, lock_timeout=self.settings.lock_timeout) as conn:
                 built = build_indexes(conn, specs)
                 # The ITS runs on the archive's years only: today's live crawl is one lone
@@ -285,35 +301,25 @@ class Demo:
 
     def its(self) -> None:
         try:
-            import pandas as pd
-
-            from analysis.index import period_start
-            from analysis.its import ITSModel
+            from reports.gather import fit_headline, headline_effect
         except ImportError as exc:
             self.not_run("its", f"the ITS engine is not installed ({exc})")
             return
         assert self.truth is not None
-        opts = self.options
-        first_post = period_start(cal.EVENT_DATE, "W")
-        last = first_post + timedelta(weeks=6, days=-1)
-        with self.stage(
-            "its", f"{opts.shape} ITS, {opts.seasonality} seasonality, per city"
-        ) as stage:
+        params = self.headline()
+        self.run.estimator = params.estimator_text()
+        with self.stage("its", f"{params.estimator_text()}, per city") as stage:
             lines = []
             for city, series in self._series.items():
-                model = ITSModel(
-                    series.frame, time_col="period", value_col="value",
-                    event=pd.Timestamp(first_post), shape=opts.shape, log=True,
-                    unit="KZT per month", seasonality=opts.seasonality,
-                    label=f"{city} {series.spec.label}", simulated=series.simulated,
-                )  # fmt: skip
-                result = model.fit("newey")
-                effect = result.average_effect(pd.Timestamp(first_post), periods=6)
-                truth = self.truth.average_effect_pct(city, first_post, last, rooms=opts.rooms)
+                # The reports' own fit: the report's headline is the number printed here.
+                effect = headline_effect(fit_headline(series, params), params)
+                truth = self.truth.average_effect_pct(
+                    city, params.window_start, params.window_end, rooms=params.rooms
+                )
                 self.run.cities[city] = CityResult(
-                    series=f"weekly {opts.method} index of {opts.rooms}-room flats",
-                    window_start=first_post.isoformat(),
-                    window_end=last.isoformat(),
+                    series=params.series_text(),
+                    window_start=params.window_start.isoformat(),
+                    window_end=params.window_end.isoformat(),
                     estimate_pct=round(effect.percent, 2),
                     low_pct=round(effect.percent_low, 2),
                     high_pct=round(effect.percent_high, 2),
@@ -327,19 +333,13 @@ class Demo:
 
     def reports(self) -> None:
         try:
-            from reports import ReportParams, write_economist_report, write_summary_pdf
+            from reports import write_economist_report, write_summary_pdf
             from reports.gather import gather_report_data
         except ImportError as exc:
             self.not_run("reports", f"the reports are not installed ({exc})")
             return
-        opts = self.options
         with self.stage("reports", "economist report and summaries in ru, kk, en") as stage:
-            params = ReportParams(
-                event=cal.EVENT_DATE, rooms=opts.rooms, method=opts.method, window_weeks=6,
-                shape=opts.shape, seasonality=opts.seasonality, placebos=opts.placebos,
-                start=cal.ARCHIVE_FROM, end=cal.ARCHIVE_TO,
-            )  # fmt: skip
-            data = gather_report_data(self.db, cities=cal.CITIES, params=params)
+            data = gather_report_data(self.db, cities=cal.CITIES, params=self.headline())
             report = write_economist_report(data, out_dir=self.out / "report")
             self.run.outputs.append(report.html)
             for lang in LANGS:
@@ -388,10 +388,13 @@ def render_summary(run: DemoRun) -> str:
              f"{run.seed}, scale {run.scale:g})", ""]  # fmt: skip
     if run.cities:
         any_city = next(iter(run.cities.values()))
-        lines.append(
+        lines += [
             f"Average effect of the 21 Sep 2022 shock, {any_city.window_start} … "
-            f"{any_city.window_end} (6 weeks), {any_city.series}:"
-        )
+            f"{any_city.window_end} (6 weeks):",
+            f"  series: {any_city.series}",
+            f"  ITS:    {run.estimator}",
+            "",
+        ]
         lines.append(f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered")
         for city, r in run.cities.items():
             interval = f"[{r.low_pct:+.1f}%, {r.high_pct:+.1f}%]"
