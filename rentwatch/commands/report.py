@@ -7,10 +7,11 @@ stays as it was; ``--data FILE`` reports from a snapshot or warehouse file you n
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,16 +50,50 @@ DataOpt = Annotated[
         dir_okay=False,
     ),
 ]
+# Unset options keep the headline estimator's defaults, which live in ReportParams only.
+_HEADLINE = ReportParams()
 EventOpt = Annotated[
-    str, typer.Option("--event", help="The shock's first day (inclusive in the post period).")
+    str | None,
+    typer.Option(
+        "--event",
+        help=f"The shock's first day, inclusive in the post period \\[default: {_HEADLINE.event}].",
+        show_default=False,
+    ),
 ]
-RoomsOpt = Annotated[int, typer.Option("--rooms", help="Room count of the headline series.")]
-MethodOpt = Annotated[Method, typer.Option("--method", help="Index the ITS runs on.")]
+RoomsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--rooms",
+        help=f"Room count of the headline series \\[default: {_HEADLINE.rooms}].",
+        show_default=False,
+    ),
+]
+MethodOpt = Annotated[
+    Method | None,
+    typer.Option(
+        "--method",
+        help=f"Index the ITS runs on \\[default: {_HEADLINE.method}].",
+        show_default=False,
+    ),
+]
 WeeksOpt = Annotated[
-    int, typer.Option("--weeks", min=1, help="Weeks from the event the effect is averaged over.")
+    int | None,
+    typer.Option(
+        "--weeks",
+        min=1,
+        help="Weeks from the event the effect is averaged over "
+        f"\\[default: {_HEADLINE.window_weeks}].",
+        show_default=False,
+    ),
 ]
 PlacebosOpt = Annotated[
-    int, typer.Option("--placebos", min=0, help="Placebo events in the pre-period (0: none).")
+    int | None,
+    typer.Option(
+        "--placebos",
+        min=0,
+        help=f"Placebo events in the pre-period, 0: none \\[default: {_HEADLINE.placebos}].",
+        show_default=False,
+    ),
 ]
 
 
@@ -70,14 +105,28 @@ def _source(settings: Settings, data: Path | None) -> Path:
     return snap.path
 
 
-def _params(event: str, rooms: int, method: Method, weeks: int, placebos: int) -> ReportParams:
-    try:
-        day = date.fromisoformat(event)
-    except ValueError as exc:
-        raise typer.BadParameter(f"--event must be a date like 2022-09-21, not {event!r}") from exc
-    return ReportParams(
-        event=day, rooms=rooms, method=method.value, window_weeks=weeks, placebos=placebos
-    )
+def _params(
+    event: str | None,
+    rooms: int | None,
+    method: Method | None,
+    weeks: int | None,
+    placebos: int | None,
+) -> ReportParams:
+    """The headline estimator with the options the user set."""
+    given: dict[str, Any] = {
+        "rooms": rooms,
+        "method": method.value if method else None,
+        "window_weeks": weeks,
+        "placebos": placebos,
+    }
+    if event is not None:
+        try:
+            given["event"] = date.fromisoformat(event)
+        except ValueError as exc:
+            raise typer.BadParameter(
+                f"--event must be a date like 2022-09-21, not {event!r}"
+            ) from exc
+    return dataclasses.replace(_HEADLINE, **{k: v for k, v in given.items() if v is not None})
 
 
 @report_app.command("economist")
@@ -86,11 +135,11 @@ def economist(
     out: Annotated[Path, typer.Option("--out", help="Directory for the report and its files.")],
     city: CityOpt = None,
     data: DataOpt = None,
-    event: EventOpt = "2022-09-21",
-    rooms: RoomsOpt = 1,
-    method: MethodOpt = Method.mix,
-    weeks: WeeksOpt = 6,
-    placebos: PlacebosOpt = ReportParams.placebos,
+    event: EventOpt = None,
+    rooms: RoomsOpt = None,
+    method: MethodOpt = None,
+    weeks: WeeksOpt = None,
+    placebos: PlacebosOpt = None,
 ) -> None:
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
     settings = settings_of(ctx)
@@ -111,11 +160,11 @@ def summary(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary.")] = Lang.ru,
     city: CityOpt = None,
     data: DataOpt = None,
-    event: EventOpt = "2022-09-21",
-    rooms: RoomsOpt = 1,
-    method: MethodOpt = Method.mix,
-    weeks: WeeksOpt = 6,
-    placebos: PlacebosOpt = ReportParams.placebos,
+    event: EventOpt = None,
+    rooms: RoomsOpt = None,
+    method: MethodOpt = None,
+    weeks: WeeksOpt = None,
+    placebos: PlacebosOpt = None,
 ) -> None:
     """One or two A4 pages for officials: headline, chart, table, meaning, sources."""
     settings = settings_of(ctx)
