@@ -48,7 +48,8 @@ class CityEstimate:
     listings only when ``flow``).
 
     ``effect_pct`` is the average effect over the window ``window_start`` ..
-    ``window_end`` (inclusive; it starts on the event day), in percent of the expected rent;
+    ``window_end`` (both inclusive; weekly, so it starts on the Monday of the event's week),
+    in percent of the expected rent;
     ``effect_kzt`` the same in KZT per month. ``path`` holds the observed series and the
     expected (counterfactual) one with its band, in KZT per month (columns
     :data:`PATH_COLUMNS`). ``window_start`` is the first post period (the week that holds
