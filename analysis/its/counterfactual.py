@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.its.effects import coefficient_draws, percentile_interval, tail_p
+from analysis.its.effects import coefficient_draws, summarise_draws
 
 
 @dataclass(frozen=True)
@@ -79,28 +79,18 @@ def window_effect(pred: PredictionDraws, rows: np.ndarray, level: float) -> dict
     abs_draws = observed.mean() - sims.mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct_draws = 100 * (observed.sum() / sims.sum(axis=1) - 1)
-    effect = float((pred.y_model[rows] - pred.predicted[rows]).mean())
-    absolute = float(observed.mean() - point.mean())
-    lo_e, hi_e = percentile_interval(effect_draws, level)
-    lo_a, hi_a = percentile_interval(abs_draws, level)
-    lo_p, hi_p = percentile_interval(pct_draws, level)
-    return {
-        "effect": effect,
-        "se": float(effect_draws.std(ddof=1)),
-        "ci_low": lo_e,
-        "ci_high": hi_e,
-        "p": tail_p(abs_draws),
-        "percent": float(100 * (observed.sum() / point.sum() - 1)),
-        "percent_low": lo_p,
-        "percent_high": hi_p,
-        "absolute": absolute,
-        "absolute_low": lo_a,
-        "absolute_high": hi_a,
-        "cumulative": absolute * m,
-        "cumulative_low": lo_a * m,
-        "cumulative_high": hi_a * m,
-        "counterfactual": float(point.mean()),
-    }
+    return summarise_draws(
+        effect=float((pred.y_model[rows] - pred.predicted[rows]).mean()),
+        effect_draws=effect_draws,
+        percent=float(100 * (observed.sum() / point.sum() - 1)),
+        pct_draws=pct_draws,
+        absolute=float(observed.mean() - point.mean()),
+        abs_draws=abs_draws,
+        p_draws=abs_draws,
+        periods=m,
+        counterfactual=float(point.mean()),
+        level=level,
+    )
 
 
 def prediction_band(pred: PredictionDraws, level: float) -> tuple[np.ndarray, np.ndarray]:

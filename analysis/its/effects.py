@@ -208,7 +208,36 @@ def simulated_window(
     absolute = float((point1 - point0).mean())
     s0 = float(point0.sum())
     percent = 100 * (float(point1.sum()) / s0 - 1) if s0 != 0 else float("nan")
-    effect = float(diff @ params)
+    return summarise_draws(
+        effect=float(diff @ params),
+        effect_draws=effect_draws,
+        percent=percent,
+        pct_draws=pct_draws,
+        absolute=absolute,
+        abs_draws=abs_draws,
+        p_draws=effect_draws,
+        periods=m,
+        counterfactual=float(point0.mean()),
+        level=level,
+    )
+
+
+def summarise_draws(
+    *,
+    effect: float,
+    effect_draws: np.ndarray,
+    percent: float,
+    pct_draws: np.ndarray,
+    absolute: float,
+    abs_draws: np.ndarray,
+    p_draws: np.ndarray,
+    periods: int,
+    counterfactual: float,
+    level: float,
+) -> dict[str, float]:
+    """A window effect from its point values and simulation draws: percentile intervals for
+    the model-scale effect, the % effect and the absolute effect (per period and cumulated
+    over ``periods``); the p-value is the two-sided tail share of ``p_draws`` around zero."""
     lo_e, hi_e = percentile_interval(effect_draws, level)
     lo_a, hi_a = percentile_interval(abs_draws, level)
     lo_p, hi_p = percentile_interval(pct_draws, level)
@@ -217,17 +246,17 @@ def simulated_window(
         "se": float(effect_draws.std(ddof=1)),
         "ci_low": lo_e,
         "ci_high": hi_e,
-        "p": tail_p(effect_draws),
+        "p": tail_p(p_draws),
         "percent": percent,
         "percent_low": lo_p,
         "percent_high": hi_p,
         "absolute": absolute,
         "absolute_low": lo_a,
         "absolute_high": hi_a,
-        "cumulative": absolute * m,
-        "cumulative_low": lo_a * m,
-        "cumulative_high": hi_a * m,
-        "counterfactual": float(point0.mean()),
+        "cumulative": absolute * periods,
+        "cumulative_low": lo_a * periods,
+        "cumulative_high": hi_a * periods,
+        "counterfactual": counterfactual,
     }
 
 
