@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import duckdb
 
@@ -96,48 +97,27 @@ DELETE FROM batch WHERE rowid IN (
 )
 """
 
-UPSERT_LISTINGS = """
-INSERT INTO listings
-SELECT source, listing_id,
-       arg_max(city, observed_at), arg_max(district, observed_at),
-       arg_max(district_raw, observed_at), arg_max(rooms, observed_at),
-       arg_max(area_m2, observed_at), arg_max(floor, observed_at),
-       arg_max(floors_total, observed_at), arg_max(owner_type, observed_at),
-       min(observed_at), max(observed_at),
-       arg_max(url, observed_at), arg_max(title, observed_at)
+# Listing attributes come from the latest sighting; one the latest sighting lacks is kept
+# from an earlier one.
+LISTING_ATTRIBUTES: Final = (
+    "city", "district", "district_raw", "rooms", "area_m2", "floor", "floors_total",
+    "owner_type", "url", "title",
+)  # fmt: skip
+_LATEST_PER_LISTING = ", ".join(f"arg_max({c}, observed_at) AS {c}" for c in LISTING_ATTRIBUTES)
+_LATEST_WINS = ",\n    ".join(
+    f"{c} = CASE WHEN excluded.last_seen >= listings.last_seen "
+    f"THEN coalesce(excluded.{c}, listings.{c}) ELSE coalesce(listings.{c}, excluded.{c}) END"
+    for c in LISTING_ATTRIBUTES
+)
+
+UPSERT_LISTINGS = f"""
+INSERT INTO listings BY NAME
+SELECT source, listing_id, {_LATEST_PER_LISTING},
+       min(observed_at) AS first_seen, max(observed_at) AS last_seen
 FROM batch
 GROUP BY source, listing_id
 ON CONFLICT (source, listing_id) DO UPDATE SET
-    city = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.city, listings.city)
-        ELSE coalesce(listings.city, excluded.city) END,
-    district = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.district, listings.district)
-        ELSE coalesce(listings.district, excluded.district) END,
-    district_raw = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.district_raw, listings.district_raw)
-        ELSE coalesce(listings.district_raw, excluded.district_raw) END,
-    rooms = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.rooms, listings.rooms)
-        ELSE coalesce(listings.rooms, excluded.rooms) END,
-    area_m2 = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.area_m2, listings.area_m2)
-        ELSE coalesce(listings.area_m2, excluded.area_m2) END,
-    floor = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.floor, listings.floor)
-        ELSE coalesce(listings.floor, excluded.floor) END,
-    floors_total = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.floors_total, listings.floors_total)
-        ELSE coalesce(listings.floors_total, excluded.floors_total) END,
-    owner_type = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.owner_type, listings.owner_type)
-        ELSE coalesce(listings.owner_type, excluded.owner_type) END,
-    url = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.url, listings.url)
-        ELSE coalesce(listings.url, excluded.url) END,
-    title = CASE WHEN excluded.last_seen >= listings.last_seen
-        THEN coalesce(excluded.title, listings.title)
-        ELSE coalesce(listings.title, excluded.title) END,
+    {_LATEST_WINS},
     first_seen = least(listings.first_seen, excluded.first_seen),
     last_seen = greatest(listings.last_seen, excluded.last_seen)
 """
