@@ -194,7 +194,7 @@ def test_results_are_immutable() -> None:
 def test_prais_winsten_equals_gls_at_the_estimated_rho() -> None:
     sim = simulate_series(freq="W", periods_pre=80, periods_post=30, ar=0.6, sd=0.03, seed=3)
     m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event, log=True)
-    result = m.fit("ar1")
+    result = m.fit("ar1", ar_method="prais")
     rho = result.rho
     assert rho is not None and 0.3 < rho < 0.9
     n = len(sim.frame)
@@ -204,6 +204,40 @@ def test_prais_winsten_equals_gls_at_the_estimated_rho() -> None:
     np.testing.assert_allclose(result.params.to_numpy(), gls.params, rtol=1e-6)
     # the same covariance up to GLS's scale convention (σ² of the transformed residuals)
     np.testing.assert_allclose(result.cov.to_numpy(), gls.cov_params(), rtol=1e-6)
+
+
+def test_reml_rho_maximises_the_restricted_likelihood_and_widens_for_its_uncertainty() -> None:
+    sim = simulate_series(freq="W", periods_pre=80, periods_post=30, ar=0.6, sd=0.03, seed=3)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event, log=True)
+    reml = m.fit("ar1")  # the default AR(1) method
+    assert reml.to_dict()["specification"]["errors"]["ar_method"] == "reml"
+    y, x = m.frame["y"].to_numpy(), m.design().to_numpy()
+    n, k = x.shape
+
+    def restricted_loglik(rho: float) -> float:
+        ys = np.concatenate([[np.sqrt(1 - rho**2) * y[0]], y[1:] - rho * y[:-1]])
+        xs = np.vstack([np.sqrt(1 - rho**2) * x[:1], x[1:] - rho * x[:-1]])
+        beta = np.linalg.lstsq(xs, ys, rcond=None)[0]
+        rss = float(np.sum((ys - xs @ beta) ** 2))
+        return (-(n - k) / 2 * np.log(rss / (n - k)) + 0.5 * np.log(1 - rho**2)
+                - 0.5 * np.linalg.slogdet(xs.T @ xs)[1])  # fmt: skip
+
+    grid = np.linspace(-0.95, 0.95, 381)
+    assert reml.rho == pytest.approx(
+        grid[np.argmax([restricted_loglik(r) for r in grid])], abs=0.006
+    )
+    # REML is less biased towards zero than the lagged-residual regression of Prais–Winsten
+    prais = m.fit("ar1", ar_method="prais")
+    assert reml.rho is not None and prais.rho is not None and reml.rho > prais.rho
+    # GLS at the REML ρ, with a covariance that adds ρ's uncertainty: never narrower
+    gls = sm.GLS(y, x, sigma=toeplitz(reml.rho ** np.arange(n))).fit()
+    np.testing.assert_allclose(reml.params.to_numpy(), gls.params, rtol=1e-6)
+    extra = reml.cov.to_numpy() - gls.cov_params()
+    assert np.linalg.eigvalsh((extra + extra.T) / 2).min() > -1e-12
+    assert (
+        reml.coefficients["level_change"].se
+        > gls.bse[list(m.design().columns).index("level_change")]
+    )
 
 
 def test_newey_small_sample_correction_is_statas() -> None:

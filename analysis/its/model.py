@@ -382,7 +382,7 @@ class ITSModel:
         *,
         lags: int | None = None,
         small_sample: bool = False,
-        ar_method: str = "prais",
+        ar_method: str = "reml",
         arima_order: tuple[int, int, int] = (1, 0, 0),
         decay: float | None = None,
         alpha: float = 0.05,
@@ -391,7 +391,7 @@ class ITSModel:
         """Estimate the model; intervals at level 1 − ``alpha``.
 
         ``errors``: ``ols``, ``newey`` (``lags``: None = automatic; ``small_sample``: Stata's
-        correction), ``ar1`` (``ar_method``: ``prais`` or ``fgls``) or ``arima``
+        correction), ``ar1`` (``ar_method``: ``reml``, ``prais`` or ``fgls``) or ``arima``
         (``arima_order``); see :class:`ErrorSpec`. ``decay``: fix δ of a pulse instead of
         estimating it. ``seed`` makes the simulation-based intervals reproducible.
         """

@@ -20,7 +20,7 @@ such a decaying pulse."""
 
 Family = Literal["gaussian", "poisson", "quasipoisson"]
 ErrorMethod = Literal["ols", "newey", "ar1", "arima"]
-ArMethod = Literal["prais", "fgls"]
+ArMethod = Literal["reml", "prais", "fgls"]
 Design = Literal["segmented", "counterfactual"]
 EffectMethod = Literal["delta", "simulation"]
 
@@ -113,9 +113,11 @@ class ErrorSpec:
       lags (None: :func:`automatic_lags`). ``small_sample`` applies Stata's ``newey``
       conventions: covariance × n/(n−k) and t with n−k df; otherwise normal (z) inference.
       For pooled multi-unit designs the HAC sums run within each unit (panel HAC).
-    - ``ar1``: AR(1) errors; ``ar_method`` ``prais`` (iterated Prais–Winsten, keeps the first
-      observation, as Stata ``prais``) or ``fgls`` (iterated Cochrane–Orcutt feasible GLS,
-      statsmodels ``GLSAR``, drops it). t with the transformed regression's df.
+    - ``ar1``: AR(1) errors; ``ar_method`` ``reml`` (ρ by restricted maximum likelihood, the
+      covariance integrated over ρ's uncertainty; the default, best coverage in short
+      series), ``prais`` (iterated Prais–Winsten, keeps the first observation, as Stata
+      ``prais``) or ``fgls`` (iterated Cochrane–Orcutt feasible GLS, statsmodels ``GLSAR``,
+      drops it). t with the transformed regression's df.
     - ``arima``: regression with ARIMA(p, d, q) errors (statsmodels ``SARIMAX`` with the
       intervention terms as regressors; with d ≥ 1 the intercept is differenced away). z.
     """
@@ -123,12 +125,12 @@ class ErrorSpec:
     method: ErrorMethod = "ols"
     lags: int | None = None
     small_sample: bool = False
-    ar_method: ArMethod = "prais"
+    ar_method: ArMethod = "reml"
     arima_order: tuple[int, int, int] = (1, 0, 0)
 
     def __post_init__(self) -> None:
         check_choice("errors", self.method, ERROR_METHODS)
-        check_choice("ar method", self.ar_method, ("prais", "fgls"))
+        check_choice("ar method", self.ar_method, ("reml", "prais", "fgls"))
         if self.lags is not None:
             if self.method != "newey":
                 raise InvalidSpecification("lags apply to newey errors only")

@@ -89,7 +89,13 @@ def its(
     small_sample: Annotated[
         bool, typer.Option("--small-sample", help="Newey–West with Stata's n/(n−k) and t.")
     ] = False,
-    ar_method: Annotated[str, typer.Option(help="AR(1) errors: prais or fgls.")] = "prais",
+    ar_method: Annotated[
+        str,
+        typer.Option(
+            help="AR(1) errors: reml (ρ by REML, its uncertainty in the intervals), "
+            "prais (as Stata) or fgls (as statsmodels GLSAR)."
+        ),
+    ] = "reml",
     arima_order: Annotated[str, typer.Option(help="ARIMA errors: p,d,q.")] = "1,0,0",
     seasonality: Annotated[
         str, typer.Option(help="none, month, fourier:K or fourier:K:P.")
