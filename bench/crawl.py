@@ -6,7 +6,10 @@ A fake krisha (tests/loopback.py: synthetic 2022-format pages, 20 cards each) is
   * throughput: pages/s of the ``krisha`` spider (parse every card, validate, spool) against a
     trivial link-following Scrapy spider on the same pages and the same settings (it follows
     the paginator's links and does nothing else), best of ``--rounds`` alternating runs of
-    each: target ≥ 0.8×;
+    each: target ≥ 0.8×. Measured on pages of a real page's weight (the fake's
+    ``weight="real"``: about 2,700 elements and 240 KB, against the raw 2025 krisha page's
+    2,736 and 395 KB), the figure the target applies to, and on the tests' light pages
+    (46 KB), where the spiders' shared per-page work is smallest and ours weighs most;
   * peak memory (RSS of the crawl process) of a 100,000-listing crawl against a 10,000-listing
     one: target flat (ratio ≈ 1), i.e. nothing grows with the number of pages.
 
@@ -131,29 +134,33 @@ def main() -> None:
         return
 
     print("crawl benchmark over loopback (synthetic 2022 krisha pages, 20 cards a page)")
-    with serve(FakeSites(krisha={"almaty": args.throughput})) as base:
-        # Alternate the two and keep each one's best: a shared machine's noise only slows.
-        rounds = [(measure("baseline", base), measure("ours", base)) for _ in range(args.rounds)]
-    baseline = min((b for b, _ in rounds), key=lambda r: r["seconds"])
-    ours = min((o for _, o in rounds), key=lambda r: r["seconds"])
-    small = ours if args.small == args.throughput else crawl_of(args.small)
+    for weight in ("real", "light"):
+        with serve(FakeSites(krisha={"almaty": args.throughput}, weight=weight)) as base:
+            # Alternate the two and keep each one's best: a shared machine's noise only slows.
+            rounds = [
+                (measure("baseline", base), measure("ours", base)) for _ in range(args.rounds)
+            ]
+        baseline = min((b for b, _ in rounds), key=lambda r: r["seconds"])
+        ours = min((o for _, o in rounds), key=lambda r: r["seconds"])
+        ours_rate = ours["pages"] / ours["seconds"]
+        base_rate = baseline["pages"] / baseline["seconds"]
+        target = " (target >= 0.8x)" if weight == "real" else ""
+        print(
+            f"throughput, {weight}-weight pages, {args.throughput:,} listings: krisha spider "
+            f"{ours['pages']} pages, {ours['items']:,} items in {ours['seconds']:.1f}s = "
+            f"{ours_rate:.1f} pages/s ({ours['items'] / ours['seconds']:.0f} items/s)"
+        )
+        print(
+            f"  baseline (trivial link-following spider): {baseline['pages']} pages in "
+            f"{baseline['seconds']:.1f}s = {base_rate:.1f} pages/s"
+        )
+        print(
+            f"  ratio krisha / baseline = {ours_rate / base_rate:.2f}x{target}; best of "
+            f"{args.rounds} runs each"
+        )
+    small = crawl_of(args.small)
     large = crawl_of(args.large)
 
-    ours_rate = ours["pages"] / ours["seconds"]
-    base_rate = baseline["pages"] / baseline["seconds"]
-    print(
-        f"throughput, {args.throughput:,} listings: krisha spider {ours['pages']} pages, "
-        f"{ours['items']:,} items in {ours['seconds']:.1f}s = {ours_rate:.1f} pages/s "
-        f"({ours['items'] / ours['seconds']:.0f} items/s)"
-    )
-    print(
-        f"  baseline (trivial link-following spider): {baseline['pages']} pages in "
-        f"{baseline['seconds']:.1f}s = {base_rate:.1f} pages/s"
-    )
-    print(
-        f"  ratio krisha / baseline = {ours_rate / base_rate:.2f}x (target >= 0.8x; best of "
-        f"{args.rounds} runs each)"
-    )
     for label, r in (("small", small), ("large", large)):
         if r["status"] != "finished":
             raise SystemExit(f"the {label} crawl ended {r['status']}")

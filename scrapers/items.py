@@ -71,3 +71,14 @@ class ParsedPage:
     total: int | None = None  # "Найдено 3 184 объявления"
     cards_seen: int = 0
     promoted_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolBatch:
+    """What a spider yields: the spool records of one page (or of one detail page).
+
+    One Scrapy item per page rather than per listing: every item pays for Scrapy's middleware
+    chain, pipeline and signals, which cost more than parsing the listing itself.
+    """
+
+    records: list[dict[str, Any]]

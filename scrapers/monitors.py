@@ -9,7 +9,7 @@ the ``crawl_runs`` row on load, and the command exits non-zero with that line.
 |---|---|---|
 | finish reason | ``finish_reason`` | ``finished`` only |
 | blocked responses | ``rentwatch/blocked`` | ``RENTWATCH_MAX_BLOCKED`` |
-| items | ``item_scraped_count`` | ``RENTWATCH_MIN_ITEMS`` |
+| items (records spooled) | ``rentwatch/records`` | ``RENTWATCH_MIN_ITEMS`` |
 | price, rooms, area coverage | ``rentwatch/coverage/*`` | ``RENTWATCH_MIN_FIELD_COVERAGE`` |
 | items against the previous run | ``rentwatch/previous_items`` | ``RENTWATCH_MAX_ITEM_DROP`` |
 """
@@ -141,7 +141,7 @@ class NoBigDrop:
         previous = stats.get("rentwatch/previous_items")
         if not previous:
             return CheckResult(self.name, True, "no previous run to compare with")
-        items = int(stats.get("item_scraped_count", 0))
+        items = int(stats.get("rentwatch/records", 0))
         drop = settings.getfloat(self.threshold)
         passed = items >= (1 - drop) * previous
         detail = (
@@ -155,7 +155,7 @@ class NoBigDrop:
 MONITORS: Final[tuple[Monitor, ...]] = (
     FinishReason(),
     AtMost("blocked responses", "rentwatch/blocked", "RENTWATCH_MAX_BLOCKED"),
-    AtLeast("items", "item_scraped_count", "RENTWATCH_MIN_ITEMS"),
+    AtLeast("items", "rentwatch/records", "RENTWATCH_MIN_ITEMS"),
     AtLeast("price coverage", "rentwatch/coverage/price", "RENTWATCH_MIN_FIELD_COVERAGE", True),
     AtLeast("rooms coverage", "rentwatch/coverage/rooms", "RENTWATCH_MIN_FIELD_COVERAGE", True),
     AtLeast("area coverage", "rentwatch/coverage/area_m2", "RENTWATCH_MIN_FIELD_COVERAGE", True),
@@ -172,7 +172,7 @@ def coverage(stats: Mapping[str, Any]) -> dict[str, float | None]:
     cards = int(stats.get("rentwatch/cards_seen", 0)) - sum(
         int(stats.get(f"rentwatch/dropped/{reason}", 0)) for reason in NOT_OURS
     )
-    items = int(stats.get("item_scraped_count", 0))
+    items = int(stats.get("rentwatch/records", 0))
     result: dict[str, float | None] = {
         "price": int(stats.get("rentwatch/snapshots", 0)) / cards if cards > 0 else None
     }

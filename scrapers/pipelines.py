@@ -1,5 +1,9 @@
 """The item pipeline: validate each record, append it to the run's spool, and close the run.
 
+Items are :class:`scrapers.items.SpoolBatch` (a page's records); ``rentwatch/records`` counts
+the records spooled, and a record that breaks the rules is dropped and counted as
+``rentwatch/dropped/invalid_record``.
+
 One spool per run (:class:`warehouse.spool.SpoolWriter`): the crawl never touches the
 warehouse while it runs; `rentwatch db load` (or the command that started the crawl) merges
 the spool afterwards. When the spider closes, the crawl-health checks
@@ -12,13 +16,13 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
 
+from scrapers.items import SpoolBatch
 from scrapers.monitors import COVERED_FIELDS, evaluate, previous_run
 from scrapers.spiders.base import ListingSpider
 from warehouse.records import RecordError
@@ -72,15 +76,25 @@ class SpoolPipeline:
                 self.crawler.stats.set_value("rentwatch/previous_run", found[0])
                 self.crawler.stats.set_value("rentwatch/previous_items", found[1])
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: SpoolBatch) -> SpoolBatch:
         assert self.spool is not None and self.crawler.stats is not None
-        try:
-            self.spool.write(item)
-        except RecordError as exc:
-            raise DropItem(f"invalid record: {exc}") from exc
-        for field in COVERED_FIELDS:
-            if item.get(field) is not None:
-                self.crawler.stats.inc_value(f"rentwatch/with/{field}")
+        stats = self.crawler.stats
+        written = 0
+        with_field = dict.fromkeys(COVERED_FIELDS, 0)
+        for record in item.records:
+            try:
+                self.spool.write(record)
+            except RecordError as exc:
+                logger.warning("invalid record dropped: %s", exc)
+                stats.inc_value("rentwatch/dropped/invalid_record")
+                continue
+            written += 1
+            for field in COVERED_FIELDS:
+                if record.get(field) is not None:
+                    with_field[field] += 1
+        stats.inc_value("rentwatch/records", written)
+        for field, n in with_field.items():
+            stats.inc_value(f"rentwatch/with/{field}", n)
         return item
 
     def close_spider(self) -> None:

@@ -87,9 +87,71 @@ def _money(amount: int) -> str:
     return f"{amount:,}".replace(",", "&nbsp;")
 
 
-def krisha_card(listing: Listing, *, day: datetime, layout: str = "2022") -> str:
+# What a real card carries besides its data (the raw 2025 page: 77 elements, 12 KB a card):
+# the favourites and notes widget, a photo gallery with its sources, paid labels. Classes the
+# parser does not read; used with ``weight="real"`` so benchmarks parse pages of real weight.
+def _card_extras(lid: int) -> str:
+    photo = "https://photos.example/{}/" + f"{lid:012d}" + "/{}-{}.{}"
+    caption = (
+        f"Фото {lid}: квартира, вид из окна, кухня, санузел, мебель и техника, двор и парковка, "
+        "рядом школа, детский сад, остановка транспорта"
+    )
+    photos = "".join(
+        f'<source type="image/webp" srcset="{photo.format("webp", n, "400x300", "webp")} 1x, '
+        f"{photo.format('webp', n, '800x600', 'webp')} 2x, "
+        f'{photo.format("webp", n, "1200x900", "webp")} 3x">'
+        f'<img class="a-card__photo" data-photo-id="{lid}{n}" alt="{caption}" loading="lazy" '
+        f'data-full-src="{photo.format("jpg", n, "full", "jpg")}" '
+        f'src="{photo.format("jpg", n, "400x300", "jpg")}">'
+        for n in range(1, 9)
+    )
+    actions = "".join(
+        f'<button class="a-actions__btn a-actions__btn--{name}" type="button" data-id="{lid}" '
+        f'title="{name}"><i class="icon icon-{name}"></i><span class="a-actions__label">'
+        f"{name}</span></button>"
+        for name in ("favorite", "note", "share", "complain")
+    )
+    labels = "".join(
+        f'<span class="paid-label paid-label--{n}"><i></i><span>Услуга {n}</span>'
+        f'<span class="tooltip"><span class="tooltip__text">Описание услуги {n} для '
+        f"владельцев объявлений, которые хотят больше просмотров</span></span></span>"
+        for n in range(1, 7)
+    )
+    return (
+        f'<div class="a-card__gallery" data-nb="8"><picture>{photos}</picture></div>'
+        f'<div class="a-actions">{actions}</div><div class="paid-labels">{labels}</div>'
+    )
+
+
+# The page around the cards on a real page: about 970 elements of header, filter form,
+# region list and footer.
+def _page_chrome() -> tuple[str, str]:
+    options = "".join(f'<option value="{n}">Регион {n}</option>' for n in range(1, 240))
+    menu = "".join(
+        f'<li class="nav__item"><a class="nav__link" href="/section/{n}/">Раздел {n}</a></li>'
+        for n in range(1, 120)
+    )
+    fields = "".join(
+        f'<div class="filter__field"><label for="f{n}">Поле {n}</label>'
+        f'<input id="f{n}" name="das[field{n}]" type="text" value=""></div>'
+        for n in range(1, 60)
+    )
+    footer = "".join(
+        f'<li><a href="/info/{n}/" class="footer__link">Справка {n}</a></li>' for n in range(1, 90)
+    )
+    header = (
+        f'<header class="header"><ul class="nav">{menu}</ul></header>'
+        f'<form class="search-form"><select name="region">{options}</select>{fields}</form>'
+    )
+    return header, f'<footer class="footer"><ul>{footer}</ul></footer>'
+
+
+def krisha_card(
+    listing: Listing, *, day: datetime, layout: str = "2022", weight: str = "light"
+) -> str:
     """One search card as krisha printed it in October 2022 (``layout="broken"``: a redesign
-    whose titles no longer say rooms and area)."""
+    whose titles no longer say rooms and area; ``weight="real"``: with the markup a real card
+    carries besides its data)."""
     if layout == "broken":
         title = "Квартира в аренду"
     else:
@@ -108,6 +170,7 @@ def krisha_card(listing: Listing, *, day: datetime, layout: str = "2022") -> str
     <a class="a-card__image" href="/a/show/{lid}" rel="nofollow" target="_blank">
       <picture class="is-moderated has-photo">
         <img alt="{title}" src="/photo/{lid}.jpg"></picture></a>
+    {_card_extras(lid) if weight == "real" else ""}
     <div class="a-card__descr">
       <div class="a-card__header">
         <div class="a-card__main-info">
@@ -149,9 +212,12 @@ def krisha_page(
     total: int,
     day: datetime,
     layout: str = "2022",
+    weight: str = "light",
 ) -> bytes:
     """One search page: cards, "Найдено …", and a paginator showing the pages near this one
-    and the last (as krisha does: never the whole list)."""
+    and the last (as krisha does: never the whole list). ``weight="real"``: cards and page
+    chrome of a real page's size (the raw 2025 page: 395 KB, 2,736 elements); tests use the
+    light pages, the crawl benchmark both."""
     last = max(1, math.ceil(total / PER_PAGE))
     cards = listings[(page - 1) * PER_PAGE : page * PER_PAGE]
     base = f"/arenda/kvartiry/{slug}/?das[rent.period]=2"
@@ -176,16 +242,17 @@ def krisha_page(
         },
         ensure_ascii=False,
     )
-    rendered = [krisha_card(c, day=day, layout=layout) for c in cards]
+    rendered = [krisha_card(c, day=day, layout=layout, weight=weight) for c in cards]
+    header, footer = _page_chrome() if weight == "real" else ("", "")
     paginator = f'<nav class="paginator">{"".join(buttons)}</nav>' if last > 1 else ""
     html = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Аренда квартир</title>
 <script id="jsdata">var data = {jsdata};</script></head>
-<body><div class="page-title"><h1>Аренда квартиры на длительный срок</h1></div>
+<body>{header}<div class="page-title"><h1>Аренда квартиры на длительный срок</h1></div>
 <div class="a-search-subtitle search-results-nb">
   Найдено <span>{_money(total)}</span> объявлений</div>
 <section class="a-list a-search-list a-list-with-favs">{"".join(rendered)}
-</section>{paginator}</body></html>"""
+</section>{paginator}{footer}</body></html>"""
     return html.encode("utf-8")
 
 
@@ -258,6 +325,7 @@ class FakeSites:
     captures: list[Capture] = field(default_factory=list)
     robots: str = "User-agent: *\nDisallow: /cabinet/\n"
     layout: str = "2022"
+    weight: str = "light"  # "real": pages of a real krisha page's size (benchmarks)
     seed: int = 0
     blocked: dict[str, int] = field(default_factory=dict)  # URL substring -> status
     hold: str | None = None  # URL substring answered only after `release` is set
@@ -300,7 +368,13 @@ class FakeSites:
                 return 404, "text/html", b"not found"
             items = self.listings("krisha", slug)
             body = krisha_page(
-                items, slug=slug, page=page, total=len(items), day=self.day, layout=self.layout
+                items,
+                slug=slug,
+                page=page,
+                total=len(items),
+                day=self.day,
+                layout=self.layout,
+                weight=self.weight,
             )
             return 200, "text/html; charset=utf-8", body
         if path.startswith(OLX_PATH):

@@ -16,7 +16,7 @@ from warehouse import open_writer
 
 HEALTHY: dict[str, Any] = {
     "finish_reason": "finished",
-    "item_scraped_count": 100,
+    "rentwatch/records": 100,
     "rentwatch/cards_seen": 103,
     "rentwatch/dropped/duplicate_id": 3,
     "rentwatch/snapshots": 100,
@@ -39,20 +39,20 @@ def scrapy_defaults() -> Settings:
           "rentwatch/blocked_example": "HTTP 468 at http://x/p"},
          "run ended 'blocked'; blocked responses 1 (at most 0), e.g. HTTP 468 at http://x/p"),
         ({"finish_reason": "shutdown"}, "run ended 'shutdown'"),
-        ({"item_scraped_count": 12, "rentwatch/snapshots": 12, "rentwatch/with/rooms": 12,
+        ({"rentwatch/records": 12, "rentwatch/snapshots": 12, "rentwatch/with/rooms": 12,
           "rentwatch/with/area_m2": 12, "rentwatch/cards_seen": 12,
           "rentwatch/dropped/duplicate_id": 0}, "items 12 < 20"),
         # A redesign: titles no longer parse, so cards have no rooms or area.
         ({"rentwatch/with/rooms": 3, "rentwatch/with/area_m2": 0},
          "rooms coverage 3.0% < 95.0%; area coverage 0.0% < 95.0%"),
         # Prices moved: most cards dropped without a price.
-        ({"rentwatch/snapshots": 50, "item_scraped_count": 50, "rentwatch/with/rooms": 50,
+        ({"rentwatch/snapshots": 50, "rentwatch/records": 50, "rentwatch/with/rooms": 50,
           "rentwatch/with/area_m2": 50}, "price coverage 50.0% < 95.0%"),
         ({"rentwatch/previous_items": 250, "rentwatch/previous_run": "krisha-almaty-1"},
          "items fell by more than 50%: 100 vs 250 in the previous run krisha-almaty-1"),
         ({"rentwatch/previous_items": 200, "rentwatch/previous_run": "krisha-almaty-1"}, None),
         # No cards at all: the items check speaks; coverage is not measured.
-        ({"item_scraped_count": 0, "rentwatch/cards_seen": 0, "rentwatch/snapshots": 0,
+        ({"rentwatch/records": 0, "rentwatch/cards_seen": 0, "rentwatch/snapshots": 0,
           "rentwatch/with/rooms": 0, "rentwatch/with/area_m2": 0,
           "rentwatch/dropped/duplicate_id": 0}, "items 0 < 20"),
     ],

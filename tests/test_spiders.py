@@ -20,6 +20,7 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from scrapers import settings as project_settings
+from scrapers.items import SpoolBatch
 from scrapers.middlewares import BackoffMiddleware, Blocked, BlockedMiddleware, retry_after
 from scrapers.spiders.krisha import KrishaSpider
 from scrapers.spiders.krisha_archive import (
@@ -338,17 +339,19 @@ def test_details_complete_a_card_without_a_district_from_its_detail_page() -> No
         spider = make_spider(KrishaSpider, BASE, city="almaty", details=details)
         out = list(spider.parse_search(HtmlResponse(url, body=body), page=1))
         detail = [r for r in out if isinstance(r, Request) and r.callback == spider.parse_detail]
-        records = [r for r in out if isinstance(r, dict)]
+        records = [r for b in out if isinstance(b, SpoolBatch) for r in b.records]
         assert (len(detail), len(records)) == (fetched, 3 - fetched)
     [request] = detail
     assert request.url == f"http://127.0.0.1:9/a/show/{listings[1].listing_id}"
     page_html = (
         '<div class="offer__location"><span>Алматы,\n Бостандыкский р-н</span></div>'
     ).encode()
-    [record] = spider.parse_detail(
+    [batch] = spider.parse_detail(
         HtmlResponse(request.url, body=page_html, encoding="utf-8"), **request.cb_kwargs
     )
+    [record] = batch.records
     assert (record["district"], record["district_raw"]) == ("Бостандыкский", "Бостандыкский р-н")
     assert record["price"] == listings[1].price
-    [kept] = spider.detail_failed(SimpleNamespace(request=request))
+    [kept_batch] = spider.detail_failed(SimpleNamespace(request=request))
+    [kept] = kept_batch.records
     assert kept["district"] is None and kept["listing_id"] == str(listings[1].listing_id)

@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from scrapers.items import ListingSnapshot, ParsedPage
+from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
 from warehouse.spool import new_run_id
@@ -61,14 +61,22 @@ class ListingSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
     def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[Any]:
-        """The page's snapshots as spool records; what was dropped, counted by reason."""
+        """The page's snapshots as one batch of spool records (and any requests a snapshot
+        needs first); what was dropped, counted by reason."""
         self.count("pages")
         self.count("cards_seen", parsed.cards_seen)
         for reason, n in parsed.dropped.items():
             self.count(f"dropped/{reason}", n)
         self.count("snapshots", len(parsed.snapshots))
+        batch: list[dict[str, Any]] = []
         for snapshot in parsed.snapshots:
-            yield from self.emit(snapshot, observed_at)
+            for out in self.emit(snapshot, observed_at):
+                if isinstance(out, dict):
+                    batch.append(out)
+                else:
+                    yield out
+        if batch:
+            yield SpoolBatch(batch)
 
     def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:
         """What a snapshot becomes: its spool record (a spider may fetch more first)."""

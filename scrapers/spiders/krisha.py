@@ -17,7 +17,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from scrapers.items import ListingSnapshot
+from scrapers.items import ListingSnapshot, SpoolBatch
 from scrapers.parse import krisha
 from scrapers.parse.districts import parse_district
 from scrapers.spiders.base import SearchSpider
@@ -67,10 +67,10 @@ class KrishaSpider(SearchSpider):
         self.count("details/district_found" if district else "details/no_district")
         if district is not None:
             snapshot = dataclasses.replace(snapshot, district=district, district_raw=raw)
-        yield from super().emit(snapshot, observed_at)
+        yield SpoolBatch(list(super().emit(snapshot, observed_at)))
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
         """The detail page could not be read: the card is kept as the search page showed it."""
         self.count("details/failed")
         kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
-        yield from super().emit(kwargs["snapshot"], kwargs["observed_at"])
+        yield SpoolBatch(list(super().emit(kwargs["snapshot"], kwargs["observed_at"])))
