@@ -36,7 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
@@ -45,11 +45,12 @@ from lxml import etree
 from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.cities import city_of_slug
 from scrapers.parse.dates import parse_card_date
-from scrapers.parse.districts import canonical_district, district_in_address
+from scrapers.parse.districts import district_in_address
 from scrapers.parse.markup import load_html, squash, text_of
-from scrapers.parse.price import Price, parse_price
+from scrapers.parse.price import parse_price
 from scrapers.parse.rejected import Rejected
-from scrapers.parse.title import TitleFacts, parse_title
+from scrapers.parse.snapshot import build_snapshot
+from scrapers.parse.title import parse_title
 from scrapers.parse.values import as_dict, as_int, as_list
 from warehouse.records import canonical_city
 
@@ -221,7 +222,8 @@ def _card(card: etree._Element, listing_id: str, page: _Page) -> ListingSnapshot
     if district_raw is None and parts.caption:
         district_raw = _caption_district(parts.caption)
     href = parts.title.get("href") if parts.title is not None else None
-    return _snapshot(
+    return build_snapshot(
+        SOURCE,
         listing_id,
         city=city,
         district_raw=district_raw,
@@ -232,39 +234,6 @@ def _card(card: etree._Element, listing_id: str, page: _Page) -> ListingSnapshot
         bumped_on=parse_card_date(date_text, page.observed_at),
         url=_absolute(page, href or f"/a/show/{listing_id}"),
         title=title or None,
-    )
-
-
-def _snapshot(
-    listing_id: str,
-    *,
-    city: str,
-    district_raw: str | None,
-    facts: TitleFacts,
-    price: Price,
-    period: PricePeriod,
-    owner_type: OwnerType | None,
-    bumped_on: date | None,
-    url: str,
-    title: str | None,
-) -> ListingSnapshot:
-    return ListingSnapshot(
-        source=SOURCE,
-        listing_id=listing_id,
-        city=city,
-        district=canonical_district(city, district_raw),
-        district_raw=district_raw,
-        rooms=facts.rooms,
-        area_m2=facts.area_m2,
-        floor=facts.floor,
-        floors_total=facts.floors_total,
-        price=price.amount,
-        currency=price.currency,
-        price_period=period,
-        owner_type=owner_type,
-        bumped_on=bumped_on,
-        url=url,
-        title=title,
     )
 
 

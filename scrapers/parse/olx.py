@@ -67,11 +67,11 @@ from lxml import etree
 
 from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.dates import local_date, parse_card_date
-from scrapers.parse.districts import canonical_district
 from scrapers.parse.markup import load_html, squash, text_of, without_phones
 from scrapers.parse.period import period_in
 from scrapers.parse.price import Price, parse_price
 from scrapers.parse.rejected import Rejected
+from scrapers.parse.snapshot import build_snapshot
 from scrapers.parse.title import TitleFacts, checked, parse_title
 from scrapers.parse.values import as_dict, as_int, as_list
 from warehouse.records import CURRENCIES, MAX_PRICE, canonical_city
@@ -295,19 +295,14 @@ def _from_ad(ad: dict[str, Any], page: _Page) -> ListingSnapshot | Rejected:
     )
     business = ad.get("isBusiness")
     url = ad.get("url")
-    return ListingSnapshot(
-        source=SOURCE,
-        listing_id=listing_id,
+    return build_snapshot(
+        SOURCE,
+        listing_id,
         city=city,
-        district=canonical_district(city, district_raw),
         district_raw=district_raw,
-        rooms=facts.rooms,
-        area_m2=facts.area_m2,
-        floor=facts.floor,
-        floors_total=facts.floors_total,
-        price=price.amount,
-        currency=price.currency,
-        price_period=period or LONG_TERM,
+        facts=facts,
+        price=price,
+        period=period or LONG_TERM,
         owner_type=_owner(business),
         bumped_on=_iso_date(ad.get("lastRefreshTime")) or _iso_date(ad.get("createdTime")),
         url=urljoin(page.base_url, url) if isinstance(url, str) and url else None,
@@ -434,19 +429,14 @@ def _from_card(card: etree._Element, page: _Page) -> ListingSnapshot | Rejected:
     if isinstance(city, Rejected):
         return city
     links = _CARD_LINK(card)
-    return ListingSnapshot(
-        source=SOURCE,
-        listing_id=listing_id,
+    return build_snapshot(
+        SOURCE,
+        listing_id,
         city=city,
-        district=canonical_district(city, district or None),
         district_raw=district or None,
-        rooms=facts.rooms,
-        area_m2=facts.area_m2,
-        floor=facts.floor,
-        floors_total=facts.floors_total,
-        price=price.amount,
-        currency=price.currency,
-        price_period=price.period or facts.period or LONG_TERM,
+        facts=facts,
+        price=price,
+        period=price.period or facts.period or LONG_TERM,
         owner_type=None,
         bumped_on=parse_card_date(when, page.observed_at),
         url=urljoin(page.base_url, str(links[0])) if links else None,
