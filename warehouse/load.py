@@ -28,7 +28,6 @@ import duckdb
 
 from warehouse.errors import RentwatchError
 from warehouse.faults import pause_point
-from warehouse.migrate import migrate
 from warehouse.records import (
     CITIES,
     CURRENCIES,
@@ -307,10 +306,10 @@ def load_spools(
 ) -> LoadReport:
     """Merge ``spools`` into the warehouse behind ``conn`` in one transaction.
 
-    The caller holds the writer lock. With ``explicit`` (files named by the user), a spool
-    still being written is an error; otherwise it is left for a later load.
+    ``conn`` comes from :func:`warehouse.open_writer` (writer lock held, schema migrated).
+    With ``explicit`` (files named by the user), a spool still being written is an error;
+    otherwise it is left for a later load.
     """
-    migrate(conn)
     loaded_names = {r[0] for r in conn.execute("SELECT spool_file FROM spool_loads").fetchall()}
     todo: list[Path] = []
     already: list[Path] = []
