@@ -16,6 +16,7 @@ Listings are keyed by ``listings.rowid`` inside one build (integers join faster 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -105,52 +106,60 @@ WHERE b.whole_month = 0
 
 CREATE_TWIN_PAIRS = "CREATE OR REPLACE TEMP TABLE index_twin_pairs (a_key BIGINT, b_key BIGINT)"
 
-# Confident twins between portal $source_a and portal $source_b. Candidates: same rooms and
-# district, area within tolerance, same floor when both are known, seen within `days` of
-# each other; confirmed by two sightings within `days` whose prices are within tolerance;
-# kept only when the match is mutual and unique. The area join goes through whole-m²
-# buckets (each b listing in its bucket and both neighbours) so it is an equi-join.
+# Confident twins between portal $source_a and portal $source_b: same rooms and district,
+# areas within $area_tol m², the same floor when both are known, and two sightings within
+# $days days whose prices are within $price_tol of the lower one; kept only when the match
+# is mutual and unique.
+#
+# Linear in the sightings, because every join is local in time as well as in area:
+#  * a listing's sightings at one rent within one stretch of $stretch = 2·$days + 2 days
+#    fold into a span (first day, last day). Inside a stretch two sightings are at most
+#    2·$days + 1 days apart, so the days within $days of a span's sightings are exactly
+#    [first − $days, last + $days], and two spans hold sightings within $days of each other
+#    exactly when first_a ≤ last_b + $days and first_b ≤ last_a + $days: the test on spans is
+#    the test on sightings, not an approximation. Daily sightings at a steady price fold
+#    eightfold.
+#  * a pair of spans can only match in the same or an adjacent stretch ($stretch > $days),
+#    and in the same or an adjacent whole-m² area bucket ($area_reach = ⌈$area_tol⌉ buckets
+#    either way): each b span is keyed in those neighbours, so the candidates come from one
+#    equi-join on (rooms, district, area bucket, stretch), and a bucket only ever holds the
+#    listings of a few days, however long the warehouse's history.
 INSERT_TWIN_PAIRS: Final = """
 INSERT INTO index_twin_pairs
 WITH usable AS (
-    SELECT lkey, source, observed_on, rent, rooms, district, area_m2, floor
+    SELECT lkey, source, rent, rooms, district, area_m2, floor,
+           date_diff('day', DATE '1970-01-01', observed_on) AS day
     FROM ({sightings})
     WHERE exclusion IS NULL AND source IN ($source_a, $source_b)
       AND rooms IS NOT NULL AND district IS NOT NULL AND area_m2 IS NOT NULL
 ),
-profile AS (
-    SELECT lkey, any_value(source) AS source, any_value(rooms) AS rooms,
+spans AS (
+    SELECT lkey, rent, CAST(floor(day / $stretch) AS BIGINT) AS stretch,
+           any_value(source) AS source, any_value(rooms) AS rooms,
            any_value(district) AS district, any_value(area_m2) AS area_m2,
-           any_value(floor) AS floor, min(observed_on) AS first_on, max(observed_on) AS last_on
-    FROM usable GROUP BY lkey
+           any_value(floor) AS floor, min(day) AS first_day, max(day) AS last_day
+    FROM usable
+    GROUP BY lkey, rent, stretch
 ),
-shifted AS (
-    SELECT p.*, CAST(floor(p.area_m2) AS INTEGER) + d.shift AS bucket
-    FROM profile p, (VALUES (-1), (0), (1)) d(shift)
-    WHERE p.source = $source_b
+a_spans AS (
+    SELECT *, CAST(floor(area_m2) AS BIGINT) AS bucket FROM spans WHERE source = $source_a
 ),
-candidates AS (
-    SELECT a.lkey AS a_key, b.lkey AS b_key
-    FROM (SELECT * FROM profile WHERE source = $source_a) a
-    JOIN shifted b
-      ON b.rooms = a.rooms AND b.district = a.district
-     AND b.bucket = CAST(floor(a.area_m2) AS INTEGER)
-    WHERE abs(a.area_m2 - b.area_m2) <= $area_tol
-      AND (a.floor IS NULL OR b.floor IS NULL OR a.floor = b.floor)
-      AND a.first_on <= b.last_on + $days AND b.first_on <= a.last_on + $days
-),
-b_days AS (
-    SELECT u.lkey, CAST(u.observed_on + CAST(r.shift AS INTEGER) AS DATE) AS day, u.rent
-    FROM usable u
-    JOIN (SELECT DISTINCT b_key FROM candidates) k ON k.b_key = u.lkey,
-         range(-$days, $days + 1) r(shift)
+b_spans AS (
+    SELECT s.*, CAST(floor(s.area_m2) AS BIGINT) + da.shift AS bucket,
+           s.stretch + dt.shift AS near_stretch
+    FROM spans s, range(-$area_reach, $area_reach + 1) da(shift), range(-1, 2) dt(shift)
+    WHERE s.source = $source_b
 ),
 confirmed AS (
-    SELECT DISTINCT c.a_key, c.b_key
-    FROM candidates c
-    JOIN usable ua ON ua.lkey = c.a_key
-    JOIN b_days ub ON ub.lkey = c.b_key AND ub.day = ua.observed_on
-    WHERE abs(ua.rent - ub.rent) <= $price_tol * least(ua.rent, ub.rent)
+    SELECT DISTINCT a.lkey AS a_key, b.lkey AS b_key
+    FROM a_spans a
+    JOIN b_spans b
+      ON b.rooms = a.rooms AND b.district = a.district
+     AND b.bucket = a.bucket AND b.near_stretch = a.stretch
+    WHERE abs(a.area_m2 - b.area_m2) <= $area_tol
+      AND (a.floor IS NULL OR b.floor IS NULL OR a.floor = b.floor)
+      AND a.first_day <= b.last_day + $days AND b.first_day <= a.last_day + $days
+      AND abs(a.rent - b.rent) <= $price_tol * least(a.rent, b.rent)
 )
 SELECT a_key, b_key FROM confirmed
 QUALIFY count(*) OVER (PARTITION BY a_key) = 1 AND count(*) OVER (PARTITION BY b_key) = 1
@@ -295,6 +304,8 @@ def prepare_city(
                     "area_tol": rules.twin_area_m2,
                     "price_tol": rules.twin_price_rel,
                     "days": rules.twin_days,
+                    "stretch": 2 * rules.twin_days + 2,
+                    "area_reach": math.ceil(rules.twin_area_m2),
                 },
             )
     conn.execute(CREATE_TWINS)
