@@ -27,7 +27,7 @@ from analysis.index import (
     IndexSeries,
     IndexSpec,
     SeriesError,
-    build_index,
+    build_indexes_each,
     median_rents_before_after,
     period_start,
 )
@@ -237,53 +237,48 @@ def _series_name(spec: IndexSpec) -> str:
     return spec.label.removeprefix(f"{spec.city} ")
 
 
-def _alternative_series(
-    conn: Any, city: str, params: ReportParams, rules: CountingRules
-) -> dict[str, IndexSeries | str]:
-    """The sensitivity table's other series: stock for flow (or flow for stock) and the other
-    index methods, same rooms; a series that cannot be built keeps its error."""
-    specs = [replace(params.index_spec(city), flow=not params.flow)]
-    specs += [replace(params.index_spec(city), method=m) for m in INDEX_METHODS
-              if m != params.method]  # fmt: skip
-    found: dict[str, IndexSeries | str] = {}
-    for spec in specs:
-        name = _series_name(spec)
-        try:
-            found[name] = build_index(
-                conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms,
-                flow=spec.flow, start=params.start, end=params.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
-            found[name] = str(exc)
-    return found
+def _city_specs(
+    city: str, params: ReportParams
+) -> tuple[IndexSpec, list[IndexSpec], list[IndexSpec]]:
+    """The series a city's report shows: the headline; every method over all rooms; and, for
+    the sensitivity table, stock for flow (or flow for stock) and the other index methods."""
+    headline = params.index_spec(city)
+    all_rooms = [IndexSpec(city, method, params.freq) for method in INDEX_METHODS]
+    others: list[IndexSpec] = []
+    if params.sensitivity:
+        others = [replace(headline, flow=not params.flow)]
+        others += [replace(headline, method=m) for m in INDEX_METHODS if m != params.method]
+    return headline, all_rooms, others
 
 
 def _city(
     conn: Any, city: str, params: ReportParams, rules: CountingRules
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
-    index_frames: list[pd.DataFrame] = []
-    spec = params.index_spec(city)
-    headline_series = build_index(
-        conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms, flow=spec.flow,
-        start=params.start, end=params.end, rules=rules,
-    )  # fmt: skip
+    spec, all_rooms, others = _city_specs(city, params)
+    # One build for all of them: the city's outlier bounds, twins and each sample once.
+    built = build_indexes_each(
+        conn, [spec, *all_rooms, *others], start=params.start, end=params.end, rules=rules
+    )
+    headline_series = built[0]
+    if isinstance(headline_series, SeriesError):
+        raise headline_series
     _check_length(city, headline_series, params)
-    for method in INDEX_METHODS:
-        try:
-            series = build_index(
-                conn, city=city, method=method, freq=params.freq, start=params.start,
-                end=params.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
+    index_frames: list[pd.DataFrame] = []
+    for method, series in zip(INDEX_METHODS, built[1 : 1 + len(all_rooms)], strict=True):
+        if isinstance(series, SeriesError):
             # One method failing (a singular hedonic design) must not hide the others.
             index_frames.append(pd.DataFrame({"city": [city], "series": [f"{method}, all rooms"],
-                                              "error": [str(exc)]}))  # fmt: skip
+                                              "error": [str(series)]}))  # fmt: skip
             continue
         index_frames.append(series.frame.assign(series=f"{method}, all rooms"))
     listings = "new listings" if params.flow else "all listings"
     index_frames.append(headline_series.frame.assign(
         series=f"{params.method}, {params.rooms}-room, {listings} (ITS)"
     ))  # fmt: skip
+    alternatives: dict[str, IndexSeries | str] = {
+        _series_name(other): series if isinstance(series, IndexSeries) else str(series)
+        for other, series in zip(others, built[1 + len(all_rooms) :], strict=True)
+    }
 
     result = fit_headline(headline_series, params)
     window = headline_effect(result, params)
@@ -323,7 +318,6 @@ def _city(
         residual_autocorr_p=autocorr_p,
         flow=params.flow,
     )
-    alternatives = _alternative_series(conn, city, params, rules) if params.sensitivity else {}
     work = _CityWork(estimate, result, tables, _series_name(spec), alternatives)
     return work, index_frames
 

@@ -111,7 +111,7 @@ CREATE_TWIN_PAIRS = "CREATE OR REPLACE TEMP TABLE index_twin_pairs (a_key BIGINT
 # $days days whose prices are within $price_tol of the lower one; kept only when the match
 # is mutual and unique.
 #
-# Linear in the sightings, because every join is local in time as well as in area:
+# Linear in the sightings, because every join is local in time, area, floor and price:
 #  * a listing's sightings at one rent within one stretch of $stretch = 2·$days + 2 days
 #    fold into a span (first day, last day). Inside a stretch two sightings are at most
 #    2·$days + 1 days apart, so the days within $days of a span's sightings are exactly
@@ -119,47 +119,66 @@ CREATE_TWIN_PAIRS = "CREATE OR REPLACE TEMP TABLE index_twin_pairs (a_key BIGINT
 #    exactly when first_a ≤ last_b + $days and first_b ≤ last_a + $days: the test on spans is
 #    the test on sightings, not an approximation. Daily sightings at a steady price fold
 #    eightfold.
-#  * a pair of spans can only match in the same or an adjacent stretch ($stretch > $days),
-#    and in the same or an adjacent whole-m² area bucket ($area_reach = ⌈$area_tol⌉ buckets
-#    either way): each b span is keyed in those neighbours, so the candidates come from one
-#    equi-join on (rooms, district, area bucket, stretch), and a bucket only ever holds the
-#    listings of a few days, however long the warehouse's history.
-INSERT_TWIN_PAIRS: Final = """
+#  * spans can only match in the same or an adjacent stretch ($stretch > $days), whole-m²
+#    area bucket ($area_reach = ⌈$area_tol⌉ buckets either way) and price band (bands of
+#    ln rent $price_band ≥ ln(1 + $price_tol) wide): each b span is keyed in its neighbouring
+#    stretches and buckets, each a span in its neighbouring bands, and the candidates come
+#    from equi-joins on those keys plus rooms, district and floor (a span of unknown floor
+#    joins every floor, in its own branch). A key only ever holds look-alikes of a few days,
+#    however long the history; the exact rule is then applied to the candidates.
+TWIN_CANDIDATE: Final = """
+    SELECT a.lkey AS a_key, b.lkey AS b_key, a.area_m2 AS a_area, b.area_m2 AS b_area,
+           a.rent AS a_rent, b.rent AS b_rent, a.first_day AS a_first, a.last_day AS a_last,
+           b.first_day AS b_first, b.last_day AS b_last
+    FROM a_spans a
+    JOIN b_spans b
+      ON b.rooms = a.rooms AND b.district = a.district AND b.near_bucket = a.bucket
+     AND b.near_stretch = a.stretch AND b.band = a.near_band {floor_key}
+    {floor_filter}
+"""
+INSERT_TWIN_PAIRS: Final = f"""
 INSERT INTO index_twin_pairs
 WITH usable AS (
-    SELECT lkey, source, rent, rooms, district, area_m2, floor,
-           date_diff('day', DATE '1970-01-01', observed_on) AS day
-    FROM ({sightings})
+    SELECT lkey, rent, date_diff('day', DATE '1970-01-01', observed_on) AS day
+    FROM ({{sightings}})
     WHERE exclusion IS NULL AND source IN ($source_a, $source_b)
       AND rooms IS NOT NULL AND district IS NOT NULL AND area_m2 IS NOT NULL
 ),
 spans AS (
-    SELECT lkey, rent, CAST(floor(day / $stretch) AS BIGINT) AS stretch,
-           any_value(source) AS source, any_value(rooms) AS rooms,
-           any_value(district) AS district, any_value(area_m2) AS area_m2,
-           any_value(floor) AS floor, min(day) AS first_day, max(day) AS last_day
-    FROM usable
-    GROUP BY lkey, rent, stretch
+    SELECT s.*, l.source, l.rooms, l.district, l.area_m2, l.floor,
+           CAST(floor(l.area_m2) AS BIGINT) AS bucket,
+           CAST(floor(ln(s.rent) / $price_band) AS BIGINT) AS band
+    FROM (
+        SELECT lkey, rent, CAST(floor(day / $stretch) AS BIGINT) AS stretch,
+               min(day) AS first_day, max(day) AS last_day
+        FROM usable
+        GROUP BY ALL
+    ) s
+    JOIN listings l ON l.rowid = s.lkey
 ),
 a_spans AS (
-    SELECT *, CAST(floor(area_m2) AS BIGINT) AS bucket FROM spans WHERE source = $source_a
+    SELECT s.*, s.band + dp.shift AS near_band
+    FROM spans s, range(-1, 2) dp(shift)
+    WHERE s.source = $source_a
 ),
 b_spans AS (
-    SELECT s.*, CAST(floor(s.area_m2) AS BIGINT) + da.shift AS bucket,
-           s.stretch + dt.shift AS near_stretch
+    SELECT s.*, s.bucket + da.shift AS near_bucket, s.stretch + dt.shift AS near_stretch
     FROM spans s, range(-$area_reach, $area_reach + 1) da(shift), range(-1, 2) dt(shift)
     WHERE s.source = $source_b
 ),
+candidates AS (
+{TWIN_CANDIDATE.format(floor_key="AND b.floor = a.floor", floor_filter="")}
+    UNION ALL
+{TWIN_CANDIDATE.format(floor_key="", floor_filter="WHERE a.floor IS NULL")}
+    UNION ALL
+{TWIN_CANDIDATE.format(floor_key="", floor_filter="WHERE a.floor IS NOT NULL AND b.floor IS NULL")}
+),
 confirmed AS (
-    SELECT DISTINCT a.lkey AS a_key, b.lkey AS b_key
-    FROM a_spans a
-    JOIN b_spans b
-      ON b.rooms = a.rooms AND b.district = a.district
-     AND b.bucket = a.bucket AND b.near_stretch = a.stretch
-    WHERE abs(a.area_m2 - b.area_m2) <= $area_tol
-      AND (a.floor IS NULL OR b.floor IS NULL OR a.floor = b.floor)
-      AND a.first_day <= b.last_day + $days AND b.first_day <= a.last_day + $days
-      AND abs(a.rent - b.rent) <= $price_tol * least(a.rent, b.rent)
+    SELECT DISTINCT a_key, b_key
+    FROM candidates
+    WHERE abs(a_area - b_area) <= $area_tol
+      AND a_first <= b_last + $days AND b_first <= a_last + $days
+      AND abs(a_rent - b_rent) <= $price_tol * least(a_rent, b_rent)
 )
 SELECT a_key, b_key FROM confirmed
 QUALIFY count(*) OVER (PARTITION BY a_key) = 1 AND count(*) OVER (PARTITION BY b_key) = 1
@@ -270,6 +289,25 @@ class Window:
         return {"city": self.city, "start": self.start, "end": self.end}
 
 
+def price_band(price_tol: float) -> float:
+    """Width of the twin query's price bands in ln rent: at least ln(1 + ``price_tol``), so
+    two rents within tolerance are never more than one band apart (with a margin for the
+    rounding of ``ln``)."""
+    return max(math.log1p(price_tol), 1e-9) * (1 + 1e-6)
+
+
+def twin_rule_params(rules: CountingRules) -> dict[str, object]:
+    """The twin rule's parameters of :data:`INSERT_TWIN_PAIRS` (all but the portals)."""
+    return {
+        "area_tol": rules.twin_area_m2,
+        "price_tol": rules.twin_price_rel,
+        "days": rules.twin_days,
+        "stretch": 2 * rules.twin_days + 2,
+        "area_reach": math.ceil(rules.twin_area_m2),
+        "price_band": price_band(rules.twin_price_rel),
+    }
+
+
 def prepare_city(
     conn: duckdb.DuckDBPyConnection,
     window: Window,
@@ -301,11 +339,7 @@ def prepare_city(
                     **params,
                     "source_a": source_a,
                     "source_b": source_b,
-                    "area_tol": rules.twin_area_m2,
-                    "price_tol": rules.twin_price_rel,
-                    "days": rules.twin_days,
-                    "stretch": 2 * rules.twin_days + 2,
-                    "area_reach": math.ceil(rules.twin_area_m2),
+                    **twin_rule_params(rules),
                 },
             )
     conn.execute(CREATE_TWINS)
