@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from warehouse.cities import CITY_CODES, canonical_city
 from warehouse.errors import ImportRejected
 from warehouse.records import (
     AREA_RANGE,
@@ -31,7 +32,6 @@ from warehouse.records import (
     OWNER_TYPES,
     PRICE_PERIODS,
     ROOMS_RANGE,
-    canonical_city,
 )
 
 LISTING_REQUIRED = ("source", "listing_id", "city", "observed_at", "price", "currency")
@@ -163,7 +163,7 @@ def parse_listing_id(text: str) -> str:
 def parse_city(text: str) -> str:
     city = canonical_city(text)
     if city is None:
-        raise CellError(f"{text!r} is not a city rentwatch covers (almaty, astana)")
+        raise CellError(f"unknown city {text!r}; known: {', '.join(CITY_CODES)}")
     return city
 
 
