@@ -123,3 +123,33 @@ def test_spiders_take_any_registered_city() -> None:
     assert parse_args(OlxParams, {"city": "shymkent"}).city == "shymkent"
     with pytest.raises(SpiderArgumentError, match="olx has no known slug for lisakovsk"):
         parse_args(OlxParams, {"city": "lisakovsk"})
+
+
+def test_index_and_status_cover_every_city_with_listings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from rentwatch.cli import main
+    from tests.index_markets import load_market, sighting
+
+    weeks = [date(2022, 9, 5) + timedelta(weeks=i) for i in range(3)]
+    records = [
+        sighting(f"{city[:3]}{w}-{i}", day, 100_000 + 1_000 * i, city=city, district=None)
+        for city in ("almaty", "shymkent", "karaganda")
+        for w, day in enumerate(weeks)
+        for i in range(8)
+    ]
+    db = load_market(tmp_path, records)
+    with pytest.raises(SystemExit) as done:
+        main(["--db", str(db), "index", "--method", "median"])
+    assert done.value.code in (0, None)
+    printed = capsys.readouterr().out
+    for city in ("almaty", "shymkent", "karaganda"):
+        assert f"stored {city} median W stock: 3 periods" in printed
+    assert "astana" not in printed
+    with pytest.raises(SystemExit):
+        main(["--db", str(db), "db", "status"])
+    status = capsys.readouterr().out
+    assert "shymkent        comparison krisha simulated" in status
+    assert "karaganda         1 series  median" in status
