@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -399,7 +400,7 @@ def describe_official(rows: list[dict[str, Any]]) -> list[str]:
         months.sort()
         index = [m.year * 12 + m.month for m in months]
         missing = (index[-1] - index[0] + 1) - len(index)
-        gaps = sum(1 for a, b in zip(index, index[1:], strict=False) if b - a > 1)
+        gaps = sum(1 for a, b in itertools.pairwise(index) if b - a > 1)
         lines.append(
             f"{city} {metric} ({source}, basis {basis}): {len(months)} months "
             f"{months[0]:%Y-%m} … {months[-1]:%Y-%m}"

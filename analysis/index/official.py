@@ -9,6 +9,7 @@ values, and the time axis of an ITS on it keeps the real distances between them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,7 +52,7 @@ class OfficialSeries:
         """Spans of months without a value between the first and the last (both inclusive)."""
         months = pd.PeriodIndex(self.frame["month"], freq="M")
         spans = []
-        for before, after in zip(months[:-1], months[1:], strict=True):
+        for before, after in itertools.pairwise(months):
             if (after - before).n > 1:
                 spans.append(((before + 1).start_time.date(), (after - 1).start_time.date()))
         return tuple(spans)
