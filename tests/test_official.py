@@ -51,7 +51,7 @@ def warehouse_with_bases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 def test_two_bases_are_two_series_and_never_spliced(warehouse_with_bases: Path) -> None:
     with open_reader(warehouse_with_bases, retry_timeout=1) as conn:
-        with pytest.raises(SeriesError, match="has 2 versions .* never spliced"):
+        with pytest.raises(SeriesError, match=r"has 2 versions .* never spliced"):
             read_official(conn, city="almaty", metric="avg_rent_per_m2")
         old = read_official(conn, city="almaty", metric="avg_rent_per_m2", basis="2021")
         new = read_official(conn, city="almaty", metric="avg_rent_per_m2", basis="2022")

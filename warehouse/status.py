@@ -35,7 +35,8 @@ ORDER BY ALL
 INDEX_COVERAGE = """
 SELECT b.city, count(DISTINCT (b.method, b.freq, b.flow, b.district, b.rooms)) AS series,
        string_agg(DISTINCT b.method, ',' ORDER BY b.method) AS methods,
-       min(s.period) AS first_period, max(s.period) AS last_period, bool_or(b.simulated) AS simulated
+       min(s.period) AS first_period, max(s.period) AS last_period,
+       bool_or(b.simulated) AS simulated
 FROM index_builds b
 JOIN index_series s USING (city, method, freq, flow)
 WHERE s.district IS NOT DISTINCT FROM b.district AND s.rooms IS NOT DISTINCT FROM b.rooms
@@ -122,10 +123,10 @@ def warehouse_status(conn: duckdb.DuckDBPyConnection, *, runs: int = 10) -> Ware
         c["last_day"] = str(c["last_day"])
     index = _rows(conn, INDEX_COVERAGE)
     official = _rows(conn, OFFICIAL_COVERAGE)
-    for row in (*index, *official):
+    for found in (*index, *official):
         for key in ("first_period", "last_period", "first_month", "last_month"):
-            if key in row:
-                row[key] = str(row[key])
+            if key in found:
+                found[key] = str(found[key])
     recent = _rows(conn, RECENT_RUNS, {"limit": runs})
     for r in recent:
         r["started_at"] = r["started_at"].isoformat() if r["started_at"] else None
