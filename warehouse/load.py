@@ -48,16 +48,25 @@ from warehouse.spool import (
 
 OBSERVED_ON = f"CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE)"
 
+# Rows merged per statement: the batch is merged in chunks of about this many rows, so the
+# memory a merge needs does not grow with the batch (see load_spools).
+CHUNK_ROWS: Final = 500_000
+
 CREATE_BATCH = """
 CREATE OR REPLACE TEMP TABLE batch AS
-SELECT *, CAST(NULL AS DATE) AS observed_on, '' AS spool FROM ({select}) LIMIT 0
+SELECT *, CAST(NULL AS DATE) AS observed_on, '' AS spool, CAST(0 AS UBIGINT) AS listing_hash
+FROM ({select}) LIMIT 0
 """
 
+# listing_hash puts every row of a listing in the same chunk.
 READ_SPOOL = f"""
 INSERT INTO batch
-SELECT *, {OBSERVED_ON} AS observed_on, $spool AS spool
+SELECT *, {OBSERVED_ON} AS observed_on, $spool AS spool, hash(source, listing_id) AS listing_hash
 FROM read_json($path, format = 'newline_delimited', columns = $columns)
 """
+
+# One chunk of the batch: the rows of the listings whose hash falls in it.
+CHUNK = "(SELECT * FROM batch WHERE listing_hash % $chunks = $chunk)"
 
 # Why a row cannot be merged, or NULL when it can.
 ROW_PROBLEM = """
@@ -84,17 +93,20 @@ GROUP BY spool
 KEY = "source, listing_id, observed_on, origin"
 
 COUNT_REPEATS = f"""
-SELECT count(*) FROM (SELECT 1 FROM batch GROUP BY {KEY} HAVING count(*) > 1)
+SELECT count(*) FROM (SELECT 1 FROM {CHUNK} GROUP BY {KEY} HAVING count(*) > 1)
 """
 
-# Only when the batch repeats a key: keep the latest sighting of each.
+# Only when the chunk repeats a key: keep the latest sighting of each.
 DEDUPE = f"""
 DELETE FROM batch WHERE rowid IN (
     SELECT rowid FROM batch
+    WHERE listing_hash % $chunks = $chunk
     QUALIFY row_number() OVER (
         PARTITION BY {KEY} ORDER BY observed_at DESC, run_id DESC, price DESC) > 1
 )
 """
+
+BATCH_DAYS = "SELECT count(*), min(observed_on), max(observed_on) FROM batch"
 
 # Listing attributes come from the latest sighting; one the latest sighting lacks is kept
 # from an earlier one.
@@ -113,7 +125,7 @@ UPSERT_LISTINGS = f"""
 INSERT INTO listings BY NAME
 SELECT source, listing_id, {_LATEST_PER_LISTING},
        min(observed_at) AS first_seen, max(observed_at) AS last_seen
-FROM batch
+FROM {CHUNK}
 GROUP BY source, listing_id
 ON CONFLICT (source, listing_id) DO UPDATE SET
     {_LATEST_WINS},
@@ -126,17 +138,23 @@ o.source = b.source AND o.listing_id = b.listing_id
 AND o.observed_on = b.observed_on AND o.origin = b.origin
 """
 
+# The stored observations a batch can meet: those of its days ($first_day..$last_day), which
+# is all the merge reads of the fact table, however long its history (rows are appended
+# night by night, so the scan skips the row groups of other days).
+STORED_DAYS = "(SELECT * FROM observations WHERE observed_on BETWEEN $first_day AND $last_day)"
+
 # A same-day repeat replaces the stored observation only when it was observed later.
 DELETE_SUPERSEDED = f"""
-DELETE FROM observations o USING batch b
+DELETE FROM observations o USING {CHUNK} b
 WHERE {SAME_KEY} AND b.observed_at > o.observed_at
+  AND o.observed_on BETWEEN $first_day AND $last_day
 """
 
 INSERT_NEW_OBSERVATIONS = f"""
 INSERT INTO observations
 SELECT b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency,
        b.price_period, b.origin, b.run_id, b.bumped_on
-FROM batch b ANTI JOIN observations o ON {SAME_KEY}
+FROM {CHUNK} b ANTI JOIN {STORED_DAYS} o ON {SAME_KEY}
 """
 
 UPSERT_RUN = """
@@ -229,9 +247,13 @@ class _Batch:
     rows: int
     kept: int  # rows left after folding same-key repeats
     rejected: tuple[Rejected, ...]
+    chunks: int  # the merge runs once per chunk of listings
+    days: tuple[object, object]  # first and last observed_on of the batch
 
 
-def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path]) -> _Batch:
+def _read_batch(
+    conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int
+) -> _Batch:
     """Read spools into the connection-local ``batch`` table, rejected and repeated rows removed.
 
     This happens before the transaction: in DuckDB a failed statement aborts the whole
@@ -263,13 +285,18 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path]) -> _Bat
         rejected.append(Rejected(name, f"{count} record(s) break the rules, e.g. {example}"))
         conn.execute("DELETE FROM batch WHERE spool = ?", [name])
     per_spool = dict(conn.execute("SELECT spool, count(*) FROM batch GROUP BY spool").fetchall())
-    repeats = conn.execute(COUNT_REPEATS).fetchone()
-    folded = 0
-    if repeats and repeats[0]:
-        deleted = conn.execute(DEDUPE).fetchone()
-        folded = int(deleted[0]) if deleted else 0
     rows = sum(per_spool.values())
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected))
+    chunks = max(1, -(-rows // chunk_rows))
+    folded = 0
+    for chunk in range(chunks):
+        where = {"chunks": chunks, "chunk": chunk}
+        repeats = conn.execute(COUNT_REPEATS, where).fetchone()
+        if repeats and repeats[0]:
+            deleted = conn.execute(DEDUPE, where).fetchone()
+            folded += int(deleted[0]) if deleted else 0
+    found = conn.execute(BATCH_DAYS).fetchone()
+    days = (found[1], found[2]) if found else (None, None)
+    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, days)
 
 
 def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
@@ -302,13 +329,22 @@ def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
 
 
 def load_spools(
-    conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], *, explicit: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    spools: Sequence[Path],
+    *,
+    explicit: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> LoadReport:
     """Merge ``spools`` into the warehouse behind ``conn`` in one transaction.
 
     ``conn`` comes from :func:`warehouse.open_writer` (writer lock held, schema migrated).
     With ``explicit`` (files named by the user), a spool still being written is an error;
     otherwise it is left for a later load.
+
+    The merge runs in chunks of about ``chunk_rows`` rows, each holding every row of its
+    listings (by a hash of source and listing id), so each chunk's dedupe, listings upsert
+    and keyed merge are exactly the batch's restricted to those listings: the result does
+    not depend on the chunking, and the memory each statement needs stays bounded.
     """
     loaded_names = {r[0] for r in conn.execute("SELECT spool_file FROM spool_loads").fetchall()}
     todo: list[Path] = []
@@ -329,13 +365,20 @@ def load_spools(
         return LoadReport(already_loaded=tuple(s.name for s in already))
 
     partial = sum(_split_partial_tail(s) for s in todo)
-    batch = _read_batch(conn, todo)
+    batch = _read_batch(conn, todo, chunk_rows)
     good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
+    first_day, last_day = batch.days
+    listings_written = observations_written = 0
     conn.execute("BEGIN TRANSACTION")
     try:
-        listings_row = conn.execute(UPSERT_LISTINGS).fetchone()
-        conn.execute(DELETE_SUPERSEDED)
-        obs_row = conn.execute(INSERT_NEW_OBSERVATIONS).fetchone()
+        for chunk in range(batch.chunks if batch.kept else 0):
+            where = {"chunks": batch.chunks, "chunk": chunk}
+            days = {**where, "first_day": first_day, "last_day": last_day}
+            listings_row = conn.execute(UPSERT_LISTINGS, where).fetchone()
+            conn.execute(DELETE_SUPERSEDED, days)
+            obs_row = conn.execute(INSERT_NEW_OBSERVATIONS, days).fetchone()
+            listings_written += int(listings_row[0]) if listings_row else 0
+            observations_written += int(obs_row[0]) if obs_row else 0
         runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
         pause_point("before-commit")
         conn.execute("COMMIT")
@@ -355,8 +398,8 @@ def load_spools(
         spools=tuple(s.name for s in good),
         rows_read=batch.rows,
         batch_duplicates=batch.rows - batch.kept,
-        observations_written=int(obs_row[0]) if obs_row else 0,
-        listings_written=int(listings_row[0]) if listings_row else 0,
+        observations_written=observations_written,
+        listings_written=listings_written,
         already_loaded=tuple(s.name for s in already),
         rejected=batch.rejected,
         partial_lines=partial,
