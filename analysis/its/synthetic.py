@@ -477,7 +477,7 @@ class SyntheticControlResult:
         ax.plot(series["time"], series["observed"], color="black", label=panel.treated)
         ax.plot(series["time"], series["synthetic"], color="tab:blue", linestyle="--",
                 label=f"synthetic ({self.variant})")  # fmt: skip
-        ax.axvline(panel.event, color="0.4", linestyle=":", linewidth=1)
+        ax.axvline(panel.event, color="0.4", linestyle=":", linewidth=1)  # type: ignore[arg-type]
         ax.set_ylabel(self.model.spec.unit or "value")
         ax.set_title(f"{self.model.spec.label or panel.treated}{tag}: synthetic control")
         ax.legend(loc="best")

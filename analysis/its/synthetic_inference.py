@@ -151,12 +151,12 @@ def placebo_in_space(
             }
         )
     table = pd.DataFrame(rows)
-    treated_pre = float(table.loc[0, "pre_rmspe"])
+    treated_pre = float(table["pre_rmspe"].iloc[0])
     table["kept"] = True if prune is None else table["pre_rmspe"] <= prune * treated_pre
     table.loc[0, "kept"] = True
     kept = table[table["kept"]]
     table["rank"] = table["ratio"].where(table["kept"]).rank(ascending=False, method="max")
-    ratio = float(table.loc[0, "ratio"])
+    ratio = float(table["ratio"].iloc[0])
     p = float((kept["ratio"] >= ratio).sum() / len(kept))
     labels = [panel.axis.label(v) for v in panel.times]
     return PlaceboInSpace(
@@ -228,7 +228,7 @@ def conformal_interval(
     n = len(used)
     shifts = (positions[None, :] + np.arange(n)[:, None]) % n
     alpha = 1 - level
-    state = {"start": start, "refits": 0}
+    state = _Refits(start)
     cache: dict[float, float] = {}
 
     def p_value(theta: float) -> float:
@@ -237,10 +237,10 @@ def conformal_interval(
             return cache[key]
         adjusted = target - theta * in_window
         weights = fit_weights(
-            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state["start"]
+            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start
         )
-        state["start"] = weights.simplex
-        state["refits"] = int(state["refits"]) + 1  # type: ignore[call-overload]
+        state.start = weights.simplex
+        state.count += 1
         resid = adjusted - weights.predict(donors)
         stats = np.abs(resid[shifts].mean(axis=1))
         value = float(np.mean(stats >= stats[0] - 1e-12 * max(1.0, abs(stats[0]))))
@@ -264,9 +264,17 @@ def conformal_interval(
         level=level,
         connected=connected,
         n_permutations=n,
-        refits=int(state["refits"]),  # type: ignore[call-overload]
+        refits=state.count,
         grid=grid,
     )
+
+
+class _Refits:
+    """The conformal search's warm start (the last refit's weights) and refit count."""
+
+    def __init__(self, start: np.ndarray | None) -> None:
+        self.start = start
+        self.count = 0
 
 
 def _edge(

@@ -155,7 +155,7 @@ def panel_from_wide(
     times = times.reset_index(drop=True)
     treated_name = _find(table.columns, treated, "treated unit", table)
     if donors is None:
-        donor_names = [c for c in table.columns if c != treated_name]
+        donor_names: list[Hashable] = [c for c in table.columns if c != treated_name]
     else:
         donor_names = [_find(table.columns, d, "donor", table) for d in donors]
     columns = {str(treated_name): _numeric(table[treated_name], str(treated_name))}

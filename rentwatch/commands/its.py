@@ -18,7 +18,6 @@ import typer
 from analysis.index import FREQS, METHODS, Freq, Method, build_index
 from analysis.its import InvalidSpecification, ITSModel
 from analysis.its.comparative import ComparativeITSResult
-from analysis.its.synthetic import SyntheticControlWarning
 from analysis.its.inputs import (
     Analysis,
     AnalysisOptions,
@@ -29,6 +28,7 @@ from analysis.its.inputs import (
     read_csv,
     run_analysis,
 )
+from analysis.its.synthetic import SyntheticControlWarning
 from analysis.its.synthetic_run import (
     PANEL_DESIGNS,
     PanelAnalysis,
