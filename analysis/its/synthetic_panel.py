@@ -313,6 +313,11 @@ def _missing_column(name: str, table: pd.DataFrame) -> str:
 
 
 def _numeric(values: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype(float)
+        if np.isinf(numbers.to_numpy()).any():
+            raise InvalidData(f"unit {name!r} holds infinite values")
+        return numbers
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
     if bad.any():

@@ -59,3 +59,27 @@ def simulated_panel(
     for j in range(donors):
         frame[f"d{j + 1:02d}"] = np.exp(donor_values[:, j])
     return frame, weeks[pre].date().isoformat()
+
+
+def formula_panel(
+    *, donors: int = 6, pre: int = 30, post: int = 4, effect: float = 0.05, offset: float = 0.0
+) -> tuple[pd.DataFrame, float]:
+    """A small deterministic panel (no random numbers: the same on every platform), for
+    golden-number tests against the peers' weights. Numbers as times (0, 1, …), levels
+    exp(y): donors y_jt = 12 + 0.1j + 0.003(j+1)t + 0.05 sin(0.7t + j) + 0.02 cos(1.3tj/donors);
+    the treated unit 0.5·y_1 + 0.3·y_3 + 0.2·y_4 + 0.01 sin(2.1t) + ``offset``, plus
+    ``effect`` from the event on. Returns the wide frame (``t``, ``treated``, ``d1``…) and the
+    event."""
+    t = np.arange(pre + post, dtype=float)
+    cols = {}
+    for j in range(1, donors + 1):
+        cols[f"d{j}"] = (
+            12 + 0.1 * j + 0.003 * (j + 1) * t + 0.05 * np.sin(0.7 * t + j)
+            + 0.02 * np.cos(1.3 * t * j / donors)
+        )  # fmt: skip
+    treated = 0.5 * cols["d1"] + 0.3 * cols["d3"] + 0.2 * cols["d4"] + 0.01 * np.sin(2.1 * t)
+    treated = treated + offset + np.where(t >= pre, effect, 0.0)
+    frame = pd.DataFrame({"t": t, "treated": np.exp(treated)})
+    for name, values in cols.items():
+        frame[name] = np.exp(values)
+    return frame, float(pre)
