@@ -127,7 +127,10 @@ for constant, variant in ((False, "standard"), (True, "demeaned")):
         return scest_mod.scest(d, w_constr={"name": "simplex"})
     est, sec = timed(scpi_fit)
     wser = est.w
-    w = [float(wser.loc[(treated, d)].iloc[0]) if isinstance(wser.index, pd.MultiIndex) else float(wser.loc[[i for i in wser.index if str(i).endswith(d)][0]].iloc[0]) for d in donors]
+    # scpi labels weights "<treated>_<donor>" in a (treated, label) index.
+    by_donor = {str(i[-1] if isinstance(i, tuple) else i): float(v)
+                for i, v in zip(wser.index, wser.iloc[:, 0])}
+    w = [next(v for k, v in by_donor.items() if k == d or k.endswith("_" + d)) for d in donors]
     c = float(est.r.iloc[0, 0]) if constant else 0.0
     out[f"scpi scest simplex{' + constant' if constant else ''}"] = row(variant, w, sec, c)
 
@@ -164,8 +167,16 @@ def prop99() -> tuple[pd.DataFrame, str, float] | None:
     return (pd.read_csv(path), "Year", 1989.0) if path.exists() else None
 
 
-def ours(wide: pd.DataFrame, time_col: str, treated: str, event: object, log: bool,
-         variant: str, repeats: int, ridge_lambda: float | None = None) -> dict[str, Any]:  # fmt: skip
+def ours(
+    wide: pd.DataFrame,
+    time_col: str,
+    treated: str,
+    event: object,
+    log: bool,
+    variant: str,
+    repeats: int,
+    ridge_lambda: float | None = None,
+) -> dict[str, Any]:
     times, result = [], None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntheticControlWarning)
