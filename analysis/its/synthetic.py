@@ -68,7 +68,9 @@ HULL_WARNING_SHARE = 0.5
 
 
 class SyntheticControlWarning(UserWarning):
-    """A synthetic-control fit that runs but deserves a caveat (outside the hull, few donors)."""
+    """A synthetic-control fit that runs but may be spoilt: the treated unit outside the
+    donors' range, a failed polish of the weights. Milder caveats (few donors for the placebo
+    p, dropped donors or periods) are only in ``result.warnings``."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,9 @@ class SyntheticControl:
         )
         synthetic = weights.predict(y0)
         gap = y1 - synthetic
-        notes = _caveats(panel, self._spec.variant, weights, alpha)
-        for note in notes:
+        notes, problems = _caveats(panel, self._spec.variant, weights, alpha)
+        # Only what may spoil the estimate is a Python warning; the rest are notes in the result.
+        for note in problems:
             warnings.warn(note, SyntheticControlWarning, stacklevel=2)
         return SyntheticControlResult(
             model=self,
@@ -484,12 +487,16 @@ class SyntheticControlResult:
         return fig, ax
 
 
-def _caveats(panel: Panel, variant: str, weights: Weights, alpha: float) -> list[str]:
+def _caveats(
+    panel: Panel, variant: str, weights: Weights, alpha: float
+) -> tuple[list[str], list[str]]:
+    """(all caveats, those that may spoil the estimate)."""
     notes = []
+    problems = []
     pre = ~panel.post
     share = hull_share(panel.y[pre, 0], panel.y[pre, 1:])
     if share > HULL_WARNING_SHARE and not (is_demeaned(variant) or is_augmented(variant)):
-        notes.append(
+        problems.append(
             f"the treated unit lies outside the donors' range in {100 * share:.0f}% of the "
             "pre-period, so convex weights cannot match its level; use the demeaned or "
             "augmented variant"
@@ -505,8 +512,8 @@ def _caveats(panel: Panel, variant: str, weights: Weights, alpha: float) -> list
     if panel.dropped_periods:
         notes.append(f"{len(panel.dropped_periods)} period(s) with gaps left out")
     if not weights.info.get("polished", True):
-        notes.append("the weights' active-set polish failed; SLSQP's solution is used as is")
-    return notes
+        problems.append("the weights' active-set polish failed; SLSQP's solution is used as is")
+    return problems + notes, problems
 
 
 def _spec_dict(spec: SyntheticSpec) -> dict[str, Any]:
