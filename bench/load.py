@@ -82,7 +82,9 @@ FROM ({{keys}})
 # days $day − 1 and $day (the warehouse), then on $day + 1 (the batch) with new listings and
 # a re-run's repeats of day $day. Backfill: first sightings spread over 730 days, each later
 # sighting 1–20 days after its listing's first, repeats on the same day, later in it.
-NIGHT_BASE = "SELECT lid, $day - d AS day, lid % 300 AS minute FROM range($stock) r(lid), range(2) s(d)"
+NIGHT_BASE = (
+    "SELECT lid, $day - d AS day, lid % 300 AS minute FROM range($stock) r(lid), range(2) s(d)"
+)
 NIGHT_BATCH = """
 SELECT lid, $day + 1 AS day, lid % 300 AS minute FROM range($later) r(lid)
 UNION ALL
@@ -328,7 +330,8 @@ def main() -> None:
                   f"{big['merge']['peak_mib']:,.0f} MiB ({ratio:.2f}×; floor "
                   f"{small['floor']['peak_mib']:,.0f} / {big['floor']['peak_mib']:,.0f} MiB); "
                   f"time {big['merge']['seconds']:.2f} s, "
-                  f"{big['merge']['seconds'] / big['floor']['seconds']:.2f}× its floor")  # fmt: skip
+                  f"{big['merge']['seconds'] / big['floor']['seconds']:.2f}× "
+                  "its floor")  # fmt: skip
         print(f"load average now {os.getloadavg()[0]:.1f}")
     finally:
         if not args.keep:

@@ -1,7 +1,8 @@
 """Benchmark: cross-portal twin matching grows linearly with the sightings (issue 15).
 
 Generates one city on two portals (krisha, olx) with daily sightings, straight into a
-warehouse (no spool, no HTTP): flats are listed for 5–55 days (the market in its steady state from the first day), 85 % on krisha and 40 % on
+warehouse (no spool, no HTTP): flats are listed for 5–55 days (the market in its steady state
+from the first day), 85 % on krisha and 40 % on
 olx (a third on both: twins, with the same or nearly the same area, floor and price and a
 start up to 3 days apart), areas in whole m² for half the cards, prices rounded to
 1,000 KZT, a fifth of the listings cut their price by 5 % half-way. Then, in a fresh
@@ -56,7 +57,9 @@ MEMORY_LIMIT = "2GB"  # the project's default setting (rentwatch.settings)
 # u(k): a reproducible uniform(0, 1) draw per flat i and stream k; z(k): a standard normal.
 U = "((hash(i, {k}) % 1000003) / 1000003.0)"
 Z = (
-    "(sqrt(-2 * ln(greatest(" + U.format(k="{k}") + ", 1e-12))) * cos(2 * pi() * "
+    "(sqrt(-2 * ln(greatest("
+    + U.format(k="{k}")
+    + ", 1e-12))) * cos(2 * pi() * "
     + U.format(k="{k} + 50")
     + "))"
 )
@@ -82,7 +85,7 @@ FROM range($flats) r(i)
 
 # One row per listing: the flat on krisha (85 %, and every flat on neither portal) and on olx
 # (40 %); the olx copy of a twin may differ a little in area, floor, price and start.
-LISTINGS = f"""
+LISTINGS = """
 CREATE TEMP TABLE bench_listings AS
 WITH f AS (
     SELECT *, exp(ln(22 + 17 * rooms) + 0.15 * z_area) AS area_exact,
@@ -269,8 +272,10 @@ def main() -> None:
 
 def report(rows: list[dict[str, Any]], grow: str) -> None:
     print(f"\ngrowth by {grow}; load average now {os.getloadavg()[0]:.1f}")
-    print("| observations | days | twin pairs | new: s | new: peak GiB | new: exponent "
-          "| reference: s | reference: peak GiB | reference: exponent | reference / new |")
+    print(
+        "| observations | days | twin pairs | new: s | new: peak GiB | new: exponent "
+        "| reference: s | reference: peak GiB | reference: exponent | reference / new |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for i, r in enumerate(rows):
         new, ref = r["new"], r["ref"]
