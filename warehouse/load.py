@@ -3,9 +3,11 @@
 First, outside the transaction, in connection-local temporary tables:
   1. read every spool into a batch (a spool that cannot be read, or holds records that break
      the rules, is set aside whole under ``rejected/`` with its reason);
-  2. dedupe inside the batch: one row per (source, listing_id, observed_on, origin), the
-     latest ``observed_at`` winning.
-Then one short transaction:
+  2. dedupe inside the batch, chunk by chunk: one row per (source, listing_id, observed_on,
+     origin), the latest ``observed_at`` winning.
+Then one short transaction, run chunk by chunk (each chunk every row of a set of listings,
+by a hash of source and listing id, so the result is the whole batch's and the memory a
+statement needs is a chunk's, however big the batch):
   3. upsert the ``listings`` dimension (first/last seen widened, attributes from the latest
      sighting; an attribute the latest sighting lacks is kept from an earlier one);
   4. merge ``observations`` by key with a hash anti-join: a same-day repeat replaces the
@@ -251,14 +253,13 @@ class _Batch:
     days: tuple[object, object]  # first and last observed_on of the batch
 
 
-def _read_batch(
-    conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int
-) -> _Batch:
+def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int) -> _Batch:
     """Read spools into the connection-local ``batch`` table, rejected and repeated rows removed.
 
     This happens before the transaction: in DuckDB a failed statement aborts the whole
     transaction, and a spool that cannot be read must only be set aside, not stop the load.
-    Temporary tables live in memory, so nothing here touches the warehouse file.
+    Temporary tables never touch the warehouse file (past DuckDB's ``memory_limit`` they spill
+    to its temporary directory).
     """
     columns = dict(RECORD_COLUMNS)
     select = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items())
