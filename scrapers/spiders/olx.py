@@ -18,6 +18,7 @@ class OlxSpider(SearchSpider):
     params_model = LiveParams
     base_url_setting = "RENTWATCH_OLX_BASE_URL"
     parser = staticmethod(olx.parse_search_page)
+    parser_version = olx.PARSER_VERSION
 
     def page_url(self, page: int) -> str:
         url = f"{self.base_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/{SLUGS[self.city]}/"
