@@ -240,7 +240,12 @@ def _move(files: Sequence[Path], folder: Path) -> None:
 
 
 def _companions(spool: Path) -> list[Path]:
-    return [spool, meta_path_for(spool), spool.with_name(spool.name + ".tail"), warc_path_for(spool)]
+    return [
+        spool,
+        meta_path_for(spool),
+        spool.with_name(spool.name + ".tail"),
+        warc_path_for(spool),
+    ]
 
 
 @dataclass(frozen=True)

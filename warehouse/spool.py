@@ -2,9 +2,9 @@
 
 A run owns ``<spool_dir>/<run_id>.jsonl`` (one JSON record per line, see
 :mod:`warehouse.records`), ``<run_id>.run.json`` (who, when, status, stats) and, for a crawl,
-``<run_id>.warc.gz`` (its raw responses, :mod:`scrapers.warc`); the loader moves all three. While the
-run is alive it holds an ``flock`` on its spool, so a load never merges a file that is still
-growing; when the process dies the OS drops the lock and the next load picks the spool up.
+``<run_id>.warc.gz`` (its raw responses, :mod:`scrapers.warc`); the loader moves all three.
+While the run is alive it holds an ``flock`` on its spool, so a load never merges a file that
+is still growing; when the process dies the OS drops the lock and the next load picks the spool up.
 Lines are flushed every ``flush_every`` records and on close; a line cut short by a crash is
 set aside by the loader, and every complete line before it is kept.
 """

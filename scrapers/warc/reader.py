@@ -27,7 +27,13 @@ from scrapers.warc import KIND_HEADER, OBSERVED_AT_HEADER, ORIGINAL_URI_HEADER
 from scrapers.warc.writer import RunInfo
 from warehouse.errors import RentwatchError
 
-_READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, ValueError)
+_READ_ERRORS = (
+    ArchiveLoadFailed,
+    StatusAndHeadersParserException,
+    zlib.error,
+    EOFError,
+    ValueError,
+)
 
 
 class WarcError(RentwatchError):
