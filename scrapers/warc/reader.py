@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
@@ -27,13 +28,20 @@ from scrapers.warc import KIND_HEADER, OBSERVED_AT_HEADER, ORIGINAL_URI_HEADER
 from scrapers.warc.writer import RunInfo
 from warehouse.errors import RentwatchError
 
+# What warcio raises on a record cut short. AttributeError: a response's header block cut
+# before its WARC-Target-URI (warcio then calls a method on the missing value).
 _READ_ERRORS = (
+    AttributeError,
     ArchiveLoadFailed,
     StatusAndHeadersParserException,
     zlib.error,
     EOFError,
     ValueError,
 )
+
+
+# warcio writes Content-Length last: a record that has it has all its header fields.
+_REQUIRED_FIELDS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
 
 
 class WarcError(RentwatchError):
@@ -79,6 +87,13 @@ def _warcinfo_fields(payload: bytes) -> dict[str, str]:
         if sep:
             fields[name.strip()] = value.strip()
     return fields
+
+
+def _check_headers(record: Any) -> None:
+    """A member cut inside the WARC headers parses as a record without its last fields."""
+    headers = record.rec_headers
+    if not all(headers.get_header(name) for name in _REQUIRED_FIELDS):
+        raise EOFError("record headers cut short")
 
 
 def _read_whole(record: Any) -> bytes:
@@ -153,24 +168,30 @@ class WarcReader:
             raise WarcError(f"{self.path} is closed")
         self._file.seek(0)
         self.cut_at = self.cut_reason = None
+        size = self.path.stat().st_size
         iterator = ArchiveIterator(self._file, check_digests="raise")
         number = 0
-        offset = 0
+        end = 0  # where the last whole record ends
         while True:
             try:
                 record = next(iterator, None)
                 if record is None:
-                    return
-                offset = iterator.offset
+                    break
+                _check_headers(record)
                 raw = _read_whole(record) if record.rec_type == "warcinfo" else None
-                stored = self._stored(record, number, offset, raw, bodies)
+                stored = self._stored(record, number, end, raw, bodies)
                 iterator.read_to_end()
             except _READ_ERRORS as exc:
-                self.cut_at = offset if number else 0
+                self.cut_at = end
                 self.cut_reason = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
                 return
+            end = iterator.offset
             yield stored
             number += 1
+        if end < size:
+            # Bytes no record could be read from (a member cut before its first header line).
+            self.cut_at = end
+            self.cut_reason = f"{size - end} bytes after the last whole record"
 
     def _stored(
         self, record: Any, number: int, offset: int, raw: bytes | None, bodies: bool
@@ -214,9 +235,10 @@ class WarcReader:
 
     def response_for(self, url: str) -> StoredRecord:
         """The last response stored for ``url`` (the page's own URL or the fetched one)."""
+        wanted = {url, safe_url_string(url)}  # as typed, or percent-encoded as fetched
         found = None
         for stored in self.records():
-            if stored.type == "response" and url in (stored.uri, stored.original_uri):
+            if stored.type == "response" and wanted & {stored.uri, stored.original_uri}:
                 found = stored
         if found is None:
             raise WarcError(f"{self.path} holds no response for {url}")
