@@ -375,7 +375,7 @@ def _reparse_one(
         pages=run.stats["rentwatch/pages"],
         records=len(run.records),
         rows_before=int(before[0]) if before else 0,
-        versions_before=tuple(v for v in (before[1] if before else []) if v is not None),
+        versions_before=tuple(v for v in ((before[1] or []) if before else []) if v is not None),
         kept_newer=len(newer),
         cut_at=run.cut_at,
         health=health,
