@@ -21,8 +21,9 @@ import typer
 from scrapers.items import ParsedPage
 from scrapers.parse.blocking import blocked_reason
 from scrapers.parse.pages import parser_for
+from warehouse.cities import city_code
 from warehouse.errors import RentwatchError
-from warehouse.records import CITIES, LOCAL_TIMEZONE, canonical_city
+from warehouse.records import LOCAL_TIMEZONE
 
 
 def observed_at_of(text: str | None) -> datetime:
@@ -154,15 +155,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--city",
-                help="almaty or astana (nur-sultan too): the city the page lists, for cards "
-                "that do not say.",
+                help="A registered city (code or name, nur-sultan too): the city the page "
+                "lists, for cards that do not say.",
                 show_default=False,
             ),
         ] = None,
     ) -> None:
         """Parse a saved search page; print its snapshots as JSON Lines, a summary on stderr."""
-        if city is not None and canonical_city(city) is None:
-            raise RentwatchError(f"--city {city!r} is not one of {', '.join(CITIES)}")
+        code = city_code(city) if city is not None else None
         if (page is None) == (warc is None):
             raise RentwatchError("give a saved page or --warc FILE (one of them)")
         if warc is None and (record is not None or url is not None):
@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
                 return
             body, when, run_source, run_city, base_url, what = _from_warc(warc, record, url)
             source = source or run_source
-            city = city or run_city
+            code = code or run_city
             extra["base_url"] = base_url
             if observed_at is not None:
                 when = observed_at_of(observed_at)
@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
             raise RentwatchError(
                 f"{what} is a web firewall's challenge page ({reason}), not a search page"
             )
-        parsed = parser(body, when, city=canonical_city(city) if city else None, **extra)
+        parsed = parser(body, when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
         typer.echo(f"{what}: {summary(parsed)}", err=True)
