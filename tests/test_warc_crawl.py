@@ -182,7 +182,8 @@ def test_a_killed_crawl_leaves_a_warc_readable_to_its_last_whole_record(tmp_path
             start_new_session=True,
         )  # fmt: skip
         try:
-            # Page 3 is asked for only after page 1 was answered, stored and parsed.
+            # Page 3 is asked for only after page 1 was answered, parsed and spooled, and a
+            # page is spooled only once its response is in the WARC.
             assert site.held.wait(60), "the crawl never asked for page 3"
 
         finally:
@@ -204,9 +205,12 @@ def test_a_killed_crawl_leaves_a_warc_readable_to_its_last_whole_record(tmp_path
 
         loaded = rentwatch("db", "load", env=env, cwd=tmp_path)
         assert loaded.returncode == 0, loaded.stderr
+        db = tmp_path / "rentwatch.duckdb"
+        # What the crawl spooled before it died names only responses the WARC holds.
+        spooled = {r[0] for r in query(db, "SELECT DISTINCT warc_record_id FROM observations")}
+        assert spooled <= {r.record_id for r in pages}
         reparsed = rentwatch("reparse", env=env, cwd=tmp_path)
     assert reparsed.returncode == 0, reparsed.stderr
-    db = tmp_path / "rentwatch.duckdb"
     assert query(db, "SELECT status FROM crawl_runs") == [("crashed",)]
     # The reparse reads back exactly the pages the WARC kept: 20 listings each, none twice.
     assert query(db, "SELECT count(*), count(DISTINCT listing_id) FROM observations") == [

@@ -24,7 +24,7 @@ from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
 from scrapers.warc import PAGE_KIND_META, STAMP_META, WarcStamp
-from scrapers.warc.writer import RunInfo
+from scrapers.warc.writer import RunInfo, WarcFileWriter
 from warehouse.spool import new_run_id
 
 
@@ -58,6 +58,8 @@ class ListingSpider(scrapy.Spider):
 
     params: SpiderParams
     base_url: str
+    # The run's WARC, set by scrapers.warc.capture when the spider opens (None without it).
+    warc_writer: WarcFileWriter | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         # Validate before Scrapy copies the raw strings onto the spider.

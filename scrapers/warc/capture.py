@@ -77,6 +77,7 @@ class WarcCaptureMiddleware:
         info: RunInfo = describe()
         path = warc_path(Path(self.crawler.settings["RENTWATCH_SPOOL_DIR"]), info.run_id)
         self.writer = WarcFileWriter(path, info)
+        spider.warc_writer = self.writer  # type: ignore[attr-defined]  # drained by the pipeline
         logger.info("run %s keeps its responses in %s", info.run_id, path)
 
     def process_response(self, request: Request, response: Response) -> Response:

@@ -2,16 +2,23 @@
 
 WARC/1.1, so ``WARC-Date`` keeps microseconds: the live spiders observe a page at its
 ``WARC-Date``, and a reparse reproduces the observation time to the microsecond. Records are
-built by ``warcio`` (digests, lengths, headers) and each is compressed as its own gzip member
-(level 6: 2.4% larger than level 9 on a simulated nightly, in 0.56 of its time;
-``bench/warc.py``); an exchange's members go to
-the file in one ``write`` and are flushed to the OS at once, so a crawl killed at any moment
+built by ``warcio`` (digests, lengths, headers) in the caller's thread and each is compressed
+as its own gzip member (level 6: 2.4% larger than level 9 on a simulated nightly, in 0.56 of
+its time; ``bench/warc.py``) by a writer thread: zlib lets go of the GIL, so on a crawl the
+compression of a page runs beside the parsing of it instead of before. An exchange's members
+go to the file in one ``write``, handed to the OS at once, so a crawl killed at any moment
 leaves whole records and at most one cut member at the end (which the reader stops before).
+:meth:`WarcFileWriter.drain` waits until every exchange written so far is in the file: the
+spool pipeline calls it before it spools a page's records, so no spooled record names a
+response that is not on disk, and a killed crawl loses at most the exchanges of the pages
+still being parsed (the spool's own guarantee: what was not flushed is lost, nothing is half).
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +42,14 @@ CONFORMS_TO: Final = (
 )
 # The body was de-chunked by the HTTP client: a Transfer-Encoding header would misdescribe it.
 _HOP_BY_HOP: Final = frozenset({b"transfer-encoding"})
+# Exchanges built but not yet in the file, at most (the caller waits beyond it).
+QUEUE_DEPTH: Final = 8
+_STOP: Final = b""
+
+
+def _member(record: bytes) -> bytes:
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return packer.compress(record) + packer.flush()
 
 
 def warc_date(moment: datetime) -> str:
@@ -135,13 +150,18 @@ class WarcFileWriter:
         self.path = path
         self.info = info
         self.records = 0
-        self.bytes = 0
+        self.bytes = 0  # compressed bytes in the file so far
         self._buffer = BytesIO()
         self._builder = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._error: BaseException | None = None
         warcinfo = self._builder.create_warcinfo_record(path.name, info.fields())
-        self._write([warcinfo])
+        self._append([_member(self._built(warcinfo))])  # the file names its run at once
+        self.records = 1
+        self._queue: queue.Queue[list[bytes] | bytes] = queue.Queue(QUEUE_DEPTH)
+        self._thread = threading.Thread(target=self._drain_queue, name="warc-writer", daemon=True)
+        self._thread.start()
 
     def write(self, exchange: Exchange) -> str:
         """Store the response and its request; returns the response's ``WARC-Record-ID``."""
@@ -178,34 +198,64 @@ class WarcFileWriter:
             ),
             warc_headers_dict={"WARC-Date": when, "WARC-Concurrent-To": response_id},
         )
-        self._write([response, request])
+        self._check()
+        self._queue.put([self._built(response), self._built(request)])
+        self.records += 2
         return response_id
 
-    def _write(self, records: list[object]) -> None:
+    def drain(self) -> None:
+        """Wait until every exchange written so far is in the file."""
+        if self._fd is not None:
+            self._queue.join()
+            self._check()
+
+    def _built(self, record: object) -> bytes:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._builder.write_record(record)
+        return self._buffer.getvalue()
+
+    def _drain_queue(self) -> None:
+        """The writer thread: compress each exchange's records and append them."""
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                if self._error is None:
+                    assert isinstance(item, list)
+                    self._append([_member(record) for record in item])
+            except BaseException as exc:  # reported to the caller by the next call
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def _append(self, members: list[bytes]) -> None:
         """Each record a gzip member; all of them in one write, handed to the OS at once."""
-        if self._fd is None:
-            raise RuntimeError(f"WARC {self.path} is closed")
-        members = []
-        for record in records:
-            self._buffer.seek(0)
-            self._buffer.truncate()
-            self._builder.write_record(record)
-            packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-            members.append(packer.compress(self._buffer.getvalue()) + packer.flush())
+        assert self._fd is not None
         data = memoryview(b"".join(members))
         while data:
             written = os.write(self._fd, data)
             data = data[written:]
-        self.records += len(records)
         self.bytes += sum(len(m) for m in members)
 
+    def _check(self) -> None:
+        if self._fd is None:
+            raise RuntimeError(f"WARC {self.path} is closed")
+        if self._error is not None:
+            raise OSError(f"writing {self.path} failed: {self._error}") from self._error
+
     def close(self) -> None:
-        """Make the file durable and close it (a second call does nothing)."""
+        """Write what is queued, make the file durable and close it (again: nothing)."""
         if self._fd is None:
             return
+        self._queue.put(_STOP)
+        self._thread.join()
         os.fsync(self._fd)
         os.close(self._fd)
         self._fd = None
+        if self._error is not None:
+            raise OSError(f"writing {self.path} failed: {self._error}") from self._error
 
     def __enter__(self) -> WarcFileWriter:
         return self
