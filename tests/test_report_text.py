@@ -267,13 +267,36 @@ def test_simulated_data_comes_first_and_thin_weeks_are_counted() -> None:
     )
 
 
-def test_gaps_include_weeks_with_no_row_at_all() -> None:
+def test_gaps_are_runs_of_weeks_not_one_row_a_week() -> None:
     weekly = pd.DataFrame({"city": "almaty", "source": "krisha", "origin": "live",
-                           "week": [date(2022, 8, 1), date(2022, 8, 22)],
-                           "listings": [30, 30], "observations": [30, 30]})  # fmt: skip
+                           "week": [date(2022, 8, 1), date(2022, 8, 22), date(2022, 8, 29),
+                                    date(2022, 9, 5)],
+                           "listings": [30, 30, 5, 30], "observations": [30, 30, 5, 30]})  # fmt: skip
     gaps = find_gaps(weekly, 20)
-    assert list(gaps["week"]) == [date(2022, 8, 8), date(2022, 8, 15)]
-    assert list(gaps["listings"]) == [0, 0]
+    assert gaps.to_dict("records") == [
+        {"city": "almaty", "kind": "empty", "first_week": date(2022, 8, 8),
+         "last_week": date(2022, 8, 15), "weeks": 2, "max_listings": 0},
+        {"city": "almaty", "kind": "thin", "first_week": date(2022, 8, 29),
+         "last_week": date(2022, 8, 29), "weeks": 1, "max_listings": 5},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "No data: July 2023 – November 2026; plus 1 week without data."),
+        ("ru", "Нет данных: июль 2023 г. – ноябрь 2026 г.; ещё 1 неделя без данных."),
+        ("kk", "Деректер жоқ: 2023 жылғы шілде – 2026 жылғы қараша; тағы 1 апта деректерсіз."),
+    ],
+)
+def test_a_hole_of_years_is_one_span_of_months(lang: str, expected: str) -> None:
+    archive = pd.date_range("2022-01-03", "2023-06-26", freq="7D").date
+    weeks = [w for w in archive if w != date(2022, 1, 17)] + [date(2026, 11, 30)]
+    weekly = pd.DataFrame({"city": "almaty", "source": "krisha", "origin": "live",
+                           "week": weeks, "listings": 30, "observations": 30})  # fmt: skip
+    coverage = replace(_coverage(("live",), [30]), weekly=weekly, gaps=find_gaps(weekly, 20))
+    assert len(coverage.gaps) == 2  # not 180 rows
+    assert narrative.gaps_sentence(coverage, check_lang(lang)).replace(NBSP, " ") == expected
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
