@@ -71,8 +71,7 @@ def _html_table(frame: pd.DataFrame, lang: ReportLang) -> Markup:
         )
         body += Markup("<tr>{}</tr>\n").format(cells)
     return Markup(
-        '<div class="table-wrap"><table><thead><tr>{}</tr></thead><tbody>\n{}</tbody></table>'
-        "</div>"
+        '<div class="table-wrap"><table><thead><tr>{}</tr></thead><tbody>\n{}</tbody></table></div>'
     ).format(head, body)
 
 

@@ -259,9 +259,7 @@ def series_label(
     return words[key].format(method=name, rooms=format_number(rooms, lang), listings=listings)
 
 
-def span_sentence(
-    estimates: Sequence[CityEstimate], coverage: Coverage, lang: Lang
-) -> str | None:
+def span_sentence(estimates: Sequence[CityEstimate], coverage: Coverage, lang: Lang) -> str | None:
     """The days the estimates stand on (the span, inside the data's first and last day): one
     sentence when every city's span is the same, else one span per city."""
     spans = [

@@ -21,6 +21,7 @@ import base64
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -47,19 +48,23 @@ GREY_RGB = (90, 90, 90)
 TABLE_ROOMS = (1, 2, 3)
 
 
+@cache
+def _page_mark(lang: Lang, width_mm: float, height_mm: float) -> bytes:
+    return figures.page_mark_png(lang, width_in=width_mm / 25.4, height_in=height_mm / 25.4)
+
+
 class SummaryPDF(FPDF):
     """A4 portrait with the SIMULATED DATA mark (when due) and a footer on every page."""
 
-    def __init__(self, *, lang: Lang, simulated: bool, footer_text: str) -> None:
+    def __init__(
+        self, *, lang: Lang, simulated: bool, footer_text: str, draw_mark: bool = True
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.lang: Lang = lang
         self.simulated = simulated
         self.footer_text = footer_text
-        self.mark_png = (
-            figures.page_mark_png(lang, width_in=self.w / 25.4, height_in=self.h / 25.4)
-            if simulated
-            else b""
-        )
+        # Trial layouts only measure: the diagonal mark takes no room, so it is not drawn.
+        self.mark_png = _page_mark(lang, self.w, self.h) if simulated and draw_mark else b""
         for style, name in FONT_FILES.items():
             self.add_font(FONT_FAMILY, style, FONT_DIR / name)
         self.set_margins(16, 16, 16)
@@ -69,7 +74,8 @@ class SummaryPDF(FPDF):
         if not self.simulated:
             return
         # Across the page first, so everything drawn later sits on top of it.
-        self.image(io.BytesIO(self.mark_png), x=0, y=0, w=self.w, h=self.h)
+        if self.mark_png:
+            self.image(io.BytesIO(self.mark_png), x=0, y=0, w=self.w, h=self.h)
         mark = P.SIMULATED_MARK[self.lang]
         self.set_font(FONT_FAMILY, "B", 11)
         self.set_text_color(*MARK_RGB)
@@ -247,29 +253,32 @@ def _sources_text(data: ReportData, lang: Lang) -> str:
     return " ".join(parts)
 
 
-def _render(
-    data: ReportData,
-    *,
-    lang: Lang,
-    made: date,
-    version: str,
-    layout: Layout,
-    draw_chart: bool = True,
+def _document(
+    data: ReportData, *, lang: Lang, made: date, version: str, trial: bool = False
 ) -> SummaryPDF:
-    estimates = [data.estimates[c] for c in data.cities]
-    first = estimates[0]
-    body, small, gap = layout.body, layout.small, layout.gap
     pdf = SummaryPDF(
         lang=lang,
         simulated=data.simulated,
         footer_text=P.FOOTER[lang].format(
             version=version, made=format_date(made, lang), page="{page}"
         ),
+        draw_mark=not trial,
     )
     pdf.set_lang(lang)
-    pdf.set_title(narrative.title(data.cities, first, lang))
+    pdf.set_title(narrative.title(data.cities, data.estimates[data.cities[0]], lang))
     pdf.set_creator(f"rentwatch {version}")
+    return pdf
+
+
+def _render(
+    pdf: SummaryPDF, data: ReportData, *, lang: Lang, layout: Layout, draw_chart: bool = True
+) -> int:
+    """Lay the summary out from a new page of ``pdf``; returns the pages it took."""
+    estimates = [data.estimates[c] for c in data.cities]
+    first = estimates[0]
+    body, small, gap = layout.body, layout.small, layout.gap
     pdf.add_page()
+    first_page = pdf.page_no()
 
     pdf.paragraph(narrative.title(data.cities, first, lang), size=layout.title, bold=True, gap=gap)
     for est in estimates:
@@ -323,18 +332,20 @@ def _render(
     pdf.paragraph(P.SOURCES_TITLE[lang], size=body + 1.5, bold=True, gap=1,
                   keep_with=pdf.text_height(sources, size=body - 0.5))  # fmt: skip
     pdf.paragraph(sources, size=body - 0.5)
-    return pdf
+    return pdf.page_no() - first_page + 1
 
 
 def build_summary_pdf(data: ReportData, *, lang: Lang, made: date, version: str) -> bytes:
     """The summary as PDF bytes; ``made`` is the day the report is written (the footer, an
     Almaty calendar day like the data's date). One page with the roomiest layout that fits."""
-    chosen = LAYOUTS[0]
-    for layout in LAYOUTS:
-        trial = _render(data, lang=lang, made=made, version=version, layout=layout,
-                        draw_chart=False)  # fmt: skip
-        if trial.page_no() == 1:
-            chosen = layout
-            break
-    pdf = _render(data, lang=lang, made=made, version=version, layout=chosen)
+    # Trial layouts go on one scratch document (fonts parsed once), their pages thrown away.
+    scratch = _document(data, lang=lang, made=made, version=version, trial=True)
+    fits = (
+        layout
+        for layout in LAYOUTS
+        if _render(scratch, data, lang=lang, layout=layout, draw_chart=False) == 1
+    )
+    chosen = next(fits, LAYOUTS[0])
+    pdf = _document(data, lang=lang, made=made, version=version)
+    _render(pdf, data, lang=lang, layout=chosen)
     return bytes(pdf.output())
