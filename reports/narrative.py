@@ -28,6 +28,7 @@ from reports.formatting import (
     plural_ru,
 )
 from reports.verdict import verdict
+from warehouse.cities import REGISTRY
 
 # Amounts in prose are rounded to the nearest thousand tenge: asking rents are quoted so.
 TENGE_ROUNDING = 1000
@@ -60,11 +61,19 @@ def rooms_phrase(rooms: int, lang: Lang) -> str:
 
 
 def city_name(city: str, lang: Lang) -> str:
-    return P.CITY[lang].get(city, city.title())
+    """The city's name in ``lang``: the reports' own words, else the city registry's."""
+    if city in P.CITY[lang]:
+        return P.CITY[lang][city]
+    if city in REGISTRY:
+        found = REGISTRY.get(city)
+        return {"ru": found.name_ru, "kk": found.name_kk, "en": found.name_en}[lang]
+    return city.title()
 
 
 def _city_in(city: str, lang: Lang) -> str:
-    fallback = {"ru": "в {c}", "kk": "{c}", "en": "in {c}"}[lang].format(c=city.title())
+    # Without a declined form (ru prepositional, kk locative) the name stands after a
+    # preposition as it is: "в Шымкент" is understood, a guessed suffix could be wrong.
+    fallback = {"ru": "в {c}", "kk": "{c}", "en": "in {c}"}[lang].format(c=city_name(city, lang))
     return P.CITY_IN[lang].get(city, fallback)
 
 

@@ -64,6 +64,10 @@ def its(
         int | None,
         typer.Option(help=f"Warehouse series: one room count \\[default: {_HEADLINE.rooms}]."),
     ] = None,
+    all_rooms: Annotated[
+        bool,
+        typer.Option("--all-rooms", help="Warehouse series: every room count in one series."),
+    ] = False,
     flow: Annotated[
         bool | None,
         typer.Option(
@@ -265,7 +269,14 @@ def its(
             max_extrapolation=max_extrapolation,
         )  # fmt: skip
         series_freq = cast(Freq, freq)
-        spec = dataclasses.replace(params.index_spec(city), freq=series_freq, district=district)
+        if all_rooms and rooms is not None:
+            raise InvalidSpecification("use either --rooms N or --all-rooms, not both")
+        spec = dataclasses.replace(
+            params.index_spec(city),
+            freq=series_freq,
+            district=district,
+            rooms=None if all_rooms else params.rooms,
+        )
         settings = settings_of(ctx)
         with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
             span, series = hl.headline_series(conn, city, params, spec=spec)
