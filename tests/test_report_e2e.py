@@ -19,21 +19,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import matplotlib.image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 import pandas as pd
 import pypdf
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from rentwatch.cli import main
 from reports import (
     NotEnoughData,
     ReportData,
     ReportParams,
+    figures,
     gather_report_data,
+    narrative,
     write_economist_report,
     write_summary_pdf,
 )
-from reports import figures, narrative
 from reports.caveats import find_caveats
 from reports.economist import SECTIONS
 from reports.facts import Caveat
