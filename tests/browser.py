@@ -69,12 +69,15 @@ def chromium_or_skip() -> Path:
     return CHROMIUM
 
 
-def check_page(html: Path, screenshot: Path, *, width: int = 1280, height: int = 900) -> PageCheck:
-    """Open ``html`` at ``width`` × ``height`` CSS pixels, measure it, save a screenshot."""
+def check_pages(
+    pages: dict[Path, Path], *, width: int = 1280, height: int = 900
+) -> dict[Path, PageCheck]:
+    """Open each page (html -> screenshot path) at ``width`` × ``height`` CSS pixels in one
+    browser, measure it, save a full-page screenshot."""
     from playwright.sync_api import sync_playwright
 
     profile = Path(tempfile.mkdtemp(prefix="rentwatch-chromium-"))
-    errors: list[str] = []
+    checks: dict[Path, PageCheck] = {}
     try:
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
@@ -83,15 +86,20 @@ def check_page(html: Path, screenshot: Path, *, width: int = 1280, height: int =
                 timeout=120_000,
             )  # fmt: skip
             try:
-                page = context.new_page()
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.goto(html.resolve().as_uri(), wait_until="load", timeout=120_000)
-                measured = page.evaluate(MEASURE)
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(screenshot), full_page=True, timeout=120_000)
+                for html, screenshot in pages.items():
+                    errors: list[str] = []
+                    page = context.new_page()
+                    page.on("console", lambda m, e=errors: e.append(m.text)
+                            if m.type == "error" else None)  # fmt: skip
+                    page.on("pageerror", lambda x, e=errors: e.append(str(x)))
+                    page.goto(html.resolve().as_uri(), wait_until="load", timeout=120_000)
+                    measured = page.evaluate(MEASURE)
+                    screenshot.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(screenshot), full_page=True, timeout=120_000)
+                    page.close()
+                    checks[html] = PageCheck(measured, errors, screenshot)
             finally:
                 context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    return PageCheck(measured, errors, screenshot)
+    return checks
