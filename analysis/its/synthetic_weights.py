@@ -6,6 +6,17 @@ augmentation. Pure functions over arrays (rows = periods, columns = donors, mode
 - **demeaned** (Ferman & Pinto 2021; Doudchenko & Imbens' intercept): the same on each unit's
   deviations from its own fit-period mean; the counterfactual is Y₀w + (ȳ₁ − Ȳ₀w), so a treated
   unit above or below every donor can still be matched in its movements.
+- **detrended** (the de-meaned idea one step further, as Ferman & Pinto's "detrended"
+  estimator): each unit's own linear trend over the fit periods is removed before the QP, and
+  the counterfactual is Y₀w + a + b·t with (a, b) the treated-minus-synthetic trend of the fit
+  periods. A treated city whose own trend runs apart from the donors' (Almaty's since the
+  first relocation wave of March 2022) keeps its trend in the counterfactual instead of
+  being pulled back onto theirs.
+- **broken-trend**: detrended, with the treated-minus-synthetic trend allowed one bend: the
+  bend (a hinge (t − τ)₊ in the basis) is kept when it lowers the BIC of that difference
+  over the fit periods, τ searched over every fit period with at least ``MIN_SEGMENT``
+  periods on each side. A treated city whose own trend turned half a year before the event
+  is extrapolated along its recent slope, not its average one.
 - **augmented** (Ben-Michael, Feller & Rothstein 2021, ridge ASCM as R ``augsynth`` with
   ``progfunc="Ridge"``, ``fixedeff=FALSE``): w + (B'B + λI)⁻¹B'(a − Bw), with a, B the
   outcomes centred on the donors' mean in each period. The adjustment sums to zero, so the
@@ -33,8 +44,21 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import ThreadpoolController
 
-Variant = Literal["standard", "demeaned", "augmented", "augmented-demeaned"]
-VARIANTS: tuple[str, ...] = ("standard", "demeaned", "augmented", "augmented-demeaned")
+Variant = Literal[
+    "standard",
+    "demeaned",
+    "detrended",
+    "broken-trend",
+    "augmented",
+    "augmented-demeaned",
+    "augmented-detrended",
+]
+VARIANTS: tuple[str, ...] = (
+    "standard", "demeaned", "detrended", "broken-trend", "augmented", "augmented-demeaned",
+    "augmented-detrended",
+)  # fmt: skip
+# broken-trend: the shortest stretch a trend segment may span, in fit rows.
+MIN_SEGMENT = 13
 
 _SUPPORT_TOL = 1e-9
 _KKT_TOL = 1e-8
@@ -56,17 +80,34 @@ class Weights:
     intercept: float
     ridge_lambda: float | None
     info: dict[str, Any] = field(default_factory=dict)
+    trend: float = 0.0  # per unit of time (detrended variants): counterfactual + trend·t
+    bend_at: float | None = None  # broken-trend: τ, and the slope change after it
+    bend: float = 0.0
 
-    def predict(self, donors: np.ndarray) -> np.ndarray:
-        return donors @ self.w + self.intercept
+    def predict(self, donors: np.ndarray, time: np.ndarray | None = None) -> np.ndarray:
+        """The counterfactual of rows ``donors`` at times ``time`` (needed when detrended)."""
+        out = donors @ self.w + self.intercept
+        if self.trend or self.bend:
+            if time is None:
+                raise ValueError("a detrended synthetic control needs the rows' times")
+            t = np.asarray(time, dtype=float)
+            out = out + self.trend * t
+            if self.bend_at is not None:
+                out = out + self.bend * np.maximum(t - self.bend_at, 0.0)
+        return np.asarray(out)
 
 
 def is_demeaned(variant: str) -> bool:
-    return variant in ("demeaned", "augmented-demeaned")
+    """Variants with an intercept (the detrended ones have a slope too)."""
+    return variant in ("demeaned", "augmented-demeaned", "detrended", "augmented-detrended")
+
+
+def is_detrended(variant: str) -> bool:
+    return variant in ("detrended", "augmented-detrended", "broken-trend")
 
 
 def is_augmented(variant: str) -> bool:
-    return variant in ("augmented", "augmented-demeaned")
+    return variant in ("augmented", "augmented-demeaned", "augmented-detrended")
 
 
 def fit_weights(
@@ -76,14 +117,30 @@ def fit_weights(
     *,
     ridge_lambda: float | None = None,
     start: np.ndarray | None = None,
+    time: np.ndarray | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
     ``ridge_lambda``: λ of the augmented variants (None: cross-validated); ``start``: a
-    starting point for the QP (e.g. the weights of a nearby refit).
+    starting point for the QP (e.g. the weights of a nearby refit); ``time``: the rows'
+    times (periods), required by the detrended variants.
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
-    if is_demeaned(variant):
+    a_raw, b_raw = a, b
+    bend_at: float | None = None
+    if is_detrended(variant):
+        if time is None:
+            raise ValueError(f"the {variant} variant needs the rows' times")
+        t = np.asarray(time, dtype=float)
+        basis = np.column_stack([np.ones(len(a)), t])
+        if variant == "broken-trend":
+            linear = fit_weights(a_raw, b_raw, "detrended", start=start, time=t)
+            bend_at = choose_bend(a_raw - b_raw @ linear.w, t)
+            if bend_at is not None:
+                basis = np.column_stack([basis, np.maximum(t - bend_at, 0.0)])
+        project = basis @ np.linalg.pinv(basis)
+        a, b = a - project @ a, b - project @ b
+    elif is_demeaned(variant):
         a_mean, b_mean = float(a.mean()), b.mean(axis=0)
         a, b = a - a_mean, b - b_mean
     simplex, info = simplex_weights(a, b, start=start)
@@ -97,8 +154,37 @@ def fit_weights(
         )
         w = simplex + ridge_adjustment(a, b, simplex, lam)
         info = {**info, "lambda_cv": ridge_lambda is None}
+    if is_detrended(variant):
+        coef = np.linalg.pinv(basis) @ (a_raw - b_raw @ w)
+        bend = float(coef[2]) if bend_at is not None else 0.0
+        return Weights(
+            w, simplex, float(coef[0]), lam, info, trend=float(coef[1]), bend_at=bend_at,
+            bend=bend,
+        )  # fmt: skip
     intercept = float(a_mean - b_mean @ w) if is_demeaned(variant) else 0.0
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
+
+
+def choose_bend(gap: np.ndarray, time: np.ndarray) -> float | None:
+    """τ of the hinge (t − τ)₊ that, added to a line, lowers the BIC of ``gap`` the most; None
+    when no bend lowers it (see the broken-trend variant)."""
+    n = len(gap)
+    if n < 2 * MIN_SEGMENT + 2:
+        return None
+    line = np.column_stack([np.ones(n), time])
+
+    def bic(x: np.ndarray) -> float:
+        coef, *_ = np.linalg.lstsq(x, gap, rcond=None)
+        resid = gap - x @ coef
+        return float(n * np.log(max(resid @ resid, 1e-300) / n) + x.shape[1] * np.log(n))
+
+    best, chosen = bic(line), None
+    order = np.sort(time)
+    for tau in order[MIN_SEGMENT : n - MIN_SEGMENT]:
+        value = bic(np.column_stack([line, np.maximum(time - tau, 0.0)]))
+        if value < best:
+            best, chosen = value, float(tau)
+    return chosen
 
 
 def simplex_weights(
