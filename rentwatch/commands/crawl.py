@@ -25,7 +25,6 @@ import typer
 from rentwatch.commands.common import settings_of
 from rentwatch.settings import Settings
 from scrapers.run import CrawlJob, RunResult, run_crawls
-from scrapers.settings import user_agent
 from warehouse import open_writer
 from warehouse.errors import LockTimeout, RentwatchError
 from warehouse.load import LoadReport, load_pending
@@ -52,26 +51,7 @@ class ArchiveOrigin(StrEnum):
 
 def scrapy_settings(settings: Settings) -> dict[str, Any]:
     """The ``[crawl]`` settings (and where the warehouse is) as Scrapy settings for the spiders."""
-    crawl = settings.crawl
-    return {
-        "USER_AGENT": user_agent(str(crawl.contact_url)),
-        "RENTWATCH_DB": str(settings.db),
-        "RENTWATCH_KRISHA_BASE_URL": crawl.krisha_base_url,
-        "RENTWATCH_OLX_BASE_URL": crawl.olx_base_url,
-        "RENTWATCH_ARCHIVE_BASE_URL": crawl.archive_base_url,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
-        "DOWNLOAD_DELAY": crawl.download_delay,
-        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "RENTWATCH_ARCHIVE_DELAY": crawl.archive_delay,
-        "RENTWATCH_BACKOFF_START": crawl.backoff_start,
-        "RENTWATCH_BACKOFF_MAX": crawl.backoff_max,
-        "RENTWATCH_SPOOL_FLUSH_EVERY": crawl.spool_flush_every,
-        "RENTWATCH_MIN_ITEMS": crawl.min_items,
-        "RENTWATCH_MIN_FIELD_COVERAGE": crawl.min_field_coverage,
-        "RENTWATCH_MAX_ITEM_DROP": crawl.max_item_drop,
-        "RENTWATCH_MAX_BLOCKED": crawl.max_blocked,
-        "LOG_LEVEL": crawl.log_level,
-    }
+    return {**settings.crawl.scrapy_settings(), "RENTWATCH_DB": str(settings.db)}
 
 
 @contextmanager
