@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Crawl a portal's long-term rent listings for each city, then load them."""
+        # Help: rentwatch.commands.SUMMARIES["crawl"].
         settings = settings_of(ctx)
         if details and source is not Source.krisha:
             raise RentwatchError("--details is for --source krisha only")
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
             ArchiveOrigin, typer.Option(help="simulated: the sandbox's archive on loopback.")
         ] = ArchiveOrigin.archive,
     ) -> None:
-        """Backfill krisha listings from web-archive captures between two dates, then load them."""
+        # Help: rentwatch.commands.SUMMARIES["backfill"].
         settings = settings_of(ctx)
         jobs = [
             CrawlJob(
@@ -186,7 +186,7 @@ def register(app: typer.Typer) -> None:
             LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
         ] = LiveOrigin.live,
     ) -> None:
-        """Crawl both portals for both cities, load, and take a snapshot: the cron job."""
+        # Help: rentwatch.commands.SUMMARIES["nightly"].
         settings = settings_of(ctx)
         jobs = [
             CrawlJob(source.value, {"city": c, "origin": origin.value})

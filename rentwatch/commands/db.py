@@ -16,9 +16,8 @@ from warehouse.migrate import schema_version
 from warehouse.snapshot import take_snapshot
 from warehouse.status import warehouse_status
 
-db_app = typer.Typer(
-    help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["db"].
+db_app = typer.Typer(no_args_is_help=True)
 
 
 @db_app.command("init")

@@ -425,7 +425,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
-        """Run the whole pipeline offline on the simulated market; print estimate vs truth."""
+        # Help: rentwatch.commands.SUMMARIES["demo"].
         settings = settings_of(ctx)
         overrides = {"out_dir": out, "seed": seed, "market_scale": scale}
         chosen = {k: v for k, v in overrides.items() if v is not None}

@@ -13,9 +13,8 @@ from warehouse.imports import load_official, read_listings_csv, read_official_cs
 from warehouse.load import load_spools
 from warehouse.spool import SpoolWriter
 
-import_app = typer.Typer(
-    help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["import"].
+import_app = typer.Typer(no_args_is_help=True)
 
 
 @import_app.command("listings")

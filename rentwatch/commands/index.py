@@ -98,9 +98,8 @@ def index(
         Path | None, typer.Option("--csv", dir_okay=False, help="Write the points (tidy) here.")
     ] = None,
 ) -> None:
-    """Rent series per city: raw and per-m² medians, mix-adjusted median, hedonic index.
-
-    Every series point carries the number of listings behind it and the origins of its data;
+    # The help's first line is rentwatch.commands.SUMMARIES["index"].
+    """Every series point carries the number of listings behind it and the origins of its data;
     a series built from simulated data is labelled SIMULATED.
     """
     settings = settings_of(ctx)

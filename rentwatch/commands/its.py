@@ -144,9 +144,8 @@ def its(
         Path | None, typer.Option(dir_okay=False, help="Write the fit plot (PNG) here.")
     ] = None,
 ) -> None:
-    """Interrupted time series: level and slope change, % effect, checks.
-
-    The event is inclusive in the post period. Rent series come from the warehouse
+    # The help's first line is rentwatch.commands.SUMMARIES["its"].
+    """The event is inclusive in the post period. Rent series come from the warehouse
     (--city, --method, --freq); any other series from --csv with --time-col and --value-col.
     """
     model_options: dict[str, Any] = {

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Parse a saved search page; print its snapshots as JSON Lines, a summary on stderr."""
+        # Help: rentwatch.commands.SUMMARIES["parse"].
         parser = parser_for(source)
         when = observed_at_of(observed_at)
         if city is not None and canonical_city(city) is None:

@@ -20,9 +20,8 @@ from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
 from warehouse.snapshot import take_snapshot
 
-report_app = typer.Typer(
-    help="Reports: the economist's HTML report and the officials' PDF.", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["report"].
+report_app = typer.Typer(no_args_is_help=True)
 
 
 class Lang(StrEnum):
