@@ -86,7 +86,8 @@ def export_cmd(
         str, typer.Option("--format", help="parquet (partitioned by city, month) or csv.")
     ] = "parquet",
 ) -> None:
-    """Export observations and the other tables as Parquet or CSV files."""
+    """Export observations, listings, official and rent index series and crawl runs as Parquet
+    or CSV, with datapackage.json: a Frictionless data dictionary of every column and unit."""
     if fmt not in ("parquet", "csv"):
         raise RentwatchError(f"--format must be parquet or csv, not {fmt!r}")
     settings = settings_of(ctx)
