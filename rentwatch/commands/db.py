@@ -13,7 +13,7 @@ from warehouse.errors import RentwatchError
 from warehouse.export import ExportFormat, export
 from warehouse.load import load_pending
 from warehouse.migrate import schema_version
-from warehouse.snapshot import take_snapshot
+from warehouse.snapshot import prune_snapshots, take_snapshot
 from warehouse.status import warehouse_status
 
 # Its help is rentwatch.commands.SUMMARIES["db"].
@@ -69,13 +69,35 @@ def snapshot(
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Where to write (default: snapshot_dir).")
     ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="Then delete all but the newest N snapshots there.",
+            show_default=False,
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Copy even when the newest snapshot is of the unchanged warehouse."
+        ),
+    ] = False,
 ) -> None:
-    """Write a consistent, checksummed copy of the warehouse for notebooks and reports."""
+    """Write a consistent, checksummed copy of the warehouse for notebooks and reports.
+
+    When the warehouse has not changed since the newest snapshot there, that snapshot is
+    named instead of copying the file again (unless --fresh).
+    """
     settings = settings_of(ctx)
-    snap = take_snapshot(
-        settings.db, out_dir or settings.snapshots, lock_timeout=settings.lock_timeout
-    )
-    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
+    where = out_dir or settings.snapshots
+    snap = take_snapshot(settings.db, where, lock_timeout=settings.lock_timeout, reuse=not fresh)
+    note = " (warehouse unchanged since: reused)" if snap.reused else ""
+    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}{note}")
+    if keep is not None:
+        for path in prune_snapshots(where, keep):
+            typer.echo(f"deleted {path}")
 
 
 @db_app.command("export")

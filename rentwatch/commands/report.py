@@ -1,8 +1,9 @@
 """``rentwatch report …``: the economist's HTML report and the officials' PDF summary.
 
-By default a report is made from a fresh snapshot of the warehouse (taken under the writer
-lock into ``snapshot_dir``), so the SHA-256 its provenance quotes belongs to a file that
-stays as it was; ``--data FILE`` reports from a snapshot or warehouse file you name.
+By default a report is made from a snapshot of the warehouse (taken under the writer lock into
+``snapshot_dir``, or the newest one there when the warehouse has not changed since), so the
+SHA-256 its provenance quotes belongs to a file that stays as it was; ``--data FILE`` reports
+from a snapshot or warehouse file you name.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
-from rentwatch.commands.common import settings_of
+from rentwatch.commands.common import report_snapshot, settings_of
 from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
-from warehouse.snapshot import take_snapshot
 
 # Its help is rentwatch.commands.SUMMARIES["report"].
 report_app = typer.Typer(no_args_is_help=True)
@@ -97,11 +97,7 @@ PlacebosOpt = Annotated[
 
 
 def _source(settings: Settings, data: Path | None) -> Path:
-    if data is not None:
-        return data
-    snap = take_snapshot(settings.db, settings.snapshots, lock_timeout=settings.lock_timeout)
-    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}", err=True)
-    return snap.path
+    return data if data is not None else report_snapshot(settings)
 
 
 def _params(
