@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task
 from rentwatch.settings import Settings
 from scrapers.run import CrawlJob, RunResult, run_crawls
 from warehouse import open_writer
@@ -72,18 +73,23 @@ def _crawl_and_load(
     settings: Settings, jobs: Sequence[CrawlJob], *, snapshot: bool = False
 ) -> tuple[list[RunResult], LoadReport]:
     """Run the crawls, print a line per run, load every pending spool (and snapshot)."""
-    results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
+    with task(f"crawling: {len(jobs)} run(s)"):
+        results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
     for result in results:
         typer.echo(result.line())
     # One writer-lock hold for the load and the snapshot: the snapshot is exactly this load.
     with WriterLock(settings.db, timeout=settings.lock_timeout):
-        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+        with (
+            task("loading the spools"),
+            open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn,
+        ):
             report = load_pending(conn, settings.spools)
         typer.echo(report.summary())
         if snapshot:
-            snap = take_snapshot(
-                settings.db, settings.snapshots, lock_timeout=settings.lock_timeout
-            )
+            with task("snapshot"):
+                snap = take_snapshot(
+                    settings.db, settings.snapshots, lock_timeout=settings.lock_timeout
+                )
             typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
     return results, report
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.progress import task
 from warehouse import open_reader, open_writer
 from warehouse.errors import RentwatchError
 from warehouse.export import ExportFormat, export
@@ -56,7 +57,10 @@ def load(
 ) -> None:
     """Merge spools into the warehouse in one transaction (idempotent; safe to re-run)."""
     settings = settings_of(ctx)
-    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+    with (
+        task("loading the spools"),
+        open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn,
+    ):
         report = load_pending(conn, settings.spools, spools or ())
     typer.echo(report.summary())
     if report.rejected:
@@ -92,7 +96,10 @@ def snapshot(
     """
     settings = settings_of(ctx)
     where = out_dir or settings.snapshots
-    snap = take_snapshot(settings.db, where, lock_timeout=settings.lock_timeout, reuse=not fresh)
+    with task("snapshot"):
+        snap = take_snapshot(
+            settings.db, where, lock_timeout=settings.lock_timeout, reuse=not fresh
+        )
     note = " (warehouse unchanged since: reused)" if snap.reused else ""
     typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}{note}")
     if keep is not None:
@@ -114,7 +121,10 @@ def export_cmd(
         raise RentwatchError(f"--format must be parquet or csv, not {fmt!r}")
     settings = settings_of(ctx)
     chosen: ExportFormat = "parquet" if fmt == "parquet" else "csv"
-    with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+    with (
+        task(f"exporting to {out}"),
+        open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+    ):
         written = export(conn, out, chosen)
     for path in written:
         typer.echo(str(path))

@@ -37,6 +37,7 @@ import typer
 from pydantic import ValidationError
 
 from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.progress import task
 from rentwatch.settings import DemoSettings, Settings
 from scrapers.sandbox import calibration as cal
 from scrapers.sandbox.archive import Archive
@@ -155,7 +156,8 @@ class Demo:
         stage = Stage(name, "done", 0.0, "")
         started = time.perf_counter()
         try:
-            yield stage
+            with task(f"[{number}] {name}"):
+                yield stage
         except RentwatchError as exc:
             stage.status, stage.detail = "failed", str(exc)
         finally:

@@ -27,6 +27,7 @@ from analysis.index import (
 )
 from analysis.index.fx import read_fx_rates
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import track
 from warehouse import open_reader, open_writer
 from warehouse.records import CITIES
 
@@ -137,7 +138,7 @@ def index(
         )
         series = []
         with opener as conn:
-            for c in dict.fromkeys(s.city for s in specs):
+            for c in track(list(dict.fromkeys(s.city for s in specs)), "index: building series"):
                 try:
                     built = build(conn, [s for s in specs if s.city == c])
                 except NoListings as exc:

@@ -26,6 +26,7 @@ from analysis.its.inputs import (
     run_analysis,
 )
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task
 from warehouse import open_reader
 
 DEFAULT_EVENT = "2022-09-21"
@@ -184,7 +185,10 @@ def its(
                 f"--method is one of {', '.join(METHODS)} and --freq one of {', '.join(FREQS)}"
             )
         settings = settings_of(ctx)
-        with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+        with (
+            task(f"{city}: building the {method} series"),
+            open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+        ):
             series = build_index(
                 conn, city=city, method=cast(Method, method), freq=cast(Freq, freq),
                 district=district, rooms=rooms,
@@ -219,7 +223,11 @@ def its(
             "seed": seed,
         },
     )
-    analysis = run_analysis(model, options)
+    checks = [f"{placebos} placebos"] if placebos else []
+    checks += ["sensitivity"] if sensitivity else []
+    checks += ["break search"] if find_break else []
+    with task("ITS: fitting" + (f" with {', '.join(checks)}" if checks else "")):
+        analysis = run_analysis(model, options)
     if plot is not None:
         fig, _ = analysis.result.plot()
         fig.savefig(plot, dpi=120, bbox_inches="tight")

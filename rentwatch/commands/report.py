@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from rentwatch.commands.common import report_snapshot, settings_of
+from rentwatch.progress import task
 from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
 
@@ -138,12 +139,14 @@ def economist(
 ) -> None:
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
     settings = settings_of(ctx)
-    written = write_economist_report(
-        _source(settings, data),
-        out_dir=out,
-        cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos),
-    )
+    source = _source(settings, data)
+    with task("economist report: gathering the series, fitting, placebos, writing"):
+        written = write_economist_report(
+            source,
+            out_dir=out,
+            cities=city or ("almaty", "astana"),
+            params=_params(event, rooms, method, weeks, placebos),
+        )
     typer.echo(str(written.html))
     typer.echo(str(written.provenance))
 
@@ -163,13 +166,15 @@ def summary(
 ) -> None:
     """One or two A4 pages for officials: headline, chart, table, meaning, sources."""
     settings = settings_of(ctx)
-    written = write_summary_pdf(
-        _source(settings, data),
-        out=out,
-        lang=lang.value,
-        cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos),
-    )
+    source = _source(settings, data)
+    with task(f"summary ({lang.value}): gathering the series, fitting, writing the PDF"):
+        written = write_summary_pdf(
+            source,
+            out=out,
+            lang=lang.value,
+            cities=city or ("almaty", "astana"),
+            params=_params(event, rooms, method, weeks, placebos),
+        )
     typer.echo(str(written))
 
 
