@@ -32,7 +32,7 @@ SUMMARIES: Final[dict[str, str]] = {
     "crawl": "Crawl a portal's long-term rent listings for each city, then load them.",
     "backfill": "Backfill krisha listings from web-archive captures between two dates, then "
     "load them.",
-    "nightly": "Crawl both portals for both cities, load, and take a snapshot: the cron job.",
+    "nightly": "Crawl both portals for every city of the crawl list, load, snapshot: the cron job.",
     "index": "Rent series per city: raw and per-m² medians, mix-adjusted median, hedonic index.",
     "its": "Interrupted time series: level and slope change, % effect, checks.",
     "report": "Reports: the economist's HTML report and the officials' PDF.",
