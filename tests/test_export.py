@@ -49,7 +49,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         load_pending(conn, root / "spool")
         load_official(conn, [
             {"city": "almaty", "month": date(2022, m, 1), "metric": "avg_rent_per_m2",
-             "value": 5_000.0 + m, "unit": "KZT/m2/month", "source": "stat.gov.kz"}
+             "value": 5_000.0 + m, "unit": "KZT/m2/month", "source": "stat.gov.kz",
+             "basis": "2022"}
             for m in (9, 10, 11)
         ])  # fmt: skip
         store_index(conn, build_index(conn, city="almaty", method="median", freq="M"))

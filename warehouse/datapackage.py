@@ -112,6 +112,9 @@ COLUMNS: Final[dict[str, dict[str, Column]]] = {
         "value": Column("the published figure, in `unit`", "see `unit`"),
         "unit": Column("the unit of `value`, e.g. KZT/m2/month"),
         "source": Column("who published it"),
+        "basis": Column(
+            "the methodology the value belongs to (e.g. 2022); two bases are never one series"
+        ),
     },
     "index_series": {
         **_INDEX_KEY,
@@ -165,7 +168,7 @@ COLUMNS: Final[dict[str, dict[str, Column]]] = {
 PRIMARY_KEYS: Final[dict[str, list[str]]] = {
     "observations": ["source", "listing_id", "observed_on", "origin"],
     "listings": ["source", "listing_id"],
-    "official_series": ["city", "month", "metric", "source"],
+    "official_series": ["city", "month", "metric", "source", "basis"],
     "crawl_runs": ["run_id"],
 }
 
