@@ -7,6 +7,10 @@ Precedence, lowest to highest:
   3. environment variables ``RENTWATCH_*`` (nested sections with ``__``,
      e.g. ``RENTWATCH_CRAWL__MIN_ITEMS=50``);
   4. command-line flags (passed to :func:`load_settings` as keyword overrides).
+
+The file is read by pydantic-settings' own ``TomlConfigSettingsSource``; sections merge key by
+key across sources. ``[crawl]`` is :class:`scrapers.knobs.CrawlKnobs`, the defaults ``scrapy
+crawl`` starts from too.
 """
 
 from __future__ import annotations
