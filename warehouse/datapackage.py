@@ -84,6 +84,13 @@ COLUMNS: Final[dict[str, dict[str, Column]]] = {
         ),
         "run_id": Column("the crawl run or import that recorded it (crawl_runs.run_id)"),
         "bumped_on": Column("the card's 'raised on' date, when the page showed one"),
+        "parser_version": Column(
+            "version of the page parser that derived the row; empty: imports and older runs"
+        ),
+        "warc_record_id": Column(
+            "WARC-Record-ID of the stored response the row was parsed from (the run's WARC); "
+            "empty: none kept"
+        ),
         "city": Column("the listing's city slug (listings.city)", enum=CITIES),
         "month": Column("observed_on's month, YYYY-MM"),
     },

@@ -39,4 +39,7 @@ SUMMARIES: Final[dict[str, str]] = {
     "its": "Interrupted time series: level and slope change, % effect, checks.",
     "report": "Reports: the economist's HTML report and the officials' PDF.",
     "demo": "Run the whole pipeline offline on the simulated market; print estimate vs truth.",
+    "reparse": "Parse stored runs again with today's parsers and merge (idempotent, one "
+    "transaction).",
+    "warc": "The raw pages (WARC) every crawl keeps beside its spool.",
 }
