@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+SIMULATION_DRAWS = 4000
+"""Draws behind every simulated interval (coefficients, and prediction paths)."""
+
 
 @dataclass(frozen=True)
 class Inference:
@@ -34,15 +37,22 @@ class Inference:
     use_t: bool
     p_use_t: bool
     df: float
+    reference: Any = None
+    """A simulated distribution of t statistics (:class:`analysis.its.hac.FixedBReference`)
+    that replaces t or z for linear combinations ``weights``·β when given."""
 
-    def critical(self) -> float:
+    def critical(self, weights: np.ndarray | None = None) -> float:
+        if self.reference is not None and weights is not None:
+            return float(self.reference.critical(weights, self.level))
         q = 0.5 + self.level / 2
         return float(stats.t.ppf(q, self.df) if self.use_t else stats.norm.ppf(q))
 
-    def p_value(self, estimate: float, se: float) -> float:
+    def p_value(self, estimate: float, se: float, weights: np.ndarray | None = None) -> float:
         if not se > 0:
             return float("nan")
         z = abs(estimate / se)
+        if self.reference is not None and weights is not None:
+            return float(self.reference.p_value(weights, z))
         return float(2 * (stats.t.sf(z, self.df) if self.p_use_t else stats.norm.sf(z)))
 
 
@@ -278,3 +288,40 @@ def coefficient_draws(
 ) -> np.ndarray:
     """Draws from the estimated sampling distribution N(β̂, V̂) (B × k)."""
     return rng.multivariate_normal(params, cov, size=n, method="eigh")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelBasedEffects:
+    """Window effects of a design whose effect is a set of coefficients (segmented, pooled):
+    the fitted path with the intervention (``x1``) against the same path without it
+    (``x0``), one row per post-period observation of the treated unit, in time order.
+
+    ``delta`` (the default) gives delta-method intervals; ``simulation`` percentile
+    intervals over ``SIMULATION_DRAWS`` coefficient draws made once from ``seed``.
+    """
+
+    x1: np.ndarray
+    x0: np.ndarray
+    offset: np.ndarray
+    log_link: bool
+    params: np.ndarray
+    cov: np.ndarray
+    inference: Inference
+    seed: int
+
+    methods: tuple[str, ...] = ("delta", "simulation")
+    uses_observed: bool = False
+
+    def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
+        window = WindowRows(self.x1[rows], self.x0[rows], self.offset[rows], self.log_link)
+        if method == "delta":
+            return delta_window(window, self.params, self.cov, self.inference)
+        return simulated_window(window, self.params, self._draws(), self.inference.level)
+
+    def _draws(self) -> np.ndarray:
+        cached: np.ndarray | None = self.__dict__.get("_cached_draws")
+        if cached is None:
+            rng = np.random.default_rng(self.seed)
+            cached = coefficient_draws(self.params, self.cov, SIMULATION_DRAWS, rng)
+            object.__setattr__(self, "_cached_draws", cached)
+        return cached
