@@ -447,3 +447,19 @@ def test_arima_moves_off_the_ols_start_on_large_raw_scales() -> None:
     arima = m.fit("arima").coefficients["level_change"].estimate
     assert arima == pytest.approx(ar1, rel=1e-3)
     assert abs(arima - ols) > 0.5 * abs(ols - ar1)
+
+
+def test_break_search_holds_its_size_under_autocorrelated_errors() -> None:
+    """A small-seed guard of bench/its_breaks.py: AR(1) 0.8 noise around a trend, no break.
+    The old iid search rejected about 95% of these at 5%; the whitened one about 5%."""
+    rejected_iid = rejected = 0
+    reps = 30
+    for seed in range(reps):
+        sim = simulate_series(freq="W", periods_pre=75, periods_post=75, level_change=0.0,
+                              pre_trend=0.003, ar=0.8, sd=0.02, seed=100 + seed)  # fmt: skip
+        m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                     shape="step", log=True, simulated=True)  # fmt: skip
+        rejected += m.fit("ols").find_break(draws=199).p_value < 0.05
+        rejected_iid += m.fit("ols").find_break(draws=199, errors="iid").p_value < 0.05
+    assert rejected <= 5  # P(X >= 6) < 0.01 for a 5% test; the iid search fails it
+    assert rejected_iid >= 15
