@@ -355,6 +355,17 @@ def test_placebos_flag_a_real_jump_and_not_a_flat_series() -> None:
         assert placebo.n == 30 and placebo.failed == 0
         assert (placebo.p_value < 0.05) is significant
         assert all(pd.to_datetime(placebo.table["event"]) < sim.event)
+        # every placebo fit has a full year of data before its date
+        first = sim.frame["period"].min()
+        assert (pd.to_datetime(placebo.table["event"]) - first).min() >= pd.Timedelta(days=364)
+
+
+def test_placebos_refuse_a_pre_period_shorter_than_a_season() -> None:
+    sim = simulate_series(freq="W", periods_pre=50, periods_post=10, level_change=0.3, seed=6)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step", log=True)  # fmt: skip
+    with pytest.raises(TooFewPrePeriods, match="full season"):
+        m.fit("ols").placebo(n=10, window=4)
 
 
 def test_sensitivity_table_varies_one_choice_at_a_time() -> None:
