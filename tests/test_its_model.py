@@ -15,12 +15,14 @@ from scipy.linalg import toeplitz
 
 from analysis.its import (
     ColumnNotFound,
+    ErrorSpec,
     EventOutsideData,
     InvalidData,
     InvalidSpecification,
     ITSModel,
     TooFewPrePeriods,
 )
+from analysis.its.noise import AR1Noise
 from analysis.its.simulate import simulate_series
 
 EVENT = "2022-09-21"
@@ -242,8 +244,8 @@ def test_reml_rho_maximises_the_restricted_likelihood_and_widens_for_its_uncerta
 
 def test_newey_small_sample_correction_is_statas() -> None:
     frame = noisy(daily(level=5, slope=0.2), 2.0)
-    plain = model(frame).fit("newey", lags=3)
-    stata = model(frame).fit("newey", lags=3, small_sample=True)
+    plain = model(frame).fit(ErrorSpec("newey", lags=3, fixed_b=False))
+    stata = model(frame).fit(ErrorSpec("newey", lags=3, small_sample=True, fixed_b=False))
     n, k = plain.n, len(plain.design_names)
     np.testing.assert_allclose(stata.cov.to_numpy(), plain.cov.to_numpy() * n / (n - k))
     # t with n - k df rather than z
@@ -474,3 +476,35 @@ def test_break_search_holds_its_size_under_autocorrelated_errors() -> None:
         rejected_iid += m.fit("ols").find_break(draws=199, errors="iid").p_value < 0.05
     assert rejected <= 5  # P(X >= 6) < 0.01 for a 5% test; the iid search fails it
     assert rejected_iid >= 15
+
+
+def test_counterfactual_noise_is_the_fitted_ar1_with_t_draws_and_knows_gaps() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=20, ar=0.6, sd=0.03, seed=12)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 design="counterfactual", log=True, seasonality="fourier:1")  # fmt: skip
+    result = m.fit("ar1")
+    noise = result.to_dict()["counterfactual"]["noise"]
+    assert noise["process"] == "ar1"
+    assert noise["rho"] == pytest.approx(result.rho) and result.rho is not None
+    assert noise["df"] == result.df_resid
+    assert noise["sigma"] == pytest.approx(result.error_model.sigma)
+    process = AR1Noise(sigma=1.0, rho=0.8, df=5.0)
+    draws = process.draw(np.array([0.0, 1.0, 4.0]), 200_000, np.random.default_rng(0))
+    corr = np.corrcoef(draws.T)
+    assert corr[0, 1] == pytest.approx(0.8, abs=0.01)
+    assert corr[1, 2] == pytest.approx(0.8**3, abs=0.01)  # three periods apart: ρ³
+    assert stats.kurtosis(draws[:, 0]) > 1  # t with 5 df has excess kurtosis 6, normal 0
+
+
+def test_newey_fixed_b_widens_normal_intervals_by_simulated_critical_values() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, ar=0.5, seed=13)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step-slope", log=True)  # fmt: skip
+    fixed = m.fit("newey", lags=13)
+    normal = m.fit(ErrorSpec("newey", lags=13, fixed_b=False))
+    np.testing.assert_allclose(fixed.cov.to_numpy(), normal.cov.to_numpy())
+    c, z = fixed.coefficients["level_change"], normal.coefficients["level_change"]
+    ratio = (c.ci_high - c.ci_low) / (z.ci_high - z.ci_low)
+    assert 1.05 < ratio < 2.0 and c.p > z.p
+    assert m.fit("newey").lags == 13  # the fixed-b default bandwidth: a tenth of the series
+    assert "fixed-b" in fixed.errors.label()

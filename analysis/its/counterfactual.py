@@ -11,7 +11,7 @@ and no pulse decay.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,9 +49,13 @@ class PredictionEffects:
 
     prediction: PredictionDraws
     level: float
+    noise: noise.AR1Noise | noise.ArmaNoise
 
     methods: tuple[str, ...] = ("simulation",)
     uses_observed: bool = True
+
+    def describe(self) -> dict[str, Any]:
+        return {"noise": self.noise.describe()}
 
     def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
         values = window_effect(self.prediction, rows, self.level)
@@ -87,7 +91,6 @@ def fit(
         errors,
         out,
         resid_pre=fitted.y[fit_treated] - x_all[fit_treated] @ out.params,
-        gaps=model.gaps(fit_treated),
     )
     betas = coefficient_draws(out.params, out.cov, SIMULATION_DRAWS, rng)
     paths = process.draw(model.positions(t[post_rows]), SIMULATION_DRAWS, rng)
@@ -106,7 +109,7 @@ def fit(
         coefficients=named_coefficients(fitted, pooled=False, segmented=False),
         effect_terms=(),
         series=series_table(model, fitted, x_all, band=prediction_band(prediction, level)),
-        effects=PredictionEffects(prediction, level),
+        effects=PredictionEffects(prediction, level, process),
         decay=None,
         seed=seed,
     )

@@ -86,9 +86,9 @@ def linear_coefficient(
     """The linear combination weights·β with its standard error."""
     estimate = float(weights @ params)
     se = float(np.sqrt(max(weights @ cov @ weights, 0.0)))
-    half = inference.critical() * se
+    half = inference.critical(weights) * se
     return Coefficient(
-        estimate, se, estimate - half, estimate + half, inference.p_value(estimate, se)
+        estimate, se, estimate - half, estimate + half, inference.p_value(estimate, se, weights)
     )
 
 
@@ -155,8 +155,8 @@ def _levels(rows: WindowRows, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def delta_window(
     rows: WindowRows, params: np.ndarray, cov: np.ndarray, inference: Inference
 ) -> dict[str, float]:
-    """Window effect by the delta method (exact for ``effect``)."""
-    crit = inference.critical()
+    """Window effect by the delta method (exact for ``effect``); each quantity takes the
+    critical value of its own gradient (they differ under fixed-b references only)."""
     m = rows.x1.shape[0]
     diff = (rows.x1 - rows.x0).mean(axis=0)
     effect = float(diff @ params)
@@ -172,14 +172,17 @@ def delta_window(
         g0 = rows.x0.sum(axis=0)
     absolute = float((mu1 - mu0).mean())
     se_abs = float(np.sqrt(max(grad_abs @ cov @ grad_abs, 0.0)))
+    crit = inference.critical(diff)
+    crit_abs = inference.critical(grad_abs)
     s1, s0 = float(mu1.sum()), float(mu0.sum())
     if s1 > 0 and s0 > 0:
         log_ratio = np.log(s1 / s0)
         grad_ratio = g1 / s1 - g0 / s0
         se_ratio = float(np.sqrt(max(grad_ratio @ cov @ grad_ratio, 0.0)))
+        crit_ratio = inference.critical(grad_ratio)
         percent = 100 * (np.exp(log_ratio) - 1)
-        percent_low = 100 * (np.exp(log_ratio - crit * se_ratio) - 1)
-        percent_high = 100 * (np.exp(log_ratio + crit * se_ratio) - 1)
+        percent_low = 100 * (np.exp(log_ratio - crit_ratio * se_ratio) - 1)
+        percent_high = 100 * (np.exp(log_ratio + crit_ratio * se_ratio) - 1)
     else:
         percent = percent_low = percent_high = float("nan")
     return {
@@ -187,16 +190,16 @@ def delta_window(
         "se": se,
         "ci_low": effect - crit * se,
         "ci_high": effect + crit * se,
-        "p": inference.p_value(effect, se),
+        "p": inference.p_value(effect, se, diff),
         "percent": float(percent),
         "percent_low": float(percent_low),
         "percent_high": float(percent_high),
         "absolute": absolute,
-        "absolute_low": absolute - crit * se_abs,
-        "absolute_high": absolute + crit * se_abs,
+        "absolute_low": absolute - crit_abs * se_abs,
+        "absolute_high": absolute + crit_abs * se_abs,
         "cumulative": absolute * m,
-        "cumulative_low": (absolute - crit * se_abs) * m,
-        "cumulative_high": (absolute + crit * se_abs) * m,
+        "cumulative_low": (absolute - crit_abs * se_abs) * m,
+        "cumulative_high": (absolute + crit_abs * se_abs) * m,
         "counterfactual": float(mu0.mean()),
     }
 
@@ -311,6 +314,9 @@ class ModelBasedEffects:
 
     methods: tuple[str, ...] = ("delta", "simulation")
     uses_observed: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {"effects": "model-based: fitted path with against without the intervention"}
 
     def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
         window = WindowRows(self.x1[rows], self.x0[rows], self.offset[rows], self.log_link)

@@ -30,7 +30,8 @@ from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from analysis.its.exceptions import InvalidSpecification
-from analysis.its.spec import ErrorSpec, automatic_lags
+from analysis.its.hac import bartlett_hac, fixed_b_reference
+from analysis.its.spec import ErrorSpec, automatic_lags, fixed_b_lags
 
 _PRAIS_TOL = 1e-8
 _PRAIS_MAX_ITER = 200
@@ -222,7 +223,7 @@ def _fit_ols(
         lags = errors.lags
         if lags is None:
             per_unit = len(y) if groups is None else int(np.bincount(groups).min())
-            lags = automatic_lags(per_unit)
+            lags = fixed_b_lags(per_unit) if errors.fixed_b else automatic_lags(per_unit)
         use_t = errors.small_sample
         if groups is None:
             kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
@@ -236,10 +237,21 @@ def _fit_ols(
             }
             res = model.fit(cov_type="hac-panel", cov_kwds=kwds, use_t=use_t)
     resid = np.asarray(res.resid)
+    cov = np.asarray(res.cov_params())
+    reference = None
+    if errors.method == "newey" and errors.fixed_b:
+        assert lags is not None
+        x = design.to_numpy(dtype=float)
+        # statsmodels' own normalisation and small-sample factors, read off the fit itself:
+        # the sandwich of bartlett_hac on the fit's residuals times this factor is its cov.
+        bread = np.linalg.inv(x.T @ x)
+        plain = bread @ bartlett_hac(x, resid[:, None], lags, groups)[0] @ bread
+        factor = float(np.trace(cov) / np.trace(plain))
+        reference = fixed_b_reference(x, lags, groups=groups, correction=factor)
     return FitOutput(
         names=tuple(design.columns),
         params=np.asarray(res.params),
-        cov=np.asarray(res.cov_params()),
+        cov=cov,
         df_resid=float(res.df_resid),
         use_t=use_t,
         p_use_t=use_t,
@@ -249,6 +261,8 @@ def _fit_ols(
         llf=float(res.llf),
         scale=float(res.scale),
         lags=lags,
+        extra={"critical_values": "fixed-b"} if reference is not None else {},
+        reference=reference,
     )
 
 

@@ -138,7 +138,12 @@ def series_table(
     eta1 = x1 @ out.params + off
     eta0 = x0 @ out.params + off
     se0 = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", x0, out.cov, x0), 0.0))
-    crit = fitted.inference.critical()
+    reference = fitted.inference.reference
+    crit = (
+        reference.critical_rows(x0, fitted.inference.level)
+        if reference is not None
+        else fitted.inference.critical()
+    )
 
     def level(eta: np.ndarray) -> np.ndarray:
         return np.exp(eta) if model.log_link else eta

@@ -6,9 +6,11 @@ model; a pulse's decay re-estimated unless told otherwise), on data up to p plus
 many post periods as the real analysis had. A placebo fit has at least one full season (a
 year, on a dated axis; the seasonality's period otherwise) of data before its date: fits on
 less could not tell the season from the trend, and their spread (17 points against 2.4 for
-the full-year ones, on the demo's weekly series) made the real estimate look like noise. The statistic is the average effect on the model
-scale over the first ``window`` periods from the event (log points on a log scale). The
-empirical two-sided p-value is (1 + #{|placebo| ≥ |actual|}) / (1 + N).
+the full-year ones, on the demo's weekly series) made the real estimate look like noise.
+
+The statistic is the average effect on the model scale over the first ``window`` periods
+from the event (log points on a log scale). The empirical two-sided p-value is
+(1 + #{|placebo| ≥ |actual|}) / (1 + N).
 """
 
 from __future__ import annotations

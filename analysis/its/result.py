@@ -53,6 +53,10 @@ class EffectSource(Protocol):
 
     def window(self, rows: np.ndarray, method: str) -> dict[str, float]: ...
 
+    def describe(self) -> dict[str, Any]:
+        """How the effects are made, as plain values (for ``to_dict``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ErrorModelParams:
@@ -393,6 +397,7 @@ class ITSResult:
                 "predicted_average": whole.counterfactual,
                 "p": whole.p,
                 "periods": whole.periods,
+                **self._effects.describe(),
             }
         return out
 
