@@ -508,3 +508,43 @@ def test_newey_fixed_b_widens_normal_intervals_by_simulated_critical_values() ->
     assert 1.05 < ratio < 2.0 and c.p > z.p
     assert m.fit("newey").lags == 13  # the fixed-b default bandwidth: a tenth of the series
     assert "fixed-b" in fixed.errors.label()
+
+
+def test_notebook_api_summary_repr_and_error_model() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, ar=0.5, seed=14)
+    result = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                      shape="step", log=True, label="almaty 1-room",
+                      simulated=True).fit("ar1")  # fmt: skip
+    assert len(repr(result)) < 200 and repr(result).startswith("<ITSResult 'almaty 1-room'")
+    summary = result.summary(periods=6)
+    text = summary.as_text()
+    assert str(summary) == text and "[simulated data]" in text
+    em = result.error_model
+    assert em.rho == result.rho and em.llf == result.llf
+    assert em.sigma == pytest.approx(np.sqrt(result.scale))
+    for value in (f"{em.rho:.4g}", f"{em.sigma:.4g}", "log-likelihood", "level_change"):
+        assert value in text
+    html = result._repr_html_()
+    assert html == result.summary().as_html() and html.startswith('<div class="its-summary">')
+    assert "<table>" in html and "level_change" in html
+    assert result.to_dict()["error_model"]["rho"] == em.rho
+
+
+@pytest.mark.parametrize("design", ["segmented", "counterfactual"])
+def test_three_panel_plot_on_given_axes_and_alone(design: str) -> None:
+    sim = simulate_series(freq="W", periods_pre=60, periods_post=20, level_change=0.2, seed=15)
+    result = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                      design=design, shape="step", log=True).fit("ar1")  # fmt: skip
+    path = result.effect_path()
+    assert len(path) == 20
+    assert (path["effect_low"] <= path["effect_high"]).all()
+    assert path["cumulative"].iloc[-1] == pytest.approx(result.average_effect().cumulative)
+    fig, axes = plt.subplots(3, 1)
+    got_fig, got_axes = result.plot_effects(axes=axes)
+    assert got_fig is fig and list(got_axes) == list(axes)
+    assert got_axes[2].get_ylabel().startswith("cumulative effect")
+    plt.close(fig)
+    alone, panels = result.plot_effects()
+    assert len(panels) == 3 and alone.axes == panels
+    with pytest.raises(ValueError, match="three panels"):
+        result.plot_effects(axes=axes[:2])

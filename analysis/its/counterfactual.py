@@ -57,6 +57,10 @@ class PredictionEffects:
     def describe(self) -> dict[str, Any]:
         return {"noise": self.noise.describe()}
 
+    def path_draws(self) -> np.ndarray:
+        pred = self.prediction
+        return np.asarray(pred.observed[None, :] - pred.levels(pred.draws))
+
     def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
         values = window_effect(self.prediction, rows, self.level)
         values["observed"] = float(self.prediction.observed[rows].mean())

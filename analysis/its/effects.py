@@ -318,6 +318,14 @@ class ModelBasedEffects:
     def describe(self) -> dict[str, Any]:
         return {"effects": "model-based: fitted path with against without the intervention"}
 
+    def path_draws(self) -> np.ndarray:
+        draws = self._draws()
+        eta1 = draws @ self.x1.T + self.offset
+        eta0 = draws @ self.x0.T + self.offset
+        if self.log_link:
+            return np.asarray(np.exp(eta1) - np.exp(eta0))
+        return np.asarray(eta1 - eta0)
+
     def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
         window = WindowRows(self.x1[rows], self.x0[rows], self.offset[rows], self.log_link)
         if method == "delta":

@@ -390,6 +390,14 @@ def _fit_ar1(
     )
 
 
+def ar1_loglik(y: np.ndarray, x: np.ndarray, rho: float, gaps: np.ndarray | None = None) -> float:
+    """Exact Gaussian log-likelihood of the GLS fit with AR(1) errors at a given ρ (σ²
+    concentrated out)."""
+    ys, xs = _ar1_transform(y, x, rho, keep_first=True, gaps=gaps)
+    _, rss = _lstsq(ys, xs)
+    return float(_gaussian_llf(rss, len(ys)) + _ar1_log_det(rho, gaps, keep_first=True))
+
+
 def reml_rho(y: np.ndarray, x: np.ndarray, gaps: np.ndarray | None = None) -> float:
     """ρ maximising the restricted (REML) log-likelihood of y = Xβ + e, e AR(1).
 

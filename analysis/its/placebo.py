@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.its.exceptions import ITSError, TooFewPrePeriods
+from analysis.its.threads import small_problem
 from analysis.its.timeaxis import as_time_values
 
 if TYPE_CHECKING:
@@ -104,19 +105,19 @@ def placebo_test(
     fit_options = _fit_options(result, reestimate_decay)
     rows = []
     failed = 0
-    for event in chosen:
-        t_event = float(axis.positions(pd.Series([event]))[0])
-        keep = pre_t < t_event + post_span
-        try:
-            placebo = model.replace(data=pre_data[keep], event=event)
-            fitted = placebo.fit(**fit_options)
-            effect = fitted.average_effect(periods=window)
-        except (ITSError, np.linalg.LinAlgError, ValueError):
-            failed += 1
-            continue
-        rows.append(
-            {"event": axis.label(event), "estimate": effect.effect, "percent": effect.percent}
-        )
+    with small_problem(len(pre_data)):
+        for event in chosen:
+            t_event = float(axis.positions(pd.Series([event]))[0])
+            keep = pre_t < t_event + post_span
+            try:
+                placebo = model.replace(data=pre_data[keep], event=event)
+                effect = placebo.fit(**fit_options).average_effect(periods=window)
+            except (ITSError, np.linalg.LinAlgError, ValueError):
+                failed += 1
+                continue
+            rows.append(
+                {"event": axis.label(event), "estimate": effect.effect, "percent": effect.percent}
+            )
     table = pd.DataFrame(rows, columns=["event", "estimate", "percent"])
     estimates = table["estimate"].to_numpy(dtype=float)
     extreme = int((np.abs(estimates) >= abs(actual_effect.effect)).sum())
@@ -157,7 +158,8 @@ def _candidates(result: ITSResult, window: float) -> np.ndarray:
     ok = (np.arange(len(pre)) >= needed) & (t + window - 1 <= t.max())
     season = season_length(result)
     if season is not None:
-        ok &= t - t.min() >= season
+        # a season's worth of observations before the date: 52 weeks, 12 months, 365 days
+        ok &= t - t.min() >= np.floor(season)
     return pre.loc[ok, "time"].to_numpy()
 
 
@@ -166,6 +168,7 @@ def _fit_options(result: ITSResult, reestimate_decay: bool) -> dict[str, Any]:
         "errors": result.errors,
         "alpha": 1 - result.level,
         "seed": result.seed,
+        "decay_interval": False,
     }
     if result.decay is not None and (result.decay.fixed or not reestimate_decay):
         options["decay"] = result.decay.estimate

@@ -26,10 +26,11 @@ from analysis.its.effects import Coefficient, Effect
 from analysis.its.error_models import FitOutput
 from analysis.its.exceptions import EventOutsideData, InvalidSpecification
 from analysis.its.placebo import PlaceboResult, placebo_test
-from analysis.its.plotting import plot_fit
+from analysis.its.plotting import plot_effects, plot_fit
 from analysis.its.sensitivity import sensitivity_table
 from analysis.its.shapes import DecayEstimate
 from analysis.its.spec import ErrorSpec
+from analysis.its.summary import Summary, summarise
 from analysis.its.timeaxis import before
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class EffectSource(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """How the effects are made, as plain values (for ``to_dict``)."""
+        ...
+
+    def path_draws(self) -> np.ndarray:
+        """Simulated per-period absolute effects (draws × post rows, original scale)."""
         ...
 
 
@@ -400,6 +405,45 @@ class ITSResult:
                 **self._effects.describe(),
             }
         return out
+
+    def summary(
+        self, start: Any = None, end: Any = None, *, periods: float | None = None
+    ) -> Summary:
+        """The fit at a glance (text and HTML): model and error model (ρ, σ, log-likelihood),
+        coefficients, the effect over the window ``start``..``end`` or ``periods`` (as
+        :meth:`average_effect`; default the whole post period), decay, residual tests."""
+        return summarise(self, self.average_effect(start, end, periods=periods))
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def effect_path(self) -> pd.DataFrame:
+        """One row per post-period observation: ``time``, ``horizon``, the pointwise effect
+        ``effect`` (observed or fitted minus counterfactual, original scale) with its band
+        ``effect_low``/``_high``, and ``cumulative`` with ``cumulative_low``/``_high`` (bands
+        at the result's level, from simulation)."""
+        draws = self._effects.path_draws()
+        tail = 100 * (1 - self.level) / 2
+        point = self.effects["absolute"].to_numpy(dtype=float)
+        low, high = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+        cum_low, cum_high = np.nanpercentile(np.cumsum(draws, axis=1), [tail, 100 - tail], axis=0)
+        return pd.DataFrame(
+            {
+                "time": self._post_time.to_numpy(),
+                "horizon": self._post_horizon,
+                "effect": point,
+                "effect_low": low,
+                "effect_high": high,
+                "cumulative": np.cumsum(point),
+                "cumulative_low": cum_low,
+                "cumulative_high": cum_high,
+            }
+        )
+
+    def plot_effects(self, *, axes: Sequence[Axes] | None = None) -> tuple[Figure, list[Axes]]:
+        """Three panels: observed against counterfactual, the pointwise effect, the cumulative
+        effect (see :func:`analysis.its.plotting.plot_effects`)."""
+        return plot_effects(self, axes=axes)
 
     def plot(self, *, ax: Axes | None = None, **options: Any) -> tuple[Figure, Axes]:
         """Observed series, fit (the pre-period fit is shown), counterfactual with its band,

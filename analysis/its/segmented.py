@@ -19,7 +19,7 @@ from analysis.its.coding import counterfactual_of
 from analysis.its.effects import ModelBasedEffects
 from analysis.its.exceptions import InvalidSpecification
 from analysis.its.fitting import build_result, fit_rows, named_coefficients, series_table
-from analysis.its.shapes import DecayEstimate, profile_decay
+from analysis.its.shapes import DecayEstimate, decay_interval, profile_decay
 from analysis.its.spec import ErrorSpec, shape_has_pulse
 
 if TYPE_CHECKING:
@@ -125,6 +125,27 @@ def estimate_decay(
             y, with_decay(delta), errors, family=spec.family, offset=offset, gaps=gaps
         )[1]
 
+    post_t = frame.loc[frame["treated"] & frame["post"], "t"]
+    span = float(post_t.max() - post_t.min() + 1)
+    if errors.method == "ar1" and errors.ar_method == "reml":
+        # REML's ρ barely moves with δ: hold it while δ is profiled by GLS (one least-squares
+        # solve per δ instead of a REML search each), refit ρ at δ̂, profile once more. The
+        # joint search re-ran REML at every δ, ~65 times per fit (~780 solves); the interval,
+        # when asked for, still inverts the joint profile.
+        delta = estimate_decay(model, ErrorSpec(), level, interval=False).estimate
+        for _ in range(2):
+            rho = error_models.reml_rho(y, with_decay(delta), gaps)
+
+            def given_rho(delta: float, rho: float = rho) -> float:
+                return error_models.ar1_loglik(y, with_decay(delta), rho, gaps)
+
+            delta = profile_decay(
+                given_rho, post_periods=span, level=level, interval=False
+            ).estimate
+        if not interval:
+            return DecayEstimate(delta, float("nan"), float("nan"), level)
+        return decay_interval(loglik, delta, post_periods=span, level=level)
+
     if errors.method == "arima":
         # An ARIMA fit per δ is slow; hold the ARMA parameters at their values from a fit at
         # the OLS-profile optimum and profile δ by GLS given them (one fit, then cheap).
@@ -145,10 +166,9 @@ def estimate_decay(
             out = error_models.fit(y, x, ErrorSpec(), family=spec.family, offset=offset)
             return out.scale
 
-    post_t = frame.loc[frame["treated"] & frame["post"], "t"]
     return profile_decay(
         loglik,
-        post_periods=float(post_t.max() - post_t.min() + 1),
+        post_periods=span,
         level=level,
         dispersion=dispersion,
         interval=interval,

@@ -95,6 +95,22 @@ def profile_decay(
             estimate, top = float(found.x), float(-found.fun)
     if not interval:
         return DecayEstimate(float(estimate), float("nan"), float("nan"), level)
+    return decay_interval(
+        loglik, float(estimate), post_periods=post_periods, level=level, dispersion=dispersion
+    )
+
+
+def decay_interval(
+    loglik: Callable[[float], float],
+    estimate: float,
+    *,
+    post_periods: float,
+    level: float,
+    dispersion: Callable[[float], float] | None = None,
+) -> DecayEstimate:
+    """The likelihood-ratio interval of ``loglik`` around δ̂ = ``estimate``."""
+    grid = decay_grid(post_periods)
+    top = loglik(estimate)
     phi = dispersion(estimate) if dispersion is not None else 1.0
     threshold = stats.chi2.ppf(level, 1) / 2 * phi
 
