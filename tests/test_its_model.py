@@ -548,3 +548,30 @@ def test_three_panel_plot_on_given_axes_and_alone(design: str) -> None:
     assert len(panels) == 3 and alone.axes == panels
     with pytest.raises(ValueError, match="three panels"):
         result.plot_effects(axes=axes[:2])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"design": "counterfactual", "seasonality": "fourier:1", "phase_in": 2},
+        {"shape": "step-slope", "control_cols": ["control"]},
+    ],
+)
+def test_a_placebo_cut_equals_the_model_prepared_from_the_cut_data(
+    options: dict[str, Any],
+) -> None:
+    sim = simulate_series(freq="W", periods_pre=90, periods_post=20, ar=0.4, seed=16)
+    frame = sim.frame.assign(control=sim.frame["value"] * 0.8)
+    frame.loc[[5, 40], "value"] = np.nan  # gaps stay gaps in the cut
+    m = ITSModel(frame, time_col="period", value_col="value", event=sim.event, log=True,
+                 **options)  # fmt: skip
+    event = frame["period"].iloc[60]
+    t = m.axis.positions(frame["period"])
+    cut = frame[(t < 70) & (frame["period"] < sim.event).to_numpy()]
+    fast = m.restricted(cut, before_t=70, event=event)
+    slow = m.replace(data=cut, event=event)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.counts() == slow.counts()
+    errors = "newey" if "control_cols" in options else "ar1"
+    a, b = fast.fit(errors), slow.fit(errors)
+    assert a.average_effect(periods=4) == b.average_effect(periods=4)

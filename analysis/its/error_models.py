@@ -398,6 +398,35 @@ def ar1_loglik(y: np.ndarray, x: np.ndarray, rho: float, gaps: np.ndarray | None
     return float(_gaussian_llf(rss, len(ys)) + _ar1_log_det(rho, gaps, keep_first=True))
 
 
+class FixedPartGLS:
+    """The Gaussian log-likelihood of y on [F, C] with AR(1) errors at a fixed ρ (ρ = 0: OLS),
+    when only the columns C change between calls (a pulse's decay profile): F is whitened and
+    factored once, and each call projects the few changing columns on it."""
+
+    def __init__(
+        self, y: np.ndarray, fixed: np.ndarray, rho: float = 0.0, gaps: np.ndarray | None = None
+    ) -> None:
+        self.rho, self.gaps = rho, gaps
+        wy, wf = self._whiten(y, fixed)
+        self.basis = np.linalg.qr(wf)[0]
+        self.resid_y = wy - self.basis @ (self.basis.T @ wy)
+        self.rss_y = float(self.resid_y @ self.resid_y)
+        self.log_det = _ar1_log_det(rho, gaps, keep_first=True) if rho else 0.0
+
+    def _whiten(self, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.rho == 0.0:
+            return y, x
+        return _ar1_transform(y, x, self.rho, keep_first=True, gaps=self.gaps)
+
+    def loglik(self, changing: np.ndarray) -> float:
+        _, wc = self._whiten(self.resid_y[:1], changing)
+        rc = wc - self.basis @ (self.basis.T @ wc)
+        gamma = np.linalg.lstsq(rc, self.resid_y, rcond=None)[0]
+        fitted = rc @ gamma
+        rss = max(self.rss_y - float(fitted @ fitted), 1e-300)
+        return float(_gaussian_llf(rss, len(self.resid_y)) + self.log_det)
+
+
 def reml_rho(y: np.ndarray, x: np.ndarray, gaps: np.ndarray | None = None) -> float:
     """ρ maximising the restricted (REML) log-likelihood of y = Xβ + e, e AR(1).
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.its import coding
-from analysis.its.data import Columns, prepare
+from analysis.its.data import Columns, Prepared, prepare
 from analysis.its.designs import design as design_named
 from analysis.its.exceptions import InvalidSpecification, TooFewPrePeriods
 from analysis.its.spec import (
@@ -33,7 +33,13 @@ from analysis.its.spec import (
     shape_has_pulse,
 )
 from analysis.its.threads import small_problem
-from analysis.its.timeaxis import TimeAxis, TimePoint, regular_step
+from analysis.its.timeaxis import (
+    TimeAxis,
+    TimePoint,
+    check_event_inside,
+    post_mask,
+    regular_step,
+)
 
 if TYPE_CHECKING:
     from analysis.its.result import ITSResult
@@ -248,6 +254,31 @@ class ITSModel:
         if "seasonality" in changes:
             changes["seasonality"] = Seasonality.parse(changes["seasonality"])
         return ITSModel.from_spec(data, replace(self._spec, **changes))
+
+    def restricted(self, data: pd.DataFrame, *, before_t: float, event: Any) -> ITSModel:
+        """The model on this one's rows with ``t < before_t`` and a new ``event`` — what a
+        placebo refits — derived from the analysis frame instead of preparing ``data`` (the
+        same rows of the user's table, kept for further variants) again: a placebo is a cut of
+        the series, its values, scales and time axis do not change."""
+        spec = replace(self._spec, event=event)
+        _check_spec(spec)
+        frame = self._prepared.frame
+        part = frame[frame["t"].to_numpy() < before_t].reset_index(drop=True)
+        axis = self.axis
+        event_point = axis.point(event)
+        check_event_inside(part.loc[part["treated"], "time"], event_point, axis)
+        part["post"] = post_mask(part["time"], event_point)
+        t0 = float(part.loc[part["post"], "t"].min())
+        part["phase_in"] = part["post"] & (part["t"] - t0 < spec.phase_in)
+        columns = _fit_columns(spec)
+        outcome_cols = [columns.value, *columns.controls]
+        dropped = int(data[outcome_cols].isna().to_numpy().sum())
+        model = ITSModel.__new__(ITSModel)
+        model._data = data.copy()
+        model._spec = spec
+        model._prepared = Prepared(part, axis, event_point, t0, dropped)
+        model._check_sizes()
+        return model
 
     def describe(self) -> dict[str, Any]:
         """The full specification as plain values (for JSON and provenance)."""

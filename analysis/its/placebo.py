@@ -110,7 +110,9 @@ def placebo_test(
             t_event = float(axis.positions(pd.Series([event]))[0])
             keep = pre_t < t_event + post_span
             try:
-                placebo = model.replace(data=pre_data[keep], event=event)
+                placebo = model.restricted(
+                    pre_data[keep], before_t=t_event + post_span, event=event
+                )
                 effect = placebo.fit(**fit_options).average_effect(periods=window)
             except (ITSError, np.linalg.LinAlgError, ValueError):
                 failed += 1

@@ -9,6 +9,7 @@ decay δ is profiled (:mod:`analysis.its.shapes`) and the other coefficients are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,9 +109,10 @@ def estimate_decay(
     post = frame["post"].to_numpy()[mask]
     treated = frame["treated"].to_numpy()[mask].astype(float)
     k = np.where(post, t - model.first_post_t, 0.0)
+    names = list(base.columns)
     patches = [
-        (base.columns.get_loc(name), treated if name.startswith("diff_") else 1.0)
-        for name in base.columns
+        (names.index(name), treated if name.startswith("diff_") else 1.0)
+        for name in names
         if name in (pulse_term, f"control_{pulse_term}", f"diff_{pulse_term}")
     ]
 
@@ -125,31 +127,53 @@ def estimate_decay(
             y, with_decay(delta), errors, family=spec.family, offset=offset, gaps=gaps
         )[1]
 
+    # Only the pulse columns change with δ: factor the others once (FixedPartGLS) and
+    # project the pulse on them, instead of a full least-squares fit per δ.
+    fixed = np.delete(x, [col for col, _ in patches], axis=1)
+
+    def changing(delta: float) -> np.ndarray:
+        pulse = post * np.power(delta, k)
+        return np.column_stack([pulse * factor for _, factor in patches])
+
     post_t = frame.loc[frame["treated"] & frame["post"], "t"]
     span = float(post_t.max() - post_t.min() + 1)
-    if errors.method == "ar1" and errors.ar_method == "reml":
-        # REML's ρ barely moves with δ: hold it while δ is profiled by GLS (one least-squares
-        # solve per δ instead of a REML search each), refit ρ at δ̂, profile once more. The
-        # joint search re-ran REML at every δ, ~65 times per fit (~780 solves); the interval,
-        # when asked for, still inverts the joint profile.
-        delta = estimate_decay(model, ErrorSpec(), level, interval=False).estimate
-        for _ in range(2):
-            rho = error_models.reml_rho(y, with_decay(delta), gaps)
+    gaussian = spec.family == "gaussian"
+    if (
+        gaussian
+        and errors.method in ("ols", "newey", "ar1")
+        and not (errors.method == "ar1" and errors.ar_method != "reml")
+    ):
+        ols = error_models.FixedPartGLS(y, fixed)
+        delta = profile_decay(
+            lambda d: ols.loglik(changing(d)), post_periods=span, level=level, interval=False
+        ).estimate
+        if errors.method == "ar1":
+            # REML's ρ barely moves with δ: hold it while δ is profiled by GLS, refit ρ at δ̂,
+            # profile once more. The joint search re-ran REML at every δ, ~65 times a fit
+            # (~780 solves); the interval, when asked for, still inverts the joint profile.
+            for _ in range(2):
+                rho = error_models.reml_rho(y, with_decay(delta), gaps)
+                held = error_models.FixedPartGLS(y, fixed, rho, gaps)
+                delta = profile_decay(
+                    lambda d, held=held: held.loglik(changing(d)),  # type: ignore[misc]
+                    post_periods=span,
+                    level=level,
+                    interval=False,
+                ).estimate
+            profile: Callable[[float], float] = loglik
+        else:
 
-            def given_rho(delta: float, rho: float = rho) -> float:
-                return error_models.ar1_loglik(y, with_decay(delta), rho, gaps)
+            def profile(d: float) -> float:
+                return ols.loglik(changing(d))
 
-            delta = profile_decay(
-                given_rho, post_periods=span, level=level, interval=False
-            ).estimate
         if not interval:
             return DecayEstimate(delta, float("nan"), float("nan"), level)
-        return decay_interval(loglik, delta, post_periods=span, level=level)
+        return decay_interval(profile, delta, post_periods=span, level=level)
 
     if errors.method == "arima":
         # An ARIMA fit per δ is slow; hold the ARMA parameters at their values from a fit at
         # the OLS-profile optimum and profile δ by GLS given them (one fit, then cheap).
-        start = estimate_decay(model, ErrorSpec(), level, interval=False).estimate
+        start = estimate_decay(model, ErrorSpec("ols"), level, interval=False).estimate
         first = error_models.fit(
             y, pd.DataFrame(with_decay(start), columns=base.columns), errors, gaps=gaps
         )
