@@ -44,8 +44,10 @@ class FixedBReference:
 
     def critical_rows(self, rows: np.ndarray, level: float) -> np.ndarray:
         """Critical values for each row of ``rows`` (m × k) as a contrast."""
+        m, k = rows.shape
         num = self.errors @ rows.T
-        var = np.einsum("bij,mi,mj->bm", self.covs, rows, rows)
+        outer = (rows[:, :, None] * rows[:, None, :]).reshape(m, k * k)
+        var = self.covs.reshape(len(self.covs), k * k) @ outer.T
         t = np.abs(num) / np.sqrt(np.maximum(var, 1e-300))
         return np.asarray(np.quantile(t, level, axis=0))
 
@@ -65,21 +67,22 @@ def bartlett_hac(
     Computed as (1/M)·Σ_t S_t S_t' with S_t the moving sums of M = lags + 1 consecutive
     scores (zero-padded): the Bartlett identity, O(n·k²) whatever the bandwidth, so the
     simulation can afford a bandwidth of the whole series."""
-    scores = x[:, :, None] * resid[:, None, :]
+    scores = resid.T[:, :, None] * x[None, :, :]  # B × n × k
     if groups is None:
         return _moving_sum_meat(scores, lags + 1)
     meat = np.zeros((resid.shape[1], x.shape[1], x.shape[1]))
     for unit in np.unique(groups):
-        meat += _moving_sum_meat(scores[groups == unit], lags + 1)
+        meat += _moving_sum_meat(scores[:, groups == unit], lags + 1)
     return meat
 
 
 def _moving_sum_meat(scores: np.ndarray, width: int) -> np.ndarray:
-    n = scores.shape[0]
-    padded = np.concatenate([np.zeros((1, *scores.shape[1:])), np.cumsum(scores, axis=0)])
+    n = scores.shape[1]
+    padded = np.concatenate([np.zeros((scores.shape[0], 1, scores.shape[2])),
+                             np.cumsum(scores, axis=1)], axis=1)  # fmt: skip
     ends = np.arange(1, n + width)
-    sums = padded[np.minimum(ends, n)] - padded[np.maximum(ends - width, 0)]
-    return np.einsum("tib,tjb->bij", sums, sums) / width
+    sums = padded[:, np.minimum(ends, n)] - padded[:, np.maximum(ends - width, 0)]
+    return np.asarray(sums.transpose(0, 2, 1) @ sums) / width
 
 
 def fixed_b_reference(
