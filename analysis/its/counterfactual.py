@@ -94,7 +94,9 @@ def fit(
     process = noise.from_fit(
         errors,
         out,
-        resid_pre=fitted.y[fit_treated] - x_all[fit_treated] @ out.params,
+        y=fitted.y[fit_treated],
+        x=x_all[fit_treated],
+        gaps=model.gaps(fit_treated),
     )
     betas = coefficient_draws(out.params, out.cov, SIMULATION_DRAWS, rng)
     paths = process.draw(model.positions(t[post_rows]), SIMULATION_DRAWS, rng)

@@ -14,8 +14,9 @@ is the one the fit estimated:
 - ``ols``: independent errors with the fitted σ, t draws.
 - ``arima``: the fitted ARMA process on the regular grid (integrated once more when d = 1,
   from the first post period), normal draws as the ARIMA fit's own inference.
-- ``newey``: Newey–West models no error process; the pre-period residuals' variance and lag-1
-  autocorrelation stand in for one (normal draws).
+- ``newey``: Newey–West models no error process, so an AR(1) is fitted for the noise alone
+  (REML on the same pre-period design, t draws); the residuals' plain lag-1 autocorrelation
+  and normal draws had covered 0.88 in the weekly AR(1) case.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from statsmodels.tsa.arima_process import arma_generate_sample
 
+from analysis.its import error_models
 from analysis.its.error_models import FitOutput
 from analysis.its.spec import ErrorSpec
 
@@ -104,8 +107,15 @@ def residual_process(resid: np.ndarray) -> tuple[float, float]:
     return variance, float(np.clip(rho, -0.99, 0.99))
 
 
-def from_fit(errors: ErrorSpec, out: FitOutput, *, resid_pre: np.ndarray) -> AR1Noise | ArmaNoise:
-    """The error process a pre-period fit estimated (see the module doc)."""
+def from_fit(
+    errors: ErrorSpec,
+    out: FitOutput,
+    *,
+    y: np.ndarray,
+    x: np.ndarray,
+    gaps: np.ndarray | None,
+) -> AR1Noise | ArmaNoise:
+    """The error process a pre-period fit of ``y`` on ``x`` estimated (see the module doc)."""
     if errors.method == "ar1" and out.rho is not None:
         return AR1Noise(float(np.sqrt(out.scale)), float(out.rho), out.df_resid)
     if errors.method == "ols":
@@ -119,5 +129,9 @@ def from_fit(errors: ErrorSpec, out: FitOutput, *, resid_pre: np.ndarray) -> AR1
             sigma2=float(arma["sigma2"]),
             differences=d,
         )
-    variance, rho = residual_process(resid_pre)
+    if errors.method == "newey":
+        ar1 = error_models.fit(y, pd.DataFrame(x), ErrorSpec("ar1"), gaps=gaps)
+        assert ar1.rho is not None
+        return AR1Noise(float(np.sqrt(ar1.scale)), float(ar1.rho), ar1.df_resid)
+    variance, rho = residual_process(y - x @ out.params)
     return AR1Noise(float(np.sqrt(variance * (1 - rho**2))), rho)
