@@ -42,8 +42,13 @@ class FixedBReference:
         """The two-sided critical value for c'β at ``level``."""
         return float(np.quantile(np.abs(self.t_stats(weights)), level))
 
-    def critical_rows(self, rows: np.ndarray, level: float) -> np.ndarray:
-        """Critical values for each row of ``rows`` (m × k) as a contrast."""
+    def critical_rows(self, rows: np.ndarray, level: float, *, most: int = 120) -> np.ndarray:
+        """Critical values for each row of ``rows`` (m × k) as a contrast: computed at up to
+        ``most`` evenly spaced rows and interpolated between them (a band's rows change
+        smoothly with time; the full set cost more than the fit on daily series)."""
+        if len(rows) > most:
+            at = np.unique(np.linspace(0, len(rows) - 1, most).round().astype(int))
+            return np.interp(np.arange(len(rows)), at, self.critical_rows(rows[at], level))
         m, k = rows.shape
         num = self.errors @ rows.T
         outer = (rows[:, :, None] * rows[:, None, :]).reshape(m, k * k)

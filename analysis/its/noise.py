@@ -58,12 +58,14 @@ class AR1Noise:
         rho = self.rho
         r = np.sign(rho) ** np.round(d) * np.abs(rho) ** d
         step = np.sqrt(self.variance * (1 - r**2))
-        z = rng.standard_normal((n, m))
-        paths = np.empty((n, m))
-        paths[:, 0] = z[:, 0] * np.sqrt(self.variance)
+        # Time runs down the rows of a (m × n) array: each step reads and writes one
+        # contiguous row.
+        paths = rng.standard_normal((m, n))
+        paths[0] *= np.sqrt(self.variance)
         for i in range(1, m):
-            paths[:, i] = r[i - 1] * paths[:, i - 1] + step[i - 1] * z[:, i]
-        return _t_scaled(paths, self.df, rng)
+            paths[i] *= step[i - 1]
+            paths[i] += r[i - 1] * paths[i - 1]
+        return _t_scaled(paths.T, self.df, rng)
 
 
 @dataclass(frozen=True)
