@@ -1,9 +1,10 @@
 """The ITS engine's modules import one another without a cycle and without deferred imports.
 
 Designs turn models into results; checks and plots are functions over results. A module
-imports others only at its top (imports for type checking aside), and the import graph
-among ``analysis.its`` modules has no cycle, so no module needs a function-level import to
-reach one that imports it back.
+imports the engine's others only at its top (imports for type checking aside; a plotting
+library may be imported late, to keep start-up light), and the import graph among
+``analysis.its`` modules has no cycle, so no module needs a function-level import to reach
+one that imports it back.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _module_imports(path: Path) -> tuple[set[str], list[int]]:
         for fn in ast.walk(tree)
         if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
         for node in ast.walk(fn)
-        if isinstance(node, ast.Import | ast.ImportFrom)
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis"))
+        or (isinstance(node, ast.Import) and any(a.name.startswith("analysis") for a in node.names))
     ]
     modules = {f"analysis.its.{p.stem}" for p in PACKAGE.glob("*.py")}
     return top & modules, nested
