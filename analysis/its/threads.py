@@ -12,12 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 SMALL_ROWS = 20_000
 """Problems up to this many rows run on one BLAS thread."""
 
 _depth = 0
+_controller: ThreadpoolController | None = None
+
+
+def _blas() -> ThreadpoolController:
+    """One controller for the process: making one inspects every loaded library (~10 ms),
+    its ``limit`` afterwards costs microseconds. Made on first use, when numpy and scipy's
+    BLAS are loaded."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller
 
 
 @contextmanager
@@ -33,7 +44,7 @@ def small_problem(rows: int) -> Iterator[None]:
         return
     _depth += 1
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             yield
     finally:
         _depth -= 1
