@@ -202,9 +202,10 @@ class SyntheticControl:
         pre = ~panel.post
         y1, y0 = panel.y[:, 0], panel.y[:, 1:]
         weights = fit_weights(
-            y1[pre], y0[pre], self._spec.variant, ridge_lambda=self._spec.ridge_lambda
-        )
-        synthetic = weights.predict(y0)
+            y1[pre], y0[pre], self._spec.variant, ridge_lambda=self._spec.ridge_lambda,
+            time=panel.t[pre],
+        )  # fmt: skip
+        synthetic = weights.predict(y0, panel.t)
         gap = y1 - synthetic
         notes, problems = _caveats(panel, self._spec.variant, weights, alpha)
         # Only what may spoil the estimate is a Python warning; the rest are notes in the result.
@@ -217,6 +218,7 @@ class SyntheticControl:
                 {d: float(w) for d, w in zip(panel.donors, weights.w, strict=True)}
             ),
             intercept=weights.intercept,
+            trend=weights.trend,
             ridge_lambda=weights.ridge_lambda,
             pre_rmspe=rmspe(gap[pre]),
             post_rmspe=rmspe(gap[panel.post]),
@@ -263,7 +265,9 @@ class SyntheticControlResult:
     """Estimates of one fitted :class:`SyntheticControl`.
 
     ``weights``: donor → weight (sum 1; negative weights only in augmented variants);
-    ``intercept``: the level shift of the de-meaned variants (model scale, else 0);
+    ``intercept``: the level shift of the de-meaned and detrended variants (model scale, else
+    0); ``trend``: the detrended variants' slope per period (the treated unit's own trend
+    relative to its synthetic twin; else 0);
     ``pre_rmspe``/``post_rmspe``: root mean squared gap before/after the event (model scale:
     log points on a log scale); ``warnings``: caveats raised at fit; ``solver``: QP details.
     """
@@ -272,6 +276,7 @@ class SyntheticControlResult:
     level: float
     weights: Mapping[str, float]
     intercept: float
+    trend: float
     ridge_lambda: float | None
     pre_rmspe: float
     post_rmspe: float
@@ -449,6 +454,7 @@ class SyntheticControlResult:
             "specification": {**self.model.describe(), "level": self.level},
             "weights": dict(sorted(self.weights.items(), key=lambda kv: -kv[1])),
             "intercept": self.intercept,
+            "trend": self.trend,
             "ridge_lambda": self.ridge_lambda,
             "pre_rmspe": self.pre_rmspe,
             "post_rmspe": self.post_rmspe,

@@ -132,8 +132,9 @@ def placebo_in_space(
                 donors[pre],
                 variant,
                 ridge_lambda=ridge_lambda if is_augmented(variant) else None,
+                time=panel.t[pre],
             )
-        synthetic = weights.predict(donors)
+        synthetic = weights.predict(donors, panel.t)
         gap = target - synthetic
         gaps[unit] = gap
         level = np.exp(synthetic) if panel.log else synthetic
@@ -222,6 +223,7 @@ def conformal_interval(
     used = np.concatenate([pre_rows, window])
     target = panel.y[used, 0]
     donors = panel.y[used, 1:]
+    times = panel.t[used]
     in_window = np.zeros(len(used), dtype=bool)
     in_window[len(pre_rows) :] = True
     positions = np.flatnonzero(in_window)
@@ -237,11 +239,11 @@ def conformal_interval(
             return cache[key]
         adjusted = target - theta * in_window
         weights = fit_weights(
-            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start
+            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times
         )
         state.start = weights.simplex
         state.count += 1
-        resid = adjusted - weights.predict(donors)
+        resid = adjusted - weights.predict(donors, times)
         stats = np.abs(resid[shifts].mean(axis=1))
         value = float(np.mean(stats >= stats[0] - 1e-12 * max(1.0, abs(stats[0]))))
         cache[key] = value

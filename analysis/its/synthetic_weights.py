@@ -6,6 +6,12 @@ augmentation. Pure functions over arrays (rows = periods, columns = donors, mode
 - **demeaned** (Ferman & Pinto 2021; Doudchenko & Imbens' intercept): the same on each unit's
   deviations from its own fit-period mean; the counterfactual is Y₀w + (ȳ₁ − Ȳ₀w), so a treated
   unit above or below every donor can still be matched in its movements.
+- **detrended** (the de-meaned idea one step further, as Ferman & Pinto's "detrended"
+  estimator): each unit's own linear trend over the fit periods is removed before the QP, and
+  the counterfactual is Y₀w + a + b·t with (a, b) the treated-minus-synthetic trend of the fit
+  periods. A treated city whose own trend runs apart from the donors' (Almaty's since the
+  first relocation wave of March 2022) keeps its trend in the counterfactual instead of
+  being pulled back onto theirs.
 - **augmented** (Ben-Michael, Feller & Rothstein 2021, ridge ASCM as R ``augsynth`` with
   ``progfunc="Ridge"``, ``fixedeff=FALSE``): w + (B'B + λI)⁻¹B'(a − Bw), with a, B the
   outcomes centred on the donors' mean in each period. The adjustment sums to zero, so the
@@ -33,8 +39,12 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import ThreadpoolController
 
-Variant = Literal["standard", "demeaned", "augmented", "augmented-demeaned"]
-VARIANTS: tuple[str, ...] = ("standard", "demeaned", "augmented", "augmented-demeaned")
+Variant = Literal[
+    "standard", "demeaned", "detrended", "augmented", "augmented-demeaned", "augmented-detrended"
+]
+VARIANTS: tuple[str, ...] = (
+    "standard", "demeaned", "detrended", "augmented", "augmented-demeaned", "augmented-detrended"
+)  # fmt: skip
 
 _SUPPORT_TOL = 1e-9
 _KKT_TOL = 1e-8
@@ -56,17 +66,29 @@ class Weights:
     intercept: float
     ridge_lambda: float | None
     info: dict[str, Any] = field(default_factory=dict)
+    trend: float = 0.0  # per unit of time (detrended variants): counterfactual + trend·t
 
-    def predict(self, donors: np.ndarray) -> np.ndarray:
-        return donors @ self.w + self.intercept
+    def predict(self, donors: np.ndarray, time: np.ndarray | None = None) -> np.ndarray:
+        """The counterfactual of rows ``donors`` at times ``time`` (needed when detrended)."""
+        out = donors @ self.w + self.intercept
+        if self.trend:
+            if time is None:
+                raise ValueError("a detrended synthetic control needs the rows' times")
+            out = out + self.trend * np.asarray(time, dtype=float)
+        return np.asarray(out)
 
 
 def is_demeaned(variant: str) -> bool:
-    return variant in ("demeaned", "augmented-demeaned")
+    """Variants with an intercept (the detrended ones have a slope too)."""
+    return variant in ("demeaned", "augmented-demeaned", "detrended", "augmented-detrended")
+
+
+def is_detrended(variant: str) -> bool:
+    return variant in ("detrended", "augmented-detrended")
 
 
 def is_augmented(variant: str) -> bool:
-    return variant in ("augmented", "augmented-demeaned")
+    return variant in ("augmented", "augmented-demeaned", "augmented-detrended")
 
 
 def fit_weights(
@@ -76,14 +98,23 @@ def fit_weights(
     *,
     ridge_lambda: float | None = None,
     start: np.ndarray | None = None,
+    time: np.ndarray | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
     ``ridge_lambda``: λ of the augmented variants (None: cross-validated); ``start``: a
-    starting point for the QP (e.g. the weights of a nearby refit).
+    starting point for the QP (e.g. the weights of a nearby refit); ``time``: the rows'
+    times (periods), required by the detrended variants.
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
-    if is_demeaned(variant):
+    a_raw, b_raw = a, b
+    if is_detrended(variant):
+        if time is None:
+            raise ValueError(f"the {variant} variant needs the rows' times")
+        basis = np.column_stack([np.ones(len(a)), np.asarray(time, dtype=float)])
+        project = basis @ np.linalg.pinv(basis)
+        a, b = a - project @ a, b - project @ b
+    elif is_demeaned(variant):
         a_mean, b_mean = float(a.mean()), b.mean(axis=0)
         a, b = a - a_mean, b - b_mean
     simplex, info = simplex_weights(a, b, start=start)
@@ -97,6 +128,9 @@ def fit_weights(
         )
         w = simplex + ridge_adjustment(a, b, simplex, lam)
         info = {**info, "lambda_cv": ridge_lambda is None}
+    if is_detrended(variant):
+        intercept, trend = (float(v) for v in np.linalg.pinv(basis) @ (a_raw - b_raw @ w))
+        return Weights(w, simplex, intercept, lam, info, trend=trend)
     intercept = float(a_mean - b_mean @ w) if is_demeaned(variant) else 0.0
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
 
