@@ -138,7 +138,7 @@ def gap_counterfactual(panel: Panel, *, comparison: str) -> Estimate:
         weights = pd.Series(fitted.weights)
         base = logs[list(weights.index)] @ weights + float(fitted.intercept or 0.0)
     gap = np.exp(logs[panel.treated] - base)
-    frame = pd.DataFrame({"period": logs.index, "value": gap.to_numpy()})
+    frame = pd.DataFrame({"period": logs.index, "value": np.asarray(gap)})
     model = ITSModel(
         frame, time_col="period", value_col="value", event=panel.event,
         design="counterfactual", shape="step", log=True, simulated=True,
