@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
+from warehouse.pii import PHONE, scrub
+
 # Pages that declare no charset are read as UTF-8 (what krisha.kz and olx.kz serve), not as
 # libxml2's Latin-1 default, which would turn every Cyrillic letter into two garbage ones.
 DEFAULT_ENCODING = "utf-8"
-# A Kazakhstani phone number as people type it: "+7 (777) 123-45-67", "8 777 123 45 67",
-# "87771234567". Free-text titles (olx) sometimes carry one; no phone number is ever stored.
-_PHONE: Final = re.compile(
-    r"(?<!\d)(?:\+?[78][\s(-]*)?\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)"
-)
-PHONE_REMOVED: Final = "[телефон скрыт]"
+PHONE_REMOVED: Final = PHONE
 
 
 def load_html(html: bytes | str) -> etree._Element:
@@ -47,5 +43,5 @@ def text_of(element: etree._Element) -> str:
 
 
 def without_phones(text: str) -> str:
-    """``text`` with every phone number replaced by ``[телефон скрыт]``."""
-    return _PHONE.sub(PHONE_REMOVED, text)
+    """``text`` scrubbed of personal data (:func:`warehouse.pii.scrub`): phones, e-mails, names."""
+    return scrub(text) or ""
