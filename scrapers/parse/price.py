@@ -128,9 +128,8 @@ def _amounts(flat: str) -> list[_Amount]:
         if any(a.start <= m.start() < a.end for a in found):
             continue
         whole = int(_NOT_DIGIT.sub("", m[1]))
-        found.append(
-            _Amount(m.start(), m.end(), whole + (1 if m[2] and int(m[2].ljust(2, "0")) >= 50 else 0))
-        )
+        rounded_up = bool(m[2]) and int(m[2].ljust(2, "0")) >= 50
+        found.append(_Amount(m.start(), m.end(), whole + rounded_up))
     return sorted(found)
 
 
