@@ -54,6 +54,11 @@ class CrawlSettings(Section):
     # Back-off on 429/5xx: the site's delay doubles from backoff_start up to backoff_max seconds.
     backoff_start: float = Field(default=5.0, ge=0)
     backoff_max: float = Field(default=120.0, ge=0)
+    # A Retry-After up to this many seconds is waited out; a longer one fails the run.
+    retry_after_max: float = Field(default=600.0, ge=0)
+    # Seconds a request may take, and how often a failed one (5xx, timeout, reset) is retried.
+    download_timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=2, ge=0)
     # A crash loses at most this many unflushed spool lines.
     spool_flush_every: int = Field(default=100, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -63,6 +68,12 @@ class CrawlSettings(Section):
     max_item_drop: float = Field(default=0.5, ge=0, le=1)
     max_blocked: int = Field(
         default=0, ge=0, description="blocked responses a healthy run may meet"
+    )
+    max_pages_failed: int = Field(
+        default=0, ge=0, description="search pages a healthy run may lose (5xx, timeouts …)"
+    )
+    min_coverage: float = Field(
+        default=0.9, ge=0, le=1, description="cards read over the total the search advertises"
     )
 
 

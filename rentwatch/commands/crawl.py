@@ -65,11 +65,16 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "RENTWATCH_ARCHIVE_DELAY": crawl.archive_delay,
         "RENTWATCH_BACKOFF_START": crawl.backoff_start,
         "RENTWATCH_BACKOFF_MAX": crawl.backoff_max,
+        "RENTWATCH_RETRY_AFTER_MAX": crawl.retry_after_max,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "RETRY_TIMES": crawl.retries,
         "RENTWATCH_SPOOL_FLUSH_EVERY": crawl.spool_flush_every,
         "RENTWATCH_MIN_ITEMS": crawl.min_items,
         "RENTWATCH_MIN_FIELD_COVERAGE": crawl.min_field_coverage,
         "RENTWATCH_MAX_ITEM_DROP": crawl.max_item_drop,
         "RENTWATCH_MAX_BLOCKED": crawl.max_blocked,
+        "RENTWATCH_MAX_PAGES_FAILED": crawl.max_pages_failed,
+        "RENTWATCH_MIN_COVERAGE": crawl.min_coverage,
         "LOG_LEVEL": crawl.log_level,
     }
 

@@ -18,7 +18,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
-from scrapers.middlewares import Blocked
+from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
 from warehouse.spool import new_run_id
 
@@ -64,6 +64,8 @@ class ListingSpider(scrapy.Spider):
         """The page's snapshots as one batch of spool records (and any requests a snapshot
         needs first); what was dropped, counted by reason."""
         self.count("pages")
+        if parsed.problem is not None:
+            self.count(f"page_problems/{parsed.problem}")
         self.count("cards_seen", parsed.cards_seen)
         for reason, n in parsed.dropped.items():
             self.count(f"dropped/{reason}", n)
@@ -132,8 +134,21 @@ class SearchSpider(ListingSpider):
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         observed_at = datetime.now(UTC)
         parsed = self.parse_page(response.body, observed_at)
+        self.note_coverage(page, parsed)
         yield from self.records(parsed, observed_at)
         yield from self.next_pages(page, parsed.last_page)
+
+    def note_coverage(self, page: int, parsed: ParsedPage) -> None:
+        """What the monitors compare: the total the search advertises ("Найдено 200", the
+        largest any page showed), the last page, and the distinct cards read."""
+        stats = self.crawler.stats
+        assert stats is not None
+        if parsed.total is not None:
+            stats.max_value("rentwatch/advertised_total", parsed.total)
+        stats.max_value("rentwatch/last_page", parsed.last_page or page)
+        if self.params.max_pages:
+            stats.set_value("rentwatch/max_pages", self.params.max_pages)
+        self.count("ids_read", parsed.cards_seen - parsed.dropped.get("duplicate_id", 0))
 
     def next_pages(self, page: int, last_page: int | None) -> Iterator[Request]:
         """Keep ``page_window`` pages in flight without ever holding the whole list.
@@ -153,9 +168,10 @@ class SearchSpider(ListingSpider):
             yield self.page_request(target)
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
-        if failure.check(Blocked):
+        if failure.check(Blocked, RetryAfterTooLong):
             return  # the run is stopping
         page = failure.request.cb_kwargs["page"]  # type: ignore[attr-defined]
         self.count("pages_failed")
+        self.count(f"pages_failed/{failure_cause(failure)}")
         self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
         yield from self.next_pages(page, None)
