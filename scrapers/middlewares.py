@@ -57,6 +57,8 @@ ARCHIVED_PAGE = "archived_page"
 FRESH_SESSION_HELPS = frozenset({"http_468", *CHALLENGES})
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 RETRY_AFTER_MAX = 600.0  # seconds, when the setting is absent (scrapers/settings.py says 600)
+# The rule named when robots.txt could not be read and so forbids everything.
+EVERYTHING = "everything, robots.txt unreachable"
 
 
 class Blocked(IgnoreRequest):
@@ -235,9 +237,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
             body = b""
         elif response.status >= 500:
             body = DISALLOW_ALL
-            self.crawler.stats.set_value(
-                "rentwatch/robots_unreachable", f"robots.txt answered HTTP {response.status}"
-            )
+            self.crawler.stats.set_value("rentwatch/robots_unreachable", f"http {response.status}")
         else:
             body = response.body
         self._bodies[netloc] = body
@@ -246,9 +246,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         """robots.txt could not be fetched at all: unreachable, so nothing may be crawled."""
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value(
-            "rentwatch/robots_unreachable", f"robots.txt unreachable ({failure_cause(exc)})"
-        )
+        self.crawler.stats.set_value("rentwatch/robots_unreachable", failure_cause(exc))
         self._bodies[netloc] = DISALLOW_ALL
         parser: RobotParser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         waiting = self._parsers[netloc]
@@ -272,7 +270,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         assert stats is not None
         unreachable = stats.get_value("rentwatch/robots_unreachable")
         if unreachable:
-            return f"everything: {unreachable}"
+            return f"{EVERYTHING} ({unreachable})"
         agent = str(self._robotstxt_useragent or self._default_useragent)
         for line in self._bodies.get(netloc, b"").decode("utf-8", "replace").splitlines():
             field, _, value = line.partition(":")

@@ -33,6 +33,7 @@ from typing import Any, Final, Protocol
 import duckdb
 from scrapy.settings import BaseSettings
 
+from scrapers.middlewares import EVERYTHING
 from warehouse.connection import connect
 from warehouse.errors import RentwatchError
 
@@ -167,10 +168,15 @@ class RobotsReadable:
     name: str = "robots.txt"
 
     def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
-        why = stats.get("rentwatch/robots_unreachable")
-        if why:
-            return CheckResult(self.name, False, f"robots: disallowed everything, {why}")
-        return CheckResult(self.name, True, "robots.txt read")
+        cause = stats.get("rentwatch/robots_unreachable")
+        if not cause:
+            return CheckResult(self.name, True, "robots.txt read")
+        if str(cause).startswith("http "):
+            answered = f"HTTP {str(cause).removeprefix('http ')}"
+            return CheckResult(
+                self.name, False, f"robots: disallowed everything, robots.txt answered {answered}"
+            )
+        return CheckResult(self.name, False, f"{cause} (robots.txt unreachable)")
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,12 @@ class PagesFailed:
     threshold: str = "RENTWATCH_MAX_PAGES_FAILED"
 
     def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
-        causes = _counted(stats, "rentwatch/pages_failed/")
+        # Pages robots.txt's absence forbade are the robots check's to report.
+        causes = [
+            (cause, n)
+            for cause, n in _counted(stats, "rentwatch/pages_failed/")
+            if not cause.startswith(f"robots: disallowed {EVERYTHING}")
+        ]
         lost = sum(n for _, n in causes)
         limit = settings.getint(self.threshold)
         if not causes:

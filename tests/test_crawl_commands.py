@@ -37,7 +37,7 @@ def test_nightly_crawls_both_portals_and_cities_loads_snapshots_and_never_overla
             site.release.set()
             out, err = first.communicate(timeout=120)
     assert second.returncode == 1
-    assert "another crawl is running: pid" in second.stderr
+    assert "the crawl lock (" in second.stderr and ") is held by pid" in second.stderr
     assert "rentwatch nightly" in second.stderr
     assert first.returncode == 0, err
     assert "snapshot " in out
