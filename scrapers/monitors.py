@@ -158,6 +158,8 @@ class FinishReason:
             )
         if reason == "retry_after" and (why := stats.get("rentwatch/retry_after_refused")):
             return CheckResult(self.name, False, str(why))
+        if reason == "spool_failed" and (why := stats.get("rentwatch/spool_error")):
+            return CheckResult(self.name, False, str(why))
         return CheckResult(self.name, reason in self.allowed, f"run ended {reason!r}")
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from warehouse.errors import RentwatchError
+from warehouse.errors import RentwatchError, disk_full
 from warehouse.spool import (
     LOADED_DIR,
     META_SUFFIX,
@@ -51,6 +51,7 @@ from warehouse.spool import (
     SPOOL_SUFFIX,
     RunMeta,
     SpoolWriter,
+    complete_lines,
     new_run_id,
 )
 
@@ -237,13 +238,19 @@ def _result(planned: _Planned, spool_dir: Path, code: int) -> RunResult:
     meta = RunMeta.read(meta_file)
     spool = meta_file.with_name(spool.name)
     status = "crashed" if meta.status == "running" else meta.status
-    reason = meta.reason or (
-        f"the run died before finishing (crawl process exit code {code})"
-        if status == "crashed"
-        else None
-    )
+    items = meta.items
+    reason = meta.reason
+    if status == "crashed":
+        # The sidecar was never finished (killed, or no room to write it): what the spool
+        # holds in full is what the run spooled.
+        items = complete_lines(spool)
+        if disk_full(spool_dir):
+            reason = f"spool write failed: disk full at {spool_dir} after {items} rows"
+        reason = reason or (
+            f"the run died after spooling {items} rows (crawl process exit code {code})"
+        )
     return RunResult(
-        meta.run_id, meta.spider, planned.city, meta.origin, status, reason, meta.items, spool,
+        meta.run_id, meta.spider, planned.city, meta.origin, status, reason, items, spool,
         meta.stats,
     )  # fmt: skip
 
