@@ -9,9 +9,14 @@ import typer
 
 from rentwatch.commands.common import settings_of
 from warehouse import open_writer
-from warehouse.imports import load_official, read_listings_csv, read_official_csv
+from warehouse.imports import (
+    IMPORT_PREFIX,
+    discard_spool,
+    load_official,
+    read_official_csv,
+    spool_listings_csv,
+)
 from warehouse.load import load_spools
-from warehouse.spool import SpoolWriter
 
 import_app = typer.Typer(
     help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True
@@ -22,23 +27,22 @@ import_app = typer.Typer(
 def listings(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Listing observations: source, listing_id, city, observed_at, price, currency, [more]."""
+    """Listing observations: source, listing_id, city, observed_at, price, currency, [more].
+
+    Stored under their own keys (source ``import.<source>``): an import never changes a
+    crawled listing."""
     settings = settings_of(ctx)
-    rows = read_listings_csv(file)
-    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
-        spool = SpoolWriter(settings.spools, spider="import", origin="import", source=file.name)
-        try:
-            for row in rows:
-                spool.write(row)
-            spool.finish("finished", stats={"file": str(file), "rows": len(rows)})
-            report = load_spools(conn, [spool.path], explicit=True)
-        except BaseException:
-            # The import failed as a whole: its spool must not be loaded later by surprise.
-            spool.finish("failed")
-            spool.path.unlink(missing_ok=True)
-            spool.meta_path.unlink(missing_ok=True)
-            raise
-    typer.echo(f"{file}: {len(rows)} rows valid; {report.summary()}")
+    spool, rows = spool_listings_csv(file, settings.spools)
+    try:
+        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+            report = load_spools(conn, [spool], explicit=True)
+    except BaseException:
+        # The import failed as a whole: its spool must not be loaded later by surprise.
+        discard_spool(spool)
+        raise
+    typer.echo(
+        f"{file}: {rows} rows valid, stored as source {IMPORT_PREFIX}<source>; {report.summary()}"
+    )
 
 
 @import_app.command("official")
