@@ -15,7 +15,7 @@ def test_migrations_from_empty_create_every_table(tmp_path: Path) -> None:
     conn = connect(tmp_path / "w.duckdb")
     assert schema_version(conn) == 0
     applied = migrate(conn)
-    assert [m.version for m in applied] == list(range(1, len(available_migrations()) + 1))
+    assert [m.version for m in applied] == [m.version for m in available_migrations()]
     tables = {
         r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
@@ -38,7 +38,7 @@ def test_migrate_twice_applies_nothing(tmp_path: Path) -> None:
     conn = connect(tmp_path / "w.duckdb")
     migrate(conn)
     assert migrate(conn) == []
-    assert require_schema(conn) == len(available_migrations())
+    assert require_schema(conn) == max(m.version for m in available_migrations())
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

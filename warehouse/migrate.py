@@ -1,14 +1,21 @@
-"""Numbered SQL migrations (``warehouse/migrations/NNN_name.sql``), applied in order.
+"""Numbered migrations (``warehouse/migrations/NNN_name.sql`` or ``NNN_name.py``), in order.
 
 Each migration runs in its own transaction together with its row in ``schema_migrations``,
-so a crash leaves the schema at the previous version. A file newer than the code
-(a version the code does not know) is refused rather than misread.
+so a crash leaves the schema at the previous version. A warehouse that has a version the
+code does not ship is refused rather than misread. Numbers may skip (several branches
+reserve their own): every shipped migration not yet applied is applied, lowest first.
+
+A ``.py`` migration is for changes SQL cannot say, such as scrubbing stored text with the
+same Python scrubber the parsers use: it defines ``upgrade(conn)``, which runs inside the
+migration's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -16,7 +23,7 @@ import duckdb
 
 from warehouse.errors import SchemaError
 
-_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.(sql|py)$")
 
 CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -32,11 +39,26 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 class Migration:
     version: int
     name: str
-    sql: str
+    sql: str  # the file's text: SQL, or the Python source of a .py migration
+    kind: str = "sql"
 
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+    def apply(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.kind == "sql":
+            conn.execute(self.sql)
+        else:
+            self._upgrade()(conn)
+
+    def _upgrade(self) -> Callable[[duckdb.DuckDBPyConnection], None]:
+        spec = importlib.util.spec_from_loader(f"warehouse.migrations.m{self.version:03d}", None)
+        assert spec is not None
+        module = importlib.util.module_from_spec(spec)
+        exec(compile(self.sql, f"{self.version:03d}_{self.name}.py", "exec"), module.__dict__)
+        upgrade: Callable[[duckdb.DuckDBPyConnection], None] = module.upgrade
+        return upgrade
 
 
 def available_migrations() -> list[Migration]:
@@ -45,40 +67,53 @@ def available_migrations() -> list[Migration]:
     for entry in resources.files("warehouse.migrations").iterdir():
         match = _NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+            found.append(
+                Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8"), match[3])
+            )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise SchemaError(f"migration numbers must run 1, 2, 3, … without gaps; found {versions}")
+    if len(set(versions)) != len(versions):
+        raise SchemaError(f"two migrations share a number: {versions}")
     return found
 
 
-def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
-    """The highest applied migration (0 for an empty database)."""
+def _applied(conn: duckdb.DuckDBPyConnection) -> set[int]:
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
     ).fetchone()
     if not exists or not exists[0]:
-        return 0
-    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    return int(row[0]) if row else 0
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration (0 for an empty database)."""
+    return max(_applied(conn), default=0)
+
+
+def latest_version() -> int:
+    """The highest migration this code ships."""
+    return max((m.version for m in available_migrations()), default=0)
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
     """Apply every pending migration; returns those applied (none when up to date)."""
     migrations = available_migrations()
-    current = schema_version(conn)
-    if current > len(migrations):
+    applied_before = _applied(conn)
+    unknown = applied_before - {m.version for m in migrations}
+    if unknown:
         raise SchemaError(
-            f"warehouse schema is at version {current}, newer than this rentwatch "
-            f"({len(migrations)}); upgrade rentwatch"
+            f"warehouse schema has version(s) {sorted(unknown)}, newer than this rentwatch "
+            f"({latest_version()}); upgrade rentwatch"
         )
     conn.execute(CREATE_SCHEMA_MIGRATIONS)
     applied = []
-    for migration in migrations[current:]:
+    for migration in migrations:
+        if migration.version in applied_before:
+            continue
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.execute(migration.sql)
+            migration.apply(conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [migration.version, migration.name, migration.checksum],
@@ -93,13 +128,13 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
 
 def require_schema(conn: duckdb.DuckDBPyConnection) -> int:
     """For readers: the schema version, or a clear error when the file is not up to date."""
-    current = schema_version(conn)
-    latest = len(available_migrations())
-    if current == 0:
+    applied = _applied(conn)
+    if not applied:
         raise SchemaError("this file is not a rentwatch warehouse yet: run `rentwatch db init`")
-    if current != latest:
+    shipped = {m.version for m in available_migrations()}
+    if applied != shipped:
         raise SchemaError(
-            f"warehouse schema is at version {current}, this rentwatch expects {latest}: "
-            "run `rentwatch db init` to migrate"
+            f"warehouse schema is at version {max(applied)}, this rentwatch expects "
+            f"{max(shipped)}: run `rentwatch db init` to migrate"
         )
-    return current
+    return max(applied)
