@@ -36,6 +36,7 @@ from scrapy.settings import BaseSettings
 from scrapers.middlewares import EVERYTHING
 from warehouse.connection import connect
 from warehouse.errors import RentwatchError
+from warehouse.plausible import PriceBounds
 
 logger = logging.getLogger(__name__)
 
@@ -329,3 +330,22 @@ def previous_run(
     finally:
         conn.close()
     return (str(row[0]), int(row[1] or 0)) if row else None
+
+
+def price_bounds(db: Path, *, origin: str, timeout: float) -> PriceBounds:
+    """Plausible prices per city and room count from the warehouse (read-only); the outer
+    bounds alone when it is missing, busy for ``timeout`` seconds, or holds too little."""
+    if not db.is_file():
+        return PriceBounds()
+    try:
+        conn = connect(db, read_only=True, retry_timeout=timeout)
+    except RentwatchError as exc:
+        logger.warning("price bounds not read, outer bounds only: %s", exc)
+        return PriceBounds()
+    try:
+        return PriceBounds.from_warehouse(conn, origin=origin)
+    except duckdb.Error as exc:
+        logger.warning("price bounds not read, outer bounds only: %s", exc)
+        return PriceBounds()
+    finally:
+        conn.close()

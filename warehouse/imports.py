@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from warehouse.errors import ImportRejected
+from warehouse.plausible import OUTER_MONTHLY, PERIOD_DIVISOR
 from warehouse.records import (
     AREA_RANGE,
     CURRENCIES,
@@ -55,13 +56,7 @@ IMPORTING_DIR = "importing"
 OFFICIAL_AREAS = ("kazakhstan",)  # national series next to the cities
 
 # Plausible monthly asking rent per currency; daily and hourly bounds are scaled down.
-MONTHLY_PRICE_RANGE = {
-    "KZT": (5_000, 50_000_000),
-    "USD": (10, 100_000),
-    "EUR": (10, 100_000),
-    "RUB": (1_000, 10_000_000),
-}
-PERIOD_DIVISOR = {"month": 1, "day": 30, "hour": 720}
+MONTHLY_PRICE_RANGE = OUTER_MONTHLY
 EARLIEST = date(2000, 1, 1)
 MAX_ERRORS_SHOWN = 5
 

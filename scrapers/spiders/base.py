@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -19,7 +20,9 @@ from twisted.python.failure import Failure
 
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
+from scrapers.monitors import price_bounds
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
+from warehouse.plausible import PriceBounds
 from warehouse.spool import new_run_id
 
 
@@ -35,6 +38,7 @@ class ListingSpider(scrapy.Spider):
 
     params: SpiderParams
     base_url: str
+    _bounds: PriceBounds | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         # Validate before Scrapy copies the raw strings onto the spider.
@@ -56,6 +60,18 @@ class ListingSpider(scrapy.Spider):
     def origin(self) -> str:
         return self.params.origin
 
+    @property
+    def bounds(self) -> PriceBounds:
+        """Plausible prices per city and room count, from the warehouse's data (read once)."""
+        if self._bounds is None:
+            settings = self.crawler.settings
+            self._bounds = price_bounds(
+                Path(settings.get("RENTWATCH_DB", "data/rentwatch.duckdb")),
+                origin=self.origin,
+                timeout=settings.getfloat("RENTWATCH_PREVIOUS_RUN_TIMEOUT"),
+            )
+        return self._bounds
+
     def count(self, key: str, value: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
@@ -69,9 +85,16 @@ class ListingSpider(scrapy.Spider):
         self.count("cards_seen", parsed.cards_seen)
         for reason, n in parsed.dropped.items():
             self.count(f"dropped/{reason}", n)
-        self.count("snapshots", len(parsed.snapshots))
+        plausible = [
+            s
+            for s in parsed.snapshots
+            if self.bounds.check(s.city, s.rooms, s.price, s.currency, s.price_period)
+        ]
+        if len(plausible) < len(parsed.snapshots):
+            self.count("dropped/price_implausible", len(parsed.snapshots) - len(plausible))
+        self.count("snapshots", len(plausible))
         batch: list[dict[str, Any]] = []
-        for snapshot in parsed.snapshots:
+        for snapshot in plausible:
             for out in self.emit(snapshot, observed_at):
                 if isinstance(out, dict):
                     batch.append(out)
