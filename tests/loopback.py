@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -473,9 +473,16 @@ def serve(sites: FakeSites) -> Iterator[str]:
         server.server_close()
 
 
-def crawl_env(workdir: Path, base_url: str, **crawl: object) -> dict[str, str]:
+def crawl_env(
+    workdir: Path,
+    base_url: str,
+    *,
+    cities: Sequence[str] = ("almaty", "astana"),
+    **crawl: object,
+) -> dict[str, str]:
     """Environment for a `rentwatch` subprocess that crawls ``base_url`` with no delays.
 
+    ``cities`` is the default crawl list (the fake sites serve Almaty and Astana);
     ``crawl`` overrides ``[crawl]`` settings (``min_items=5`` → ``RENTWATCH_CRAWL__MIN_ITEMS``).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENTWATCH_")}
@@ -491,6 +498,7 @@ def crawl_env(workdir: Path, base_url: str, **crawl: object) -> dict[str, str]:
         **crawl,
     }
     env.update({f"RENTWATCH_CRAWL__{k.upper()}": str(v) for k, v in settings.items()})
+    env["RENTWATCH_CITIES__CRAWL"] = json.dumps(list(cities))
     env["RENTWATCH_DB"] = str(workdir / "rentwatch.duckdb")
     return env
 

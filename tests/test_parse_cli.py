@@ -68,7 +68,7 @@ def test_real_reference_page(reference_pages: Path, capsys: pytest.CaptureFixtur
     [
         (["--source", "avito"], "unknown source 'avito': choose one of krisha, olx"),
         (["--source", "krisha", "--observed-at", "13.10.2022"], "--observed-at '13.10.2022' is"),
-        (["--source", "krisha", "--city", "shymkent"], "--city 'shymkent' is not one of almaty"),
+        (["--source", "krisha", "--city", "atlantis"], "unknown city 'atlantis'; known: almaty"),
     ],
 )  # fmt: skip
 def test_bad_options_are_one_line_errors(

@@ -233,6 +233,11 @@ def test_parse_district(
         ("astana", "Байконыр", None),
         ("astana", "Бостандыкский р-н", None),
         ("shymkent", "Есильский р-н", None),
+        ("shymkent", "Аль-Фарабийский р-н", "Аль-Фарабийский"),
+        ("karaganda", "р-н им. Казыбек би", "Казыбек би"),
+        ("karaganda", "Октябрьский р-н", "Алихана Бокейхана"),
+        ("aktobe", "Алматы р-н", "Алматы"),
+        ("pavlodar", "Центральный р-н", None),
     ],
 )
 def test_canonical_district(city: str, text: str, canonical: str | None) -> None:

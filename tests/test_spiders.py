@@ -62,7 +62,7 @@ def test_spider_arguments_are_validated_and_normalised(
     ("model", "raw", "message"),
     [
         (KrishaParams, {"city": "paris"},
-         "spider argument city: 'paris' is not one of almaty, astana"),
+         "spider argument city: unknown city 'paris'; known: almaty, astana, "),
         (KrishaParams, {}, "spider argument city: required"),
         (KrishaParams, {"city": "almaty", "origin": "archive"},
          "spider argument origin: Input should be 'live' or 'simulated'"),

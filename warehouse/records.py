@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
+from warehouse.cities import CITY_CODES, REGISTRY, canonical_city
+
+__all__ = ["CITIES", "canonical_city"]  # re-exported: the registry is warehouse.cities
+
 # Field name -> DuckDB type as read back from a spool (JSON Lines).
 RECORD_COLUMNS: Final[dict[str, str]] = {
     "source": "VARCHAR",
@@ -42,30 +46,17 @@ ORIGINS: Final = ("live", "archive", "import", "simulated")
 PRICE_PERIODS: Final = ("month", "day", "hour")
 CURRENCIES: Final = ("KZT", "USD", "EUR", "RUB")
 OWNER_TYPES: Final = ("owner", "specialist", "company")
-CITIES: Final = ("almaty", "astana")
-LOCAL_TIMEZONE: Final = "Asia/Almaty"  # Almaty and Astana share it
-
-CITY_ALIASES: Final[dict[str, str]] = {
-    "almaty": "almaty",
-    "alma-ata": "almaty",
-    "алматы": "almaty",
-    "astana": "astana",
-    "nur-sultan": "astana",
-    "nursultan": "astana",
-    "астана": "astana",
-    "нур-султан": "astana",
-}
+# Every registered city's code (warehouse.cities is the registry).
+CITIES: Final = CITY_CODES
+# The observation day of every city is its Almaty calendar day: one convention for the key
+# across the country (western cities run an hour behind only until March 2024).
+LOCAL_TIMEZONE: Final = "Asia/Almaty"
 
 # Plausibility bounds: outside them a value is a typo or a parse error, never a flat.
 MAX_PRICE: Final = 10_000_000_000
 ROOMS_RANGE: Final = (0, 20)
 AREA_RANGE: Final = (5.0, 2000.0)
 FLOOR_RANGE: Final = (-2, 200)
-
-
-def canonical_city(text: str) -> str | None:
-    """``"Нур-Султан"`` -> ``"astana"``; None when the city is not one rentwatch covers."""
-    return CITY_ALIASES.get(text.strip().lower())
 
 
 class RecordError(ValueError):
@@ -90,8 +81,8 @@ def validate_record(record: Mapping[str, Any]) -> None:
     missing = [f for f in REQUIRED if record.get(f) in (None, "")]
     if missing:
         raise RecordError(f"missing {', '.join(missing)}")
-    if record["city"] not in CITIES:
-        raise RecordError(f"city {record['city']!r} is not one of {', '.join(CITIES)}")
+    if record["city"] not in REGISTRY:
+        raise RecordError(f"city {record['city']!r} is not a registered city code")
     if record["origin"] not in ORIGINS:
         raise RecordError(f"origin {record['origin']!r} is not one of {', '.join(ORIGINS)}")
     if record["price_period"] not in PRICE_PERIODS:

@@ -22,7 +22,7 @@ from analysis.index.sample import (
     prepare_city,
 )
 from analysis.index.spec import CountingRules, SeriesError
-from warehouse.records import CITIES
+from warehouse.cities import REGISTRY
 
 MEDIANS_BY_ROOMS: Final = """
 SELECT rooms, period, median(rent) AS median, count(*) AS n,
@@ -53,8 +53,8 @@ def median_rents_before_after(
     ``change_pct`` = 100 × (after / before − 1); medians are NaN (and n 0) when a window has
     no such flats. ``origins`` lists the kinds of data behind the row (simulated included).
     """
-    if city not in CITIES:
-        raise SeriesError(f"city {city!r} is not one of {', '.join(CITIES)}")
+    if city not in REGISTRY:
+        raise SeriesError(f"unknown city {city!r}; known: {', '.join(REGISTRY.codes)}")
     if days < 1:
         raise SeriesError("days must be at least 1")
     before_start = event - timedelta(days=days)

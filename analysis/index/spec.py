@@ -22,8 +22,8 @@ from typing import Any, Final, Literal, get_args
 
 import pandas as pd
 
+from warehouse.cities import REGISTRY
 from warehouse.errors import RentwatchError
-from warehouse.records import CITIES
 
 Method = Literal["median", "median_m2", "mix", "hedonic"]
 Freq = Literal["D", "W", "M"]
@@ -70,8 +70,8 @@ class IndexSpec:
     flow: bool = False
 
     def __post_init__(self) -> None:
-        if self.city not in CITIES:
-            raise SeriesError(f"city {self.city!r} is not one of {', '.join(CITIES)}")
+        if self.city not in REGISTRY:
+            raise SeriesError(f"unknown city {self.city!r}; known: {', '.join(REGISTRY.codes)}")
         if self.method not in METHODS:
             raise SeriesError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
         if self.freq not in FREQS:

@@ -39,8 +39,6 @@ from warehouse.load import LoadReport, load_pending
 from warehouse.lock import WriterLock
 from warehouse.snapshot import take_snapshot
 
-CITIES = ("almaty", "astana")
-
 
 class Source(StrEnum):
     krisha = "krisha"
@@ -135,8 +133,20 @@ def _verdict(results: Sequence[RunResult], report: LoadReport) -> None:
         raise RentwatchError(head + " | ".join(problems))
 
 
-def _cities(cities: list[str] | None) -> list[str]:
-    return list(cities) if cities else list(CITIES)
+def _portal_cities(settings: Settings, source: Source, given: list[str] | None) -> list[str]:
+    """The cities to crawl on ``source``: those named (each must be on the portal), else the
+    crawl list less the cities the portal does not list (olx lists fewer than krisha)."""
+    cities = settings.crawl_cities(given)
+    if given or source is not Source.olx:
+        return list(cities)
+    registry = settings.registry
+    return [c for c in cities if registry.get(c).olx_slug is not None]
+
+
+CITY_HELP = (
+    "A registered city (code or name); repeatable. Default: [cities] crawl, else the treated "
+    "cities and the comparison pool."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -146,7 +156,7 @@ def register(app: typer.Typer) -> None:
         source: Annotated[Source, typer.Option("--source", help="The portal.")],
         city: Annotated[
             list[str] | None,
-            typer.Option("--city", help="almaty or astana; repeat for both (default both)."),
+            typer.Option("--city", help=CITY_HELP),
         ] = None,
         origin: Annotated[
             LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
@@ -171,7 +181,7 @@ def register(app: typer.Typer) -> None:
             extra["details"] = "true"
         jobs = [
             CrawlJob(source.value, {"city": c, "origin": origin.value, **extra})
-            for c in _cities(city)
+            for c in _portal_cities(settings, source, city)
         ]
         check_jobs(jobs)
         with crawl_lock(settings, "crawl", f"rentwatch crawl --source {source.value}"):
@@ -190,7 +200,7 @@ def register(app: typer.Typer) -> None:
         ],
         city: Annotated[
             list[str] | None,
-            typer.Option("--city", help="almaty or astana; repeat for both (default both)."),
+            typer.Option("--city", help=CITY_HELP),
         ] = None,
         origin: Annotated[
             ArchiveOrigin, typer.Option(help="simulated: the sandbox's archive on loopback.")
@@ -208,7 +218,7 @@ def register(app: typer.Typer) -> None:
                     "to": date_to.isoformat(),
                 },
             )
-            for c in _cities(city)
+            for c in settings.crawl_cities(city)
         ]
         check_jobs(jobs)
         with crawl_lock(
@@ -224,12 +234,12 @@ def register(app: typer.Typer) -> None:
             LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
         ] = LiveOrigin.live,
     ) -> None:
-        """Crawl both portals for both cities, load, and take a snapshot: the cron job."""
+        """Crawl both portals for every city of the crawl list, load, snapshot: the cron job."""
         settings = settings_of(ctx)
         jobs = [
             CrawlJob(source.value, {"city": c, "origin": origin.value})
             for source in Source
-            for c in CITIES
+            for c in _portal_cities(settings, source, None)
         ]
         check_jobs(jobs)
         with crawl_lock(settings, "crawl", "rentwatch nightly"):

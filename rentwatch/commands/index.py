@@ -28,7 +28,7 @@ from analysis.index import (
 from analysis.index.fx import read_fx_rates
 from rentwatch.commands.common import settings_of
 from warehouse import open_reader, open_writer
-from warehouse.records import CITIES
+from warehouse.cities import REGISTRY
 
 DATE_FORMATS = ["%Y-%m-%d"]
 
@@ -48,7 +48,8 @@ def _choose(given: list[str] | None, allowed: tuple[str, ...], what: str) -> lis
 def index(
     ctx: typer.Context,
     city: Annotated[
-        list[str] | None, typer.Option(help="almaty or astana (repeatable; default both).")
+        list[str] | None,
+        typer.Option(help="A registered city (repeatable; default: every city with listings)."),
     ] = None,
     method: Annotated[
         list[str] | None,
@@ -108,12 +109,17 @@ def index(
         raise SeriesError(f"--se must be hc1 or classical, not {se!r}")
     specs = [
         IndexSpec(c, cast(Method, m), cast(Freq, f), district, rooms, flow)
-        for c in _choose(city, CITIES, "city")
+        for c in (REGISTRY.canonical(city) if city else REGISTRY.codes)
         for m in _choose(method, METHODS, "method")
         for f in _choose(freq or ["W"], FREQS, "freq")
     ]
     if stored:
         with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+            if not city:  # every city something is stored for
+                stored_cities = {
+                    r[0] for r in conn.execute("SELECT DISTINCT city FROM index_builds").fetchall()
+                }
+                specs = [s for s in specs if s.city in stored_cities]
             series = [
                 read_index(
                     conn, city=s.city, method=s.method, freq=s.freq,
@@ -138,7 +144,12 @@ def index(
         )
         series = []
         with opener as conn:
+            present = {
+                row[0] for row in conn.execute("SELECT DISTINCT city FROM listings").fetchall()
+            }
             for c in dict.fromkeys(s.city for s in specs):
+                if not city and c not in present:
+                    continue
                 try:
                     built = build(conn, [s for s in specs if s.city == c])
                 except NoListings as exc:

@@ -18,8 +18,9 @@ import typer
 from scrapers.items import ParsedPage
 from scrapers.parse.blocking import blocked_reason
 from scrapers.parse.pages import parser_for
+from warehouse.cities import city_code
 from warehouse.errors import RentwatchError
-from warehouse.records import CITIES, LOCAL_TIMEZONE, canonical_city
+from warehouse.records import LOCAL_TIMEZONE
 
 
 def observed_at_of(text: str | None) -> datetime:
@@ -68,8 +69,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--city",
-                help="almaty or astana (nur-sultan too): the city the page lists, for cards "
-                "that do not say.",
+                help="A registered city (code or name, nur-sultan too): the city the page "
+                "lists, for cards that do not say.",
                 show_default=False,
             ),
         ] = None,
@@ -77,8 +78,7 @@ def register(app: typer.Typer) -> None:
         """Parse a saved search page; print its snapshots as JSON Lines, a summary on stderr."""
         parser = parser_for(source)
         when = observed_at_of(observed_at)
-        if city is not None and canonical_city(city) is None:
-            raise RentwatchError(f"--city {city!r} is not one of {', '.join(CITIES)}")
+        code = city_code(city) if city is not None else None
         try:
             body = page.read_bytes()
         except OSError as exc:
@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
             raise RentwatchError(
                 f"{page} is a web firewall's challenge page ({reason}), not a search page"
             )
-        parsed = parser(body, when, city=canonical_city(city) if city else None)
+        parsed = parser(body, when, city=code)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
         typer.echo(f"{page}: {summary(parsed)}", err=True)

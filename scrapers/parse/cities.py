@@ -1,14 +1,20 @@
-"""City names and URL slugs -> the two cities rentwatch covers ("almaty", "astana")."""
+"""URL slugs -> registered city codes (``warehouse.cities`` is the registry)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from warehouse.records import canonical_city
+from warehouse.cities import REGISTRY, canonical_city
 
-# krisha's district sub-slugs start with the city's ("almaty-bostandykskij"); olx calls Almaty
-# "alma-ata"; Astana's krisha slug was "nur-sultan" until about October 2022.
-_SLUG_PREFIXES: Final = ("nur-sultan", "alma-ata", "almaty", "astana")
+# Every krisha and olx slug, longest first: krisha's district sub-slugs start with the city's
+# ("almaty-bostandykskij", "ust-kamenogorsk-…"), so the longest matching prefix names the city.
+_SLUG_PREFIXES: Final = tuple(
+    sorted(
+        {s for c in REGISTRY for s in (*c.all_krisha_slugs, c.olx_slug) if s is not None},
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def city_of_slug(slug: str) -> str | None:

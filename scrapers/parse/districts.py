@@ -33,12 +33,31 @@ DISTRICTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "Сарыаркинский": ("сарыарк", "сарыарқ"),
         "Нура": ("нура",),
     },
+    # Other cities with districts of their own; a registered city missing here keeps the raw
+    # text with ``district = None`` (its mix index then stratifies by rooms only).
+    "shymkent": {
+        "Абайский": ("абай",),
+        "Аль-Фарабийский": ("аль-фараби", "аль фараби", "әл-фараби"),
+        "Енбекшинский": ("енбекши", "еңбекші"),
+        "Каратауский": ("каратау", "қаратау"),
+        "Туранский": ("туран",),
+    },
+    "karaganda": {
+        "Казыбек би": ("казыбек", "қазыбек", "им. казыбек", "имени казыбек"),
+        # Октябрьский until 2022.
+        "Алихана Бокейхана": ("алихан", "им. алихан", "имени алихан", "бокейхан", "октябр"),
+    },
+    "aktobe": {
+        # Aktobe's own districts, named after the two cities (so the table is per city).
+        "Алматы": ("алматы", "алматин"),
+        "Астана": ("астана", "астанин"),
+    },
 }
 
 _MARKER: Final = r"(?:р-н|р-он|район|ауданы)"
 # The district at the start of an address line, up to the first comma, dash or house number.
 _LEADING: Final = re.compile(
-    rf"^\s*(?:{_MARKER}\s+(?P<after>[^\W\d][\w-]*(?:\s[^\W\d][\w-]*)?)"
+    rf"^\s*(?:{_MARKER}\s+(?P<after>(?:им\.\s?|имени\s)?[^\W\d][\w-]*(?:\s[^\W\d][\w-]*)?)"
     rf"|(?P<before>[^\W\d][\w-]*(?:\s[^\W\d][\w-]*)?)\s+{_MARKER})(?=\s|,|$)"
 )
 _STRIP_MARKER: Final = re.compile(rf"\b{_MARKER}(?=\s|$)|\bрайонный\b")

@@ -22,9 +22,8 @@ from scrapers.parse import krisha
 from scrapers.parse.districts import parse_district
 from scrapers.spiders.base import SearchSpider
 from scrapers.spiders.params import KrishaParams
+from warehouse.cities import REGISTRY
 
-# The city slugs of krisha's URLs today (Astana was `nur-sultan` until about October 2022).
-SLUGS: Final = {"almaty": "almaty", "astana": "astana"}
 # das[rent.period]=2 is "на длительный срок": monthly rents only.
 LONG_TERM_QUERY: Final = "das[rent.period]=2"
 
@@ -46,7 +45,9 @@ class KrishaSpider(SearchSpider):
     params: KrishaParams
 
     def page_url(self, page: int) -> str:
-        url = f"{self.base_url}/arenda/kvartiry/{SLUGS[self.city]}/?{LONG_TERM_QUERY}"
+        # Today's slug (Astana's was `nur-sultan` until October 2022).
+        slug = REGISTRY.get(self.city).krisha_slug()
+        url = f"{self.base_url}/arenda/kvartiry/{slug}/?{LONG_TERM_QUERY}"
         return url if page == 1 else f"{url}&page={page}"
 
     def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:

@@ -24,8 +24,8 @@ from scrapy.settings import BaseSettings
 from scrapers.parse import archive, blocking, krisha
 from scrapers.spiders.base import ListingSpider
 from scrapers.spiders.params import ArchiveParams
+from warehouse.cities import REGISTRY
 
-SLUGS: Final = {"almaty": ("almaty",), "astana": ("nur-sultan", "astana")}
 SITE: Final = "krisha.kz"
 # archive.org's own limit; only a sandbox on loopback may go faster.
 MIN_ARCHIVE_DELAY: Final = 1.0
@@ -90,7 +90,8 @@ class KrishaArchiveSpider(ListingSpider):
         return f"{self.base_url}/cdx/search/cdx?{query}"
 
     async def start(self) -> AsyncIterator[Request]:
-        for slug in SLUGS[self.city]:
+        # Every slug the city ever had (Astana: astana, nur-sultan): captures keep old URLs.
+        for slug in REGISTRY.get(self.city).all_krisha_slugs:
             yield Request(self.cdx_url(slug), callback=self.parse_listing, cb_kwargs={"slug": slug})
 
     def parse_listing(self, response: Response, slug: str) -> Iterator[Request]:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from scrapers.parse import olx
 from scrapers.spiders.base import SearchSpider
-from scrapers.spiders.params import LiveParams
-
-# olx's city slugs: Almaty is `alma-ata`; Astana's slug is unconfirmed, `astana` is tried.
-SLUGS: Final = {"almaty": "alma-ata", "astana": "astana"}
+from scrapers.spiders.params import OlxParams
+from warehouse.cities import REGISTRY
 
 
 class OlxSpider(SearchSpider):
     name = "olx"
     source = "olx"
-    params_model = LiveParams
+    params_model = OlxParams
     base_url_setting = "RENTWATCH_OLX_BASE_URL"
     parser = staticmethod(olx.parse_search_page)
 
     def page_url(self, page: int) -> str:
-        url = f"{self.base_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/{SLUGS[self.city]}/"
+        # The registry's olx slug (Almaty is `alma-ata`); the params refuse a city without one.
+        slug = REGISTRY.get(self.city).olx_slug
+        url = f"{self.base_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/{slug}/"
         return url if page == 1 else f"{url}?page={page}"

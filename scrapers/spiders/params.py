@@ -13,10 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from warehouse.cities import REGISTRY
 from warehouse.errors import RentwatchError
-from warehouse.records import CITIES, canonical_city
-
-City = Literal["almaty", "astana"]
 
 
 class SpiderArgumentError(RentwatchError):
@@ -28,7 +26,7 @@ class SpiderParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    city: City = Field(description="the city to crawl: almaty or astana (old names accepted)")
+    city: str = Field(description="the city to crawl: a registered city code (names accepted)")
     origin: Literal["live", "archive", "simulated"] = "live"
     run_id: str | None = Field(
         default=None,
@@ -40,9 +38,9 @@ class SpiderParams(BaseModel):
     @classmethod
     def _canonical_city(cls, value: object) -> object:
         if isinstance(value, str):
-            found = canonical_city(value)
+            found = REGISTRY.resolve(value)
             if found is None:
-                raise ValueError(f"{value!r} is not one of {', '.join(CITIES)}")
+                raise ValueError(f"unknown city {value!r}; known: {', '.join(REGISTRY.codes)}")
             return found
         return value
 
@@ -60,6 +58,17 @@ class KrishaParams(LiveParams):
     details: bool = Field(
         default=False, description="also fetch the detail page of cards that lack a district"
     )
+
+
+class OlxParams(LiveParams):
+    """olx.kz lists fewer cities than krisha: a city without a known olx slug is refused."""
+
+    @model_validator(mode="after")
+    def _olx_lists_it(self) -> OlxParams:
+        if REGISTRY.get(self.city).olx_slug is None:
+            with_olx = ", ".join(c.code for c in REGISTRY if c.olx_slug is not None)
+            raise ValueError(f"olx has no known slug for {self.city}; cities on olx: {with_olx}")
+        return self
 
 
 class ArchiveParams(SpiderParams):
