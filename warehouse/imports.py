@@ -11,10 +11,11 @@ leaves one copy.
 rewrite the crawled listing's city, rooms or title (it did: the listings dimension is keyed
 by source and id, and a later sighting's attributes win).
 
-**Listings stream**: the file is read row by row and written to a spool in a private
-``importing/`` folder as it is validated, and the spool is moved beside the crawls' only
-when the whole file passed, so memory stays flat whatever the file's size (a 1M-row import
-had peaked at 1.8 GB) and a bad or interrupted import is never loaded by surprise.
+**Listings stream**: the file is read row by row and written to spools of
+:data:`IMPORT_CHUNK` rows in a private ``importing/`` folder as it is validated, and the
+spools are moved beside the crawls' only when the whole file passed, then loaded one
+transaction each, so memory stays flat whatever the file's size (a 1M-row import had peaked
+at 1.8 GB) and a rejected file is never loaded by surprise.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ OFFICIAL_COLUMNS = ("city", "month", "metric", "value", "unit", "source")
 # Imported listings are keyed apart from crawled ones: (import.<source>, listing_id).
 IMPORT_PREFIX = "import."
 IMPORTING_DIR = "importing"
+# Rows per import spool, each loaded in its own transaction (the loader holds a batch in
+# memory: 100,000 rows is about 150 MB of it).
+IMPORT_CHUNK = 100_000
 # The methodology a value belongs to (e.g. "2022" for the BNS basis introduced that year);
 # a file without the column is one basis, "unspecified".
 OFFICIAL_OPTIONAL = ("basis",)
@@ -413,42 +417,64 @@ def read_listings_csv(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def spool_listings_csv(path: Path, spool_dir: Path) -> tuple[Path, int]:
-    """Validate ``path`` while writing its records to a spool; (spool, rows) once the whole
-    file passed. The spool is written in ``<spool_dir>/importing/`` and moved into
-    ``spool_dir`` only then; a rejected file leaves nothing."""
+def spool_listings_csv(
+    path: Path, spool_dir: Path, *, chunk: int | None = None
+) -> tuple[list[Path], int]:
+    """Validate ``path`` while writing its records to spools of at most ``chunk`` rows
+    (:data:`IMPORT_CHUNK`); (spools, rows) once the whole file passed.
+
+    The spools are written in ``<spool_dir>/importing/`` and moved into ``spool_dir`` only
+    then, so a rejected file leaves nothing and nothing is loaded before the whole file is
+    known to be good. Each spool is then loaded in its own transaction, which keeps the
+    loader's in-memory batch small; if a load is interrupted, the rest wait in ``spool_dir``
+    for the next load, as a crashed crawl's spool does (the loader is idempotent).
+    """
     from warehouse.spool import SpoolWriter
 
+    limit = chunk or IMPORT_CHUNK
     staging = spool_dir / IMPORTING_DIR
-    spool = SpoolWriter(staging, spider="import", origin="import", source=path.name)
+    spools: list[SpoolWriter] = []
     problems: list[Problem] = []
     rows = 0
+
+    def new_spool() -> SpoolWriter:
+        spools.append(SpoolWriter(staging, spider="import", origin="import", source=path.name))
+        return spools[-1]
+
     try:
+        spool = new_spool()
         for record in iter_listings_csv(path, problems):
+            if spool.meta.items >= limit:
+                spool.finish("finished", stats={"file": str(path), "part": len(spools)})
+                spool = new_spool()
             spool.write(record)
             rows += 1
         if problems:
             raise _reject(path, problems)
         if not rows:
             raise _reject(path, [Problem(2, None, "no data rows")])
-        spool.finish("finished", stats={"file": str(path), "rows": rows})
+        spool.finish("finished", stats={"file": str(path), "part": len(spools)})
     except BaseException:
-        spool.finish("failed")
-        spool.path.unlink(missing_ok=True)
-        spool.meta_path.unlink(missing_ok=True)
+        for written in spools:
+            written.finish("failed")
+            written.path.unlink(missing_ok=True)
+            written.meta_path.unlink(missing_ok=True)
         raise
-    final = spool_dir / spool.path.name
-    spool.meta_path.replace(spool_dir / spool.meta_path.name)
-    spool.path.replace(final)
-    return final, rows
+    finals = []
+    for written in spools:
+        written.meta_path.replace(spool_dir / written.meta_path.name)
+        written.path.replace(spool_dir / written.path.name)
+        finals.append(spool_dir / written.path.name)
+    return finals, rows
 
 
-def discard_spool(spool: Path, metas: Iterable[Path] = ()) -> None:
-    """Remove an import's spool and its sidecar (the import failed as a whole)."""
+def discard_spools(spools: Iterable[Path]) -> None:
+    """Remove an import's spools and their sidecars (the import was refused as a whole)."""
     from warehouse.spool import meta_path_for
 
-    for file in (spool, meta_path_for(spool), *metas):
-        file.unlink(missing_ok=True)
+    for spool in spools:
+        spool.unlink(missing_ok=True)
+        meta_path_for(spool).unlink(missing_ok=True)
 
 
 def _check_official(values: dict[str, Any]) -> list[tuple[str, str]]:

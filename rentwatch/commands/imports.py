@@ -12,7 +12,7 @@ from warehouse import open_writer
 from warehouse.imports import (
     IMPORT_PREFIX,
     describe_official,
-    discard_spool,
+    discard_spools,
     load_official,
     read_official_csv,
     spool_listings_csv,
@@ -33,17 +33,21 @@ def listings(
     Stored under their own keys (source ``import.<source>``): an import never changes a
     crawled listing."""
     settings = settings_of(ctx)
-    spool, rows = spool_listings_csv(file, settings.spools)
+    spools, rows = spool_listings_csv(file, settings.spools)
+    reports = []
     try:
         with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
-            report = load_spools(conn, [spool], explicit=True)
+            # One transaction per part keeps the loader's in-memory batch small; a part an
+            # interruption leaves unloaded waits in the spool directory for the next load.
+            for spool in spools:
+                reports.append(load_spools(conn, [spool], explicit=True))
     except BaseException:
-        # The import failed as a whole: its spool must not be loaded later by surprise.
-        discard_spool(spool)
+        if not reports:
+            # Nothing of the file is in the warehouse: refuse it whole, load nothing later.
+            discard_spools(spools)
         raise
-    typer.echo(
-        f"{file}: {rows} rows valid, stored as source {IMPORT_PREFIX}<source>; {report.summary()}"
-    )
+    summary = reports[0].summary() if len(reports) == 1 else f"{len(reports)} parts loaded"
+    typer.echo(f"{file}: {rows} rows valid, stored as source {IMPORT_PREFIX}<source>; {summary}")
 
 
 @import_app.command("official")
