@@ -146,3 +146,17 @@ def test_the_district_from_a_long_caption_costs_linear_time() -> None:
     for _ in range(200):
         krisha._caption_district(near_limit)
     assert time.process_time() - started < 2.0  # about 20 ms here; the old regex: minutes
+
+
+def test_rentwatch_parse_names_the_page_type(other_pages: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "rentwatch.cli", "parse", str(other_pages / DETAIL_2025),
+         "--source", "krisha"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip().endswith("detail page: no cards read")

@@ -106,6 +106,8 @@ _DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
 # krisha's sections (jsdata category.sectionName / the URL's first path part) -> what to call
 # a page of them that is not a rent search.
 _NOT_RENT: Final = {"sell": "sale", "prodazha": "sale", "buy": "wanted", "pokupka": "wanted"}
+# ParsedPage.problem of a page that lacks its closing </html>.
+TRUNCATED: Final = "truncated page"
 # A real caption is about 200 characters; a longer alt text is not read for a district.
 CAPTION_LIMIT: Final = 1_000
 
@@ -205,7 +207,7 @@ def parse_search_page(
         total=as_int(search.get("nbTotal")) or _results_count(root),
         cards_seen=len(cards),
         promoted_ids=frozenset(promoted),
-        problem=None if whole else "truncated page",
+        problem=None if whole else TRUNCATED,
     )
 
 

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.monitors import price_bounds
+from scrapers.parse.krisha import TRUNCATED
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
 from warehouse.plausible import PriceBounds
 from warehouse.spool import new_run_id
@@ -80,7 +81,11 @@ class ListingSpider(scrapy.Spider):
         """The page's snapshots as one batch of spool records (and any requests a snapshot
         needs first); what was dropped, counted by reason."""
         self.count("pages")
-        if parsed.problem is not None:
+        if parsed.problem == TRUNCATED:
+            # A capture cut short (archives keep some): its cut card was dropped; the
+            # coverage check sees what is missing from a live crawl.
+            self.count("pages_truncated")
+        elif parsed.problem is not None:
             self.count(f"page_problems/{parsed.problem}")
         self.count("cards_seen", parsed.cards_seen)
         for reason, n in parsed.dropped.items():
