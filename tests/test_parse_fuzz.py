@@ -35,7 +35,7 @@ PAGES = {
 }
 CPU_BUDGET = 2.0  # seconds of CPU per parse; a real page takes 10-80 ms
 FUZZ = settings(
-    max_examples=40, deadline=None, derandomize=True,
+    max_examples=25, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )  # fmt: skip
 SEPARATORS = [" ", "\u00a0", "\u202f", "\u2009", "\u200a", "\u2007", "\u200b", "\u2060",

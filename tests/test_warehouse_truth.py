@@ -33,7 +33,7 @@ def rentwatch(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     db = tmp_path / "w.duckdb"
-    write_spool(tmp_path / "spool", [record(i, price=100_000 + i) for i in range(20_000)])
+    write_spool(tmp_path / "spool", [record(i, price=100_000 + i) for i in range(5_000)])
     done = rentwatch(db, "db", "load")
     assert done.returncode == 0, done.stderr
     return db
