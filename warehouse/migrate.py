@@ -1,13 +1,14 @@
 """Numbered migrations (``warehouse/migrations/NNN_name.sql`` or ``NNN_name.py``), in order.
 
 Each migration runs in its own transaction together with its row in ``schema_migrations``,
-so a crash leaves the schema at the previous version. A warehouse that has a version the
-code does not ship is refused rather than misread. Numbers may skip (several branches
-reserve their own): every shipped migration not yet applied is applied, lowest first.
+so a crash leaves the schema at the previous version. Numbers may skip (parallel branches
+reserve their own); every shipped migration not yet recorded is applied, in number order,
+so one that lands later with a lower number is still applied. A recorded version the code
+does not know (a newer rentwatch wrote it) is refused rather than misread.
 
 A ``.py`` migration is for changes SQL cannot say, such as scrubbing stored text with the
-same Python scrubber the parsers use: it defines ``upgrade(conn)``, which runs inside the
-migration's transaction.
+same Python scrubber the parsers use (``004_scrub_personal_data.py``): it defines
+``upgrade(conn)``, which runs inside the migration's transaction.
 """
 
 from __future__ import annotations
@@ -77,40 +78,37 @@ def available_migrations() -> list[Migration]:
     return found
 
 
-def _applied(conn: duckdb.DuckDBPyConnection) -> set[int]:
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
-    if not exists or not exists[0]:
+def applied_versions(conn: duckdb.DuckDBPyConnection) -> set[int]:
+    """The versions recorded in ``schema_migrations`` (empty for an empty database)."""
+    if schema_version(conn) == 0:
         return set()
     return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration (0 for an empty database)."""
-    return max(_applied(conn), default=0)
-
-
-def latest_version() -> int:
-    """The highest migration this code ships."""
-    return max((m.version for m in available_migrations()), default=0)
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
     """Apply every pending migration; returns those applied (none when up to date)."""
     migrations = available_migrations()
-    applied_before = _applied(conn)
-    unknown = applied_before - {m.version for m in migrations}
+    done = applied_versions(conn)
+    unknown = done - {m.version for m in migrations}
     if unknown:
         raise SchemaError(
-            f"warehouse schema has version(s) {sorted(unknown)}, newer than this rentwatch "
-            f"({latest_version()}); upgrade rentwatch"
+            f"warehouse schema is at version {max(unknown)}, newer than this rentwatch "
+            f"({migrations[-1].version}); upgrade rentwatch"
         )
     conn.execute(CREATE_SCHEMA_MIGRATIONS)
     applied = []
-    for migration in migrations:
-        if migration.version in applied_before:
-            continue
+    for migration in (m for m in migrations if m.version not in done):
         conn.execute("BEGIN TRANSACTION")
         try:
             migration.apply(conn)
@@ -128,13 +126,14 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
 
 def require_schema(conn: duckdb.DuckDBPyConnection) -> int:
     """For readers: the schema version, or a clear error when the file is not up to date."""
-    applied = _applied(conn)
-    if not applied:
-        raise SchemaError("this file is not a rentwatch warehouse yet: run `rentwatch db init`")
+    current = schema_version(conn)
     shipped = {m.version for m in available_migrations()}
-    if applied != shipped:
+    if current == 0:
+        raise SchemaError("this file is not a rentwatch warehouse yet: run `rentwatch db init`")
+    done = applied_versions(conn)
+    if done != shipped:
         raise SchemaError(
-            f"warehouse schema is at version {max(applied)}, this rentwatch expects "
-            f"{max(shipped)}: run `rentwatch db init` to migrate"
+            f"warehouse schema is at version {current}, this rentwatch expects {max(shipped)}: "
+            "run `rentwatch db init` to migrate"
         )
-    return max(applied)
+    return current

@@ -20,6 +20,7 @@ import math
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,9 @@ def _treated_frame(panel: Panel, *, with_donors: bool = False) -> pd.DataFrame:
 
 
 def _effect(result: Any, panel: Panel) -> Estimate:
-    effect = result.average_effect(panel.event, periods=WINDOW)
+    """The window's weeks by date (a gap week is then simply not in the average)."""
+    end = panel.event + pd.Timedelta(weeks=WINDOW - 1)
+    effect = result.average_effect(panel.event, end)
     return Estimate(effect.percent, effect.percent_low, effect.percent_high)
 
 
@@ -90,10 +93,74 @@ def covariate_counterfactual(panel: Panel) -> Estimate:
     return _effect(model.fit("ar1"), panel)
 
 
+def synthetic_control(panel: Panel, *, variant: str) -> Estimate:
+    """Synthetic control of ``variant`` on the log index, conformal interval; periods in
+    which a city has no listing are left out (``missing="drop-periods"``)."""
+    from analysis.its.synthetic import SyntheticControl
+
+    model = SyntheticControl(
+        panel.levels(), treated=panel.treated, donors=list(panel.donors),
+        event=panel.event, variant=variant, log=True, missing="drop-periods",
+        simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit(), panel)
+
+
+def comparative_its(panel: Panel, *, comparison: str) -> Estimate:
+    """Comparative ITS: the treated log index minus the ``comparison`` of the donors',
+    level and slope change over the whole series, AR(1) errors."""
+    from analysis.its.comparative import ComparativeITS
+
+    model = ComparativeITS(
+        panel.levels(), treated=panel.treated, controls=list(panel.donors),
+        event=panel.event, comparison=comparison, log=True, missing="drop-periods",
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+def gap_counterfactual(panel: Panel, *, comparison: str) -> Estimate:
+    """The counterfactual design on the gap: d_t = log treated − log comparison (the donors'
+    equal average, or their synthetic-control combination fitted on the pre-period), its
+    trend and AR(1) errors fitted to the weeks before the event and predicted over the window.
+    The common national movement is differenced away before any trend is extrapolated."""
+    from analysis.its import ITSModel
+    from analysis.its.synthetic import SyntheticControl
+
+    logs = panel.observed.dropna()
+    if comparison == "equal":
+        base = logs[list(panel.donors)].mean(axis=1)
+    else:
+        fitted = SyntheticControl(
+            panel.levels(), treated=panel.treated, donors=list(panel.donors),
+            event=panel.event, variant=comparison, log=True, missing="drop-periods",
+            simulated=True,
+        ).fit()  # fmt: skip
+        weights = pd.Series(fitted.weights)
+        base = logs[list(weights.index)] @ weights + float(fitted.intercept or 0.0)
+    gap = np.exp(logs[panel.treated] - base)
+    frame = pd.DataFrame({"period": logs.index, "value": np.asarray(gap)})
+    model = ITSModel(
+        frame, time_col="period", value_col="value", event=panel.event,
+        design="counterfactual", shape="step", log=True, simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
 DESIGNS: dict[str, Design] = {
     "single-series counterfactual": single_series_counterfactual,
     "segmented step-pulse": segmented_step_pulse,
     "covariate regression on donors": covariate_counterfactual,
+    "comparative ITS, equal weights": partial(comparative_its, comparison="equal"),
+    "comparative ITS, synthetic weights": partial(comparative_its, comparison="synthetic"),
+    "gap counterfactual, equal weights": partial(gap_counterfactual, comparison="equal"),
+    "gap counterfactual, synthetic weights": partial(gap_counterfactual, comparison="standard"),
+    "gap counterfactual, de-meaned synthetic": partial(gap_counterfactual, comparison="demeaned"),
+    "synthetic control": partial(synthetic_control, variant="standard"),
+    "synthetic control, de-meaned": partial(synthetic_control, variant="demeaned"),
+    "synthetic control, augmented": partial(synthetic_control, variant="augmented"),
+    "synthetic control, augmented de-meaned": partial(
+        synthetic_control, variant="augmented-demeaned"
+    ),
 }
 
 

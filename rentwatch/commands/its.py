@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
 
+import pandas as pd
 import typer
 
 from analysis.index import FREQS, METHODS, Freq, Method, build_index
 from analysis.its import InvalidSpecification, ITSModel
+from analysis.its.comparative import ComparativeITSResult
 from analysis.its.inputs import (
     Analysis,
     AnalysisOptions,
@@ -24,6 +27,13 @@ from analysis.its.inputs import (
     parse_windows,
     read_csv,
     run_analysis,
+)
+from analysis.its.synthetic import SyntheticControlWarning
+from analysis.its.synthetic_run import (
+    PANEL_DESIGNS,
+    PanelAnalysis,
+    PanelOptions,
+    run_panel_design,
 )
 from rentwatch.commands.common import settings_of
 from warehouse import open_reader
@@ -75,7 +85,46 @@ def its(
     covariate_col: Annotated[
         list[str] | None, typer.Option("--covariate-col", help="Covariate column (repeat).")
     ] = None,
-    design: Annotated[str, typer.Option(help="segmented or counterfactual.")] = "segmented",
+    design: Annotated[
+        str,
+        typer.Option(
+            help="segmented, counterfactual, synthetic (synthetic control) or comparative "
+            "(treated minus comparison)."
+        ),
+    ] = "segmented",
+    sc_variant: Annotated[
+        str,
+        typer.Option(
+            "--sc-variant",
+            help="Synthetic control: standard, demeaned, augmented or augmented-demeaned.",
+        ),
+    ] = "standard",
+    comparison: Annotated[
+        str, typer.Option(help="Comparative design: equal or synthetic comparison weights.")
+    ] = "equal",
+    placebo_in_space: Annotated[
+        bool,
+        typer.Option(
+            "--placebo-in-space/--no-placebo-in-space",
+            help="Synthetic control: refit with every donor as treated (rank p).",
+        ),
+    ] = True,
+    placebo_prune: Annotated[
+        float | None,
+        typer.Option(
+            help="Synthetic control: drop placebos with pre-RMSPE above this × the treated's."
+        ),
+    ] = None,
+    ridge_lambda: Annotated[
+        float | None,
+        typer.Option(
+            help="Augmented synthetic control: fix the ridge λ (default: cross-validated)."
+        ),
+    ] = None,
+    missing: Annotated[
+        str,
+        typer.Option(help="Synthetic/comparative gaps: error, drop-donors or drop-periods."),
+    ] = "error",
     errors: Annotated[
         str | None,
         typer.Option(
@@ -148,7 +197,38 @@ def its(
 
     The event is inclusive in the post period. Rent series come from the warehouse
     (--city, --method, --freq); any other series from --csv with --time-col and --value-col.
+    --design synthetic or comparative compares the treated series with control units: wide
+    (--value-col is the treated column, each --control-col a donor) or long (--group-col,
+    --value-col, --treated; --control-col picks donors, default all other units).
     """
+    if design in PANEL_DESIGNS:
+        panel_options = PanelOptions(
+            design=design,
+            variant=sc_variant,
+            periods=periods,
+            alpha=alpha,
+            placebo=placebo_in_space,
+            prune=placebo_prune,
+            ridge_lambda=ridge_lambda,
+            comparison=comparison,
+            shape=shape,
+            seasonality=seasonality,
+            errors=errors or "ar1",
+            fit={
+                "lags": lags,
+                "small_sample": small_sample,
+                "ar_method": ar_method,
+                "arima_order": parse_order(arima_order),
+                "seed": seed,
+            },
+            missing=missing,
+        )
+        _panel_design(
+            panel_options, csv=csv, city=city, time_col=time_col, value_col=value_col,
+            control_col=control_col, group_col=group_col, treated=treated, event=event,
+            log=log, as_json=as_json, plot=plot,
+        )  # fmt: skip
+        return
     model_options: dict[str, Any] = {
         "shape": shape,
         "design": design,
@@ -231,6 +311,117 @@ def its(
     else:
         for line in _summary(analysis):
             typer.echo(line)
+
+
+def _panel_design(
+    options: PanelOptions,
+    *,
+    csv: Path | None,
+    city: str | None,
+    time_col: str | None,
+    value_col: str | None,
+    control_col: list[str] | None,
+    group_col: str | None,
+    treated: str | None,
+    event: str | None,
+    log: bool | None,
+    as_json: bool,
+    plot: Path | None,
+) -> None:
+    """--design synthetic / comparative on a CSV (wide or long)."""
+    if csv is None:
+        if city is not None:
+            raise InvalidSpecification(
+                f"--design {options.design} on the warehouse needs the city registry's donor "
+                "pool, which is not wired yet; use --csv"
+            )
+        raise InvalidSpecification("give a series: --csv FILE")
+    if time_col is None or value_col is None or event is None:
+        raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
+    data = read_csv(csv)
+    if group_col is None:
+        if treated is not None:
+            raise InvalidSpecification("--treated goes with --group-col (long form)")
+        if not control_col:
+            raise InvalidSpecification(
+                f"--design {options.design} needs control units: --control-col (repeat) in the "
+                "wide form, or --group-col/--treated in the long form"
+            )
+        unit_of_treated: str = value_col
+        value: str | None = None
+    else:
+        if treated is None:
+            raise InvalidSpecification("--group-col needs --treated (the treated unit's value)")
+        unit_of_treated, value = treated, value_col
+    # The caveats are printed with the result (and kept in the JSON), not as Python warnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticControlWarning)
+        analysis = run_panel_design(
+            data,
+            treated=unit_of_treated,
+            donors=control_col or None,
+            event=event,
+            options=options,
+            time_col=time_col,
+            value_col=value,
+            group_col=group_col,
+            log=bool(log),
+            label=csv.name,
+        )
+    if plot is not None:
+        fig, _ = analysis.result.plot()
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+    if as_json:
+        typer.echo(
+            json.dumps(_clean(analysis.to_dict()), ensure_ascii=False, indent=2, default=str)
+        )
+    else:
+        for line in _panel_summary(analysis):
+            typer.echo(line)
+
+
+def _panel_summary(analysis: PanelAnalysis) -> list[str]:
+    result = analysis.result
+    out = analysis.to_dict()
+    spec = out["specification"]
+    tag = " [SIMULATED data]" if spec["simulated"] else ""
+    name = "synthetic control" if out["design"] == "synthetic" else "comparative ITS"
+    variant = spec.get("variant") or f"{spec.get('comparison')} comparison, {spec.get('shape')}"
+    lines = [
+        f"{spec['label'] or spec['treated']}{tag}: {name} ({variant}), {spec['scale']} scale, "
+        f"event {spec['event']} (inclusive), treated {spec['treated']}",
+        "weights: "
+        + ", ".join(f"{u} {w:.3f}" for u, w in out["weights"].items() if abs(w) >= 5e-4),
+        f"pre-period RMSPE {out['pre_rmspe']:.4g} "
+        f"({'log points' if spec['scale'] == 'log' else 'units'})",
+    ]
+    if isinstance(result, ComparativeITSResult):
+        for term in ("level_change", "slope_change"):
+            if term in out["coefficients"]:
+                c = out["coefficients"][term]
+                lines.append(
+                    f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
+                    f"p {c['p']:.4f}"
+                )
+    e = analysis.headline()
+    unit = f" {e.unit}" if e.unit else ""
+    lines.append(
+        f"effect {e.start}..{e.end} ({e.periods} obs): {e.percent:+.2f}% "
+        f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}] ({e.method}), p {e.p:.4f}; "
+        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
+    )
+    placebo = out.get("placebo_in_space")
+    if placebo is not None:
+        lines.append(
+            f"placebo in space: p {placebo['p']:.4f} (floor {placebo['p_floor']:.4f}, "
+            f"{placebo['n_units']} units)"
+        )
+        table = pd.DataFrame(placebo["table"])[
+            ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
+        ]
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    lines += [f"warning: {w}" for w in out.get("warnings", [])]
+    return lines
 
 
 def _clean(value: Any) -> Any:

@@ -2,13 +2,16 @@
 
 A spider only routes requests: pages go to the pure parsers in :mod:`scrapers.parse`, and the
 snapshots they return leave as spool records (:meth:`ListingSnapshot.to_record`), stamped
-with the observation time and the run's origin. Counts the monitors need are kept in Scrapy's
-stats under ``rentwatch/…``.
+with a :class:`Sighting` (when the page was observed, which stored response it came from)
+and the parser's version. Counts the monitors need are kept in Scrapy's stats under
+``rentwatch/…``. Each request says what kind of page it fetches (``PAGE_KIND_META``), which
+the run's WARC records and the reparse reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -23,8 +26,27 @@ from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.monitors import price_bounds
 from scrapers.parse.krisha import TRUNCATED
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
+from scrapers.warc import PAGE_KIND_META, STAMP_META, WarcStamp
+from scrapers.warc.writer import RunInfo, WarcFileWriter
 from warehouse.plausible import PriceBounds
 from warehouse.spool import new_run_id
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """When a page was observed and which WARC response holds it (None without a WARC)."""
+
+    observed_at: datetime
+    warc_record_id: str | None = None
+
+    @classmethod
+    def of(cls, response: Response, observed_at: datetime | None = None) -> Sighting:
+        """A response's sighting: observed when it was fetched (its WARC-Date), unless the
+        page is older than the fetch (``observed_at``: an archive capture's time)."""
+        stamp = response.request.meta.get(STAMP_META) if response.request else None
+        if isinstance(stamp, WarcStamp):
+            return cls(observed_at or stamp.fetched_at, stamp.record_id)
+        return cls(observed_at or datetime.now(UTC))
 
 
 class ListingSpider(scrapy.Spider):
@@ -32,6 +54,7 @@ class ListingSpider(scrapy.Spider):
 
     params_model: ClassVar[type[SpiderParams]]
     source: ClassVar[str]  # the portal the listings belong to: "krisha" | "olx"
+    parser_version: ClassVar[int]  # PARSER_VERSION of the page parser the spider calls
     base_url_setting: ClassVar[str]  # the Scrapy setting that holds the site's base URL
     # Checked against the previous run of the same spider and city (not for backfills, whose
     # date ranges differ from one run to the next).
@@ -40,6 +63,8 @@ class ListingSpider(scrapy.Spider):
     params: SpiderParams
     base_url: str
     _bounds: PriceBounds | None = None
+    # The run's WARC, set by scrapers.warc.capture when the spider opens (None without it).
+    warc_writer: WarcFileWriter | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         # Validate before Scrapy copies the raw strings onto the spider.
@@ -73,11 +98,25 @@ class ListingSpider(scrapy.Spider):
             )
         return self._bounds
 
+    def warc_info(self) -> RunInfo:
+        """What the run's WARC file says about it (:mod:`scrapers.warc.capture` asks)."""
+        return RunInfo(
+            run_id=self.run_id,
+            spider=self.name,
+            source=self.source,
+            city=self.city,
+            origin=self.origin,
+            parser_version=self.parser_version,
+            base_url=self.base_url,
+            details=bool(getattr(self.params, "details", False)),
+            user_agent=self.settings.get("USER_AGENT"),
+        )
+
     def count(self, key: str, value: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
-    def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[Any]:
+    def records(self, parsed: ParsedPage, seen: Sighting) -> Iterator[Any]:
         """The page's snapshots as one batch of spool records (and any requests a snapshot
         needs first); what was dropped, counted by reason."""
         self.count("pages")
@@ -100,7 +139,7 @@ class ListingSpider(scrapy.Spider):
         self.count("snapshots", len(plausible))
         batch: list[dict[str, Any]] = []
         for snapshot in plausible:
-            for out in self.emit(snapshot, observed_at):
+            for out in self.emit(snapshot, seen):
                 if isinstance(out, dict):
                     batch.append(out)
                 else:
@@ -108,9 +147,16 @@ class ListingSpider(scrapy.Spider):
         if batch:
             yield SpoolBatch(batch)
 
-    def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:
+    def emit(self, snapshot: ListingSnapshot, seen: Sighting) -> Iterator[Any]:
         """What a snapshot becomes: its spool record (a spider may fetch more first)."""
-        yield snapshot.to_record(observed_at, self.origin)
+        yield self.record_of(snapshot, seen)
+
+    def record_of(self, snapshot: ListingSnapshot, seen: Sighting) -> dict[str, Any]:
+        """The spool record of a sighting, with the parser version and the WARC record."""
+        record = snapshot.to_record(seen.observed_at, self.origin)
+        record["parser_version"] = self.parser_version
+        record["warc_record_id"] = seen.warc_record_id
+        return record
 
 
 class SearchSpider(ListingSpider):
@@ -157,13 +203,14 @@ class SearchSpider(ListingSpider):
             callback=self.parse_search,
             errback=self.page_failed,
             cb_kwargs={"page": page},
+            meta={PAGE_KIND_META: "search"},
         )
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
-        observed_at = datetime.now(UTC)
-        parsed = self.parse_page(response.body, observed_at)
+        seen = Sighting.of(response)
+        parsed = self.parse_page(response.body, seen.observed_at)
         self.note_coverage(page, parsed)
-        yield from self.records(parsed, observed_at)
+        yield from self.records(parsed, seen)
         yield from self.next_pages(page, parsed.last_page)
 
     def note_coverage(self, page: int, parsed: ParsedPage) -> None:
