@@ -12,6 +12,11 @@ augmentation. Pure functions over arrays (rows = periods, columns = donors, mode
   periods. A treated city whose own trend runs apart from the donors' (Almaty's since the
   first relocation wave of March 2022) keeps its trend in the counterfactual instead of
   being pulled back onto theirs.
+- **broken-trend**: detrended, with the treated-minus-synthetic trend allowed one bend: the
+  bend (a hinge (t − τ)₊ in the basis) is kept when it lowers the BIC of that difference
+  over the fit periods, τ searched over every fit period with at least ``MIN_SEGMENT``
+  periods on each side. A treated city whose own trend turned half a year before the event
+  is extrapolated along its recent slope, not its average one.
 - **augmented** (Ben-Michael, Feller & Rothstein 2021, ridge ASCM as R ``augsynth`` with
   ``progfunc="Ridge"``, ``fixedeff=FALSE``): w + (B'B + λI)⁻¹B'(a − Bw), with a, B the
   outcomes centred on the donors' mean in each period. The adjustment sums to zero, so the
@@ -40,11 +45,20 @@ from scipy.optimize import minimize
 from threadpoolctl import ThreadpoolController
 
 Variant = Literal[
-    "standard", "demeaned", "detrended", "augmented", "augmented-demeaned", "augmented-detrended"
+    "standard",
+    "demeaned",
+    "detrended",
+    "broken-trend",
+    "augmented",
+    "augmented-demeaned",
+    "augmented-detrended",
 ]
 VARIANTS: tuple[str, ...] = (
-    "standard", "demeaned", "detrended", "augmented", "augmented-demeaned", "augmented-detrended"
+    "standard", "demeaned", "detrended", "broken-trend", "augmented", "augmented-demeaned",
+    "augmented-detrended",
 )  # fmt: skip
+# broken-trend: the shortest stretch a trend segment may span, in fit rows.
+MIN_SEGMENT = 13
 
 _SUPPORT_TOL = 1e-9
 _KKT_TOL = 1e-8
@@ -67,14 +81,19 @@ class Weights:
     ridge_lambda: float | None
     info: dict[str, Any] = field(default_factory=dict)
     trend: float = 0.0  # per unit of time (detrended variants): counterfactual + trend·t
+    bend_at: float | None = None  # broken-trend: τ, and the slope change after it
+    bend: float = 0.0
 
     def predict(self, donors: np.ndarray, time: np.ndarray | None = None) -> np.ndarray:
         """The counterfactual of rows ``donors`` at times ``time`` (needed when detrended)."""
         out = donors @ self.w + self.intercept
-        if self.trend:
+        if self.trend or self.bend:
             if time is None:
                 raise ValueError("a detrended synthetic control needs the rows' times")
-            out = out + self.trend * np.asarray(time, dtype=float)
+            t = np.asarray(time, dtype=float)
+            out = out + self.trend * t
+            if self.bend_at is not None:
+                out = out + self.bend * np.maximum(t - self.bend_at, 0.0)
         return np.asarray(out)
 
 
@@ -84,7 +103,7 @@ def is_demeaned(variant: str) -> bool:
 
 
 def is_detrended(variant: str) -> bool:
-    return variant in ("detrended", "augmented-detrended")
+    return variant in ("detrended", "augmented-detrended", "broken-trend")
 
 
 def is_augmented(variant: str) -> bool:
@@ -108,10 +127,17 @@ def fit_weights(
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
     a_raw, b_raw = a, b
+    bend_at: float | None = None
     if is_detrended(variant):
         if time is None:
             raise ValueError(f"the {variant} variant needs the rows' times")
-        basis = np.column_stack([np.ones(len(a)), np.asarray(time, dtype=float)])
+        t = np.asarray(time, dtype=float)
+        basis = np.column_stack([np.ones(len(a)), t])
+        if variant == "broken-trend":
+            linear = fit_weights(a_raw, b_raw, "detrended", start=start, time=t)
+            bend_at = choose_bend(a_raw - b_raw @ linear.w, t)
+            if bend_at is not None:
+                basis = np.column_stack([basis, np.maximum(t - bend_at, 0.0)])
         project = basis @ np.linalg.pinv(basis)
         a, b = a - project @ a, b - project @ b
     elif is_demeaned(variant):
@@ -129,10 +155,36 @@ def fit_weights(
         w = simplex + ridge_adjustment(a, b, simplex, lam)
         info = {**info, "lambda_cv": ridge_lambda is None}
     if is_detrended(variant):
-        intercept, trend = (float(v) for v in np.linalg.pinv(basis) @ (a_raw - b_raw @ w))
-        return Weights(w, simplex, intercept, lam, info, trend=trend)
+        coef = np.linalg.pinv(basis) @ (a_raw - b_raw @ w)
+        bend = float(coef[2]) if bend_at is not None else 0.0
+        return Weights(
+            w, simplex, float(coef[0]), lam, info, trend=float(coef[1]), bend_at=bend_at,
+            bend=bend,
+        )  # fmt: skip
     intercept = float(a_mean - b_mean @ w) if is_demeaned(variant) else 0.0
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
+
+
+def choose_bend(gap: np.ndarray, time: np.ndarray) -> float | None:
+    """τ of the hinge (t − τ)₊ that, added to a line, lowers the BIC of ``gap`` the most; None
+    when no bend lowers it (see the broken-trend variant)."""
+    n = len(gap)
+    if n < 2 * MIN_SEGMENT + 2:
+        return None
+    line = np.column_stack([np.ones(n), time])
+
+    def bic(x: np.ndarray) -> float:
+        coef, *_ = np.linalg.lstsq(x, gap, rcond=None)
+        resid = gap - x @ coef
+        return float(n * np.log(max(resid @ resid, 1e-300) / n) + x.shape[1] * np.log(n))
+
+    best, chosen = bic(line), None
+    order = np.sort(time)
+    for tau in order[MIN_SEGMENT : n - MIN_SEGMENT]:
+        value = bic(np.column_stack([line, np.maximum(time - tau, 0.0)]))
+        if value < best:
+            best, chosen = value, float(tau)
+    return chosen
 
 
 def simplex_weights(

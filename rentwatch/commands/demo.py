@@ -43,7 +43,7 @@ from scrapers.sandbox.archive import Archive
 from scrapers.sandbox.market import Market, MarketConfig
 from scrapers.sandbox.server import Sandbox
 from scrapers.sandbox.truth import Truth
-from warehouse import open_writer
+from warehouse import open_reader, open_writer
 from warehouse.errors import RentwatchError
 from warehouse.load import load_pending
 from warehouse.status import warehouse_status
@@ -301,7 +301,7 @@ class Demo:
 
     def its(self) -> None:
         try:
-            from reports.gather import fit_headline, headline_effect
+            from reports.headline import city_headline, percent_text
         except ImportError as exc:
             self.not_run("its", f"the ITS engine is not installed ({exc})")
             return
@@ -310,9 +310,12 @@ class Demo:
         self.run.estimator = params.estimator_text()
         with self.stage("its", f"{params.estimator_text()}, per city") as stage:
             lines = []
-            for city, series in self._series.items():
-                # The reports' own fit: the report's headline is the number printed here.
-                effect = headline_effect(fit_headline(series, params), params)
+            with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+                # The reports' own headline (span, series, fit, window): the number printed
+                # here is the report's.
+                found = {city: city_headline(conn, city, params) for city in self._series}
+            for city, headline in found.items():
+                effect, series = headline.effect, headline.series
                 truth = self.truth.average_effect_pct(
                     city, params.window_start, params.window_end, rooms=params.rooms
                 )
@@ -320,15 +323,16 @@ class Demo:
                     series=params.series_text(),
                     window_start=params.window_start.isoformat(),
                     window_end=params.window_end.isoformat(),
-                    estimate_pct=round(effect.percent, 2),
-                    low_pct=round(effect.percent_low, 2),
-                    high_pct=round(effect.percent_high, 2),
+                    # Unrounded: the summary prints them once, as the reports do.
+                    estimate_pct=effect.percent,
+                    low_pct=effect.percent_low,
+                    high_pct=effect.percent_high,
                     level=effect.level,
-                    truth_pct=round(truth, 2),
+                    truth_pct=truth,
                     truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
                     observations=int(series.frame["n"].sum()),
                 )
-                lines.append(f"{city} {effect.percent:+.1f}% (truth {truth:+.1f}%)")
+                lines.append(f"{city} {percent_text(effect.percent)} (truth {percent_text(truth)})")
             stage.detail = "; ".join(lines)
 
     def reports(self) -> None:
@@ -396,11 +400,15 @@ def render_summary(run: DemoRun) -> str:
             "",
         ]
         lines.append(f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered")
+        from reports.headline import percent_text
+
         for city, r in run.cities.items():
-            interval = f"[{r.low_pct:+.1f}%, {r.high_pct:+.1f}%]"
+            assert r.estimate_pct is not None and r.low_pct is not None
+            assert r.high_pct is not None and r.truth_pct is not None
+            interval = f"[{percent_text(r.low_pct)}, {percent_text(r.high_pct)}]"
             lines.append(
-                f"  {city:<8} {r.estimate_pct:>+8.1f}%  {interval:<18} {r.truth_pct:>+6.1f}%  "
-                f"{'yes' if r.truth_in_interval else 'no'}"
+                f"  {city:<8} {percent_text(r.estimate_pct):>9}  {interval:<18} "
+                f"{percent_text(r.truth_pct):>7}  {'yes' if r.truth_in_interval else 'no'}"
             )
     else:
         lines.append("No estimate: the ITS did not run (see the stages above); coverage is above.")
