@@ -30,7 +30,7 @@ from analysis.index import (
     build_index,
     median_rents_before_after,
 )
-from analysis.its import ErrorSpec, ITSError, ITSModel, ITSResult
+from analysis.its import ErrorSpec, ITSError, ITSModel, ITSResult, TooFewPrePeriods
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
 from analysis.its.spec import SHAPES
 from reports.caveats import find_caveats
@@ -307,9 +307,13 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     est, result, tables = work.estimate, work.result, dict(work.tables)
     city = est.city
     if params.placebos:
-        placebo = result.placebo(n=params.placebos, window=params.window_weeks)
-        tables["placebos"] = placebo.table.assign(city=city)
-        est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
+        try:
+            placebo = result.placebo(n=params.placebos, window=params.window_weeks)
+        except TooFewPrePeriods:
+            placebo = None  # placebo fits need a year of data before each date
+        if placebo is not None:
+            tables["placebos"] = placebo.table.assign(city=city)
+            est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
     if params.sensitivity:
         table = _sensitivity(work, params)
         tables["sensitivity"] = table

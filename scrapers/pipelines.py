@@ -92,8 +92,9 @@ class SpoolPipeline:
             # spooled: a killed crawl never leaves a record whose page cannot be reparsed.
             warc.drain()
         written = 0
+        invalid: list[int] = []
         with_field = dict.fromkeys(COVERED_FIELDS, 0)
-        for record in item.records:
+        for i, record in enumerate(item.records):
             try:
                 fail_point("spool-write")
                 self.spool.write(record)
@@ -103,6 +104,7 @@ class SpoolPipeline:
             except RecordError as exc:
                 logger.warning("invalid record dropped: %s", exc)
                 stats.inc_value("rentwatch/dropped/invalid_record")
+                invalid.append(i)
                 continue
             written += 1
             for field in COVERED_FIELDS:
@@ -111,6 +113,10 @@ class SpoolPipeline:
         stats.inc_value("rentwatch/records", written)
         for field, n in with_field.items():
             stats.inc_value(f"rentwatch/with/{field}", n)
+        if invalid:
+            # A feed export (scrapers.feeds) sees this item next: only what was spooled.
+            dropped = set(invalid)
+            return SpoolBatch([r for i, r in enumerate(item.records) if i not in dropped])
         return item
 
     def spool_failed(self, exc: OSError) -> None:

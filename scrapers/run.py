@@ -118,8 +118,9 @@ class _Planned:
     origin: str
 
 
-def _plan(job: CrawlJob) -> _Planned:
-    """Validate the job's arguments now (a bad city fails before any crawl starts)."""
+def _plan(job: CrawlJob, settings: Mapping[str, Any]) -> _Planned:
+    """Validate the job's arguments now (a bad city, or a simulated run aimed at a real site,
+    fails before any crawl starts). ``settings``: the Scrapy settings the crawl will have."""
     from scrapers.spiders.params import SpiderArgumentError, parse_args
 
     classes = spider_classes()
@@ -129,15 +130,23 @@ def _plan(job: CrawlJob) -> _Planned:
             f"unknown spider {job.spider!r} (known: {', '.join(sorted(classes))})"
         )
     params = parse_args(cls.params_model, job.args)
+    cls.check_target(params, settings)
     run_id = params.run_id or new_run_id(f"{job.spider}-{params.city}")
     return _Planned(job.spider, {**job.args, "run_id": run_id}, run_id, params.city, params.origin)
 
 
-def check_jobs(jobs: Sequence[CrawlJob]) -> None:
+def _effective(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``settings`` over the project's Scrapy settings module."""
+    defaults = import_module(SETTINGS_MODULE)
+    return {**{k: getattr(defaults, k) for k in dir(defaults) if k.isupper()}, **(settings or {})}
+
+
+def check_jobs(jobs: Sequence[CrawlJob], settings: Mapping[str, Any] | None = None) -> None:
     """Raise :class:`~scrapers.spiders.params.SpiderArgumentError` for the first bad job, before
     a command takes a lock or creates a file for them."""
+    effective = _effective(settings)
     for job in jobs:
-        _plan(job)
+        _plan(job, effective)
 
 
 def run_crawls(
@@ -157,7 +166,8 @@ def run_crawls(
     (the child is stopped first). A run that could not start or died is reported
     ``crashed``; its spool, if any, is kept for the next load.
     """
-    planned = [_plan(job) for job in jobs]
+    effective = _effective(settings)
+    planned = [_plan(job, effective) for job in jobs]
     if not planned:
         return []
     extra: dict[str, Any] = {"RENTWATCH_SPOOL_DIR": str(spool_dir)}

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task, track
 from warehouse import open_writer
 from warehouse.imports import (
     IMPORT_PREFIX,
@@ -19,9 +20,8 @@ from warehouse.imports import (
 )
 from warehouse.load import load_spools
 
-import_app = typer.Typer(
-    help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["import"].
+import_app = typer.Typer(no_args_is_help=True)
 
 
 @import_app.command("listings")
@@ -33,13 +33,14 @@ def listings(
     Stored under their own keys (source ``import.<source>``): an import never changes a
     crawled listing."""
     settings = settings_of(ctx)
-    spools, rows = spool_listings_csv(file, settings.spools)
+    with task(f"reading, checking and spooling {file.name}"):
+        spools, rows = spool_listings_csv(file, settings.spools)
     reports = []
     try:
         with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
             # One transaction per part keeps the loader's in-memory batch small; a part an
             # interruption leaves unloaded waits in the spool directory for the next load.
-            for spool in spools:
+            for spool in track(spools, "loading"):
                 reports.append(load_spools(conn, [spool], explicit=True))
     except BaseException:
         if not reports:
