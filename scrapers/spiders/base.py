@@ -9,7 +9,7 @@ stats under ``rentwatch/…``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from scrapers import clock
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
@@ -55,6 +56,13 @@ class ListingSpider(scrapy.Spider):
     @property
     def origin(self) -> str:
         return self.params.origin
+
+    def fetched_at(self, response: Response) -> datetime:
+        """When ``response`` was fetched: now, or the sandbox's simulated now for a simulated
+        crawl of a loopback site (:mod:`scrapers.clock`)."""
+        return clock.observed_at(
+            response.headers.get(clock.SIMULATED_NOW_HEADER), url=response.url, origin=self.origin
+        )
 
     def count(self, key: str, value: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -130,7 +138,7 @@ class SearchSpider(ListingSpider):
         )
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
-        observed_at = datetime.now(UTC)
+        observed_at = self.fetched_at(response)
         parsed = self.parse_page(response.body, observed_at)
         yield from self.records(parsed, observed_at)
         yield from self.next_pages(page, parsed.last_page)
