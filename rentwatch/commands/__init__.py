@@ -18,4 +18,5 @@ COMMANDS: Final[dict[str, str]] = {
     "its": "rentwatch.commands.its",
     "report": "rentwatch.commands.report",
     "demo": "rentwatch.commands.demo",
+    "sandbox": "rentwatch.commands.sandbox",
 }
