@@ -1,8 +1,10 @@
 """Accuracy of the headline estimate: the demo's pipeline on many seeds, estimate vs truth.
 
-Each seed builds the sandbox market (:mod:`scrapers.sandbox`: simulated, with known truth) at
-the demo's default size, takes the web archive's captures the demo backfills (2 a week, 3
-search pages each), parses every capture with the real krisha parser into a spool, loads it
+Each seed builds the sandbox market (:mod:`scrapers.sandbox`: simulated, with known truth) of
+the two treated cities at the demo's default size (a city's data do not depend on the other
+cities of the simulated country, so they are the demo's Almaty and Astana), takes the web
+archive's captures the demo backfills (2 a week, 3 search pages each), parses every capture
+with the real krisha parser into a spool, loads it
 with the real loader (``tests/sandbox_warehouse.py``), builds rent indexes with
 :mod:`analysis.index` and fits the ITS as the reports do (``reports.gather.fit_headline``).
 Every candidate's six-week average % effect is compared with the truth on the same
@@ -243,7 +245,8 @@ def crawled_warehouse(
     from rentwatch.settings import DemoSettings, Settings
 
     options = DemoSettings(out_dir=directory / "demo", seed=seed, market_scale=scale,
-                           captures_per_week=per_week, archive_pages=pages)  # fmt: skip
+                           captures_per_week=per_week, archive_pages=pages,
+                           cities=list(cal.CITIES))  # fmt: skip
     demo = Demo(Settings(), options, lambda line: None)
     demo.prepare_directory()
     demo.build_market()
