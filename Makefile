@@ -17,12 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# System tools the tests use (pdftoppm renders report pages to PNG). Installed when missing.
+# System tools the tests use: pdftoppm (poppler-utils) renders report pages to PNG; headless
+# Chromium (the Debian package, driven by the playwright Python package with no browser
+# download) opens the economist's HTML report. Installed when missing, as root or with sudo.
+SYSTEM_PACKAGES := $(if $(shell command -v pdftoppm),,poppler-utils) $(if $(wildcard /usr/bin/chromium),,chromium)
 system-deps:
-	@command -v pdftoppm >/dev/null 2>&1 || { \
-	  echo "installing poppler-utils (pdftoppm) for the report tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils >/dev/null; fi; }
+	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ]; then \
+	  echo "installing $(strip $(SYSTEM_PACKAGES)) for the report tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; fi; \
+	fi
 
 demo: install
 	$(BIN)/rentwatch demo
@@ -39,4 +43,4 @@ lint: install
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo test-artifacts .pytest_cache .mypy_cache .ruff_cache

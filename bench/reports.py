@@ -14,6 +14,7 @@ in a child process, so the peak RSS printed is the reports' own (taken before th
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -104,6 +105,7 @@ def main() -> None:
         print(f"baseline: pull all {observations:,} observations into pandas: {baseline:.2f} s")
         print(f"ratio: reports / baseline = {total / baseline:.1f}x")
         print(f"peak RSS of the reports: {peak:.0f} MiB (machine: 2 cores shared)")
+        print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

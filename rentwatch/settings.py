@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory cap per process (bigger work spills to disk); unset: 80% of RAM",
     )
+    warc_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="days a loaded run's raw pages (WARC) are kept for reparsing; unset: all",
+    )
     crawl: CrawlSettings = CrawlSettings()
     cities: CitySettings = CitySettings()
     demo: DemoSettings = DemoSettings()

@@ -14,15 +14,17 @@ provenance quotes the SHA-256 of the file the numbers came from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from reports.economist import EconomistReport, write_economist_files
 from reports.facts import ReportData
 from reports.formatting import check_lang
 from reports.gather import DEFAULT_CITIES, ReportParams, gather_report_data
 from reports.summary import build_summary_pdf
+from warehouse.records import LOCAL_TIMEZONE
 
 
 def _data(
@@ -39,10 +41,11 @@ def write_economist_report(
     out_dir: Path,
     cities: Sequence[str] = DEFAULT_CITIES,
     params: ReportParams | None = None,
+    lang: str = "ru",
 ) -> EconomistReport:
-    """``out_dir/report.html`` (self-contained), ``tables/*.csv``, ``figures/*.png`` and
-    ``provenance.json``; returns their paths."""
-    return write_economist_files(_data(source, cities, params), out_dir)
+    """``out_dir/report.html`` (self-contained; ``lang``: ``ru``, the default, or ``en``),
+    ``tables/*.csv``, ``figures/*.png`` and ``provenance.json``; returns their paths."""
+    return write_economist_files(_data(source, cities, params), out_dir, lang)
 
 
 def write_summary_pdf(
@@ -56,12 +59,14 @@ def write_summary_pdf(
 ) -> Path:
     """The officials' summary in ``lang`` (``ru``, ``kk`` or ``en``) written to ``out``.
 
-    ``made`` is the date printed in the footer (default: today).
+    ``made`` is the date printed in the footer (default: today in Almaty, the calendar the
+    data's dates are in).
     """
     chosen = check_lang(lang)
     data = _data(source, cities, params)
+    today = datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date()
     pdf = build_summary_pdf(
-        data, lang=chosen, made=made or date.today(), version=metadata.version("rentwatch")
+        data, lang=chosen, made=made or today, version=metadata.version("rentwatch")
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)

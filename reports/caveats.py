@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports.coverage import gap_weeks_between
 from reports.facts import Caveat, CityEstimate, Coverage
+from reports.verdict import verdict
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
     """
     found: list[Caveat] = []
     city = est.city
-    if not est.effect_pct.excludes_zero:
+    clear = verdict(est.effect_pct) != "unclear"
+    if not clear:
         found.append(Caveat("includes_zero", city))
     if est.n_pre < rules.short_series_points:
         found.append(Caveat("short_series", city, {"n": est.n_pre}))
@@ -63,7 +66,7 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
                 {"date": est.break_date, "low": est.break_low, "high": est.break_high},
             )
         )
-    if est.effect_pct.excludes_zero and est.sensitivity_includes_zero and est.sensitivity:
+    if clear and est.sensitivity_includes_zero and est.sensitivity:
         found.append(
             Caveat("fragile", city, {"low": est.sensitivity.low, "high": est.sensitivity.high})
         )
@@ -75,11 +78,10 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
 def _thin_weeks(gaps: pd.DataFrame, est: CityEstimate) -> int:
     """Thin or empty weeks of the city inside the span of the series the estimate uses
     (a hole between an archive backfill and today's crawl is outside it)."""
-    if gaps.empty or est.path.empty:
-        return int((gaps["city"] == est.city).sum()) if not gaps.empty else 0
-    weeks = pd.to_datetime(gaps.loc[gaps["city"] == est.city, "week"])
+    if est.path.empty:
+        return int(gaps.loc[gaps["city"] == est.city, "weeks"].sum()) if not gaps.empty else 0
     periods = pd.to_datetime(est.path["period"])
-    return int(weeks.between(periods.min(), periods.max()).sum())
+    return gap_weeks_between(gaps, est.city, periods.min().date(), periods.max().date())
 
 
 def find_caveats(

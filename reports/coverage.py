@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from reports.facts import Coverage
@@ -69,6 +70,15 @@ GROUP BY ALL
 ORDER BY first_day, o.run_id
 """
 
+# The Mondays of the weeks in which one city has any observation (all sources and origins).
+COVERED_WEEKS: Final = """
+SELECT DISTINCT CAST(date_trunc('week', o.observed_on) AS DATE) AS week
+FROM observations o
+JOIN listings l ON l.source = o.source AND l.listing_id = o.listing_id
+WHERE l.city = $city
+ORDER BY week
+"""
+
 SCHEMA_VERSION: Final = "SELECT max(version) FROM schema_migrations"
 
 # The packages whose versions decide the numbers (and the two that draw the reports).
@@ -83,30 +93,52 @@ def weekly_coverage(conn: duckdb.DuckDBPyConnection, cities: list[str]) -> pd.Da
     return conn.execute(WEEKLY_COVERAGE, {"cities": cities}).df()
 
 
-def find_gaps(weekly: pd.DataFrame, min_listings: int) -> pd.DataFrame:
-    """Weeks between a city's first and last week with fewer than ``min_listings`` listings.
+def covered_weeks(conn: duckdb.DuckDBPyConnection, city: str) -> list[date]:
+    """The Mondays of the weeks in which ``city`` has at least one observation."""
+    return [row[0] for row in conn.execute(COVERED_WEEKS, {"city": city}).fetchall()]
 
-    Listings are summed over sources and origins; an empty week counts as 0. Columns: city,
-    week, listings.
+
+GAP_COLUMNS: Final = ("city", "kind", "first_week", "last_week", "weeks", "max_listings")
+
+
+def find_gaps(weekly: pd.DataFrame, min_listings: int) -> pd.DataFrame:
+    """Runs of weeks between a city's first and last week with no listing (``kind`` "empty")
+    or fewer than ``min_listings`` listings ("thin"), one row per run, not per week.
+
+    Listings are summed over sources and origins; a week with no row counts as 0. Columns
+    :data:`GAP_COLUMNS`: ``first_week``/``last_week`` are Mondays (inclusive), ``weeks`` the
+    run's length, ``max_listings`` the most listings of any week in it.
     """
-    frames = []
-    for city, rows in weekly.groupby("city"):
-        per_week = rows.groupby(pd.to_datetime(rows["week"]))["listings"].sum()
+    rows: list[dict[str, Any]] = []
+    for city, part in weekly.groupby("city", sort=True):
+        per_week = part.groupby(pd.to_datetime(part["week"]))["listings"].sum()
         weeks = pd.date_range(per_week.index.min(), per_week.index.max(), freq="7D")
         full = per_week.reindex(weeks, fill_value=0)
-        thin = full[full < min_listings]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "city": city,
-                    "week": pd.DatetimeIndex(thin.index).date,
-                    "listings": thin.to_numpy(),
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame({"city": [], "week": [], "listings": []})
-    return pd.concat(frames, ignore_index=True)
+        kinds = np.where(full.to_numpy() == 0, "empty",
+                         np.where(full.to_numpy() < min_listings, "thin", ""))  # fmt: skip
+        run_id = np.cumsum(np.r_[True, kinds[1:] != kinds[:-1]])
+        for _, positions in pd.Series(np.arange(len(full))).groupby(run_id):
+            kind = str(kinds[positions.iloc[0]])
+            if not kind:
+                continue
+            chunk = full.iloc[positions.to_numpy()]
+            rows.append({"city": city, "kind": kind, "first_week": chunk.index[0].date(),
+                         "last_week": chunk.index[-1].date(), "weeks": len(chunk),
+                         "max_listings": int(chunk.max())})  # fmt: skip
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+
+
+def gap_weeks_between(gaps: pd.DataFrame, city: str, first: date, last: date) -> int:
+    """How many weeks of ``city``'s gap runs fall between the Mondays ``first`` and ``last``."""
+    if gaps.empty:
+        return 0
+    part = gaps[gaps["city"] == city]
+    total = 0
+    for lo, hi in zip(part["first_week"], part["last_week"], strict=True):
+        a, b = max(pd.Timestamp(lo), pd.Timestamp(first)), min(pd.Timestamp(hi), pd.Timestamp(last))
+        if a <= b:
+            total += (b - a).days // 7 + 1
+    return total
 
 
 def read_coverage(

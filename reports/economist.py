@@ -5,7 +5,9 @@ opens anywhere; ``<out>/tables/*.csv`` and ``<out>/figures/*.png`` hold the same
 figures for reuse; ``<out>/provenance.json`` names the data file and its SHA-256, the crawl
 runs, sources and origins behind the numbers with their date ranges, the software versions
 and every parameter. Every CSV carries a ``simulated`` column, so a table taken out of the
-report still says what it was made from. The report is in English.
+report still says what it was made from. The page is in Russian (its readers' language, the
+default) or English; the CSV files keep English column names and full precision, the page
+shows them through :mod:`reports.tables`.
 """
 
 from __future__ import annotations
@@ -13,20 +15,25 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from reports import figures, narrative
 from reports import phrases as P
+from reports import tables as T
 from reports.facts import ReportData
-from reports.formatting import Lang
+from reports.formatting import format_number, format_percent
+from reports.phrases import ReportLang
+from warehouse.records import LOCAL_TIMEZONE
 
 TEMPLATE = "economist.html.j2"
-LANG: Final[Lang] = "en"
+REPORT_LANGS: Final[tuple[ReportLang, ...]] = ("ru", "en")
 SECTIONS = ("summary", "coverage", "index", "its", "placebo-sensitivity", "break-date",
             "caveats", "provenance")  # fmt: skip
 
@@ -47,30 +54,63 @@ class EconomistReport:
     provenance: Path
 
 
-def _html_table(frame: pd.DataFrame) -> Markup:
+def _html_table(frame: pd.DataFrame, lang: ReportLang) -> Markup:
+    """A table of display strings (:mod:`reports.tables`) in a container that wraps it;
+    the columns ``frame.attrs["numeric"]`` names are right-aligned."""
     if frame.empty:
-        return Markup('<p class="note">(nothing to show)</p>')
-    # pandas escapes cell text; the markup it returns is safe to embed as is.
+        return Markup('<p class="note">{}</p>').format(P.ECONOMIST[lang]["nothing"])
+    numeric = set(frame.attrs.get("numeric", ()))
+    head = Markup("").join(Markup("<th>{}</th>").format(c) for c in frame.columns)
+    body = Markup("")
+    for row in frame.itertuples(index=False):
+        cells = Markup("").join(
+            Markup('<td class="num">{}</td>' if column in numeric else "<td>{}</td>").format(
+                T.DASH if T.missing(value) else value
+            )
+            for column, value in zip(frame.columns, row, strict=True)
+        )
+        body += Markup("<tr>{}</tr>\n").format(cells)
     return Markup(
-        frame.to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:.4g}")
+        '<div class="table-wrap"><table><thead><tr>{}</tr></thead><tbody>\n{}</tbody></table></div>'
+    ).format(head, body)
+
+
+def check_report_lang(lang: str) -> ReportLang:
+    """``lang`` as a language the economist's report is written in (ru or en)."""
+    for known in REPORT_LANGS:
+        if lang == known:
+            return known
+    raise ValueError(
+        f"the economist's report is written in {' or '.join(REPORT_LANGS)}, not {lang!r}"
     )
+
+
+def _fill(template: str, **fields: Any) -> Markup:
+    """``template`` (plain text) with ``fields`` (escaped unless already Markup)."""
+    return Markup(escape(template)).format(**fields)
+
+
+def _code(text: Any) -> Markup:
+    return Markup("<code>{}</code>").format(text)
 
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def index_summary(data: ReportData) -> pd.DataFrame:
+def index_summary(data: ReportData, lang: ReportLang = "en") -> pd.DataFrame:
     """Per city and series: periods, listing-periods per period, and the change between the
     mean of the window after the event and the mean of the same number of weeks before it
-    (a series the index could not build is listed with its error)."""
+    (a series the index could not build is listed with its error). ``label`` names the
+    series in ``lang``."""
     series = data.tables.index_series
     rows = []
     if "error" in series.columns:
         for _, failed in series[series["error"].notna()].iterrows():
             rows.append(
-                {"city": failed["city"], "series": failed["series"], "error": failed["error"]}
-            )
+                {"city": failed["city"], "series": failed["series"],
+                 "label": _series_label(failed, lang), "error": failed["error"]}
+            )  # fmt: skip
         series = series[series["error"].isna()]
     for (city, label), points in series.groupby(["city", "series"], sort=True):
         est = data.estimates.get(str(city))
@@ -86,6 +126,7 @@ def index_summary(data: ReportData) -> pd.DataFrame:
             {
                 "city": city,
                 "series": label,
+                "label": _series_label(points.iloc[0], lang),
                 "periods": len(points),
                 "first": period.min().date(),
                 "last": period.max().date(),
@@ -94,6 +135,16 @@ def index_summary(data: ReportData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _series_label(row: pd.Series, lang: ReportLang) -> str:
+    """The series of an index frame's row in words (its English name when the row does not
+    say what it is)."""
+    if "method" not in row or pd.isna(row["method"]):
+        return str(row["series"])
+    rooms = None if pd.isna(row["rooms"]) else int(row["rooms"])
+    return narrative.series_label(str(row["method"]), rooms, bool(row["flow"]), lang,
+                                  headline=bool(row["headline"]))  # fmt: skip
 
 
 def _placebo_summary(data: ReportData) -> pd.DataFrame:
@@ -151,13 +202,17 @@ def _csv_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         ]
     )
     t = data.tables
+    spans = pd.DataFrame(
+        [{"city": est.city, **est.span.to_dict()} for est in data.estimates.values() if est.span]
+    )
     return {
+        "analysis_span": spans,
         "coverage_weekly": data.coverage.weekly,
         "coverage_gaps": data.coverage.gaps,
         "sources": pd.DataFrame(data.provenance.get("sources", [])),
         "runs": pd.DataFrame(data.provenance.get("runs", [])),
         "index_series": t.index_series,
-        "index_summary": index_summary(data),
+        "index_summary": index_summary(data).drop(columns="label"),
         "its_path": pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(),
         "its_coefficients": t.coefficients,
         "its_effects": t.effects,
@@ -172,85 +227,151 @@ def _csv_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     }
 
 
-def _figures(data: ReportData) -> dict[str, bytes]:
+def _figures(data: ReportData, lang: ReportLang) -> dict[str, bytes]:
     sim = data.simulated
     estimates = [data.estimates[c] for c in data.cities]
-    drawn = {"coverage": figures.coverage_chart(data.coverage, simulated=sim)}
-    if not data.tables.index_series.empty:
-        drawn["index"] = figures.index_chart(data.tables.index_series, simulated=sim)
+    drawn = {"coverage": figures.coverage_chart(data.coverage, lang, simulated=sim)}
+    series = data.tables.index_series
+    if not series.empty and "value" in series.columns:
+        labelled = series[series["value"].notna()].copy()
+        labelled["label"] = [_series_label(row, lang) for _, row in labelled.iterrows()]
+        drawn["index"] = figures.index_chart(labelled, lang, simulated=sim)
     for est in estimates:
-        fig = figures.effect_chart([est], LANG, simulated=sim, width=9)
-        drawn[f"its_{est.city}"] = fig
+        drawn[f"its_{est.city}"] = figures.effect_chart([est], lang, simulated=sim, width=9,
+                                                        height=3.6)  # fmt: skip
     if not data.tables.residuals.empty:
-        drawn["residuals"] = figures.residuals_chart(data.tables.residuals, simulated=sim)
+        drawn["residuals"] = figures.residuals_chart(data.tables.residuals, lang, simulated=sim)
     if not data.tables.placebos.empty:
-        drawn["placebos"] = figures.placebo_chart(data.tables.placebos, estimates, simulated=sim)
+        drawn["placebos"] = figures.placebo_chart(data.tables.placebos, estimates, lang,
+                                                  simulated=sim)  # fmt: skip
     if not data.tables.break_search.empty:
         drawn["break_search"] = figures.break_chart(
-            data.tables.break_search, estimates, simulated=sim
+            data.tables.break_search, estimates, lang, simulated=sim
         )
     return {name: figures.png_bytes(fig) for name, fig in drawn.items()}
 
 
-def render_html(data: ReportData, tables: dict[str, pd.DataFrame], pngs: dict[str, bytes]) -> str:
+def _made_at(provenance: dict[str, Any]) -> str:
+    """When the report was made, in Almaty time (the provenance keeps it with its offset)."""
+    text = str(provenance.get("made_at", ""))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(LOCAL_TIMEZONE))
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _display_tables(
+    data: ReportData, tables: dict[str, pd.DataFrame], lang: ReportLang
+) -> dict[str, Markup]:
+    t = data.tables
+    shown = {
+        "sources": T.sources(data, lang),
+        "spans": T.spans(data, lang),
+        "gaps": T.gaps(data, lang),
+        "index_summary": T.index_summary(index_summary(data, lang), lang),
+        "its_diagnostics": T.diagnostics(t.diagnostics, lang),
+        "placebo_summary": T.placebo_summary(data, lang),
+        "sensitivity": T.sensitivity(t.sensitivity, lang)
+        if not t.sensitivity.empty
+        else pd.DataFrame(),
+        "breaks": T.breaks(data, lang),
+        "runs": T.runs(data, lang),
+        "software": T.software(data, lang),
+    }
+    for city in data.cities:
+        coefficients = t.coefficients[t.coefficients["city"] == city]
+        effects = t.effects[t.effects["city"] == city]
+        shown[f"coefficients_{city}"] = T.coefficients(coefficients, lang)
+        shown[f"effects_{city}"] = T.effects(effects, lang)
+        sensitivity = (
+            t.sensitivity[t.sensitivity["city"] == city] if not t.sensitivity.empty else None
+        )
+        shown[f"sensitivity_{city}"] = (
+            T.sensitivity(sensitivity, lang) if sensitivity is not None else pd.DataFrame()
+        )
+    html = {name: _html_table(frame, lang) for name, frame in shown.items()}
+    if tables["coverage_gaps"].empty:
+        html["gaps"] = Markup("<p>{}</p>").format(P.ECONOMIST[lang]["no_gaps"])
+    return html
+
+
+def render_html(
+    data: ReportData,
+    tables: dict[str, pd.DataFrame],
+    pngs: dict[str, bytes],
+    lang: ReportLang = "ru",
+) -> str:
     """The page; a figure that could not be drawn (no data for it) is left out, not broken."""
+    words = P.ECONOMIST[lang]
     estimates = [data.estimates[c] for c in data.cities]
     first = estimates[0]
     prose = {}
     for est in estimates:
-        details = [narrative.interval_sentence(est, LANG)]
-        kzt = narrative.kzt_sentence(est, LANG)
+        details = [narrative.interval_sentence(est, lang)]
+        kzt = narrative.kzt_sentence(est, lang)
         if kzt:
             details.append(kzt)
-        prose[est.city] = {"headline": narrative.headline(est, LANG), "details": " ".join(details)}
-    html_tables = {name: _html_table(frame) for name, frame in tables.items()}
-    for est in estimates:
-        t = data.tables
-        html_tables[f"coefficients_{est.city}"] = _html_table(
-            t.coefficients[t.coefficients["city"] == est.city]
-            if not t.coefficients.empty
-            else t.coefficients
-        )
-        html_tables[f"effects_{est.city}"] = _html_table(
-            t.effects[t.effects["city"] == est.city] if not t.effects.empty else t.effects
-        )
-    html_tables["software"] = _html_table(
-        pd.DataFrame(
-            sorted(data.provenance.get("software", {}).items()), columns=["package", "version"]
-        )
-    )
-    html_tables["gaps"] = _html_table(data.coverage.gaps)
+        prose[est.city] = {"headline": narrative.headline(est, lang), "details": " ".join(details)}
+    reconcile = narrative.table_vs_headline(first, data.medians, lang)
+    params = data.params.get("report", {})
+    checksum = f"SHA-256 {data.provenance.get('warehouse', {}).get('sha256', '')}"
+    made = _fill(words["made"], made=_made_at(data.provenance),
+                 file=_code(data.provenance.get("warehouse", {}).get("file", "")),
+                 checksum=_code(checksum), tables=_code("tables/"), figures=_code("figures/"),
+                 provenance=_code("provenance.json"))  # fmt: skip
+    text = {
+        **words,
+        "made": made,
+        "span_note": words["span_note"].format(
+            gap=narrative.counted(int(params.get("max_gap_weeks", 0)), "period_W", lang),
+            fraction=format_percent(
+                100 * float(params.get("max_extrapolation", 0)), lang, decimals=0
+            ),
+        ),
+        "gaps": words["gaps"].format(
+            min=format_number(int(params.get("caveats", {}).get("min_week_listings", 0)), lang)
+        ),
+        "weekly_note": _fill(words["weekly_note"], file=_code("tables/coverage_weekly.csv")),
+        "index_intro": words["index_intro"].format(base=format_number(100, lang)),
+        "no_caveat": _fill(words["no_caveat"], file=_code("provenance.json")),
+    }
     uris = {name: _data_uri(png) for name, png in pngs.items()}
     template = _env.get_template(TEMPLATE)
     return template.render(
-        title=narrative.title(data.cities, first, LANG),
+        lang=lang,
+        words=text,
+        title=narrative.title(data.cities, first, lang),
         simulated=data.simulated,
-        simulated_mark=P.SIMULATED_MARK[LANG],
-        simulated_note=narrative.caveat_sentence(data.caveats[0], LANG)
+        simulated_mark=P.SIMULATED_MARK[lang],
+        simulated_note=narrative.caveat_sentence(data.caveats[0], lang)
         if data.caveats and data.caveats[0].key == "simulated"
         else "",
-        made_at=data.provenance.get("made_at", ""),
-        provenance=data.provenance,
         cities=list(data.cities),
-        city_names={c: narrative.city_name(c, LANG) for c in data.cities},
+        city_names={c: narrative.city_name(c, lang) for c in data.cities},
         prose=prose,
-        method_sentence=narrative.method_sentence(first, LANG),
-        data_sentence=narrative.data_sentence(data.coverage, LANG),
-        min_week_listings=data.params.get("caveats", {}).get("min_week_listings", ""),
+        reconcile=reconcile,
+        method_sentence=narrative.method_sentence(first, lang),
+        data_sentence=narrative.data_sentence(data.coverage, lang),
+        gaps_sentence=narrative.gaps_sentence(data.coverage, lang) or "",
         figures=uris,
-        tables=html_tables,
-        caveats=[narrative.caveat_sentence(c, LANG) for c in data.caveats],
-        not_means=list(P.NOT_MEANS[LANG]),
+        tables=_display_tables(data, tables, lang),
+        caveats=narrative.caveat_sentences(data.caveats, lang),
+        not_means=list(P.NOT_MEANS[lang]),
         parameters_json=json.dumps(
             data.provenance.get("parameters", {}), indent=2, ensure_ascii=False
         ),
     )
 
 
-def write_economist_files(data: ReportData, out_dir: Path) -> EconomistReport:
-    """Write the page, the tables, the figures and the provenance under ``out_dir``."""
+def write_economist_files(data: ReportData, out_dir: Path, lang: str = "ru") -> EconomistReport:
+    """Write the page (in ``lang``: ru or en), the tables, the figures and the provenance
+    under ``out_dir``."""
+    chosen = check_report_lang(lang)
     tables = _csv_tables(data)
-    pngs = _figures(data)
+    pngs = _figures(data, chosen)
     table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
     table_dir.mkdir(parents=True, exist_ok=True)
     figure_dir.mkdir(parents=True, exist_ok=True)
@@ -268,5 +389,5 @@ def write_economist_files(data: ReportData, out_dir: Path) -> EconomistReport:
     provenance: dict[str, Any] = {**data.provenance, "simulated": data.simulated}
     provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False, default=str))
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(data, tables, pngs), encoding="utf-8")
+    html_path.write_text(render_html(data, tables, pngs, chosen), encoding="utf-8")
     return EconomistReport(html_path, tuple(table_paths), tuple(figure_paths), provenance_path)

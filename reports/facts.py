@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from reports.span import Span
+
 # Columns of CityEstimate.path, one row per period of the series the ITS ran on.
 PATH_COLUMNS = ("period", "observed", "expected", "expected_low", "expected_high", "post")
 
@@ -57,7 +59,8 @@ class CityEstimate:
     found, with its interval, and the search's p-value. ``sensitivity``: the smallest and
     largest window effect (%) over the specifications of the sensitivity table that could be
     fitted (``estimate`` is the headline's); ``sensitivity_includes_zero``: some of their
-    intervals include zero.
+    intervals include zero. ``span``: the days the series was built on and what the span left
+    out (:mod:`reports.span`).
     """
 
     city: str
@@ -84,6 +87,7 @@ class CityEstimate:
     sensitivity: Interval | None = None
     sensitivity_includes_zero: bool = False
     flow: bool = False
+    span: Span | None = None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ import io
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import date2num
+from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports import phrases as P
 from reports.facts import CityEstimate, Coverage
@@ -78,9 +79,25 @@ def _thousands(lang: Lang) -> FuncFormatter:
     return FuncFormatter(lambda value, _pos: format_number(value, lang))
 
 
+def _date_axis(ax: Axes, *, max_ticks: int = 7) -> None:
+    """Month ticks "2022-07" (the same in every language), few enough not to overlap."""
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=max_ticks))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+
+
 def _event_line(ax: Axes, est: CityEstimate, lang: Lang) -> None:
     label = P.CHART[lang]["event"].format(event=format_date(est.event, lang))
     ax.axvline(date2num(est.event), color="#555555", linestyle=":", linewidth=1, label=label)
+
+
+def _legend_below(fig: Figure, ax: Axes, *, columns: int = 4) -> None:
+    """The legend under the panels, outside every plot area, so it covers no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(columns, len(labels)),
+               fontsize=7, frameon=False)  # fmt: skip
 
 
 def draw_effect(ax: Axes, est: CityEstimate, lang: Lang, *, title: str | None = None) -> None:
@@ -102,27 +119,38 @@ def draw_effect(ax: Axes, est: CityEstimate, lang: Lang, *, title: str | None = 
     ax.yaxis.set_major_formatter(_thousands(lang))
     ax.set_ylabel(words["unit"])
     ax.grid(alpha=0.3)
+    _date_axis(ax)
     if title:
         ax.set_title(title, fontsize=11)
 
 
 def effect_chart(
-    estimates: Sequence[CityEstimate], lang: Lang, *, simulated: bool, width: float = 7.5
+    estimates: Sequence[CityEstimate],
+    lang: Lang,
+    *,
+    simulated: bool,
+    width: float = 7.5,
+    height: float = 3.2,
 ) -> Figure:
-    """One panel per city, side by side: the chart of the officials' summary."""
-    fig = _figure(width, 3.2)
+    """One panel per city, side by side, the legend below them: the summary's chart."""
+    fig = _figure(width, height)
     axes = fig.subplots(1, len(estimates), squeeze=False)[0]
     for ax, est in zip(axes, estimates, strict=True):
         draw_effect(ax, est, lang, title=P.CITY[lang].get(est.city, est.city.title()))
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    axes[0].legend(fontsize=7, loc="upper left")
+    _legend_below(fig, axes[0])
     if simulated:
         mark_simulated(fig, lang)
     return fig
 
 
-def coverage_chart(coverage: Coverage, *, simulated: bool) -> Figure:
-    """Listings per week by source and origin, one panel per city."""
+def _city(city: str, lang: Lang) -> str:
+    return P.CITY[lang].get(city, city.title())
+
+
+def coverage_chart(coverage: Coverage, lang: Lang, *, simulated: bool) -> Figure:
+    """Listings per week by source and origin, one panel per city; empty weeks break the
+    lines (no line is drawn across a hole) and are shaded grey, thin weeks orange."""
+    words = P.FIGURE[lang]
     weekly = coverage.weekly
     cities = sorted(weekly["city"].unique())
     fig = _figure(9, 2.6 * len(cities))
@@ -131,105 +159,137 @@ def coverage_chart(coverage: Coverage, *, simulated: bool) -> Figure:
         rows = weekly[weekly["city"] == city]
         wide = rows.pivot_table(
             index="week", columns=["source", "origin"], values="listings", aggfunc="sum"
-        ).fillna(0)
-        for column in wide.columns:
-            ax.plot(pd.to_datetime(wide.index), wide[column], linewidth=1.2,
-                    label=f"{column[0]} / {column[1]}")  # fmt: skip
+        )
+        wide.index = pd.to_datetime(wide.index)
+        weeks = pd.date_range(wide.index.min(), wide.index.max(), freq="7D")
+        wide = wide.reindex(weeks)
+        # A week with no listing at all is NaN (the line breaks); in a covered week a source
+        # without listings is 0.
+        covered = wide.notna().any(axis=1)
+        wide = wide.fillna(0).where(covered, axis=0)
+        for source, origin in wide.columns:
+            label = f"{source} / {P.ORIGIN_NAMES[lang].get(origin, origin)}"
+            # Markers keep a lone covered week (today's crawl after a hole) visible.
+            ax.plot(wide.index, wide[(source, origin)], linewidth=1.2, marker="o",
+                    markersize=1.5, label=label)  # fmt: skip
         gaps = coverage.gaps[coverage.gaps["city"] == city]
-        for week in gaps["week"]:
-            ax.axvspan(pd.Timestamp(week), pd.Timestamp(week) + pd.Timedelta(days=7),
-                       color="#e67e22", alpha=0.25, linewidth=0)  # fmt: skip
-        ax.set_title(f"{city.title()}: listings per week (shaded: thin or empty weeks)",
-                     fontsize=10)  # fmt: skip
+        for _, gap in gaps.iterrows():
+            colour = "#999999" if gap["kind"] == "empty" else "#e67e22"
+            ax.axvspan(pd.Timestamp(gap["first_week"]),
+                       pd.Timestamp(gap["last_week"]) + pd.Timedelta(days=7),
+                       color=colour, alpha=0.25, linewidth=0)  # fmt: skip
+        ax.set_title(words["coverage"].format(city=_city(city, lang)), fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
+        _date_axis(ax, max_ticks=10)
     if simulated:
-        mark_simulated(fig, "en")
+        mark_simulated(fig, lang)
     return fig
 
 
-def index_chart(index_series: pd.DataFrame, *, simulated: bool) -> Figure:
-    """The index series side by side (column ``series`` names each), rebased to 100 at the
-    first period."""
+def index_chart(index_series: pd.DataFrame, lang: Lang, *, simulated: bool) -> Figure:
+    """The index series side by side (column ``label`` names each), rebased to 100 at the
+    first period; the legend sits below each panel."""
+    words = P.FIGURE[lang]
     cities = sorted(index_series["city"].unique())
-    fig = _figure(9, 2.8 * len(cities))
+    fig = _figure(9, 3.2 * len(cities))
     axes = fig.subplots(len(cities), 1, squeeze=False)[:, 0]
     for ax, city in zip(axes, cities, strict=True):
         rows = index_series[(index_series["city"] == city) & index_series["value"].notna()]
-        for label, series in rows.groupby("series"):
+        for label, series in rows.groupby("label", sort=False):
             series = series.sort_values("period")
             base = series["value"].iloc[0]
             ax.plot(pd.to_datetime(series["period"]), series["value"] / base * 100,
                     linewidth=1.2, label=str(label))  # fmt: skip
-        ax.set_title(f"{city.title()}: index by method (first period = 100)", fontsize=10)
-        ax.legend(fontsize=7, loc="upper left")
+        ax.set_title(words["index"].format(city=_city(city, lang), base=format_number(100, lang)),
+                     fontsize=10)  # fmt: skip
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2,
+                  frameon=False)  # fmt: skip
         ax.grid(alpha=0.3)
+        _date_axis(ax, max_ticks=10)
     if simulated:
-        mark_simulated(fig, "en")
+        mark_simulated(fig, lang)
     return fig
 
 
-def residuals_chart(residuals: pd.DataFrame, *, simulated: bool) -> Figure:
-    """Residuals over time and their autocorrelation (lags 1..n), per city."""
+def autocorrelations(values: np.ndarray, lags: int) -> list[float]:
+    """Lag-k correlations of ``values`` (k = 1..lags), as the diagnostics table's lag-1
+    autocorrelation is computed: the correlation of the series with itself shifted k."""
+    return [float(np.corrcoef(values[k:], values[:-k])[0, 1]) for k in range(1, lags + 1)]
+
+
+def residuals_chart(residuals: pd.DataFrame, lang: Lang, *, simulated: bool) -> Figure:
+    """Residuals over time and their autocorrelation (lags 1..19), per city: the model's
+    residuals on the weeks it was fitted to, the ones the diagnostics table tests."""
+    words = P.FIGURE[lang]
     cities = sorted(residuals["city"].unique())
-    fig = _figure(9, 2.6 * len(cities))
+    fig = _figure(9, 2.8 * len(cities))
     axes = fig.subplots(len(cities), 2, squeeze=False)
     for (ax_time, ax_acf), city in zip(axes, cities, strict=True):
         rows = residuals[residuals["city"] == city].sort_values("period")
-        values = rows["residual"].astype(float)
+        values = rows["residual"].to_numpy(dtype=float)
         ax_time.plot(pd.to_datetime(rows["period"]), values, linewidth=1, color=OBSERVED_COLOUR)
         ax_time.axhline(0, color="#555555", linewidth=0.8)
-        ax_time.set_title(f"{city.title()}: residuals", fontsize=10)
+        ax_time.set_title(words["residuals"].format(city=_city(city, lang)), fontsize=10)
         ax_time.grid(alpha=0.3)
-        lags = range(1, min(20, len(values) - 1))
-        acf = [values.autocorr(lag) for lag in lags]
-        ax_acf.bar(list(lags), acf, color=OBSERVED_COLOUR, width=0.6)
+        _date_axis(ax_time, max_ticks=6)
+        lags = max(0, min(19, len(values) - 2))
+        acf = autocorrelations(values, lags) if lags else []
+        ax_acf.bar(range(1, lags + 1), acf, color=OBSERVED_COLOUR, width=0.6)
         bound = 1.96 / max(len(values), 1) ** 0.5
         ax_acf.axhspan(-bound, bound, color="#999999", alpha=0.2, linewidth=0)
-        ax_acf.set_title(f"{city.title()}: residual autocorrelation (band: ±1.96/√n)",
-                         fontsize=10)  # fmt: skip
+        ax_acf.axhline(0, color="#555555", linewidth=0.8)
+        ax_acf.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_acf.set_xlabel(words["lag"], fontsize=8)
+        lag1 = format_number(acf[0], lang, decimals=3) if acf else "—"
+        title = words["acf"].format(city=_city(city, lang), first=format_number(1, lang), lag1=lag1)
+        ax_acf.set_title(title, fontsize=10)
     if simulated:
-        mark_simulated(fig, "en")
+        mark_simulated(fig, lang)
     return fig
 
 
 def placebo_chart(
-    placebos: pd.DataFrame, estimates: Sequence[CityEstimate], *, simulated: bool
+    placebos: pd.DataFrame, estimates: Sequence[CityEstimate], lang: Lang, *, simulated: bool
 ) -> Figure:
     """The distribution of placebo effects with the real estimate marked, per city."""
-    fig = _figure(9, 2.6)
+    words = P.FIGURE[lang]
+    fig = _figure(9, 2.8)
     axes = fig.subplots(1, len(estimates), squeeze=False)[0]
     for ax, est in zip(axes, estimates, strict=True):
         rows = placebos[placebos["city"] == est.city]
         ax.hist(rows["percent"].astype(float), bins=20, color="#95a5a6")
         ax.axvline(est.effect_pct.estimate, color=EXPECTED_COLOUR, linewidth=2,
-                   label="estimate at the event")  # fmt: skip
-        ax.set_title(f"{est.city.title()}: placebo effects, % (n = {len(rows)})", fontsize=10)
+                   label=words["estimate"])  # fmt: skip
+        ax.set_title(words["placebos"].format(city=_city(est.city, lang),
+                                              n=format_number(len(rows), lang)),
+                     fontsize=10)  # fmt: skip
         ax.legend(fontsize=7)
     if simulated:
-        mark_simulated(fig, "en")
+        mark_simulated(fig, lang)
     return fig
 
 
 def break_chart(
-    break_search: pd.DataFrame, estimates: Sequence[CityEstimate], *, simulated: bool
+    break_search: pd.DataFrame, estimates: Sequence[CityEstimate], lang: Lang, *, simulated: bool
 ) -> Figure:
     """The break-search F statistic by candidate first post period, with the event and the
     interval of the break found."""
-    fig = _figure(9, 2.6)
+    words = P.FIGURE[lang]
+    fig = _figure(9, 2.8)
     axes = fig.subplots(1, len(estimates), squeeze=False)[0]
     for ax, est in zip(axes, estimates, strict=True):
         rows = break_search[break_search["city"] == est.city].sort_values("first_post")
         ax.plot(pd.to_datetime(rows["first_post"]), rows["statistic"].astype(float),
                 color=OBSERVED_COLOUR, linewidth=1.2)  # fmt: skip
-        _event_line(ax, est, "en")
+        _event_line(ax, est, lang)
         if est.break_low is not None and est.break_high is not None:
             ax.axvspan(pd.Timestamp(est.break_low), pd.Timestamp(est.break_high),
                        color=EXPECTED_COLOUR, alpha=0.15, linewidth=0,
-                       label="break interval")  # fmt: skip
-        ax.set_title(f"{est.city.title()}: break-date statistic", fontsize=10)
+                       label=words["break_interval"])  # fmt: skip
+        ax.set_title(words["breaks"].format(city=_city(est.city, lang)), fontsize=10)
         ax.legend(fontsize=7)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        _date_axis(ax, max_ticks=6)
     if simulated:
-        mark_simulated(fig, "en")
+        mark_simulated(fig, lang)
     return fig

@@ -1,17 +1,35 @@
-"""Numbers, money and dates written the way each report language writes them.
+"""Numbers, money and dates written the way each report language writes them, through Babel.
 
-Russian and Kazakh group thousands with a no-break space and use a decimal comma
-("350 000 ₸", "12,5 %"); English uses a comma separator and a decimal point
-("350,000 ₸", "12.5%"). The space inside a number and before "%" or "₸" is always
-U+00A0 NO-BREAK SPACE, so a line never breaks inside an amount.
+Babel (CLDR data) supplies the digit grouping, the decimal sign, the month names (Russian
+in the genitive a date needs, "21 сентября") and the plural categories. The project keeps
+four rules of its own where CLDR differs (measured with Babel 2.19, ``tests/test_report_text.py``
+pins each):
+
+- **Half-up rounding** of the decimal digits as printed (8.25 -> 8.3): Babel rounds half to
+  even (8.25 -> 8.2); numbers are rounded under a ``ROUND_HALF_UP`` decimal context.
+- **U+2212 MINUS SIGN** for negatives; CLDR's ru, kk and en use the ASCII hyphen-minus.
+- **U+00A0 before "%" in ru and kk** ("12,5 %"): CLDR's kk percent pattern has no space and
+  its ru one has it only for whole numbers; en writes "12.5%".
+- **"350 000 ₸" in every language**: CLDR's ru and en write the code "KZT" ("350 000,00 KZT",
+  "KZT350,000.00"); prices in Kazakhstan are written with the sign after the amount.
+
+Every space inside a number, a date, and before "%" or "₸" is U+00A0 NO-BREAK SPACE, so a
+line never breaks inside an amount or a date. English dates are British ("21 September 2022",
+CLDR en_GB), as Kazakhstan's English-language press writes them. Kazakh ablative month names
+("қыркүйектен", after "кейін"/"бұрын"/"бастап") are not in CLDR and stay spelled out here.
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Final, Literal
+
+from babel import Locale
+from babel.dates import format_date as babel_date
+from babel.numbers import format_decimal
 
 Lang = Literal["ru", "kk", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("ru", "kk", "en")
@@ -20,15 +38,22 @@ NBSP: Final = "\u00a0"
 MINUS: Final = "\u2212"  # a real minus sign, as typeset text uses, not a hyphen
 TENGE: Final = "\u20b8"
 
-_MONTHS: Final[dict[Lang, tuple[str, ...]]] = {
-    # Russian months in the genitive, as a date is written ("21 сентября").
-    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-           "сентября", "октября", "ноября", "декабря"),
-    "kk": ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
-           "қыркүйек", "қазан", "қараша", "желтоқсан"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}  # fmt: skip
+# The CLDR locale behind each report language (British English for dates).
+LOCALES: Final[dict[Lang, str]] = {"ru": "ru", "kk": "kk", "en": "en_GB"}
+# Date patterns (CLDR/LDML syntax); "MMMM" is the month name in the format context, which
+# in Russian is the genitive. Spaces are U+00A0.
+_DATE_PATTERNS: Final[dict[Lang, str]] = {
+    "ru": f"d{NBSP}MMMM y{NBSP}'г.'",
+    "kk": f"y{NBSP}'жылғы' d{NBSP}MMMM",
+    "en": f"d{NBSP}MMMM y",
+}
+# Month and year alone, for spans of weeks: ru "сентябрь 2022 г." (the stand-alone,
+# nominative name), kk "2022 жылғы қыркүйек", en "September 2022".
+_MONTH_PATTERNS: Final[dict[Lang, str]] = {
+    "ru": f"LLLL y{NBSP}'г.'",
+    "kk": f"y{NBSP}'жылғы' MMMM",
+    "en": "LLLL y",
+}
 # Kazakh month names in the ablative ("21 қыркүйектен кейін" = after 21 September): the
 # suffix follows each word's last sound, so it is spelled out rather than computed.
 _MONTHS_KK_ABLATIVE: Final = (
@@ -45,33 +70,38 @@ def check_lang(lang: str) -> Lang:
     raise ValueError(f"language {lang!r} is not one of {', '.join(LANGS)}")
 
 
-def _group(digits: str, sep: str) -> str:
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
-    return sep.join(parts)
+@cache
+def _locale(lang: Lang) -> Locale:
+    return Locale.parse(LOCALES[lang])
 
 
 def format_number(value: float, lang: Lang, *, decimals: int = 0, sign: bool = False) -> str:
     """``1234567.891`` -> ru/kk ``"1 234 567,9"``, en ``"1,234,567.9"`` (``decimals=1``).
 
     ``sign`` writes "+" before positive values; negatives always carry a minus sign (U+2212).
-    A value that rounds to zero is written without a sign.
+    A value that rounds to zero is written without a sign. Rounding is half away from zero on
+    the decimal digits as printed (8.25 -> 8.3), the way people round.
     """
     if not math.isfinite(value):
         raise ValueError(f"cannot format {value!r} as a number")
-    # Half away from zero on the decimal digits as printed (8.25 -> 8.3), the way people
-    # round, not the binary value's round-half-even.
-    step = Decimal(1).scaleb(-decimals)
-    text = f"{Decimal(repr(float(abs(value)))).quantize(step, rounding=ROUND_HALF_UP):f}"
-    whole, _, frac = text.partition(".")
-    rounded_zero = float(text) == 0.0
-    grouped = _group(whole, NBSP if lang != "en" else ",")
-    body = grouped + ((("," if lang != "en" else ".") + frac) if frac else "")
-    if rounded_zero:
+    step = decimal.Decimal(1).scaleb(-decimals)
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_HALF_UP
+        rounded = decimal.Decimal(repr(float(abs(value)))).quantize(step)
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        body = format_decimal(rounded, format=pattern, locale=_locale(lang))
+    if rounded == 0:
         return body
     if value < 0:
         return MINUS + body
     return ("+" + body) if sign else body
+
+
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """``value`` rounded as :func:`format_number` prints it (half away from zero)."""
+    step = decimal.Decimal(1).scaleb(-decimals)
+    exact = decimal.Decimal(repr(float(value)))
+    return float(exact.quantize(step, rounding=decimal.ROUND_HALF_UP))
 
 
 def percent_decimals(*values: float) -> int:
@@ -93,7 +123,7 @@ def format_tenge(amount: float, lang: Lang, *, round_to: int = 1) -> str:
 
     All languages put the sign after the amount, as prices are written in Kazakhstan.
     """
-    rounded = round(amount / round_to) * round_to
+    rounded = round_half_up(amount / round_to) * round_to
     return f"{format_number(rounded, lang)}{NBSP}{TENGE}"
 
 
@@ -103,21 +133,24 @@ def format_date(day: date, lang: Lang, *, ablative: bool = False) -> str:
     ``ablative`` gives the Kazakh form that "кейін" (after) and "бұрын" (before) govern
     (``"2022 жылғы 21 қыркүйектен"``); Russian and English dates do not change.
     """
-    month = (_MONTHS_KK_ABLATIVE if ablative and lang == "kk" else _MONTHS[lang])[day.month - 1]
-    if lang == "ru":
-        return f"{day.day}{NBSP}{month} {day.year}{NBSP}г."
-    if lang == "kk":
-        return f"{day.year}{NBSP}жылғы {day.day}{NBSP}{month}"
-    return f"{day.day}{NBSP}{month} {day.year}"
+    if ablative and lang == "kk":
+        return f"{day.year}{NBSP}жылғы {day.day}{NBSP}{_MONTHS_KK_ABLATIVE[day.month - 1]}"
+    return babel_date(day, _DATE_PATTERNS[lang], locale=_locale(lang))
+
+
+def format_month(day: date, lang: Lang) -> str:
+    """The month of ``day`` with its year: ru ``"июль 2023 г."``, kk ``"2023 жылғы шілде"``,
+    en ``"July 2023"``."""
+    return babel_date(day, _MONTH_PATTERNS[lang], locale=_locale(lang))
+
+
+def plural_form(n: float, lang: Lang) -> str:
+    """The CLDR plural category of ``n`` in ``lang``: ru ``one``/``few``/``many``/``other``,
+    kk and en ``one``/``other``."""
+    return str(_locale(lang).plural_form(n))
 
 
 def plural_ru(n: int, one: str, few: str, many: str) -> str:
     """The Russian noun form after the number ``n``: 1 неделя, 2 недели, 5 недель, 21 неделя."""
-    tens, units = n % 100, n % 10
-    if 11 <= tens <= 14:
-        return many
-    if units == 1:
-        return one
-    if 2 <= units <= 4:
-        return few
-    return many
+    category = plural_form(n, "ru")
+    return {"one": one, "few": few}.get(category, many)

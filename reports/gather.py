@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,12 +29,11 @@ from analysis.index import (
     SeriesError,
     build_index,
     median_rents_before_after,
-    period_start,
 )
-from analysis.its import Effect, ErrorSpec, ITSError, ITSModel, ITSResult
+from analysis.its import ErrorSpec, ITSError, ITSModel, ITSResult
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
 from analysis.its.spec import SHAPES
-from reports.caveats import CaveatRules, find_caveats
+from reports.caveats import find_caveats
 from reports.coverage import provenance, read_coverage
 from reports.facts import (
     CityEstimate,
@@ -43,8 +42,26 @@ from reports.facts import (
     ReportData,
     RoomMedians,
 )
+from reports.headline import (
+    NotEnoughData,
+    ReportParams,
+    city_headline,
+    fit_headline,
+    headline_effect,
+    headline_model,
+)
+from reports.span import Span
 from warehouse import open_reader
-from warehouse.errors import RentwatchError
+
+__all__ = [
+    "DEFAULT_CITIES",
+    "NotEnoughData",
+    "ReportParams",
+    "fit_headline",
+    "gather_report_data",
+    "headline_effect",
+    "headline_model",
+]
 
 DEFAULT_CITIES = ("almaty", "astana")
 # Rows of the sensitivity table whose range makes the "fragile" caveat: choices within the
@@ -54,91 +71,6 @@ ROBUSTNESS_ROWS = ("base", "errors", "lags", "window", "series")
 SENSITIVITY_COLUMNS = ("varied", "series", "design", *SENSITIVITY_TABLE_COLUMNS[1:])
 INDEX_METHODS: tuple[Literal["median", "mix", "hedonic"], ...] = ("median", "mix", "hedonic")
 WEEKS_PER_YEAR = 52
-Design = Literal["counterfactual", "segmented"]
-
-
-class NotEnoughData(RentwatchError):
-    """The warehouse cannot support the report: no data, or too short a series."""
-
-
-@dataclass(frozen=True)
-class ReportParams:
-    """Every choice behind a report (all recorded in its provenance); the defaults are the
-    project's headline estimator, the one place the reports and ``rentwatch demo`` take it from.
-
-    The headline series (``index_spec``): the weekly ``method`` index (KZT per month) of
-    ``rooms``-room flats, of new listings when ``flow`` (each flat at its first asking rent)
-    or of every listing active in the week (stock). ``window_weeks``: the effect is averaged
-    over this many weeks from the week that holds ``event`` (the shock's first day, inclusive
-    in the post period); the summary's before/after table uses the same span on each side.
-
-    The ITS (log scale): ``design="counterfactual"`` fits the trend and ``seasonality`` to the
-    weeks before the event only and predicts the window (effect = observed − predicted, as
-    CausalImpact), so the effect needs no shape; ``design="segmented"`` fits ``shape`` over the
-    whole series instead (``shape`` is not used otherwise). ``errors``: the error model
-    (``ar1``, ``arima``, ``newey``, ``ols``); ``alpha``: 1 − the interval level. Why these
-    defaults: ``bench/headline_accuracy.py`` and ARCHITECTURE.md, "Headline estimator".
-
-    ``placebos``: placebo events in the pre-period (0: none); ``sensitivity``, ``find_break``:
-    run those checks. ``start``/``end``: limit the observation days (inclusive).
-    ``min_pre_points``: fewer weekly points before the event refuse the report. ``seed``: the
-    simulation behind the counterfactual design's intervals.
-    """
-
-    event: date = date(2022, 9, 21)
-    rooms: int = 1
-    method: Literal["median", "mix", "hedonic"] = "mix"
-    flow: bool = True
-    window_weeks: int = 6
-    design: Design = "counterfactual"
-    shape: str = "step-pulse"
-    errors: str = "ar1"
-    seasonality: str = "fourier:1"
-    alpha: float = 0.05
-    placebos: int = 40
-    sensitivity: bool = True
-    find_break: bool = True
-    start: date | None = None
-    end: date | None = None
-    min_pre_points: int = 12
-    seed: int = 0
-    caveats: CaveatRules = field(default_factory=CaveatRules)
-
-    @property
-    def freq(self) -> Literal["W"]:
-        return "W"
-
-    @property
-    def window_start(self) -> date:
-        """The first post period: the Monday of the week that holds the event day."""
-        return period_start(self.event, self.freq)
-
-    @property
-    def window_end(self) -> date:
-        """The window's last day (inclusive)."""
-        return self.window_start + timedelta(weeks=self.window_weeks, days=-1)
-
-    def index_spec(self, city: str) -> IndexSpec:
-        """The headline series of ``city``."""
-        return IndexSpec(city, self.method, self.freq, rooms=self.rooms, flow=self.flow)
-
-    def series_text(self) -> str:
-        """The headline series in words: "weekly mix index of new listings of 1-room flats"."""
-        listings = "new listings" if self.flow else "all active listings"
-        return (
-            f"weekly {self.method} index of {listings} of {self.rooms}-room flats (KZT per month)"
-        )
-
-    def estimator_text(self) -> str:
-        """The ITS in words, for summaries and the demo's JSON."""
-        if self.design == "counterfactual":
-            how = (
-                f"counterfactual design (log-linear trend and {self.seasonality} seasonality "
-                "fitted to the weeks before the event, predicted over the window)"
-            )
-        else:
-            how = f"segmented design ({self.shape} shape, {self.seasonality} seasonality)"
-        return f"{how}, {self.errors} errors, {100 * (1 - self.alpha):g}% interval"
 
 
 @dataclass
@@ -150,47 +82,6 @@ class _CityWork:
     tables: dict[str, pd.DataFrame]
     series_name: str = ""
     alternatives: dict[str, IndexSeries | str] = field(default_factory=dict)
-
-
-def _check_length(city: str, series: IndexSeries, params: ReportParams) -> None:
-    periods = pd.to_datetime(series.frame["period"])
-    first_post = pd.Timestamp(params.window_start)
-    n_pre = int((periods < first_post).sum())
-    n_post = int((periods >= first_post).sum())
-    if n_pre < params.min_pre_points or n_post < params.window_weeks:
-        raise NotEnoughData(
-            f"{city}: the {params.series_text()} has {n_pre} weeks before the event "
-            f"({params.event}) and {n_post} from it; a report needs at least "
-            f"{params.min_pre_points} before and {params.window_weeks} after. "
-            "Load more data, or change --event, --rooms or the date range."
-        )
-
-
-def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
-    """The ITS the parameters ask for, on ``series`` (weekly, KZT per month, log scale)."""
-    return ITSModel(
-        series.frame,
-        time_col="period",
-        value_col="value",
-        event=pd.Timestamp(params.window_start),
-        design=params.design,
-        shape=params.shape if params.design == "segmented" else "step",
-        log=True,
-        unit="KZT per month",
-        seasonality=params.seasonality,
-        label=series.spec.label,
-        simulated=series.simulated,
-    )
-
-
-def fit_headline(series: IndexSeries, params: ReportParams) -> ITSResult:
-    """Fit the headline ITS on ``series`` (what the reports and the demo both quote)."""
-    return headline_model(series, params).fit(params.errors, alpha=params.alpha, seed=params.seed)
-
-
-def headline_effect(result: ITSResult, params: ReportParams) -> Effect:
-    """The average effect over the ``window_weeks`` weeks from the event's week."""
-    return result.average_effect(pd.Timestamp(params.window_start), periods=params.window_weeks)
 
 
 def _path(result: ITSResult) -> pd.DataFrame:
@@ -232,16 +123,40 @@ def _diagnostics_table(city: str, result: ITSResult) -> pd.DataFrame:
     return table
 
 
+def _named(
+    frame: pd.DataFrame, method: str, rooms: int | None, flow: bool, *, headline: bool = False
+) -> pd.DataFrame:
+    """An index frame with what names its series: ``series`` (English, for the CSV) and the
+    ``method``, ``rooms`` (None: all), ``flow`` and ``headline`` columns the HTML words."""
+    if rooms is None:
+        name = f"{method}, all rooms"
+    else:
+        listings = "new listings" if flow else "all listings"
+        name = f"{method}, {rooms}-room, {listings}" + (" (ITS)" if headline else "")
+    return frame.assign(series=name, method=method, rooms=rooms, flow=flow, headline=headline)
+
+
+def _fit_residuals(result: ITSResult) -> pd.DataFrame:
+    """The model's residuals (log scale) on the rows it was fitted to: the pre-period in the
+    counterfactual design, whose post-period "residuals" would be the effect itself. These
+    are the residuals the diagnostics table tests."""
+    s = result.series[result.series["in_fit"].astype(bool)]
+    return pd.DataFrame(
+        {"period": pd.to_datetime(s["time"]).dt.date, "residual": s["residual"].astype(float)}
+    )
+
+
 def _series_name(spec: IndexSpec) -> str:
     """A series' label without its city: "1-room mix W flow"."""
     return spec.label.removeprefix(f"{spec.city} ")
 
 
 def _alternative_series(
-    conn: Any, city: str, params: ReportParams, rules: CountingRules
+    conn: Any, city: str, params: ReportParams, span: Span, rules: CountingRules
 ) -> dict[str, IndexSeries | str]:
-    """The sensitivity table's other series: stock for flow (or flow for stock) and the other
-    index methods, same rooms; a series that cannot be built keeps its error."""
+    """The sensitivity table's other series on the headline's span: stock for flow (or flow
+    for stock) and the other index methods, same rooms; a series that cannot be built keeps
+    its error."""
     specs = [replace(params.index_spec(city), flow=not params.flow)]
     specs += [replace(params.index_spec(city), method=m) for m in INDEX_METHODS
               if m != params.method]  # fmt: skip
@@ -251,7 +166,7 @@ def _alternative_series(
         try:
             found[name] = build_index(
                 conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms,
-                flow=spec.flow, start=params.start, end=params.end, rules=rules,
+                flow=spec.flow, start=span.start, end=span.end, rules=rules,
             )  # fmt: skip
         except SeriesError as exc:
             found[name] = str(exc)
@@ -263,40 +178,29 @@ def _city(
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
     index_frames: list[pd.DataFrame] = []
     spec = params.index_spec(city)
-    headline_series = build_index(
-        conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms, flow=spec.flow,
-        start=params.start, end=params.end, rules=rules,
-    )  # fmt: skip
-    _check_length(city, headline_series, params)
+    headline = city_headline(conn, city, params, rules=rules)
+    span, headline_series = headline.span, headline.series
     for method in INDEX_METHODS:
         try:
             series = build_index(
-                conn, city=city, method=method, freq=params.freq, start=params.start,
-                end=params.end, rules=rules,
+                conn, city=city, method=method, freq=params.freq, start=span.start,
+                end=span.end, rules=rules,
             )  # fmt: skip
         except SeriesError as exc:
             # One method failing (a singular hedonic design) must not hide the others.
-            index_frames.append(pd.DataFrame({"city": [city], "series": [f"{method}, all rooms"],
-                                              "error": [str(exc)]}))  # fmt: skip
+            failed = pd.DataFrame({"city": [city], "error": [str(exc)]})
+            index_frames.append(_named(failed, method, None, False))
             continue
-        index_frames.append(series.frame.assign(series=f"{method}, all rooms"))
-    listings = "new listings" if params.flow else "all listings"
-    index_frames.append(headline_series.frame.assign(
-        series=f"{params.method}, {params.rooms}-room, {listings} (ITS)"
-    ))  # fmt: skip
+        index_frames.append(_named(series.frame, method, None, False))
+    index_frames.append(_named(headline_series.frame, params.method, params.rooms, params.flow,
+                               headline=True))  # fmt: skip
 
-    result = fit_headline(headline_series, params)
-    window = headline_effect(result, params)
+    result, window = headline.result, headline.effect
     tables: dict[str, pd.DataFrame] = {
         "coefficients": result.coefficient_table().rename_axis("term").reset_index(),
         "effects": _effects_table(city, result, window),
         "diagnostics": _diagnostics_table(city, result),
-        "residuals": pd.DataFrame(
-            {
-                "period": pd.to_datetime(result.series["time"]).dt.date,
-                "residual": result.series["residual"],
-            }
-        ),
+        "residuals": _fit_residuals(result),
     }
     tables["coefficients"].insert(0, "city", city)
     tables["residuals"].insert(0, "city", city)
@@ -322,8 +226,11 @@ def _city(
         pre_fit_r2=result.diagnostics.pre_fit.r2,
         residual_autocorr_p=autocorr_p,
         flow=params.flow,
+        span=span,
     )
-    alternatives = _alternative_series(conn, city, params, rules) if params.sensitivity else {}
+    alternatives = (
+        _alternative_series(conn, city, params, span, rules) if params.sensitivity else {}
+    )
     work = _CityWork(estimate, result, tables, _series_name(spec), alternatives)
     return work, index_frames
 

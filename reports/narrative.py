@@ -9,20 +9,26 @@ and are written by :mod:`reports.formatting` in the report's language.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
+
+import pandas as pd
 
 from reports import phrases as P
-from reports.facts import Caveat, CityEstimate, Coverage, Interval
+from reports.facts import Caveat, CityEstimate, Coverage, Interval, RoomMedians
 from reports.formatting import (
     MINUS,
     NBSP,
     Lang,
     format_date,
+    format_month,
     format_number,
     format_percent,
     format_tenge,
     percent_decimals,
     plural_ru,
 )
+from reports.verdict import verdict
+from warehouse.cities import REGISTRY
 
 # Amounts in prose are rounded to the nearest thousand tenge: asking rents are quoted so.
 TENGE_ROUNDING = 1000
@@ -55,11 +61,19 @@ def rooms_phrase(rooms: int, lang: Lang) -> str:
 
 
 def city_name(city: str, lang: Lang) -> str:
-    return P.CITY[lang].get(city, city.title())
+    """The city's name in ``lang``: the reports' own words, else the city registry's."""
+    if city in P.CITY[lang]:
+        return P.CITY[lang][city]
+    if city in REGISTRY:
+        found = REGISTRY.get(city)
+        return {"ru": found.name_ru, "kk": found.name_kk, "en": found.name_en}[lang]
+    return city.title()
 
 
 def _city_in(city: str, lang: Lang) -> str:
-    fallback = {"ru": "в {c}", "kk": "{c}", "en": "in {c}"}[lang].format(c=city.title())
+    # Without a declined form (ru prepositional, kk locative) the name stands after a
+    # preposition as it is: "в Шымкент" is understood, a guessed suffix could be wrong.
+    fallback = {"ru": "в {c}", "kk": "{c}", "en": "in {c}"}[lang].format(c=city_name(city, lang))
     return P.CITY_IN[lang].get(city, fallback)
 
 
@@ -82,8 +96,9 @@ def headline(est: CityEstimate, lang: Lang) -> str:
         "weeks": counted(est.window_weeks, "week", lang),
         "event": _event(est, lang),
     }
-    if eff.excludes_zero:
-        kind = "up" if eff.estimate > 0 else "down"
+    direction = verdict(eff)
+    if direction != "unclear":
+        kind = "up" if direction == "rise" else "down"
         # The verb carries the direction, so the numbers are written as sizes.
         low, high = sorted((abs(eff.low), abs(eff.high)))
         fields |= {
@@ -104,7 +119,7 @@ def headline(est: CityEstimate, lang: Lang) -> str:
 def interval_sentence(est: CityEstimate, lang: Lang) -> str:
     eff = est.effect_pct
     decimals = percent_decimals(eff.estimate, eff.low, eff.high)
-    kind = "excludes" if eff.excludes_zero else "includes"
+    kind = "includes" if verdict(eff) == "unclear" else "excludes"
     return fill(
         P.INTERVAL[lang][kind],
         level=_level(eff, lang),
@@ -188,6 +203,26 @@ def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
     return fill(P.CAVEAT[lang][caveat.key], **fields)
 
 
+def caveat_sentences(caveats: Sequence[Caveat], lang: Lang) -> list[str]:
+    """The caveats in words, one sentence for the cities that share a caveat with the same
+    numbers ("Almaty, Astana: 1 week of the data holds fewer than 20 listings.")."""
+    groups: dict[tuple[str, str], list[Caveat]] = {}
+    for caveat in caveats:
+        values = repr(sorted(caveat.values.items()))
+        groups.setdefault((caveat.key, values), []).append(caveat)
+    sentences = []
+    for group in groups.values():
+        first = group[0]
+        sentence = caveat_sentence(first, lang)
+        cities = [c.city for c in group if c.city]
+        if len(group) > 1 and first.city and len(cities) == len(group):
+            own = city_name(first.city, lang)
+            joined = ", ".join(city_name(c, lang) for c in cities)
+            sentence = sentence.replace(own, joined, 1)
+        sentences.append(sentence)
+    return sentences
+
+
 def _names(keys: Sequence[str], table: dict[str, str]) -> str:
     return ", ".join(table.get(k, k) for k in keys)
 
@@ -218,3 +253,84 @@ def table_title(est: CityEstimate, lang: Lang) -> str:
 
 def table_note(min_listings: int, lang: Lang) -> str:
     return fill(P.TABLE_NOTE[lang], min=format_number(min_listings, lang))
+
+
+def series_label(
+    method: str, rooms: int | None, flow: bool, lang: Lang, *, headline: bool = False
+) -> str:
+    """An index series by name: "mix-adjusted median, all rooms", "…, 1-room, new listings"."""
+    words = P.SERIES_LABEL[lang]
+    name = P.METHOD_NAMES[lang].get(method, method)
+    if rooms is None:
+        return words["all"].format(method=name)
+    listings = words["flow" if flow else "stock"]
+    key = "headline" if headline else "rooms"
+    return words[key].format(method=name, rooms=format_number(rooms, lang), listings=listings)
+
+
+def span_sentence(estimates: Sequence[CityEstimate], coverage: Coverage, lang: Lang) -> str | None:
+    """The days the estimates stand on (the span, inside the data's first and last day): one
+    sentence when every city's span is the same, else one span per city."""
+    spans = [
+        (e.city, max(e.span.start, coverage.first_day), min(e.span.end, coverage.last_day))
+        for e in estimates
+        if e.span is not None
+    ]
+    if not spans:
+        return None
+    if len({(a, b) for _, a, b in spans}) > 1:
+        parts = [f"{city_name(c, lang)}: {format_date(a, lang)} – {format_date(b, lang)}"
+                 for c, a, b in spans]  # fmt: skip
+        return fill(P.SPAN_SENTENCE_CITIES[lang], spans="; ".join(parts))
+    _, start, end = spans[0]
+    return fill(P.SPAN_SENTENCE[lang], start=format_date(start, lang), end=format_date(end, lang))
+
+
+# Holes shorter than this are counted, not named, in the officials' sources paragraph.
+NAMED_GAP_WEEKS = 4
+
+
+def gaps_sentence(coverage: Coverage, lang: Lang) -> str | None:
+    """The holes in the data as spans of months ("No data: July 2023 – November 2026."), the
+    short ones counted; None when there is no week without data."""
+    empty = coverage.gaps[coverage.gaps["kind"] == "empty"] if not coverage.gaps.empty else None
+    if empty is None or empty.empty:
+        return None
+    long = empty[empty["weeks"] >= NAMED_GAP_WEEKS]
+    named = []
+    for first, last in sorted(set(zip(long["first_week"], long["last_week"], strict=True))):
+        a = format_month(pd.Timestamp(first).date(), lang)
+        b = format_month(pd.Timestamp(last).date() + timedelta(days=6), lang)
+        named.append(a if a == b else f"{a} – {b}")
+    short = empty[empty["weeks"] < NAMED_GAP_WEEKS]
+    short_weeks = int(short.drop_duplicates(["first_week", "last_week"])["weeks"].sum())
+    parts = list(named)
+    if short_weeks:
+        parts.append(
+            P.MORE_EMPTY_WEEKS[lang].format(n=counted(short_weeks, "period_W", lang))
+            if named
+            else counted(short_weeks, "period_W", lang)
+        )
+    return fill(P.NO_DATA[lang], spans="; ".join(parts))
+
+
+def table_vs_headline(est: CityEstimate, medians: Sequence[RoomMedians], lang: Lang) -> str | None:
+    """Why the before/after table and the headline differ for the same flats, with both
+    numbers; None when the table has no change for the headline's rooms."""
+    row = next((m for m in medians if m.city == est.city and m.rooms == est.rooms), None)
+    if row is None or row.change_pct is None:
+        return None
+    eff = est.effect_pct
+    return fill(
+        P.TABLE_VS_HEADLINE[lang],
+        weeks=counted(est.window_weeks, "week", lang),
+        rooms=P.ROOMS_FOR[lang].get(est.rooms, rooms_phrase(est.rooms, lang)),
+        city_in=_city_in(est.city, lang),
+        table=format_percent(row.change_pct, lang, decimals=1, sign=True),
+        headline=format_percent(
+            eff.estimate,
+            lang,
+            decimals=percent_decimals(eff.estimate, eff.low, eff.high),
+            sign=True,
+        ),
+    )

@@ -7,7 +7,7 @@ on a number's last sound (suffixes after "%") is avoided by wording ("аралы
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 from reports.formatting import Lang
 
@@ -249,7 +249,7 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "autocorrelation": "{city}: the residuals are autocorrelated (Ljung–Box p = {p}); the "
         "intervals may be too narrow.",
         "includes_zero": "{city}: the interval includes zero — no change cannot be ruled out.",
-        "thin_weeks": "{city}: {n} of the data hold fewer than {min} listings.",
+        "thin_weeks": "{city}: fewer than {min} listings in {n} of the data.",
     },
 }
 
@@ -327,4 +327,284 @@ COUNTED: Final[dict[str, dict[Lang, tuple[str, ...]]]] = {
                  "en": ("week", "weeks")},
     "period_D": {"ru": ("день", "дня", "дней"), "kk": ("күн",), "en": ("day", "days")},
     "period_M": {"ru": ("месяц", "месяца", "месяцев"), "kk": ("ай",), "en": ("month", "months")},
+}  # fmt: skip
+
+# The summary's before/after table against the headline: two numbers for the same flats that
+# measure different things, said in words next to the table.
+TABLE_VS_HEADLINE: Final[dict[Lang, str]] = {
+    "ru": "Таблица сравнивает простые медианы всех объявлений за {weeks} до и после события: "
+    "в это изменение входит и рост, который тренд и сезон дали бы и без шока, и сдвиг в "
+    "составе сдаваемых квартир. Оценка выше сравнивает те же недели с уровнем, ожидаемым без "
+    "шока, поэтому числа различаются: для {rooms} {city_in} — {table} в таблице и около "
+    "{headline} в оценке.",
+    "kk": "Кесте оқиғаға дейінгі және кейінгі {weeks} ішіндегі барлық хабарландырулардың "
+    "қарапайым медианаларын салыстырады: бұл өзгеріске шоксыз да болатын үрдіс пен маусымдық "
+    "өсім де, жалға берілген пәтерлер құрамының ауысуы да кіреді. Жоғарыдағы бағалау сол "
+    "апталарды шоксыз күтілетін деңгеймен салыстырады, сондықтан сандар әртүрлі: {city_in} "
+    "{rooms} үшін кестеде {table}, бағалауда шамамен {headline}.",
+    "en": "The table compares plain medians of all listings in the {weeks} before and after "
+    "the event: that change also holds the rise the trend and the season would have brought "
+    "without the shock, and shifts in which flats were listed. The estimate above sets the "
+    "same weeks against the level expected without the shock, so the two differ: for {rooms} "
+    "{city_in}, {table} in the table and about {headline} in the estimate.",
+}
+# "for one-room flats" after "для" / "үшін": the genitive plural is the ROOMS_WORDS form in
+# ru and en; Kazakh "үшін" takes the nominative ("бір бөлмелі пәтерлер үшін").
+ROOMS_FOR: Final[dict[Lang, dict[int, str]]] = {
+    "ru": ROOMS_WORDS["ru"],
+    "kk": {0: "студия пәтерлер", 1: "бір бөлмелі пәтерлер", 2: "екі бөлмелі пәтерлер",
+           3: "үш бөлмелі пәтерлер", 4: "төрт бөлмелі пәтерлер"},
+    "en": ROOMS_WORDS["en"],
+}  # fmt: skip
+
+# The span the estimate stands on, and the holes in the data, for the summary's sources.
+SPAN_SENTENCE: Final[dict[Lang, str]] = {
+    "ru": "Оценка опирается на данные с {start} по {end}.",
+    "kk": "Бағалау {start} – {end} аралығындағы деректерге сүйенеді.",
+    "en": "The estimate rests on the data from {start} to {end}.",
+}
+SPAN_SENTENCE_CITIES: Final[dict[Lang, str]] = {
+    "ru": "Оценки опираются на данные за периоды: {spans}.",
+    "kk": "Бағалаулар мына кезеңдердің деректеріне сүйенеді: {spans}.",
+    "en": "The estimates rest on the data of these spans: {spans}.",
+}
+NO_DATA: Final[dict[Lang, str]] = {
+    "ru": "Нет данных: {spans}.",
+    "kk": "Деректер жоқ: {spans}.",
+    "en": "No data: {spans}.",
+}
+MORE_EMPTY_WEEKS: Final[dict[Lang, str]] = {
+    "ru": "ещё {n} без данных",
+    "kk": "тағы {n} деректерсіз",
+    "en": "plus {n} without data",
+}
+
+# Figure titles and labels.
+FIGURE: Final[dict[Lang, dict[str, str]]] = {
+    "ru": {
+        "coverage": "{city}: объявлений в неделю (серым — недели без данных, оранжевым — с "
+        "малым числом объявлений)",
+        "index": "{city}: индекс по методам (первый период = {base})",
+        "residuals": "{city}: остатки модели на неделях оценки",
+        "acf": "{city}: автокорреляция остатков, лаг {first}: {lag1}",
+        "lag": "лаг, недель",
+        "placebos": "{city}: эффекты плацебо-дат, % (n = {n})",
+        "estimate": "оценка в дату события",
+        "breaks": "{city}: статистика поиска перелома",
+        "break_interval": "интервал даты перелома",
+    },
+    "kk": {
+        "coverage": "{city}: аптасына хабарландырулар (сұр — деректерсіз апталар, қызғылт "
+        "сары — хабарландырулар аз апталар)",
+        "index": "{city}: әдістер бойынша индекс (бірінші кезең = {base})",
+        "residuals": "{city}: бағалау апталарындағы модель қалдықтары",
+        "acf": "{city}: қалдықтардың автокорреляциясы, лаг {first}: {lag1}",
+        "lag": "лаг, апта",
+        "placebos": "{city}: плацебо күндерінің әсері, % (n = {n})",
+        "estimate": "оқиға күніндегі бағалау",
+        "breaks": "{city}: үзіліс күнін іздеу статистикасы",
+        "break_interval": "үзіліс күнінің аралығы",
+    },
+    "en": {
+        "coverage": "{city}: listings per week (grey: weeks without data, orange: thin weeks)",
+        "index": "{city}: index by method (first period = {base})",
+        "residuals": "{city}: model residuals on the fitted weeks",
+        "acf": "{city}: residual autocorrelation, lag {first}: {lag1}",
+        "lag": "lag, weeks",
+        "placebos": "{city}: placebo effects, % (n = {n})",
+        "estimate": "estimate at the event",
+        "breaks": "{city}: break-date statistic",
+        "break_interval": "break interval",
+    },
+}
+
+# The index series by name: method, rooms (all or one count), flow or stock.
+SERIES_LABEL: Final[dict[Lang, dict[str, str]]] = {
+    "ru": {"all": "{method}, все комнаты", "rooms": "{method}, {rooms}-комн., {listings}",
+           "headline": "{method}, {rooms}-комн., {listings} (ряд оценки)",
+           "flow": "новые объявления", "stock": "все объявления"},
+    "kk": {"all": "{method}, барлық бөлмелер", "rooms": "{method}, {rooms} бөлмелі, {listings}",
+           "headline": "{method}, {rooms} бөлмелі, {listings} (бағалау қатары)",
+           "flow": "жаңа хабарландырулар", "stock": "барлық хабарландырулар"},
+    "en": {"all": "{method}, all rooms", "rooms": "{method}, {rooms}-room, {listings}",
+           "headline": "{method}, {rooms}-room, {listings} (the estimate's series)",
+           "flow": "new listings", "stock": "all listings"},
+}  # fmt: skip
+
+# --- the economist's report (Russian and English) -----------------------------------------
+
+ReportLang = Literal["ru", "en"]
+ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
+    "ru": {
+        "made": "Составлен {made} (время Алматы) по файлу {file} ({checksum}). Все таблицы "
+        "лежат также в {tables} в формате CSV, все рисунки — в {figures} в формате PNG, "
+        "происхождение данных — в {provenance}.",
+        "summary": "Кратко",
+        "coverage": "Охват данных",
+        "span": "Период анализа",
+        "span_note": "Для каждого города берётся непрерывный отрезок недель с данными вокруг "
+        "события (пропуски длиннее {gap} не перекрываются), а контрфактический уровень "
+        "продлевается после события не дальше чем на {fraction} периода до события.",
+        "sources": "Источники и происхождение",
+        "gaps": "Пропуски и недели с малым числом объявлений (меньше {min} в городе)",
+        "no_gaps": "Пустых недель и недель с малым числом объявлений нет.",
+        "weekly_note": "Число объявлений по неделям, городам, источникам и происхождению: {file}.",
+        "index": "Индекс: методы рядом",
+        "index_intro": "Ряды, на которых может работать модель, построенные модулем индекса "
+        "(analysis.index). На рисунке каждый ряд приведён к {base} в первом периоде; таблица "
+        "сравнивает среднее за окно после события со средним за столько же недель до него.",
+        "method_median": "медиана — простая медиана запрашиваемых цен;",
+        "method_mix": "с поправкой на структуру — медианы по ячейкам «комнаты × район», "
+        "взвешенные долями базового периода;",
+        "method_hedonic": "гедонический — индекс с фиктивными переменными периодов (логарифм "
+        "цены на периоды и характеристики квартиры).",
+        "its": "Прерванный временной ряд",
+        "coefficients": "Коэффициенты",
+        "effects": "Эффекты по горизонтам",
+        "diagnostics": "Диагностика остатков",
+        "diagnostics_note": "Рисунок и первая строка таблицы для каждого города — остатки "
+        "модели на неделях, по которым она оценена (в контрфактическом дизайне — только до "
+        "события: после него «остаток» был бы самим эффектом). Вторая строка — инновации "
+        "модели ошибок, то есть то, что она считает белым шумом.",
+        "placebo": "Плацебо-даты и чувствительность",
+        "sensitivity": "Чувствительность",
+        "sensitivity_note": "Строки «дизайн» переключают модель на сегментную регрессию и "
+        "показаны для сравнения; в диапазон «хрупкости» входят только варианты дизайна "
+        "оценки.",
+        "breaks": "Поиск даты перелома",
+        "caveats": "Оговорки",
+        "no_caveat": "Ни одно правило оговорок не сработало (правила и пороги: {file}, "
+        "раздел parameters).",
+        "provenance": "Происхождение",
+        "runs": "Запуски сбора, стоящие за данными",
+        "software": "Программы",
+        "parameters": "Параметры",
+        "nothing": "(нет данных)",
+        "no_figure": "(нет данных для рисунка)",
+        "fig_coverage": "Объявлений в неделю по источникам и происхождению",
+        "fig_index": "Индекс аренды по методам",
+        "fig_its": "Наблюдаемые цены и контрфактический уровень: {city}",
+        "fig_residuals": "Остатки и их автокорреляция",
+        "fig_placebos": "Эффекты плацебо-дат",
+        "fig_breaks": "Статистика поиска даты перелома",
+    },
+    "en": {
+        "made": "Made {made} (Almaty time) from {file} ({checksum}). Every table is also in "
+        "{tables} as CSV, every figure in {figures} as PNG, and the provenance in "
+        "{provenance}.",
+        "summary": "Summary",
+        "coverage": "Data coverage",
+        "span": "Analysis span",
+        "span_note": "For each city the span is the continuous run of covered weeks around "
+        "the event (holes longer than {gap} end it), and the counterfactual is extrapolated "
+        "past the event at most {fraction} of the pre-period.",
+        "sources": "Sources and origins",
+        "gaps": "Gaps and thin weeks (fewer than {min} listings in the city)",
+        "no_gaps": "No empty or thin weeks.",
+        "weekly_note": "Weekly counts per city, source and origin: {file}.",
+        "index": "The index: methods side by side",
+        "index_intro": "The series the ITS can run on, built by the index (analysis.index). "
+        "Each is rebased to {base} at its first period in the chart; the table compares the "
+        "mean of the window after the event with the same number of weeks before it.",
+        "method_median": "median — the raw median asking rent;",
+        "method_mix": "mix — a stratified median over rooms × district cells weighted by a "
+        "fixed base period's shares;",
+        "method_hedonic": "hedonic — a time-dummy index (log rent on period dummies and the "
+        "flat's attributes).",
+        "its": "Interrupted time series",
+        "coefficients": "Coefficients",
+        "effects": "Effects at horizons",
+        "diagnostics": "Residual diagnostics",
+        "diagnostics_note": "The figure and each city's first table row are the model's "
+        "residuals on the weeks it was fitted to (in the counterfactual design the weeks "
+        'before the event only: after it a "residual" would be the effect itself). The '
+        "second row tests the error model's innovations, what it treats as white noise.",
+        "placebo": "Placebo events and sensitivity",
+        "sensitivity": "Sensitivity",
+        "sensitivity_note": 'The "design" rows switch to the segmented regression and are '
+        'shown for comparison; the "fragile" range covers the headline design\'s rows only.',
+        "breaks": "Break-date search",
+        "caveats": "Caveats",
+        "no_caveat": "No caveat rule fired (rules and thresholds: {file}, parameters).",
+        "provenance": "Provenance",
+        "runs": "Crawl runs behind the data",
+        "software": "Software",
+        "parameters": "Parameters",
+        "nothing": "(nothing to show)",
+        "no_figure": "(no data for this figure)",
+        "fig_coverage": "Listings per week by source and origin",
+        "fig_index": "Rent index by method",
+        "fig_its": "Observed against counterfactual: {city}",
+        "fig_residuals": "Residuals and their autocorrelation",
+        "fig_placebos": "Placebo effects",
+        "fig_breaks": "Break-date statistic",
+    },
+}
+
+# Column headers of the economist's tables.
+COLUMNS: Final[dict[ReportLang, dict[str, str]]] = {
+    "ru": {
+        "city": "Город", "source": "Источник", "origin": "Происхождение",
+        "listings": "Объявлений", "observations": "Наблюдений", "dates": "Даты",
+        "kind": "Что", "weeks": "Недель", "max_listings": "Больше всего за неделю",
+        "span": "Период анализа", "pre_post": "Недель до / после", "limit": "Предел",
+        "left_out": "Не вошло", "series": "Ряд", "periods": "Периодов",
+        "listings_per_period": "Объявлений за период", "window_change": "Изменение за окно",
+        "error": "Ошибка", "term": "Член", "estimate": "Оценка", "se": "Ст. ошибка",
+        "ci": "Интервал", "p": "p", "what": "Что", "effect_pct": "Эффект, %",
+        "effect_kzt": "Эффект, ₸ в месяц", "residuals": "Остатки", "n": "n",
+        "durbin_watson": "Дарбин — Уотсон", "lag1": "Автокорреляция первого лага",
+        "bg_p": "Бройш — Годфри p", "lb_p": "Льюнг — Бокс p", "lags": "Лагов",
+        "r2": "R² до события", "mape": "MAPE до события, %", "placebos": "Плацебо-дат",
+        "empirical_p": "Эмпирическое p", "varied": "Что менялось", "design": "Дизайн",
+        "errors": "Ошибки", "window": "Окно данных", "level_change": "Сдвиг уровня",
+        "slope_change": "Сдвиг наклона", "status": "Статус", "event": "Событие",
+        "first_post": "Первый период после", "break": "Перелом", "break_ci": "Интервал",
+        "sup_f_p": "sup-F p", "inside": "Событие в интервале", "run": "Запуск",
+        "spider": "Паук", "started": "Начат", "items": "Записей", "package": "Пакет",
+        "version": "Версия",
+    },
+    "en": {
+        "city": "City", "source": "Source", "origin": "Origin", "listings": "Listings",
+        "observations": "Observations", "dates": "Dates", "kind": "What", "weeks": "Weeks",
+        "max_listings": "Most in a week", "span": "Analysis span",
+        "pre_post": "Weeks before / after", "limit": "Limit", "left_out": "Left out",
+        "series": "Series", "periods": "Periods", "listings_per_period": "Listings a period",
+        "window_change": "Window change", "error": "Error", "term": "Term",
+        "estimate": "Estimate", "se": "Std. error", "ci": "Interval", "p": "p", "what": "What",
+        "effect_pct": "Effect, %", "effect_kzt": "Effect, ₸ a month", "residuals": "Residuals",
+        "n": "n", "durbin_watson": "Durbin–Watson", "lag1": "First-lag autocorr.",
+        "bg_p": "Breusch–Godfrey p", "lb_p": "Ljung–Box p", "lags": "Lags",
+        "r2": "Pre-period R²", "mape": "Pre-period MAPE, %", "placebos": "Placebos",
+        "empirical_p": "Empirical p", "varied": "Varied", "design": "Design",
+        "errors": "Errors", "window": "Data window", "level_change": "Level change",
+        "slope_change": "Slope change", "status": "Status", "event": "Event",
+        "first_post": "First post period", "break": "Break", "break_ci": "Interval",
+        "sup_f_p": "sup-F p", "inside": "Event inside", "run": "Run", "spider": "Spider",
+        "started": "Started", "items": "Items", "package": "Package", "version": "Version",
+    },
+}  # fmt: skip
+
+# Values of categorical columns, in words.
+VALUES: Final[dict[ReportLang, dict[str, str]]] = {
+    "ru": {
+        "empty": "нет данных", "thin": "мало объявлений", "yes": "да", "no": "нет",
+        "base": "основная", "errors": "ошибки", "lags": "лаги", "window": "окно данных",
+        "series": "ряд", "design": "дизайн", "shape": "форма", "all": "все",
+        "horizon": "горизонт {h}", "headline window": "окно оценки",
+        "gap": "за пропуском", "extrapolation": "дальше предела экстраполяции",
+        "range": "вне заданных дат", "counterfactual": "контрфактический",
+        "segmented": "сегментный", "none": "—", "finished": "завершён", "failed": "сбой",
+        "running": "идёт", "live": "сбор с сайтов", "archive": "веб-архив", "import": "импорт",
+        "simulated": "симуляция",
+    },
+    "en": {
+        "empty": "no data", "thin": "thin", "yes": "yes", "no": "no", "base": "base",
+        "errors": "errors", "lags": "lags", "window": "data window", "series": "series",
+        "design": "design", "shape": "shape", "all": "all", "horizon": "horizon {h}",
+        "headline window": "headline window", "gap": "beyond a hole",
+        "extrapolation": "past the extrapolation limit", "range": "outside the dates asked",
+        "counterfactual": "counterfactual", "segmented": "segmented", "none": "—",
+        "live": "live crawl", "archive": "web archive",
+    },
 }  # fmt: skip

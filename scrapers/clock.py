@@ -44,14 +44,18 @@ def simulated_now(value: bytes | str | None) -> datetime | None:
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
+def simulated_observation(header: bytes | str | None, *, url: str, origin: str) -> datetime | None:
+    """The sandbox's simulated now, when the crawl is ``simulated``, the host is loopback and
+    the header holds a valid moment; else None (the page is observed when it was fetched)."""
+    if origin == "simulated" and is_loopback(url):
+        return simulated_now(header)
+    return None
+
+
 def observed_at(
     header: bytes | str | None, *, url: str, origin: str, now: datetime | None = None
 ) -> datetime:
-    """The observation time of a page fetched from ``url``: the sandbox's simulated now when
-    the crawl is ``simulated``, the host is loopback and the header holds a valid moment;
+    """The observation time of a page fetched from ``url``: its :func:`simulated_observation`,
     else ``now`` (default: the real clock, UTC)."""
-    if origin == "simulated" and is_loopback(url):
-        moment = simulated_now(header)
-        if moment is not None:
-            return moment
-    return now or datetime.now(UTC)
+    moment = simulated_observation(header, url=url, origin=origin)
+    return moment or now or datetime.now(UTC)

@@ -4,6 +4,9 @@ Items are :class:`scrapers.items.SpoolBatch` (a page's records); ``rentwatch/rec
 the records spooled, and a record that breaks the rules is dropped and counted as
 ``rentwatch/dropped/invalid_record``.
 
+Beside the spool, the run's responses go to its WARC (:mod:`scrapers.warc.capture`); a page's
+records are spooled only once the responses they came from are in that file.
+
 One spool per run (:class:`warehouse.spool.SpoolWriter`): the crawl never touches the
 warehouse while it runs; `rentwatch db load` (or the command that started the crawl) merges
 the spool afterwards. When the spider closes, the crawl-health checks
@@ -79,6 +82,10 @@ class SpoolPipeline:
     def process_item(self, item: SpoolBatch) -> SpoolBatch:
         assert self.spool is not None and self.crawler.stats is not None
         stats = self.crawler.stats
+        if (warc := self.spider.warc_writer) is not None:
+            # The responses these records name are in the run's WARC before the records are
+            # spooled: a killed crawl never leaves a record whose page cannot be reparsed.
+            warc.drain()
         written = 0
         with_field = dict.fromkeys(COVERED_FIELDS, 0)
         for record in item.records:

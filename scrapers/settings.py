@@ -89,5 +89,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.BackoffMiddleware": 560,
     # After it: judges the final answer; sets each request's cookie session (before 700).
     "scrapers.middlewares.BlockedMiddleware": 540,
+    # At the downloader's end: every response, as the server sent it, into the run's WARC.
+    "scrapers.warc.capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {"scrapers.pipelines.SpoolPipeline": 300}

@@ -150,8 +150,9 @@ def krisha_card(
     listing: Listing, *, day: datetime, layout: str = "2022", weight: str = "light"
 ) -> str:
     """One search card as krisha printed it in October 2022 (``layout="broken"``: a redesign
-    whose titles no longer say rooms and area; ``weight="real"``: with the markup a real card
-    carries besides its data)."""
+    whose titles no longer say rooms and area; ``layout="redesign"``: every fact still there,
+    but the price moved to a ``div.a-card__cost`` the parser does not know; ``weight="real"``:
+    with the markup a real card carries besides its data)."""
     if layout == "broken":
         title = "Квартира в аренду"
     else:
@@ -160,6 +161,7 @@ def krisha_card(
             f"{listing.floor}/{listing.floors_total} этаж на длительный срок"
         )
     lid = listing.listing_id
+    price_class = "a-card__cost" if layout == "redesign" else "a-card__price"
     street = f"Синтетическая {lid % 300}"
     address = f"{listing.district} р-н, {street}" if listing.district else street
     return f"""
@@ -177,7 +179,7 @@ def krisha_card(
           <div class="a-card__header-left">
             <a href="/a/show/{lid}" class="a-card__title " target="_blank">{title}</a>
           </div>
-          <div class="a-card__price">
+          <div class="{price_class}">
               {_money(listing.price)}&nbsp;<span class="currency-sign offer__currency">〒</span>
           </div>
         </div>
@@ -325,6 +327,10 @@ class FakeSites:
     captures: list[Capture] = field(default_factory=list)
     robots: str = "User-agent: *\nDisallow: /cabinet/\n"
     layout: str = "2022"
+    # The site changes its markup mid-crawl: krisha search pages after this many are served
+    # in ``switched_layout`` (whichever pages those are).
+    switch_layout_after: int | None = None
+    switched_layout: str = "redesign"
     weight: str = "light"  # "real": pages of a real krisha page's size (benchmarks)
     seed: int = 0
     blocked: dict[str, int] = field(default_factory=dict)  # URL substring -> status
@@ -335,6 +341,8 @@ class FakeSites:
     requests: list[str] = field(default_factory=list)
     cookies: list[tuple[str, str | None]] = field(default_factory=list)  # (target, Cookie header)
     _listings: dict[str, list[Listing]] = field(default_factory=dict)
+    _search_pages_served: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def listings(self, site: str, slug: str) -> list[Listing]:
         key = f"{site}/{slug}"
@@ -373,7 +381,7 @@ class FakeSites:
                 page=page,
                 total=len(items),
                 day=self.day,
-                layout=self.layout,
+                layout=self._layout_now(),
                 weight=self.weight,
             )
             return 200, "text/html; charset=utf-8", body
@@ -388,6 +396,15 @@ class FakeSites:
         if path.startswith("/web/"):
             return self.capture(target)
         return 404, "text/html", b"not found"
+
+    def _layout_now(self) -> str:
+        """The layout of the krisha search page being served now (counts it)."""
+        with self._lock:
+            self._search_pages_served += 1
+            served = self._search_pages_served
+        if self.switch_layout_after is not None and served > self.switch_layout_after:
+            return self.switched_layout
+        return self.layout
 
     def cdx(self, query: dict[str, list[str]]) -> bytes:
         """The CDX API's JSON: a header row, then one row per capture under the URL prefix."""

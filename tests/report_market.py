@@ -38,6 +38,7 @@ class Market:
     noise: float = 0.08
     origin: str = "simulated"
     seed: int = 7
+    id_prefix: str = ""  # a second market loaded into the same warehouse needs its own ids
 
 
 def write_market(spool_dir: Path, market: Market) -> list[Path]:
@@ -70,7 +71,7 @@ def write_market(spool_dir: Path, market: Market) -> list[Path]:
                     seen = posted + timedelta(weeks=k)
                     spool.write({
                         "source": "krisha",
-                        "listing_id": f"{city}-{i}",
+                        "listing_id": f"{market.id_prefix}{city}-{i}",
                         "city": city,
                         "district": DISTRICTS[district[i]],
                         "rooms": r,
@@ -91,6 +92,14 @@ def build_warehouse(directory: Path, market: Market) -> Path:
     """A warehouse file holding ``market``, loaded the way crawls are."""
     db = directory / "rentwatch.duckdb"
     spools = write_market(directory / "spool", market)
+    with open_writer(db, lock_timeout=10) as conn:
+        load_spools(conn, spools)
+    return db
+
+
+def add_market(db: Path, directory: Path, market: Market) -> Path:
+    """Load ``market`` into the existing warehouse ``db`` too (give it an ``id_prefix``)."""
+    spools = write_market(directory, market)
     with open_writer(db, lock_timeout=10) as conn:
         load_spools(conn, spools)
     return db

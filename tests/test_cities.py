@@ -123,3 +123,61 @@ def test_spiders_take_any_registered_city() -> None:
     assert parse_args(OlxParams, {"city": "shymkent"}).city == "shymkent"
     with pytest.raises(SpiderArgumentError, match="olx has no known slug for lisakovsk"):
         parse_args(OlxParams, {"city": "lisakovsk"})
+
+
+def test_index_and_status_cover_every_city_with_listings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from rentwatch.cli import main
+    from tests.index_markets import load_market, sighting
+
+    weeks = [date(2022, 9, 5) + timedelta(weeks=i) for i in range(3)]
+    records = [
+        sighting(f"{city[:3]}{w}-{i}", day, 100_000 + 1_000 * i, city=city, district=None)
+        for city in ("almaty", "shymkent", "karaganda")
+        for w, day in enumerate(weeks)
+        for i in range(8)
+    ]
+    db = load_market(tmp_path, records)
+    with pytest.raises(SystemExit) as done:
+        main(["--db", str(db), "index", "--method", "median"])
+    assert done.value.code in (0, None)
+    printed = capsys.readouterr().out
+    for city in ("almaty", "shymkent", "karaganda"):
+        assert f"stored {city} median W stock: 3 periods" in printed
+    assert "astana" not in printed
+    with pytest.raises(SystemExit):
+        main(["--db", str(db), "db", "status"])
+    status = capsys.readouterr().out
+    assert "shymkent        comparison krisha simulated" in status
+    assert "karaganda         1 series  median" in status
+
+
+def test_a_comparison_panel_is_one_call_for_any_city(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from analysis.index.panel import comparison_panel
+    from tests.index_markets import load_market, sighting
+    from warehouse import open_reader
+
+    weeks = [date(2022, 9, 5) + timedelta(weeks=i) for i in range(3)]
+    level = {"almaty": 150_000, "shymkent": 100_000, "taraz": 80_000}
+    records = [
+        sighting(f"{city[:3]}{w}-{i}", day, level[city] + 1_000 * i, city=city, district=None)
+        for city in level
+        for w, day in enumerate(weeks)
+        for i in range(6)
+    ]
+    db = load_market(tmp_path, records)
+    with open_reader(db, retry_timeout=1) as conn:
+        panel = comparison_panel(conn, treated="Алматы", method="median", flow=False)
+    assert panel.treated == "almaty"
+    assert panel.donors == ("shymkent", "taraz")  # the comparison pool's cities with data
+    assert "turkestan" in panel.missing
+    assert list(panel.values.columns) == ["almaty", "shymkent", "taraz"]
+    assert len(panel.values) == 3
+    assert panel.values["shymkent"].iloc[0] == pytest.approx(102_500)
+    assert set(panel.long()["city"]) == {"almaty", "shymkent", "taraz"}
+    assert panel.simulated

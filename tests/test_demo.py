@@ -122,6 +122,36 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
             summary["cities"][city]["estimate_pct"], abs=0.01
         )
     assert (out / MARKER).is_file()
+    _demo_runs_left_readable_warcs(out)
+
+
+def _demo_runs_left_readable_warcs(out: Path) -> None:
+    """Every run of the demo kept its pages: `warcio index` and `rentwatch parse --warc` read
+    them (issue 14)."""
+    warcs = sorted((out / "spool" / "loaded").glob("*.warc.gz"))
+    with duckdb.connect(str(out / "rentwatch.duckdb"), read_only=True) as conn:
+        runs = {r[0] for r in conn.execute("SELECT run_id FROM crawl_runs").fetchall()}
+    assert {w.name.removesuffix(".warc.gz") for w in warcs} == runs
+    # One run of the backfill, one of the live crawl (krisha's live runs hold the same kind).
+    firsts = [next(w for w in warcs if w.name.startswith(p)) for p in ("krisha_archive-", "olx-")]
+    for warc in firsts:
+        index = subprocess.run(
+            [sys.executable, "-m", "warcio.cli", "index", "-f", "warc-type,rentwatch-page",
+             str(warc)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        lines = [json.loads(line) for line in index.stdout.splitlines()]
+        number = next(
+            n for n, line in enumerate(lines)
+            if line.get("rentwatch-page") in ("search", "capture")
+        )  # fmt: skip
+        parsed = subprocess.run(
+            [sys.executable, "-m", "rentwatch.cli", "parse", "--warc", str(warc), "--record",
+             str(number)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert parsed.returncode == 0, parsed.stderr
+        assert parsed.stdout.count("\n") >= 1 and " cards parsed" in parsed.stderr
 
 
 def _demo(tmp_path: Path, lines: list[str]) -> Demo:

@@ -156,7 +156,10 @@ def test_official_series_import_is_idempotent(tmp_path: Path) -> None:
     [
         ("almaty,2022-13,m,1,u,s", "line 2, column month: '2022-13' is not a month"),
         ("almaty,2022-09,m,lots,u,s", "line 2, column value: 'lots' is not a number"),
-        ("almaty,2022-09,m,-1,u,s", "line 2, column value: -1.0 must not be negative"),
+        (
+            "almaty,2022-09,m,-1,KZT/m2/month,s",
+            "line 2, column value: -1 KZT/m2/month is outside the plausible range 10..100000",
+        ),
         ("almaty,2022-09,m,1,u,s\nalmaty,2022-09,m,2,u,s", "line 3: repeats the row on line 2"),
     ],
 )

@@ -155,7 +155,7 @@ def test_warehouse_index_series(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mondays = [date(2022, 3, 7) + timedelta(weeks=i) for i in range(40)]
-    event = date(2022, 9, 26)
+    event = date(2022, 9, 19)  # the week that holds 21 Sep is the first post week
     effects = [0.004 * i + (0.25 if day >= event else 0.0) for i, day in enumerate(mondays)]
     market = HedonicMarket(
         periods=mondays, flats_per_period=30, room_shares=[(0.5, 0.3, 0.2)] * len(mondays),
@@ -164,11 +164,13 @@ def test_warehouse_index_series(
     db = load_market(tmp_path, market.records)
     monkeypatch.chdir(tmp_path)
     out = run_json(capsys, "--db", str(db), "its", "--city", "almaty", "--method", "hedonic",
-                   "--freq", "W", "--shape", "step", "--errors", "ols")  # fmt: skip
+                   "--freq", "W", "--all-rooms", "--stock", "--design", "segmented",
+                   "--shape", "step", "--errors", "ols", "--seasonality", "none")  # fmt: skip
     assert out["simulated"] is True
     assert out["specification"]["scale"] == "log"
-    assert out["specification"]["event"] == "2022-09-21"
-    assert out["specification"]["first_post"] == "2022-09-26"
+    # The reports' snapping: the week that holds 21 Sep (Monday 19 Sep) is the first post week.
+    assert out["window"]["event"] == "2022-09-21"
+    assert out["specification"]["first_post"] == "2022-09-19"
     assert "almaty hedonic W" in out["label"]
     assert out["coefficients"]["level_change"]["estimate"] == pytest.approx(0.25, abs=0.03)
     assert out["coefficients"]["pre_trend"]["estimate"] == pytest.approx(0.004, abs=0.001)

@@ -267,13 +267,37 @@ def test_simulated_data_comes_first_and_thin_weeks_are_counted() -> None:
     )
 
 
-def test_gaps_include_weeks_with_no_row_at_all() -> None:
+def test_gaps_are_runs_of_weeks_not_one_row_a_week() -> None:
     weekly = pd.DataFrame({"city": "almaty", "source": "krisha", "origin": "live",
-                           "week": [date(2022, 8, 1), date(2022, 8, 22)],
-                           "listings": [30, 30], "observations": [30, 30]})  # fmt: skip
+                           "week": [date(2022, 8, 1), date(2022, 8, 22), date(2022, 8, 29),
+                                    date(2022, 9, 5)],
+                           "listings": [30, 30, 5, 30],
+                           "observations": [30, 30, 5, 30]})  # fmt: skip
     gaps = find_gaps(weekly, 20)
-    assert list(gaps["week"]) == [date(2022, 8, 8), date(2022, 8, 15)]
-    assert list(gaps["listings"]) == [0, 0]
+    assert gaps.to_dict("records") == [
+        {"city": "almaty", "kind": "empty", "first_week": date(2022, 8, 8),
+         "last_week": date(2022, 8, 15), "weeks": 2, "max_listings": 0},
+        {"city": "almaty", "kind": "thin", "first_week": date(2022, 8, 29),
+         "last_week": date(2022, 8, 29), "weeks": 1, "max_listings": 5},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "No data: July 2023 – November 2026; plus 1 week without data."),
+        ("ru", "Нет данных: июль 2023 г. – ноябрь 2026 г.; ещё 1 неделя без данных."),
+        ("kk", "Деректер жоқ: 2023 жылғы шілде – 2026 жылғы қараша; тағы 1 апта деректерсіз."),
+    ],
+)
+def test_a_hole_of_years_is_one_span_of_months(lang: str, expected: str) -> None:
+    archive = pd.date_range("2022-01-03", "2023-06-26", freq="7D").date
+    weeks = [w for w in archive if w != date(2022, 1, 17)] + [date(2026, 11, 30)]
+    weekly = pd.DataFrame({"city": "almaty", "source": "krisha", "origin": "live",
+                           "week": weeks, "listings": 30, "observations": 30})  # fmt: skip
+    coverage = replace(_coverage(("live",), [30]), weekly=weekly, gaps=find_gaps(weekly, 20))
+    assert len(coverage.gaps) == 2  # not 180 rows
+    assert narrative.gaps_sentence(coverage, check_lang(lang)).replace(NBSP, " ") == expected
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
@@ -298,3 +322,23 @@ def test_thin_weeks_count_only_inside_the_series_span() -> None:
     path = pd.DataFrame({"period": [date(2022, 8, 1), date(2022, 8, 15)]})
     found = find_caveats({"almaty": _estimate(30, 20, 40, path=path)}, coverage, CaveatRules())
     assert [(c.key, c.values["n"]) for c in found] == [("thin_weeks", 1)]
+
+
+def test_where_the_project_keeps_its_own_rule_over_babels() -> None:
+    """Measured differences between Babel's CLDR formats and the project's rules (the module
+    docstring of reports.formatting lists them): if Babel changes, this says which rule."""
+    from babel.numbers import format_currency, format_decimal
+    from babel.numbers import format_percent as babel_percent
+
+    assert format_decimal(8.25, format="0.0", locale="ru") == "8,2"  # half to even
+    assert format_number(8.25, "ru", decimals=1) == "8,3"  # half up
+    assert format_decimal(-12.5, format="0.0", locale="en") == "-12.5"  # hyphen-minus
+    assert format_number(-12.5, "en", decimals=1) == f"{MINUS}12.5"
+    assert babel_percent(0.125, format="#,##0.0%", locale="kk") == "12,5%"  # no space
+    assert format_percent(12.5, "kk") == f"12,5{NBSP}%"
+    assert "KZT" in format_currency(350_000, "KZT", locale="ru")  # the code, not the sign
+    assert format_tenge(350_000, "ru") == f"350{NBSP}000{NBSP}₸"
+    # Where they agree, Babel's data is what the reports print: grouping and decimal sign.
+    assert format_decimal(1_234_567.891, format="#,##0.0", locale="ru") == format_number(
+        1_234_567.891, "ru", decimals=1
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -40,7 +41,20 @@ LISTING_OPTIONAL = (
     "price_period",
 )  # fmt: skip
 OFFICIAL_COLUMNS = ("city", "month", "metric", "value", "unit", "source")
+# The methodology a value belongs to (e.g. "2022" for the BNS basis introduced that year);
+# a file without the column is one basis, "unspecified".
+OFFICIAL_OPTIONAL = ("basis",)
 OFFICIAL_AREAS = ("kazakhstan",)  # national series next to the cities
+# Plausible values per unit (a per-m² rent of 1e300 or a rent of −5 is a typo, not a month);
+# a unit not listed here must still be a finite number within ±1e9.
+OFFICIAL_VALUE_RANGE: dict[str, tuple[float, float]] = {
+    "KZT/m2/month": (10.0, 100_000.0),
+    "KZT/m²/month": (10.0, 100_000.0),
+    "KZT/month": (1_000.0, 50_000_000.0),
+    "%": (-100.0, 1_000.0),
+    "index": (1e-6, 100_000.0),
+}
+OFFICIAL_OTHER_RANGE = (-1e9, 1e9)
 
 # Plausible monthly asking rent per currency; daily and hourly bounds are scaled down.
 MONTHLY_PRICE_RANGE = {
@@ -208,6 +222,7 @@ OFFICIAL_CELLS: dict[str, Callable[[str], Any]] = {
     "value": parse_float,
     "unit": parse_text(40),
     "source": parse_text(200),
+    "basis": parse_text(40),
 }
 
 
@@ -344,26 +359,61 @@ def read_listings_csv(path: Path) -> list[dict[str, Any]]:
 
 
 def _check_official(values: dict[str, Any]) -> list[tuple[str, str]]:
-    value = values.get("value")
-    return [("value", f"{value} must not be negative")] if value is not None and value < 0 else []
+    problems = []
+    value, unit, month = values.get("value"), values.get("unit"), values.get("month")
+    if value is not None and unit is not None:
+        low, high = OFFICIAL_VALUE_RANGE.get(unit, OFFICIAL_OTHER_RANGE)
+        if not low <= value <= high:
+            problems.append(
+                ("value", f"{value:g} {unit} is outside the plausible range {low:g}..{high:g}")
+            )
+    this_month = datetime.now(_LOCAL).date().replace(day=1)
+    if month is not None and month > this_month:
+        problems.append(
+            ("month", f"{month:%Y-%m} has not ended yet (this month is {this_month:%Y-%m})")
+        )
+    return problems
 
 
 def read_official_csv(path: Path) -> list[dict[str, Any]]:
-    """Validated official-series rows from CSV (one value per city, month, metric, source)."""
-    rows = _parse_rows(path, OFFICIAL_COLUMNS, (), OFFICIAL_CELLS, _check_official)
+    """Validated official-series rows from CSV: one value per city, month, metric, source and
+    basis (a file without a ``basis`` column is one basis, ``"unspecified"``)."""
+    rows = _parse_rows(path, OFFICIAL_COLUMNS, OFFICIAL_OPTIONAL, OFFICIAL_CELLS, _check_official)
     seen: dict[tuple[Any, ...], int] = {}
     for i, row in enumerate(rows):
-        key = (row["city"], row["month"], row["metric"], row["source"])
+        row.setdefault("basis", "unspecified")
+        key = (row["city"], row["month"], row["metric"], row["source"], row["basis"])
         if key in seen:
             raise _reject(path, [Problem(i + 2, None, f"repeats the row on line {seen[key]}")])
         seen[key] = i + 2
     return rows
 
 
+def describe_official(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per series in ``rows``: its months, first … last, and its gaps."""
+    series: dict[tuple[str, ...], list[date]] = {}
+    for row in rows:
+        key = (row["city"], row["metric"], row["source"], row["basis"])
+        series.setdefault(key, []).append(row["month"])
+    lines = []
+    for (city, metric, source, basis), months in sorted(series.items()):
+        months.sort()
+        index = [m.year * 12 + m.month for m in months]
+        missing = (index[-1] - index[0] + 1) - len(index)
+        gaps = sum(1 for a, b in itertools.pairwise(index) if b - a > 1)
+        lines.append(
+            f"{city} {metric} ({source}, basis {basis}): {len(months)} months "
+            f"{months[0]:%Y-%m} … {months[-1]:%Y-%m}"
+            + (f", {missing} missing month(s) in {gaps} gap(s), kept as gaps" if missing else "")
+        )
+    return lines
+
+
 UPSERT_OFFICIAL = """
-INSERT INTO official_series (city, month, metric, value, unit, source)
+INSERT INTO official_series (city, month, metric, value, unit, source, basis)
 SELECT * FROM official_rows
-ON CONFLICT (city, month, metric, source) DO UPDATE SET value = excluded.value, unit = excluded.unit
+ON CONFLICT (city, month, metric, source, basis)
+DO UPDATE SET value = excluded.value, unit = excluded.unit
 """
 
 
@@ -371,7 +421,7 @@ def load_official(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -
     """Upsert validated official rows in one transaction; returns the rows written."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=list(OFFICIAL_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[*OFFICIAL_COLUMNS, *OFFICIAL_OPTIONAL])
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.register("official_rows", frame)

@@ -44,6 +44,7 @@ from warehouse.spool import (
     is_being_written,
     meta_path_for,
     pending_spools,
+    warc_path_for,
 )
 
 OBSERVED_ON = f"CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE)"
@@ -133,10 +134,23 @@ WHERE {SAME_KEY} AND b.observed_at > o.observed_at
 """
 
 INSERT_NEW_OBSERVATIONS = f"""
-INSERT INTO observations
+INSERT INTO observations BY NAME
 SELECT b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency,
-       b.price_period, b.origin, b.run_id, b.bumped_on
+       b.price_period, b.origin, b.run_id, b.bumped_on, b.parser_version, b.warc_record_id
 FROM batch b ANTI JOIN observations o ON {SAME_KEY}
+"""
+
+# A reparse: the responses it re-read, whose stored rows its own rows replace.
+CREATE_REPLACED = """
+CREATE OR REPLACE TEMP TABLE replaced AS
+SELECT unnest($run_ids) AS run_id, unnest($record_ids) AS warc_record_id
+"""
+
+# Every row an earlier parse derived from those responses goes, whatever its observed_at:
+# the rows the batch holds for them are the current parser's reading of the same bytes.
+DELETE_REPLACED = """
+DELETE FROM observations o USING replaced r
+WHERE o.run_id = r.run_id AND o.warc_record_id = r.warc_record_id
 """
 
 UPSERT_RUN = """
@@ -163,6 +177,7 @@ class LoadReport:
     batch_duplicates: int = 0
     observations_written: int = 0
     listings_written: int = 0
+    observations_replaced: int = 0  # rows of re-read responses removed before the merge
     already_loaded: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
     partial_lines: int = 0
@@ -175,6 +190,11 @@ class LoadReport:
             f"{self.observations_written} observations written, "
             f"{self.listings_written} listings upserted"
         ]
+        if self.observations_replaced:
+            parts.append(
+                f"{self.observations_replaced} rows an earlier parse derived from the same "
+                "responses replaced"
+            )
         if self.already_loaded:
             parts.append(f"{len(self.already_loaded)} already loaded (skipped)")
         if self.partial_lines:
@@ -220,7 +240,12 @@ def _move(files: Sequence[Path], folder: Path) -> None:
 
 
 def _companions(spool: Path) -> list[Path]:
-    return [spool, meta_path_for(spool), spool.with_name(spool.name + ".tail")]
+    return [
+        spool,
+        meta_path_for(spool),
+        spool.with_name(spool.name + ".tail"),
+        warc_path_for(spool),
+    ]
 
 
 @dataclass(frozen=True)
@@ -302,13 +327,21 @@ def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
 
 
 def load_spools(
-    conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], *, explicit: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    spools: Sequence[Path],
+    *,
+    explicit: bool = False,
+    replacing: Sequence[tuple[str, str]] = (),
 ) -> LoadReport:
     """Merge ``spools`` into the warehouse behind ``conn`` in one transaction.
 
     ``conn`` comes from :func:`warehouse.open_writer` (writer lock held, schema migrated).
     With ``explicit`` (files named by the user), a spool still being written is an error;
-    otherwise it is left for a later load.
+    otherwise it is left for a later load. ``replacing`` (a reparse): ``(run_id,
+    warc_record_id)`` of the responses the spools were re-derived from; every stored row
+    derived from one of them is deleted in the same transaction before the merge, so the
+    spools' rows take their place even at an equal ``observed_at``. Rows of other responses
+    meet the batch under the usual rule (a later same-day sighting wins).
     """
     loaded_names = {r[0] for r in conn.execute("SELECT spool_file FROM spool_loads").fetchall()}
     todo: list[Path] = []
@@ -331,9 +364,15 @@ def load_spools(
     partial = sum(_split_partial_tail(s) for s in todo)
     batch = _read_batch(conn, todo)
     good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
+    if replacing:
+        conn.execute(
+            CREATE_REPLACED,
+            {"run_ids": [r for r, _ in replacing], "record_ids": [i for _, i in replacing]},
+        )
     conn.execute("BEGIN TRANSACTION")
     try:
         listings_row = conn.execute(UPSERT_LISTINGS).fetchone()
+        replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
         conn.execute(DELETE_SUPERSEDED)
         obs_row = conn.execute(INSERT_NEW_OBSERVATIONS).fetchone()
         runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
@@ -343,6 +382,7 @@ def load_spools(
         conn.execute("ROLLBACK")
         raise
     conn.execute("DROP TABLE IF EXISTS batch")
+    conn.execute("DROP TABLE IF EXISTS replaced")
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
@@ -356,6 +396,7 @@ def load_spools(
         rows_read=batch.rows,
         batch_duplicates=batch.rows - batch.kept,
         observations_written=int(obs_row[0]) if obs_row else 0,
+        observations_replaced=int(replaced_row[0]) if replaced_row else 0,
         listings_written=int(listings_row[0]) if listings_row else 0,
         already_loaded=tuple(s.name for s in already),
         rejected=batch.rejected,

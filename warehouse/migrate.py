@@ -1,8 +1,10 @@
 """Numbered SQL migrations (``warehouse/migrations/NNN_name.sql``), applied in order.
 
 Each migration runs in its own transaction together with its row in ``schema_migrations``,
-so a crash leaves the schema at the previous version. A file newer than the code
-(a version the code does not know) is refused rather than misread.
+so a crash leaves the schema at the previous version. Numbers may skip (parallel branches
+reserve their own); every shipped migration not yet recorded is applied, in number order,
+so one that lands later with a lower number is still applied. A recorded version the code
+does not know (a newer rentwatch wrote it) is refused rather than misread.
 """
 
 from __future__ import annotations
@@ -48,9 +50,16 @@ def available_migrations() -> list[Migration]:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise SchemaError(f"migration numbers must run 1, 2, 3, … without gaps; found {versions}")
+    if len(set(versions)) != len(versions):
+        raise SchemaError(f"two migrations share a number: {versions}")
     return found
+
+
+def applied_versions(conn: duckdb.DuckDBPyConnection) -> set[int]:
+    """The versions recorded in ``schema_migrations`` (empty for an empty database)."""
+    if schema_version(conn) == 0:
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
@@ -67,15 +76,16 @@ def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
     """Apply every pending migration; returns those applied (none when up to date)."""
     migrations = available_migrations()
-    current = schema_version(conn)
-    if current > len(migrations):
+    done = applied_versions(conn)
+    unknown = done - {m.version for m in migrations}
+    if unknown:
         raise SchemaError(
-            f"warehouse schema is at version {current}, newer than this rentwatch "
-            f"({len(migrations)}); upgrade rentwatch"
+            f"warehouse schema is at version {max(unknown)}, newer than this rentwatch "
+            f"({migrations[-1].version}); upgrade rentwatch"
         )
     conn.execute(CREATE_SCHEMA_MIGRATIONS)
     applied = []
-    for migration in migrations[current:]:
+    for migration in (m for m in migrations if m.version not in done):
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(migration.sql)
@@ -94,12 +104,13 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
 def require_schema(conn: duckdb.DuckDBPyConnection) -> int:
     """For readers: the schema version, or a clear error when the file is not up to date."""
     current = schema_version(conn)
-    latest = len(available_migrations())
+    shipped = {m.version for m in available_migrations()}
     if current == 0:
         raise SchemaError("this file is not a rentwatch warehouse yet: run `rentwatch db init`")
-    if current != latest:
+    done = applied_versions(conn)
+    if done != shipped:
         raise SchemaError(
-            f"warehouse schema is at version {current}, this rentwatch expects {latest}: "
+            f"warehouse schema is at version {current}, this rentwatch expects {max(shipped)}: "
             "run `rentwatch db init` to migrate"
         )
     return current

@@ -36,6 +36,10 @@ RECORD_COLUMNS: Final[dict[str, str]] = {
     "observed_at": "TIMESTAMPTZ",
     "origin": "VARCHAR",
     "run_id": "VARCHAR",
+    # Provenance of a crawled sighting: the page parser's version and the WARC response
+    # record the row was derived from (None for imports and for runs before WARCs).
+    "parser_version": "INTEGER",
+    "warc_record_id": "VARCHAR",
 }
 REQUIRED: Final = (
     "source", "listing_id", "city", "price", "currency", "price_period", "observed_at", "origin",
@@ -57,6 +61,7 @@ MAX_PRICE: Final = 10_000_000_000
 ROOMS_RANGE: Final = (0, 20)
 AREA_RANGE: Final = (5.0, 2000.0)
 FLOOR_RANGE: Final = (-2, 200)
+MAX_PARSER_VERSION: Final = 2**31 - 1  # an INTEGER column
 
 
 class RecordError(ValueError):
@@ -93,6 +98,7 @@ def validate_record(record: Mapping[str, Any]) -> None:
     _check_int(record, "rooms", *ROOMS_RANGE)
     _check_int(record, "floor", *FLOOR_RANGE)
     _check_int(record, "floors_total", 1, FLOOR_RANGE[1])
+    _check_int(record, "parser_version", 1, MAX_PARSER_VERSION)
     area = record.get("area_m2")
     if area is not None and not (
         isinstance(area, int | float) and AREA_RANGE[0] <= area <= AREA_RANGE[1]

@@ -1,9 +1,10 @@
 """Spools: the append-only file each crawl run writes, and the only thing a crawl writes.
 
 A run owns ``<spool_dir>/<run_id>.jsonl`` (one JSON record per line, see
-:mod:`warehouse.records`) and ``<run_id>.run.json`` (who, when, status, stats). While the
-run is alive it holds an ``flock`` on its spool, so a load never merges a file that is still
-growing; when the process dies the OS drops the lock and the next load picks the spool up.
+:mod:`warehouse.records`), ``<run_id>.run.json`` (who, when, status, stats) and, for a crawl,
+``<run_id>.warc.gz`` (its raw responses, :mod:`scrapers.warc`); the loader moves all three.
+While the run is alive it holds an ``flock`` on its spool, so a load never merges a file that
+is still growing; when the process dies the OS drops the lock and the next load picks the spool up.
 Lines are flushed every ``flush_every`` records and on close; a line cut short by a crash is
 set aside by the loader, and every complete line before it is kept.
 """
@@ -25,6 +26,8 @@ from warehouse.records import validate_record
 
 SPOOL_SUFFIX = ".jsonl"
 META_SUFFIX = ".run.json"
+# The run's raw responses (scrapers.warc), beside its spool and moved with it.
+WARC_SUFFIX = ".warc.gz"
 LOADED_DIR = "loaded"
 REJECTED_DIR = "rejected"
 
@@ -100,10 +103,15 @@ class SpoolWriter:
         self.meta.write(self.meta_path)
 
     def write(self, record: Mapping[str, Any]) -> None:
-        """Validate and append one record (``run_id`` and ``origin`` are filled in)."""
+        """Validate and append one record (``run_id`` and ``origin`` are filled in unless the
+        record has them: a reparse spools rows of the run whose pages it re-read)."""
         if self._file is None:
             raise RuntimeError(f"spool {self.path} is closed")
-        full = {**record, "run_id": self.run_id, "origin": record.get("origin", self.meta.origin)}
+        full = {
+            **record,
+            "run_id": record.get("run_id") or self.run_id,
+            "origin": record.get("origin", self.meta.origin),
+        }
         validate_record(full)
         self._file.write(json.dumps(full, default=_json_default, ensure_ascii=False) + "\n")
         self.meta.items += 1
@@ -174,3 +182,8 @@ def pending_spools(spool_dir: Path) -> list[Path]:
 
 def meta_path_for(spool: Path) -> Path:
     return spool.with_name(spool.name.removesuffix(SPOOL_SUFFIX) + META_SUFFIX)
+
+
+def warc_path_for(spool: Path) -> Path:
+    """The WARC file of the run that wrote ``spool`` (beside it, whether or not it exists)."""
+    return spool.with_name(spool.name.removesuffix(SPOOL_SUFFIX) + WARC_SUFFIX)

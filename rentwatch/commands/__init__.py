@@ -11,6 +11,8 @@ COMMANDS: Final[dict[str, str]] = {
     "db": "rentwatch.commands.db",
     "import": "rentwatch.commands.imports",
     "parse": "rentwatch.commands.parse",
+    "reparse": "rentwatch.commands.warc",
+    "warc": "rentwatch.commands.warc",
     "crawl": "rentwatch.commands.crawl",
     "backfill": "rentwatch.commands.crawl",
     "nightly": "rentwatch.commands.crawl",

@@ -31,6 +31,7 @@ from warehouse.errors import LockTimeout, RentwatchError
 from warehouse.load import LoadReport, load_pending
 from warehouse.lock import WriterLock, describe_holder, lock_path_for
 from warehouse.snapshot import take_snapshot
+from warehouse.warcs import prune_warcs
 
 
 class Source(StrEnum):
@@ -97,7 +98,10 @@ def _crawl_and_load(
     with WriterLock(settings.db, timeout=settings.lock_timeout):
         with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
             report = load_pending(conn, settings.spools)
+            pruned = prune_warcs(conn, settings.spools, keep_days=settings.warc_retention_days)
         typer.echo(report.summary())
+        if pruned.files:
+            typer.echo(pruned.summary())
         if snapshot:
             snap = take_snapshot(
                 settings.db, settings.snapshots, lock_timeout=settings.lock_timeout

@@ -15,6 +15,7 @@ from warehouse.load import load_pending
 from warehouse.migrate import schema_version
 from warehouse.snapshot import take_snapshot
 from warehouse.status import warehouse_status
+from warehouse.warcs import prune_warcs, warc_bytes_by_month
 
 db_app = typer.Typer(
     help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True
@@ -36,15 +37,29 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     runs: Annotated[int, typer.Option(help="How many recent crawl runs to list.")] = 10,
 ) -> None:
-    """Schema version, row counts, recent crawl runs, coverage per city, source and origin."""
+    """Schema version, row counts, recent crawl runs, coverage per city, source and origin,
+    and the bytes of raw pages (WARC) kept per month."""
     settings = settings_of(ctx)
     with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
         report = warehouse_status(conn, runs=runs)
+        warcs = warc_bytes_by_month(conn, settings.spools)
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "warc_bytes_by_month": warcs})
     else:
         typer.echo(f"warehouse {settings.db}")
         typer.echo(report.render())
+        keep = settings.warc_retention_days
+        typer.echo(
+            f"raw pages (WARC) per month, in {settings.spools} "
+            f"(kept {f'{keep} days' if keep else 'forever'}):"
+        )
+        if not warcs:
+            typer.echo("  (none)")
+        for month in warcs:
+            typer.echo(
+                f"  {month['month']}  {month['files']:>5} files  {month['bytes']:>15,} bytes "
+                f"({month['bytes'] / 1e6:,.1f} MB)"
+            )
 
 
 @db_app.command("load")
@@ -59,7 +74,10 @@ def load(
     settings = settings_of(ctx)
     with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
         report = load_pending(conn, settings.spools, spools or ())
+        pruned = prune_warcs(conn, settings.spools, keep_days=settings.warc_retention_days)
     typer.echo(report.summary())
+    if pruned.files:
+        typer.echo(pruned.summary())
     if report.rejected:
         raise typer.Exit(1)
 

@@ -49,7 +49,7 @@ from scrapers.sandbox.archive import Archive
 from scrapers.sandbox.market import Market, MarketConfig
 from scrapers.sandbox.server import Sandbox
 from scrapers.sandbox.truth import Truth
-from warehouse import open_writer
+from warehouse import open_reader, open_writer
 from warehouse.cities import REGISTRY
 from warehouse.errors import RentwatchError
 from warehouse.load import load_pending
@@ -405,8 +405,10 @@ class Demo:
                         failed.append(f"{city}: {exc}")
                         continue
                     results[city] = result
+                    assert result.estimate_pct is not None and result.truth_pct is not None
                     lines.append(
-                        f"{city} {result.estimate_pct:+.1f}% (truth {result.truth_pct:+.1f}%)"
+                        f"{city} {_percent(result.estimate_pct)} (truth "
+                        f"{_percent(result.truth_pct)})"
                     )
                 stage.detail = "; ".join(lines)
                 if failed:
@@ -450,21 +452,21 @@ class Demo:
 
 
 def _its_estimator(demo: Demo) -> str:
-    from reports.gather import fit_headline  # noqa: F401  (the ITS engine is installed)
+    from reports.headline import city_headline  # noqa: F401  (the ITS engine is installed)
 
     return demo.headline().estimator_text()
 
 
 def _its_fit(demo: Demo, city: str) -> CityResult:
-    """The reports' own fit of a treated city's own past: the report's headline number."""
-    from reports.gather import fit_headline, headline_effect
+    """The reports' own headline of a treated city's own past (span, series, fit, window):
+    the number printed is the report's."""
+    from reports.headline import city_headline
 
     assert demo.truth is not None
-    series = demo.series.get(city)
-    if series is None:
-        raise RentwatchError(f"no headline series for {city}")
     params = demo.headline()
-    effect = headline_effect(fit_headline(series, params), params)
+    with open_reader(demo.db, retry_timeout=demo.settings.read_retry_timeout) as conn:
+        headline = city_headline(conn, city, params)
+    effect, series = headline.effect, headline.series
     truth = demo.truth.average_effect_pct(
         city, params.window_start, params.window_end, rooms=params.rooms
     )
@@ -472,11 +474,12 @@ def _its_fit(demo: Demo, city: str) -> CityResult:
         series=params.series_text(),
         window_start=params.window_start.isoformat(),
         window_end=params.window_end.isoformat(),
-        estimate_pct=round(effect.percent, 2),
-        low_pct=round(effect.percent_low, 2),
-        high_pct=round(effect.percent_high, 2),
+        # Unrounded: the summary prints them once, as the reports do.
+        estimate_pct=effect.percent,
+        low_pct=effect.percent_low,
+        high_pct=effect.percent_high,
         level=effect.level,
-        truth_pct=round(truth, 2),
+        truth_pct=truth,
         truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
         observations=int(series.frame["n"].sum()),
         design="its",
@@ -489,6 +492,12 @@ def _its_fit(demo: Demo, city: str) -> CityResult:
 HEADLINE_DESIGNS: Final[tuple[HeadlineDesign, ...]] = (
     HeadlineDesign("its", "the ITS engine", _its_fit, _its_estimator),
 )
+
+
+def _percent(value: float) -> str:
+    from reports.headline import percent_text
+
+    return percent_text(value)
 
 
 def _country(options: DemoSettings) -> tuple[str, ...]:
@@ -534,6 +543,8 @@ def render_summary(run: DemoRun) -> str:
             f"{any_city.window_end} (6 weeks):",
             f"  series: {any_city.series}",
         ]
+        from reports.headline import percent_text
+
         for name, results in run.designs.items():
             if not results:
                 continue
@@ -542,10 +553,12 @@ def render_summary(run: DemoRun) -> str:
                 f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered"
             )
             for city, r in results.items():
-                interval = f"[{r.low_pct:+.1f}%, {r.high_pct:+.1f}%]"
+                assert r.estimate_pct is not None and r.low_pct is not None
+                assert r.high_pct is not None and r.truth_pct is not None
+                interval = f"[{percent_text(r.low_pct)}, {percent_text(r.high_pct)}]"
                 lines.append(
-                    f"  {city:<8} {r.estimate_pct:>+8.1f}%  {interval:<18} {r.truth_pct:>+6.1f}%  "
-                    f"{'yes' if r.truth_in_interval else 'no'}"
+                    f"  {city:<8} {percent_text(r.estimate_pct):>9}  {interval:<18} "
+                    f"{percent_text(r.truth_pct):>7}  {'yes' if r.truth_in_interval else 'no'}"
                 )
             lines.append("")
     else:

@@ -9,7 +9,12 @@ import typer
 
 from rentwatch.commands.common import settings_of
 from warehouse import open_writer
-from warehouse.imports import load_official, read_listings_csv, read_official_csv
+from warehouse.imports import (
+    describe_official,
+    load_official,
+    read_listings_csv,
+    read_official_csv,
+)
 from warehouse.load import load_spools
 from warehouse.spool import SpoolWriter
 
@@ -45,12 +50,18 @@ def listings(
 def official(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Official monthly series: city, month, metric, value, unit, source."""
+    """Official monthly series: city, month, metric, value, unit, source[, basis].
+
+    ``basis`` names the methodology a value belongs to (statistics offices change it); each
+    basis is its own series, never spliced to another, and a missing month stays a gap.
+    """
     settings = settings_of(ctx)
     rows = read_official_csv(file)
     with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
         written = load_official(conn, rows)
     typer.echo(f"{file}: {len(rows)} rows valid; {written} written to official_series")
+    for line in describe_official(rows):
+        typer.echo(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

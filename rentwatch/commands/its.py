@@ -1,35 +1,55 @@
 """``rentwatch its``: interrupted-time-series estimate on a warehouse rent series or any CSV.
 
-A thin face over :mod:`analysis.its` (see :func:`analysis.its.inputs.run_analysis`).
+A thin face over :mod:`analysis.its` (see :func:`analysis.its.inputs.run_analysis`). On the
+warehouse (``--city``) every choice left unset is the reports' headline estimator
+(:class:`reports.ReportParams`) and the series is built on the span
+:func:`reports.headline.headline_span` picks, so ``rentwatch its --city almaty`` prints the
+number the reports print; the span, what it left out and the event's snapping are printed
+with it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from datetime import datetime
+import warnings
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
 
+import pandas as pd
 import typer
 
-from analysis.index import FREQS, METHODS, Freq, Method, build_index
+from analysis.index import FREQS, METHODS, Freq
 from analysis.its import InvalidSpecification, ITSModel
+from analysis.its.comparative import ComparativeITSResult
 from analysis.its.inputs import (
     Analysis,
     AnalysisOptions,
     default_errors,
-    index_frame,
     parse_order,
     parse_windows,
     read_csv,
     run_analysis,
 )
+from analysis.its.synthetic import SyntheticControlWarning
+from analysis.its.synthetic_run import (
+    PANEL_DESIGNS,
+    PanelAnalysis,
+    PanelOptions,
+    run_panel_design,
+)
 from rentwatch.commands.common import settings_of
+from reports import headline as hl
 from warehouse import open_reader
 
-DEFAULT_EVENT = "2022-09-21"
 DATE_FORMATS = ["%Y-%m-%d"]
+# CSV defaults; on the warehouse, unset options take the headline estimator's (ReportParams).
+CSV_SHAPE = "step-slope"
+CSV_DESIGN = "segmented"
+CSV_SEASONALITY = "none"
+_HEADLINE = hl.ReportParams()
 
 
 def its(
@@ -43,10 +63,30 @@ def its(
     value_col: Annotated[str | None, typer.Option("--value-col", help="CSV: outcome.")] = None,
     city: Annotated[str | None, typer.Option(help="Warehouse series: almaty or astana.")] = None,
     method: Annotated[
-        str, typer.Option(help="Warehouse series: median, median_m2, mix or hedonic.")
-    ] = "hedonic",
+        str | None,
+        typer.Option(
+            help="Warehouse series: median, median_m2, mix or hedonic "
+            f"\\[default: {_HEADLINE.method}]."
+        ),
+    ] = None,
     freq: Annotated[str, typer.Option(help="Warehouse series: D, W or M.")] = "W",
-    rooms: Annotated[int | None, typer.Option(help="Warehouse series: one room count.")] = None,
+    rooms: Annotated[
+        int | None,
+        typer.Option(help=f"Warehouse series: one room count \\[default: {_HEADLINE.rooms}]."),
+    ] = None,
+    all_rooms: Annotated[
+        bool,
+        typer.Option("--all-rooms", help="Warehouse series: every room count in one series."),
+    ] = False,
+    flow: Annotated[
+        bool | None,
+        typer.Option(
+            "--flow/--stock",
+            help="Warehouse series: new listings only (flow) or every active listing (stock) "
+            f"\\[default: {'flow' if _HEADLINE.flow else 'stock'}].",
+            show_default=False,
+        ),
+    ] = None,
     district: Annotated[str | None, typer.Option(help="Warehouse series: one district.")] = None,
     start: Annotated[
         datetime | None,
@@ -56,13 +96,28 @@ def its(
         datetime | None,
         typer.Option(formats=DATE_FORMATS, help="Warehouse series: last day (inclusive)."),
     ] = None,
+    max_extrapolation: Annotated[
+        float | None,
+        typer.Option(
+            help="Warehouse series: predict the counterfactual at most this fraction of the "
+            f"pre-period past the event \\[default: {_HEADLINE.max_extrapolation:g}].",
+            show_default=False,
+        ),
+    ] = None,
     event: Annotated[
         str | None,
-        typer.Option(help="First post-period time, inclusive (warehouse default 2022-09-21)."),
+        typer.Option(
+            help="First post-period time, inclusive (warehouse: a day, snapped to the start of "
+            f"its period \\[default: {_HEADLINE.event}])."
+        ),
     ] = None,
     shape: Annotated[
-        str, typer.Option(help="step, step-slope, pulse or step-pulse.")
-    ] = "step-slope",
+        str | None,
+        typer.Option(
+            help=f"step, step-slope, pulse or step-pulse \\[CSV default: {CSV_SHAPE}; "
+            f"warehouse: {_HEADLINE.shape}, with --design segmented]."
+        ),
+    ] = None,
     control_col: Annotated[
         list[str] | None, typer.Option("--control-col", help="Control series column (repeat).")
     ] = None,
@@ -75,7 +130,47 @@ def its(
     covariate_col: Annotated[
         list[str] | None, typer.Option("--covariate-col", help="Covariate column (repeat).")
     ] = None,
-    design: Annotated[str, typer.Option(help="segmented or counterfactual.")] = "segmented",
+    design: Annotated[
+        str | None,
+        typer.Option(
+            help="segmented, counterfactual, synthetic (synthetic control) or comparative "
+            f"(treated minus comparison; CSV only) \\[CSV default: {CSV_DESIGN}; "
+            f"warehouse: {_HEADLINE.design}]."
+        ),
+    ] = None,
+    sc_variant: Annotated[
+        str,
+        typer.Option(
+            "--sc-variant",
+            help="Synthetic control: standard, demeaned, augmented or augmented-demeaned.",
+        ),
+    ] = "standard",
+    comparison: Annotated[
+        str, typer.Option(help="Comparative design: equal or synthetic comparison weights.")
+    ] = "equal",
+    placebo_in_space: Annotated[
+        bool,
+        typer.Option(
+            "--placebo-in-space/--no-placebo-in-space",
+            help="Synthetic control: refit with every donor as treated (rank p).",
+        ),
+    ] = True,
+    placebo_prune: Annotated[
+        float | None,
+        typer.Option(
+            help="Synthetic control: drop placebos with pre-RMSPE above this × the treated's."
+        ),
+    ] = None,
+    ridge_lambda: Annotated[
+        float | None,
+        typer.Option(
+            help="Augmented synthetic control: fix the ridge λ (default: cross-validated)."
+        ),
+    ] = None,
+    missing: Annotated[
+        str,
+        typer.Option(help="Synthetic/comparative gaps: error, drop-donors or drop-periods."),
+    ] = "error",
     errors: Annotated[
         str | None,
         typer.Option(
@@ -98,8 +193,12 @@ def its(
     ] = "reml",
     arima_order: Annotated[str, typer.Option(help="ARIMA errors: p,d,q.")] = "1,0,0",
     seasonality: Annotated[
-        str, typer.Option(help="none, month, fourier:K or fourier:K:P.")
-    ] = "none",
+        str | None,
+        typer.Option(
+            help=f"none, month, fourier:K or fourier:K:P \\[CSV default: {CSV_SEASONALITY}; "
+            f"warehouse: {_HEADLINE.seasonality}]."
+        ),
+    ] = None,
     season_col: Annotated[
         str | None, typer.Option("--season-col", help="Season position when times are numbers.")
     ] = None,
@@ -119,7 +218,11 @@ def its(
         bool, typer.Option("--trend/--no-trend", help="Counterfactual design: a time trend.")
     ] = True,
     periods: Annotated[
-        float | None, typer.Option(help="Headline window: this many periods from the event.")
+        float | None,
+        typer.Option(
+            help="Headline window: this many periods from the event (warehouse default: the "
+            f"reports' {_HEADLINE.window_weeks} weeks)."
+        ),
     ] = None,
     window: Annotated[
         list[str] | None, typer.Option(help="More effect windows START:END (repeat).")
@@ -148,27 +251,68 @@ def its(
 
     The event is inclusive in the post period. Rent series come from the warehouse
     (--city, --method, --freq); any other series from --csv with --time-col and --value-col.
+    --design synthetic or comparative compares the treated series with control units: wide
+    (--value-col is the treated column, each --control-col a donor) or long (--group-col,
+    --value-col, --treated; --control-col picks donors, default all other units).
     """
-    model_options: dict[str, Any] = {
-        "shape": shape,
-        "design": design,
-        "family": family,
-        "offset_col": offset_col,
-        "seasonality": seasonality,
-        "season_col": season_col,
-        "control_cols": tuple(control_col or ()),
-        "covariate_cols": tuple(covariate_col or ()),
-        "group_col": group_col,
-        "treated": treated,
-        "slope_anchor": slope_anchor,
-        "phase_in": phase_in,
-        "trend": trend,
+    if design in PANEL_DESIGNS:
+        panel_options = PanelOptions(
+            design=design,
+            variant=sc_variant,
+            periods=periods,
+            alpha=alpha,
+            placebo=placebo_in_space,
+            prune=placebo_prune,
+            ridge_lambda=ridge_lambda,
+            comparison=comparison,
+            shape=shape or CSV_SHAPE,
+            seasonality=seasonality or CSV_SEASONALITY,
+            errors=errors or "ar1",
+            fit={
+                "lags": lags,
+                "small_sample": small_sample,
+                "ar_method": ar_method,
+                "arima_order": parse_order(arima_order),
+                "seed": seed,
+            },
+            missing=missing,
+        )
+        _panel_design(
+            panel_options, csv=csv, city=city, time_col=time_col, value_col=value_col,
+            control_col=control_col, group_col=group_col, treated=treated, event=event,
+            log=log, as_json=as_json, plot=plot,
+        )  # fmt: skip
+        return
+    fit_options: dict[str, Any] = {
+        "lags": lags,
+        "small_sample": small_sample,
+        "ar_method": ar_method,
+        "arima_order": parse_order(arima_order),
+        "alpha": alpha,
+        "seed": seed,
     }
+    extra: dict[str, Any] = {}
+    preamble: list[str] = []
     if csv is not None:
         if city is not None:
             raise InvalidSpecification("use either --csv or --city, not both")
         if time_col is None or value_col is None or event is None:
             raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
+        model_options: dict[str, Any] = {
+            "shape": shape or CSV_SHAPE,
+            "design": design or CSV_DESIGN,
+            "family": family,
+            "offset_col": offset_col,
+            "seasonality": seasonality or CSV_SEASONALITY,
+            "season_col": season_col,
+            "control_cols": tuple(control_col or ()),
+            "covariate_cols": tuple(covariate_col or ()),
+            "group_col": group_col,
+            "treated": treated,
+            "slope_anchor": slope_anchor,
+            "phase_in": phase_in,
+            "trend": trend,
+        }
         data = read_csv(csv)
         model = ITSModel(
             data,
@@ -179,26 +323,53 @@ def its(
             label=csv.name,
             **model_options,
         )
+        fit_options["errors"] = errors or default_errors(model)
     elif city is not None:
-        if method not in METHODS or freq not in FREQS:
+        csv_only = {"--control-col": control_col, "--covariate-col": covariate_col,
+                    "--group-col": group_col, "--treated": treated, "--season-col": season_col,
+                    "--offset-col": offset_col}  # fmt: skip
+        given = [name for name, value in csv_only.items() if value]
+        if given or family != "gaussian":
+            raise InvalidSpecification(
+                f"{', '.join(given) or '--family'} applies to --csv series only"
+            )
+        if (method is not None and method not in METHODS) or freq not in FREQS:
             raise InvalidSpecification(
                 f"--method is one of {', '.join(METHODS)} and --freq one of {', '.join(FREQS)}"
             )
+        params = _warehouse_params(
+            event=event, rooms=rooms, method=method, flow=flow, design=design, shape=shape,
+            errors=errors, seasonality=seasonality, alpha=alpha, seed=seed,
+            start=start.date() if start else None, end=end.date() if end else None,
+            max_extrapolation=max_extrapolation,
+        )  # fmt: skip
+        series_freq = cast(Freq, freq)
+        if all_rooms and rooms is not None:
+            raise InvalidSpecification("use either --rooms N or --all-rooms, not both")
+        spec = dataclasses.replace(
+            params.index_spec(city),
+            freq=series_freq,
+            district=district,
+            rooms=None if all_rooms else params.rooms,
+        )
         settings = settings_of(ctx)
         with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
-            series = build_index(
-                conn, city=city, method=cast(Method, method), freq=cast(Freq, freq),
-                district=district, rooms=rooms,
-                start=start.date() if start else None, end=end.date() if end else None,
-            )  # fmt: skip
-        data, source = index_frame(series)
-        model = ITSModel(
-            data,
-            event=event or DEFAULT_EVENT,
-            log=True if log is None else log,
-            **source,
-            **model_options,
-        )
+            span, series = hl.headline_series(conn, city, params, spec=spec)
+        model = hl.headline_model(series, params)
+        changes = {"slope_anchor": slope_anchor, "phase_in": phase_in, "trend": trend}
+        defaults = {"slope_anchor": 0, "phase_in": 0, "trend": True}
+        changed = {k: v for k, v in changes.items() if v != defaults[k]}
+        if log is False:
+            changed["log"] = False
+        if changed:
+            model = model.replace(**changed)
+        fit_options["errors"] = params.errors
+        periods = periods if periods is not None else hl.window_periods(params, series_freq)
+        extra = {"span": span.to_dict(), "window": hl.window_dict(params, series_freq)}
+        preamble = [
+            hl.span_text(span),
+            hl.window_text(params, series_freq),
+        ]
     else:
         raise InvalidSpecification("give a series: --csv FILE or --city CITY")
 
@@ -210,17 +381,91 @@ def its(
         break_terms=break_terms,
         placebos=placebos,
         sensitivity=sensitivity,
-        fit={
-            "errors": errors or default_errors(model),
-            "lags": lags,
-            "small_sample": small_sample,
-            "ar_method": ar_method,
-            "arima_order": parse_order(arima_order),
-            "alpha": alpha,
-            "seed": seed,
-        },
+        fit=fit_options,
     )
     analysis = run_analysis(model, options)
+    if plot is not None:
+        fig, _ = analysis.result.plot()
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+    if as_json:
+        out = {**analysis.to_dict(), **extra}
+        typer.echo(json.dumps(_clean(out), ensure_ascii=False, indent=2, default=str))
+    else:
+        lines = _summary(analysis)
+        if extra:
+            lines[1:1] = preamble
+        for line in lines:
+            typer.echo(line)
+
+
+def _warehouse_params(**given: Any) -> hl.ReportParams:
+    """The headline estimator with the options set on the command line."""
+    event = given.pop("event")
+    if event is not None:
+        try:
+            given["event"] = date.fromisoformat(event)
+        except ValueError:
+            raise InvalidSpecification(
+                f"--event on the warehouse is a day like 2022-09-21, not {event!r}"
+            ) from None
+    return hl.with_choices(**given)
+
+
+def _panel_design(
+    options: PanelOptions,
+    *,
+    csv: Path | None,
+    city: str | None,
+    time_col: str | None,
+    value_col: str | None,
+    control_col: list[str] | None,
+    group_col: str | None,
+    treated: str | None,
+    event: str | None,
+    log: bool | None,
+    as_json: bool,
+    plot: Path | None,
+) -> None:
+    """--design synthetic / comparative on a CSV (wide or long)."""
+    if csv is None:
+        if city is not None:
+            raise InvalidSpecification(
+                f"--design {options.design} on the warehouse needs the city registry's donor "
+                "pool, which is not wired yet; use --csv"
+            )
+        raise InvalidSpecification("give a series: --csv FILE")
+    if time_col is None or value_col is None or event is None:
+        raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
+    data = read_csv(csv)
+    if group_col is None:
+        if treated is not None:
+            raise InvalidSpecification("--treated goes with --group-col (long form)")
+        if not control_col:
+            raise InvalidSpecification(
+                f"--design {options.design} needs control units: --control-col (repeat) in the "
+                "wide form, or --group-col/--treated in the long form"
+            )
+        unit_of_treated: str = value_col
+        value: str | None = None
+    else:
+        if treated is None:
+            raise InvalidSpecification("--group-col needs --treated (the treated unit's value)")
+        unit_of_treated, value = treated, value_col
+    # The caveats are printed with the result (and kept in the JSON), not as Python warnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticControlWarning)
+        analysis = run_panel_design(
+            data,
+            treated=unit_of_treated,
+            donors=control_col or None,
+            event=event,
+            options=options,
+            time_col=time_col,
+            value_col=value,
+            group_col=group_col,
+            log=bool(log),
+            label=csv.name,
+        )
     if plot is not None:
         fig, _ = analysis.result.plot()
         fig.savefig(plot, dpi=120, bbox_inches="tight")
@@ -229,8 +474,52 @@ def its(
             json.dumps(_clean(analysis.to_dict()), ensure_ascii=False, indent=2, default=str)
         )
     else:
-        for line in _summary(analysis):
+        for line in _panel_summary(analysis):
             typer.echo(line)
+
+
+def _panel_summary(analysis: PanelAnalysis) -> list[str]:
+    result = analysis.result
+    out = analysis.to_dict()
+    spec = out["specification"]
+    tag = " [SIMULATED data]" if spec["simulated"] else ""
+    name = "synthetic control" if out["design"] == "synthetic" else "comparative ITS"
+    variant = spec.get("variant") or f"{spec.get('comparison')} comparison, {spec.get('shape')}"
+    lines = [
+        f"{spec['label'] or spec['treated']}{tag}: {name} ({variant}), {spec['scale']} scale, "
+        f"event {spec['event']} (inclusive), treated {spec['treated']}",
+        "weights: "
+        + ", ".join(f"{u} {w:.3f}" for u, w in out["weights"].items() if abs(w) >= 5e-4),
+        f"pre-period RMSPE {out['pre_rmspe']:.4g} "
+        f"({'log points' if spec['scale'] == 'log' else 'units'})",
+    ]
+    if isinstance(result, ComparativeITSResult):
+        for term in ("level_change", "slope_change"):
+            if term in out["coefficients"]:
+                c = out["coefficients"][term]
+                lines.append(
+                    f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
+                    f"p {c['p']:.4f}"
+                )
+    e = analysis.headline()
+    unit = f" {e.unit}" if e.unit else ""
+    lines.append(
+        f"effect {e.start}..{e.end} ({e.periods} obs): {e.percent:+.2f}% "
+        f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}] ({e.method}), p {e.p:.4f}; "
+        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
+    )
+    placebo = out.get("placebo_in_space")
+    if placebo is not None:
+        lines.append(
+            f"placebo in space: p {placebo['p']:.4f} (floor {placebo['p_floor']:.4f}, "
+            f"{placebo['n_units']} units)"
+        )
+        table = pd.DataFrame(placebo["table"])[
+            ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
+        ]
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    lines += [f"warning: {w}" for w in out.get("warnings", [])]
+    return lines
 
 
 def _clean(value: Any) -> Any:
@@ -269,10 +558,11 @@ def _summary(analysis: Analysis) -> list[str]:
         )
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
+    # One rounding of the percent effect everywhere it is printed (reports.headline).
     lines.append(
-        f"effect {e.start}..{e.end} ({e.periods} obs): {e.percent:+.2f}% "
-        f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}], {e.absolute:+,.2f}{unit} "
-        f"[{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}], cumulative {e.cumulative:+,.2f}"
+        f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)}, "
+        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}], "
+        f"cumulative {e.cumulative:+,.2f}"
     )
     tests = result.diagnostics
     lines.append(

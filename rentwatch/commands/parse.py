@@ -1,7 +1,10 @@
 """``rentwatch parse PAGE.html``: run a portal's parser on a saved page, print the snapshots.
 
 The tool a maintainer reaches for when a layout changes: the snapshots go to stdout as JSON
-Lines, and one line on stderr says how many cards were seen and why any were dropped.
+Lines, and one line on stderr says how many cards were seen and why any were dropped. The page
+can also come straight out of a crawl run's WARC (``--warc FILE --record N`` or ``--url URL``),
+parsed as the crawl would (the run's source and city, observed when the run observed it);
+``--warc FILE`` alone lists the file's records.
 """
 
 from __future__ import annotations
@@ -49,13 +52,96 @@ def summary(page: ParsedPage) -> str:
     return f"{parsed}; dropped: {dropped}; {where}; {found}"
 
 
+def _warc_listing(warc: Path) -> None:
+    """One line per record: number, type, page kind, status, observed time, URL."""
+    from scrapers.warc.reader import WarcReader
+
+    with WarcReader(warc) as reader:
+        info = reader.info
+        typer.echo(
+            f"# {warc}: run {info.run_id}, {info.spider} {info.city} ({info.origin}), "
+            f"parser {info.source} v{info.parser_version}"
+        )
+        for record in reader.records(bodies=False):
+            observed = record.observed_at.isoformat() if record.observed_at else "-"
+            typer.echo(
+                f"{record.number:>6}  {record.type:<9} {record.kind or '-':<8} "
+                f"{record.status or '-'!s:<4} {observed:<33} {record.page_url or ''}"
+            )
+        if reader.cut_at is not None:
+            typer.echo(f"# cut short at byte {reader.cut_at}: {reader.cut_reason}")
+
+
+def _from_warc(
+    warc: Path, record: str | None, url: str | None
+) -> tuple[bytes, datetime, str, str, str, str]:
+    """(body, observed at, source, city, base URL, what) of the page a WARC holds."""
+    from scrapers.warc.reader import WarcReader
+    from scrapers.warc.reparse import page_arguments
+
+    with WarcReader(warc) as reader:
+        info = reader.info
+        if url is not None:
+            stored = reader.response_for(url)
+        elif record is not None and record.strip().isdigit():
+            stored = reader.record(int(record))
+        elif record is not None:
+            wanted = record.strip()
+            stored = reader.record(record_id=wanted if wanted.startswith("<") else f"<{wanted}>")
+        else:
+            raise RentwatchError("--warc needs --record N or --url URL (or neither, to list)")
+    if stored.type != "response":
+        raise RentwatchError(
+            f"{warc} record {stored.number} is a {stored.type} record, not a response"
+        )
+    if stored.status != 200:
+        raise RentwatchError(
+            f"{warc} record {stored.number} is an HTTP {stored.status} answer, not a page"
+        )
+    assert stored.observed_at is not None
+    args = page_arguments(info, stored)
+    what = f"{warc} record {stored.number} ({stored.kind or 'page'} {stored.page_url})"
+    return stored.body, stored.observed_at, info.source, args["city"], args["base_url"], what
+
+
 def register(app: typer.Typer) -> None:
     @app.command("parse")
     def parse(
         page: Annotated[
-            Path, typer.Argument(help="A saved search page (HTML).", show_default=False)
-        ],
-        source: Annotated[str, typer.Option("--source", help="krisha or olx.")],
+            Path | None,
+            typer.Argument(help="A saved search page (HTML).", show_default=False),
+        ] = None,
+        source: Annotated[
+            str | None,
+            typer.Option(
+                "--source", help="krisha or olx (with --warc: the run's).", show_default=False
+            ),
+        ] = None,
+        warc: Annotated[
+            Path | None,
+            typer.Option(
+                "--warc",
+                help="Read the page from a crawl run's WARC file instead (alone: list records).",
+                show_default=False,
+            ),
+        ] = None,
+        record: Annotated[
+            str | None,
+            typer.Option(
+                "--record",
+                help="With --warc: the record's number (0 = warcinfo, as `warcio index` lists "
+                "them) or its WARC-Record-ID.",
+                show_default=False,
+            ),
+        ] = None,
+        url: Annotated[
+            str | None,
+            typer.Option(
+                "--url",
+                help="With --warc: the page's URL (the last response stored for it).",
+                show_default=False,
+            ),
+        ] = None,
         observed_at: Annotated[
             str | None,
             typer.Option(
@@ -76,18 +162,37 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Parse a saved search page; print its snapshots as JSON Lines, a summary on stderr."""
-        parser = parser_for(source)
-        when = observed_at_of(observed_at)
         code = city_code(city) if city is not None else None
-        try:
-            body = page.read_bytes()
-        except OSError as exc:
-            raise RentwatchError(f"cannot read {page}: {exc.strerror or exc}") from None
+        if (page is None) == (warc is None):
+            raise RentwatchError("give a saved page or --warc FILE (one of them)")
+        if warc is None and (record is not None or url is not None):
+            raise RentwatchError("--record and --url read from a WARC: add --warc FILE")
+        extra: dict[str, str] = {}
+        if warc is not None:
+            if record is None and url is None:
+                _warc_listing(warc)
+                return
+            body, when, run_source, run_city, base_url, what = _from_warc(warc, record, url)
+            source = source or run_source
+            code = code or run_city
+            extra["base_url"] = base_url
+            if observed_at is not None:
+                when = observed_at_of(observed_at)
+        else:
+            assert page is not None
+            if source is None:
+                raise RentwatchError("--source is needed for a saved page (krisha or olx)")
+            when, what = observed_at_of(observed_at), str(page)
+            try:
+                body = page.read_bytes()
+            except OSError as exc:
+                raise RentwatchError(f"cannot read {page}: {exc.strerror or exc}") from None
+        parser = parser_for(source)
         if reason := blocked_reason(200, body):
             raise RentwatchError(
-                f"{page} is a web firewall's challenge page ({reason}), not a search page"
+                f"{what} is a web firewall's challenge page ({reason}), not a search page"
             )
-        parsed = parser(body, when, city=code)
+        parsed = parser(body, when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
-        typer.echo(f"{page}: {summary(parsed)}", err=True)
+        typer.echo(f"{what}: {summary(parsed)}", err=True)

@@ -7,8 +7,7 @@ stays as it was; ``--data FILE`` reports from a snapshot or warehouse file you n
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ import typer
 from rentwatch.commands.common import settings_of
 from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
+from reports.headline import with_choices
 from warehouse.snapshot import take_snapshot
 
 report_app = typer.Typer(
@@ -28,6 +28,13 @@ report_app = typer.Typer(
 class Lang(StrEnum):
     ru = "ru"
     kk = "kk"
+    en = "en"
+
+
+class ReportLang(StrEnum):
+    """The economist's report is written in Russian (its readers' language) and English."""
+
+    ru = "ru"
     en = "en"
 
 
@@ -86,6 +93,29 @@ WeeksOpt = Annotated[
         show_default=False,
     ),
 ]
+DATE_FORMATS = ["%Y-%m-%d"]
+StartOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--start",
+        formats=DATE_FORMATS,
+        help="First observation day the report may use (inclusive); inside it the span is "
+        "chosen from the data's coverage around the event.",
+    ),
+]
+EndOpt = Annotated[
+    datetime | None,
+    typer.Option("--end", formats=DATE_FORMATS, help="Last observation day (inclusive)."),
+]
+ExtrapolationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-extrapolation",
+        help="Predict the counterfactual at most this fraction of the pre-period past the "
+        f"event; later data are left out \\[default: {_HEADLINE.max_extrapolation:g}].",
+        show_default=False,
+    ),
+]
 PlacebosOpt = Annotated[
     int | None,
     typer.Option(
@@ -111,6 +141,9 @@ def _params(
     method: Method | None,
     weeks: int | None,
     placebos: int | None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    max_extrapolation: float | None = None,
 ) -> ReportParams:
     """The headline estimator with the options the user set."""
     given: dict[str, Any] = {
@@ -118,6 +151,9 @@ def _params(
         "method": method.value if method else None,
         "window_weeks": weeks,
         "placebos": placebos,
+        "start": start.date() if start else None,
+        "end": end.date() if end else None,
+        "max_extrapolation": max_extrapolation,
     }
     if event is not None:
         try:
@@ -126,7 +162,7 @@ def _params(
             raise typer.BadParameter(
                 f"--event must be a date like 2022-09-21, not {event!r}"
             ) from exc
-    return dataclasses.replace(_HEADLINE, **{k: v for k, v in given.items() if v is not None})
+    return with_choices(_HEADLINE, **given)
 
 
 @report_app.command("economist")
@@ -140,6 +176,12 @@ def economist(
     method: MethodOpt = None,
     weeks: WeeksOpt = None,
     placebos: PlacebosOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    max_extrapolation: ExtrapolationOpt = None,
+    lang: Annotated[
+        ReportLang, typer.Option("--lang", help="Language of the report.")
+    ] = ReportLang.ru,
 ) -> None:
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
     settings = settings_of(ctx)
@@ -147,7 +189,8 @@ def economist(
         _source(settings, data),
         out_dir=out,
         cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos),
+        params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
+        lang=lang.value,
     )
     typer.echo(str(written.html))
     typer.echo(str(written.provenance))
@@ -165,15 +208,19 @@ def summary(
     method: MethodOpt = None,
     weeks: WeeksOpt = None,
     placebos: PlacebosOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    max_extrapolation: ExtrapolationOpt = None,
 ) -> None:
-    """One or two A4 pages for officials: headline, chart, table, meaning, sources."""
+    """One A4 page for officials (two when the caveats need it): headline, chart, table,
+    meaning, sources."""
     settings = settings_of(ctx)
     written = write_summary_pdf(
         _source(settings, data),
         out=out,
         lang=lang.value,
         cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos),
+        params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
     )
     typer.echo(str(written))
 

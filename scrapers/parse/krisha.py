@@ -55,6 +55,10 @@ from scrapers.parse.values import as_dict, as_int, as_list
 from warehouse.records import canonical_city
 
 SOURCE: Final = "krisha"
+# Stamped on every observation this parser derives; `rentwatch reparse` replaces the rows of
+# an older version with its own. Bump it with any change to what this module (or a field
+# parser it calls) reads out of a page; tests/test_parser_versions.py fails until you do.
+PARSER_VERSION: Final = 1
 KRISHA_URL: Final = "https://krisha.kz"
 # krisha's search form: das[rent.period] 1 = "посуточно", 2 = "на длительный срок", 4 = "по часам".
 RENT_PERIODS: Final[dict[str, PricePeriod]] = {"1": "day", "2": "month", "4": "hour"}

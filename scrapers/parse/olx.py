@@ -77,6 +77,10 @@ from scrapers.parse.values import as_dict, as_int, as_list
 from warehouse.records import CURRENCIES, MAX_PRICE, canonical_city
 
 SOURCE: Final = "olx"
+# Stamped on every observation this parser derives; `rentwatch reparse` replaces the rows of
+# an older version with its own. Bump it with any change to what this module (or a field
+# parser it calls) reads out of a page; tests/test_parser_versions.py fails until you do.
+PARSER_VERSION: Final = 1
 OLX_URL: Final = "https://www.olx.kz"
 LONG_TERM: Final[PricePeriod] = "month"
 PARAM_KEYS: Final[dict[str, tuple[str, ...]]] = {

@@ -2,14 +2,17 @@
 
 A spider only routes requests: pages go to the pure parsers in :mod:`scrapers.parse`, and the
 snapshots they return leave as spool records (:meth:`ListingSnapshot.to_record`), stamped
-with the observation time and the run's origin. Counts the monitors need are kept in Scrapy's
-stats under ``rentwatch/…``.
+with a :class:`Sighting` (when the page was observed, which stored response it came from)
+and the parser's version. Counts the monitors need are kept in Scrapy's stats under
+``rentwatch/…``. Each request says what kind of page it fetches (``PAGE_KIND_META``), which
+the run's WARC records and the reparse reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -21,7 +24,26 @@ from scrapers import clock
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked
 from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
+from scrapers.warc import PAGE_KIND_META, STAMP_META, WarcStamp
+from scrapers.warc.writer import RunInfo, WarcFileWriter
 from warehouse.spool import new_run_id
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """When a page was observed and which WARC response holds it (None without a WARC)."""
+
+    observed_at: datetime
+    warc_record_id: str | None = None
+
+    @classmethod
+    def of(cls, response: Response, observed_at: datetime | None = None) -> Sighting:
+        """A response's sighting: observed when it was fetched (its WARC-Date), unless the
+        page is older than the fetch (``observed_at``: an archive capture's time)."""
+        stamp = response.request.meta.get(STAMP_META) if response.request else None
+        if isinstance(stamp, WarcStamp):
+            return cls(observed_at or stamp.fetched_at, stamp.record_id)
+        return cls(observed_at or datetime.now(UTC))
 
 
 class ListingSpider(scrapy.Spider):
@@ -29,6 +51,7 @@ class ListingSpider(scrapy.Spider):
 
     params_model: ClassVar[type[SpiderParams]]
     source: ClassVar[str]  # the portal the listings belong to: "krisha" | "olx"
+    parser_version: ClassVar[int]  # PARSER_VERSION of the page parser the spider calls
     base_url_setting: ClassVar[str]  # the Scrapy setting that holds the site's base URL
     # Checked against the previous run of the same spider and city (not for backfills, whose
     # date ranges differ from one run to the next).
@@ -36,6 +59,8 @@ class ListingSpider(scrapy.Spider):
 
     params: SpiderParams
     base_url: str
+    # The run's WARC, set by scrapers.warc.capture when the spider opens (None without it).
+    warc_writer: WarcFileWriter | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         # Validate before Scrapy copies the raw strings onto the spider.
@@ -57,18 +82,32 @@ class ListingSpider(scrapy.Spider):
     def origin(self) -> str:
         return self.params.origin
 
-    def fetched_at(self, response: Response) -> datetime:
-        """When ``response`` was fetched: now, or the sandbox's simulated now for a simulated
-        crawl of a loopback site (:mod:`scrapers.clock`)."""
-        return clock.observed_at(
+    def simulated_now(self, response: Response) -> datetime | None:
+        """The sandbox's clock when this is a simulated crawl of a loopback site that sends
+        it (:mod:`scrapers.clock`): the page's observation time instead of the fetch's."""
+        return clock.simulated_observation(
             response.headers.get(clock.SIMULATED_NOW_HEADER), url=response.url, origin=self.origin
+        )
+
+    def warc_info(self) -> RunInfo:
+        """What the run's WARC file says about it (:mod:`scrapers.warc.capture` asks)."""
+        return RunInfo(
+            run_id=self.run_id,
+            spider=self.name,
+            source=self.source,
+            city=self.city,
+            origin=self.origin,
+            parser_version=self.parser_version,
+            base_url=self.base_url,
+            details=bool(getattr(self.params, "details", False)),
+            user_agent=self.settings.get("USER_AGENT"),
         )
 
     def count(self, key: str, value: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
-    def records(self, parsed: ParsedPage, observed_at: datetime) -> Iterator[Any]:
+    def records(self, parsed: ParsedPage, seen: Sighting) -> Iterator[Any]:
         """The page's snapshots as one batch of spool records (and any requests a snapshot
         needs first); what was dropped, counted by reason."""
         self.count("pages")
@@ -78,7 +117,7 @@ class ListingSpider(scrapy.Spider):
         self.count("snapshots", len(parsed.snapshots))
         batch: list[dict[str, Any]] = []
         for snapshot in parsed.snapshots:
-            for out in self.emit(snapshot, observed_at):
+            for out in self.emit(snapshot, seen):
                 if isinstance(out, dict):
                     batch.append(out)
                 else:
@@ -86,9 +125,16 @@ class ListingSpider(scrapy.Spider):
         if batch:
             yield SpoolBatch(batch)
 
-    def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:
+    def emit(self, snapshot: ListingSnapshot, seen: Sighting) -> Iterator[Any]:
         """What a snapshot becomes: its spool record (a spider may fetch more first)."""
-        yield snapshot.to_record(observed_at, self.origin)
+        yield self.record_of(snapshot, seen)
+
+    def record_of(self, snapshot: ListingSnapshot, seen: Sighting) -> dict[str, Any]:
+        """The spool record of a sighting, with the parser version and the WARC record."""
+        record = snapshot.to_record(seen.observed_at, self.origin)
+        record["parser_version"] = self.parser_version
+        record["warc_record_id"] = seen.warc_record_id
+        return record
 
 
 class SearchSpider(ListingSpider):
@@ -135,12 +181,13 @@ class SearchSpider(ListingSpider):
             callback=self.parse_search,
             errback=self.page_failed,
             cb_kwargs={"page": page},
+            meta={PAGE_KIND_META: "search"},
         )
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
-        observed_at = self.fetched_at(response)
-        parsed = self.parse_page(response.body, observed_at)
-        yield from self.records(parsed, observed_at)
+        seen = Sighting.of(response, self.simulated_now(response))
+        parsed = self.parse_page(response.body, seen.observed_at)
+        yield from self.records(parsed, seen)
         yield from self.next_pages(page, parsed.last_page)
 
     def next_pages(self, page: int, last_page: int | None) -> Iterator[Request]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, Final
 
 from parsel import Selector
@@ -20,8 +19,9 @@ from twisted.python.failure import Failure
 from scrapers.items import ListingSnapshot, SpoolBatch
 from scrapers.parse import krisha
 from scrapers.parse.districts import parse_district
-from scrapers.spiders.base import SearchSpider
+from scrapers.spiders.base import SearchSpider, Sighting
 from scrapers.spiders.params import KrishaParams
+from scrapers.warc import PAGE_KIND_META
 from warehouse.cities import REGISTRY
 
 # das[rent.period]=2 is "на длительный срок": monthly rents only.
@@ -41,6 +41,7 @@ class KrishaSpider(SearchSpider):
     params_model = KrishaParams
     base_url_setting = "RENTWATCH_KRISHA_BASE_URL"
     parser = staticmethod(krisha.parse_search_page)
+    parser_version = krisha.PARSER_VERSION
 
     params: KrishaParams
 
@@ -50,28 +51,29 @@ class KrishaSpider(SearchSpider):
         url = f"{self.base_url}/arenda/kvartiry/{slug}/?{LONG_TERM_QUERY}"
         return url if page == 1 else f"{url}&page={page}"
 
-    def emit(self, snapshot: ListingSnapshot, observed_at: datetime) -> Iterator[Any]:
+    def emit(self, snapshot: ListingSnapshot, seen: Sighting) -> Iterator[Any]:
         if not self.params.details or snapshot.district is not None or snapshot.url is None:
-            yield from super().emit(snapshot, observed_at)
+            yield from super().emit(snapshot, seen)
             return
         yield Request(
             snapshot.url,
             callback=self.parse_detail,
             errback=self.detail_failed,
-            cb_kwargs={"snapshot": snapshot, "observed_at": observed_at},
+            cb_kwargs={"snapshot": snapshot, "seen": seen},
+            meta={PAGE_KIND_META: "detail"},
         )
 
     def parse_detail(
-        self, response: Response, snapshot: ListingSnapshot, observed_at: datetime
+        self, response: Response, snapshot: ListingSnapshot, seen: Sighting
     ) -> Iterator[Any]:
         district, raw = district_on_detail_page(response.text, snapshot.city)
         self.count("details/district_found" if district else "details/no_district")
         if district is not None:
             snapshot = dataclasses.replace(snapshot, district=district, district_raw=raw)
-        yield SpoolBatch(list(super().emit(snapshot, observed_at)))
+        yield SpoolBatch(list(super().emit(snapshot, seen)))
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
         """The detail page could not be read: the card is kept as the search page showed it."""
         self.count("details/failed")
         kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
-        yield SpoolBatch(list(super().emit(kwargs["snapshot"], kwargs["observed_at"])))
+        yield SpoolBatch(list(super().emit(kwargs["snapshot"], kwargs["seen"])))

@@ -22,8 +22,9 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
 from scrapers.parse import archive, blocking, krisha
-from scrapers.spiders.base import ListingSpider
+from scrapers.spiders.base import ListingSpider, Sighting
 from scrapers.spiders.params import ArchiveParams
+from scrapers.warc import OBSERVED_AT_META, ORIGINAL_URI_META, PAGE_KIND_META
 from warehouse.cities import REGISTRY
 
 SITE: Final = "krisha.kz"
@@ -55,6 +56,7 @@ class KrishaArchiveSpider(ListingSpider):
     params_model = ArchiveParams
     base_url_setting = "RENTWATCH_ARCHIVE_BASE_URL"
     compare_with_previous = False
+    parser_version = krisha.PARSER_VERSION
 
     params: ArchiveParams
 
@@ -92,7 +94,12 @@ class KrishaArchiveSpider(ListingSpider):
     async def start(self) -> AsyncIterator[Request]:
         # Every slug the city ever had (Astana: astana, nur-sultan): captures keep old URLs.
         for slug in REGISTRY.get(self.city).all_krisha_slugs:
-            yield Request(self.cdx_url(slug), callback=self.parse_listing, cb_kwargs={"slug": slug})
+            yield Request(
+                self.cdx_url(slug),
+                callback=self.parse_listing,
+                cb_kwargs={"slug": slug},
+                meta={PAGE_KIND_META: "cdx"},
+            )
 
     def parse_listing(self, response: Response, slug: str) -> Iterator[Request]:
         captures = archive.parse_cdx(response.body)
@@ -111,8 +118,14 @@ class KrishaArchiveSpider(ListingSpider):
                 callback=self.parse_capture,
                 cb_kwargs={"observed_at": capture.timestamp, "original": capture.original},
                 # The capture is the site's page as it was: its content is judged here, not
-                # as the archive's answer to us (see BlockedMiddleware).
-                meta={"archived_page": True},
+                # as the archive's answer to us (see BlockedMiddleware). Its WARC record keeps
+                # the original URL and the capture time, the observation time.
+                meta={
+                    "archived_page": True,
+                    PAGE_KIND_META: "capture",
+                    OBSERVED_AT_META: capture.timestamp,
+                    ORIGINAL_URI_META: capture.original,
+                },
             )
 
     def parse_capture(
@@ -130,7 +143,7 @@ class KrishaArchiveSpider(ListingSpider):
             city=self.city,
             base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
         )
-        yield from self.records(parsed, observed_at)
+        yield from self.records(parsed, Sighting.of(response, observed_at))
 
 
 def is_long_term_search(original: str, slug: str) -> bool:

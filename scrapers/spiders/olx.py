@@ -14,6 +14,7 @@ class OlxSpider(SearchSpider):
     params_model = OlxParams
     base_url_setting = "RENTWATCH_OLX_BASE_URL"
     parser = staticmethod(olx.parse_search_page)
+    parser_version = olx.PARSER_VERSION
 
     def page_url(self, page: int) -> str:
         # The registry's olx slug (Almaty is `alma-ata`); the params refuse a city without one.

@@ -1,0 +1,328 @@
+"""A treated unit and a pool of untreated donors on one time axis: the input of the
+comparison-unit designs (:mod:`analysis.its.synthetic`, :mod:`analysis.its.comparative`).
+
+The panel is a balanced matrix: one row per period (time order), one column per unit, the
+treated unit first. Values are kept as given (``levels``, e.g. KZT per month) and on the
+model scale (``y``: log(levels) when ``log``). The event is inclusive in the post period
+(``time >= event`` is post, :func:`analysis.its.timeaxis.post_mask`).
+
+Synthetic control needs every unit in every period used. Gaps are handled explicitly:
+
+- ``missing="error"`` (default): a gap is a one-line :class:`InvalidData` naming the unit and
+  the period, and suggesting the two options below;
+- ``missing="drop-donors"``: donors with any gap are left out (``dropped_donors`` says which);
+  a gap in the treated unit is still an error;
+- ``missing="drop-periods"``: periods in which any unit has a gap are left out
+  (``dropped_periods`` says which); the time axis keeps its spacing (``t`` jumps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.its.exceptions import (
+    ColumnNotFound,
+    InvalidData,
+    InvalidSpecification,
+    TooFewPrePeriods,
+)
+from analysis.its.timeaxis import (
+    TimeAxis,
+    TimePoint,
+    as_time_values,
+    check_event_inside,
+    post_mask,
+)
+
+Missing = Literal["error", "drop-donors", "drop-periods"]
+MISSING: tuple[str, ...] = ("error", "drop-donors", "drop-periods")
+MIN_DONORS = 2
+MIN_PRE_PERIODS = 3
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """A balanced panel: ``times`` (T, time order), ``units`` (treated first, then donors),
+    ``levels`` and ``y`` (T × (1 + J), original and model scale), ``t`` (periods since the
+    first observation), ``post`` (time >= event), and what was dropped to balance it."""
+
+    times: pd.Series
+    t: np.ndarray
+    post: np.ndarray
+    units: tuple[str, ...]
+    levels: np.ndarray
+    y: np.ndarray
+    axis: TimeAxis
+    event: TimePoint
+    log: bool
+    dropped_donors: tuple[str, ...] = ()
+    dropped_periods: tuple[str | float, ...] = ()
+
+    @property
+    def treated(self) -> str:
+        return self.units[0]
+
+    @property
+    def donors(self) -> tuple[str, ...]:
+        return self.units[1:]
+
+    @property
+    def n_pre(self) -> int:
+        return int((~self.post).sum())
+
+    @property
+    def n_post(self) -> int:
+        return int(self.post.sum())
+
+    @property
+    def first_post_t(self) -> float:
+        return float(self.t[self.post].min())
+
+    def labels(self) -> list[str | float]:
+        return [self.axis.label(v) for v in self.times]
+
+    def window(
+        self, start: object = None, end: object = None, *, periods: float | None = None
+    ) -> np.ndarray:
+        """Row positions of the post periods from ``start`` (default: the event; never
+        before it) to ``end`` (inclusive; default: the last period), or ``periods`` periods
+        counted from the first observation in the window (t_first ≤ t < t_first + periods),
+        as :meth:`analysis.its.ITSResult.average_effect` counts them."""
+        first = self.axis.point(start) if start is not None else self.event
+        if first < self.event:  # type: ignore[operator]
+            raise InvalidSpecification(
+                f"the window starts at {self.axis.label(first)}, before the event "
+                f"{self.axis.label(self.event)}; effects exist only in the post period"
+            )
+        if periods is not None and end is not None:
+            raise InvalidSpecification("give either end or periods, not both")
+        after = np.asarray(self.times >= first) & self.post
+        if not after.any():
+            raise InvalidSpecification(f"no post-period observation from {self.axis.label(first)}")
+        if periods is not None:
+            if not periods > 0:
+                raise InvalidSpecification(f"periods must be positive; got {periods}")
+            t_first = float(self.t[after].min())
+            mask = after & (self.t < t_first + periods)
+        else:
+            last = self.axis.point(end) if end is not None else self.times.max()
+            mask = after & np.asarray(self.times <= last)
+            if not mask.any():
+                raise InvalidSpecification(
+                    f"the window ends ({self.axis.label(last)}) before it starts "
+                    f"({self.axis.label(first)})"
+                )
+        return np.flatnonzero(mask)
+
+    def with_donors(self, treated: str, donors: Sequence[str]) -> Panel:
+        """The same periods with another unit as treated (placebo-in-space)."""
+        order = [self.units.index(treated), *(self.units.index(d) for d in donors)]
+        return Panel(
+            self.times, self.t, self.post, tuple(self.units[i] for i in order),
+            self.levels[:, order], self.y[:, order], self.axis, self.event, self.log,
+        )  # fmt: skip
+
+
+def panel_from_wide(
+    wide: pd.DataFrame,
+    *,
+    treated: Hashable,
+    donors: Sequence[Hashable] | None,
+    event: object,
+    log: bool,
+    time_col: str | None = None,
+    missing: str = "error",
+) -> Panel:
+    """A panel from a wide table: one row per period, one column per unit.
+
+    The periods are ``wide[time_col]`` or, when ``time_col`` is None, the index (e.g. the
+    warehouse's period × city frame). ``donors`` None: every other column.
+    """
+    if time_col is not None:
+        if time_col not in wide.columns:
+            raise ColumnNotFound(_missing_column(time_col, wide))
+        times = wide[time_col]
+        table = wide.drop(columns=[time_col])
+    else:
+        times = pd.Series(wide.index, name=wide.index.name or "period")
+        table = wide.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    times = times.reset_index(drop=True)
+    treated_name = _find(table.columns, treated, "treated unit", table)
+    if donors is None:
+        donor_names: list[Hashable] = [c for c in table.columns if c != treated_name]
+    else:
+        donor_names = [_find(table.columns, d, "donor", table) for d in donors]
+    columns = {str(treated_name): _numeric(table[treated_name], str(treated_name))}
+    for name in donor_names:
+        if str(name) in columns:
+            raise InvalidSpecification(f"unit {name!r} is named twice (treated or donor)")
+        columns[str(name)] = _numeric(table[name], str(name))
+    return _build(times, pd.DataFrame(columns), event=event, log=log, missing=missing)
+
+
+def panel_from_long(
+    data: pd.DataFrame,
+    *,
+    time_col: str,
+    group_col: str,
+    value_col: str,
+    treated: Hashable,
+    donors: Sequence[Hashable] | None,
+    event: object,
+    log: bool,
+    missing: str = "error",
+) -> Panel:
+    """A panel from a long table: one row per unit and period (``group_col`` names the
+    unit, ``value_col`` holds the outcome). ``donors`` None: every other unit."""
+    for name in (time_col, group_col, value_col):
+        if name not in data.columns:
+            raise ColumnNotFound(_missing_column(name, data))
+    labels = data[group_col].astype(str)
+    units = sorted(set(labels))
+    if str(treated) not in units:
+        shown = ", ".join(units[:10])
+        raise InvalidData(
+            f"treated unit {treated!r} is not in column {group_col!r} (units: {shown})"
+        )
+    if donors is None:
+        donor_names = [u for u in units if u != str(treated)]
+    else:
+        donor_names = [str(d) for d in donors]
+        unknown = [d for d in donor_names if d not in units]
+        if unknown:
+            raise InvalidData(f"donor {unknown[0]!r} is not in column {group_col!r}")
+    keep = labels.isin([str(treated), *donor_names])
+    part = data.loc[keep, [time_col, value_col]].copy()
+    part["_unit"] = labels[keep]
+    part["_time"] = as_time_values(part[time_col])
+    if part["_time"].isna().any():
+        raise InvalidData(f"time column {time_col!r} has empty values")
+    dup = part.duplicated(["_unit", "_time"])
+    if dup.any():
+        row = part[dup].iloc[0]
+        raise InvalidData(
+            f"unit {row['_unit']!r} has two rows for {row[time_col]}: one row per unit and "
+            "period is needed"
+        )
+    part["_value"] = _numeric(part[value_col], value_col)
+    wide = part.pivot(index="_time", columns="_unit", values="_value").sort_index()
+    wide = wide[[str(treated), *donor_names]]
+    times = pd.Series(wide.index, name=time_col)
+    return _build(times, wide.reset_index(drop=True), event=event, log=log, missing=missing)
+
+
+def _build(
+    times: pd.Series, values: pd.DataFrame, *, event: object, log: bool, missing: str
+) -> Panel:
+    if missing not in MISSING:
+        raise InvalidSpecification(f"missing must be one of {', '.join(MISSING)}; got {missing!r}")
+    axis = TimeAxis.from_values(times)
+    parsed = as_time_values(times).reset_index(drop=True)
+    if parsed.duplicated().any():
+        first = parsed[parsed.duplicated()].iloc[0]
+        raise InvalidData(f"period {axis.label(first)} appears twice: one row per period is needed")
+    order = np.argsort(parsed.to_numpy(), kind="stable")
+    parsed = parsed.iloc[order].reset_index(drop=True)
+    values = values.iloc[order].reset_index(drop=True)
+    event_point = axis.point(event)
+    units = [str(c) for c in values.columns]
+    dropped_donors: list[str] = []
+    dropped_periods: list[str | float] = []
+    gaps = values.isna()
+    if gaps[units[0]].any() and missing != "drop-periods":
+        raise InvalidData(
+            f"the treated unit {units[0]!r} has no value for "
+            f"{axis.label(parsed[gaps[units[0]]].iloc[0])}; fill it or use "
+            "missing='drop-periods' (--missing drop-periods)"
+        )
+    if missing == "error" and gaps.any().any():
+        unit = next(u for u in units if gaps[u].any())
+        raise InvalidData(
+            f"donor {unit!r} has no value for {axis.label(parsed[gaps[unit]].iloc[0])}: "
+            "synthetic control needs a balanced panel; fill the gap, or use "
+            "missing='drop-donors' or 'drop-periods' (--missing)"
+        )
+    if missing == "drop-donors":
+        dropped_donors = [u for u in units[1:] if gaps[u].any()]
+        values = values.drop(columns=dropped_donors)
+    elif missing == "drop-periods":
+        bad = gaps.any(axis=1).to_numpy()
+        dropped_periods = [axis.label(v) for v in parsed[bad]]
+        values = values.loc[~bad].reset_index(drop=True)
+        parsed = parsed.loc[~bad].reset_index(drop=True)
+    units = [str(c) for c in values.columns]
+    if len(units) - 1 < MIN_DONORS:
+        raise InvalidData(
+            f"{len(units) - 1} donor(s) left"
+            + (f" after dropping {', '.join(dropped_donors)}" if dropped_donors else "")
+            + f"; the comparison designs need at least {MIN_DONORS}"
+        )
+    check_event_inside(parsed, event_point, axis)
+    post = post_mask(parsed, event_point)
+    if int((~post).sum()) < MIN_PRE_PERIODS:
+        raise TooFewPrePeriods(
+            f"the pre-period has {int((~post).sum())} periods; at least {MIN_PRE_PERIODS} needed"
+        )
+    levels = values.to_numpy(dtype=float)
+    if log:
+        if (levels <= 0).any():
+            col = int(np.argmax((levels <= 0).any(axis=0)))
+            raise InvalidData(
+                f"unit {units[col]!r} has zero or negative values, so it cannot be modelled on "
+                "the log scale (use --no-log)"
+            )
+        y = np.log(levels)
+    else:
+        y = levels.copy()
+    for array in (levels, y):
+        array.setflags(write=False)
+    t = axis.positions(parsed)
+    return Panel(
+        times=parsed,
+        t=t,
+        post=post,
+        units=tuple(units),
+        levels=levels,
+        y=y,
+        axis=axis,
+        event=event_point,
+        log=log,
+        dropped_donors=tuple(dropped_donors),
+        dropped_periods=tuple(dropped_periods),
+    )
+
+
+def _find(columns: pd.Index, name: Hashable, role: str, table: pd.DataFrame) -> Hashable:
+    if name in columns:
+        return name
+    as_text = {str(c): c for c in columns}
+    if str(name) in as_text:
+        return as_text[str(name)]
+    raise ColumnNotFound(f"{role} {name!r}: " + _missing_column(str(name), table))
+
+
+def _missing_column(name: str, table: pd.DataFrame) -> str:
+    shown = ", ".join(map(str, list(table.columns)[:20]))
+    return f"column {name!r} is not in the data (columns: {shown})"
+
+
+def _numeric(values: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype(float)
+        if np.isinf(numbers.to_numpy()).any():
+            raise InvalidData(f"unit {name!r} holds infinite values")
+        return numbers
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if bad.any():
+        pos = int(np.argmax(bad.to_numpy()))
+        raise InvalidData(f"unit {name!r}, row {pos + 1}: {values.iloc[pos]!r} is not a number")
+    if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise InvalidData(f"unit {name!r} holds infinite values")
+    return numbers.astype(float)

@@ -1,0 +1,147 @@
+"""One call for the comparison-unit designs, for the command line and the warehouse path.
+
+    from analysis.its.synthetic_run import PanelOptions, run_panel_design
+    analysis = run_panel_design(wide, treated="almaty", donors=["shymkent", "karaganda"],
+                                event="2022-09-21",
+                                options=PanelOptions(design="synthetic", periods=6),
+                                unit="KZT per month", label="1-room mix, weekly")
+    analysis.headline().percent, analysis.to_dict()
+
+``wide`` is a period × unit table (the periods in the index, or in ``time_col``); the long
+form takes ``time_col``, ``group_col`` and ``value_col`` instead. ``to_dict`` keeps the
+single-series JSON's ``headline`` (``percent``, ``percent_low``, ``percent_high``…) and adds
+the design's own parts: donor weights, pre-period RMSPE and, for synthetic control, the
+placebo-in-space table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.its.comparative import ComparativeITS, ComparativeITSResult
+from analysis.its.effects import Effect
+from analysis.its.exceptions import InvalidSpecification
+from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
+
+PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
+
+
+@dataclass(frozen=True)
+class PanelOptions:
+    """How to run a comparison-unit design.
+
+    ``design``: ``synthetic`` or ``comparative``. Synthetic control: ``variant``
+    (``standard``, ``demeaned``, ``augmented``, ``augmented-demeaned``), ``ridge_lambda``
+    (None: cross-validated), ``placebo`` (run placebo-in-space), ``prune`` (drop placebos
+    whose pre-RMSPE exceeds prune × the treated unit's). Comparative ITS: ``comparison``
+    (``equal`` or ``synthetic`` weights), ``shape``, ``seasonality``, ``errors`` and ``fit``
+    (the other keyword arguments of :meth:`analysis.its.ITSModel.fit`). Both: ``periods``
+    (the headline window from the event; None: the whole post period), ``alpha``,
+    ``missing`` (``error``, ``drop-donors``, ``drop-periods``).
+    """
+
+    design: str = "synthetic"
+    variant: str = "standard"
+    periods: float | None = None
+    alpha: float = 0.05
+    placebo: bool = True
+    prune: float | None = None
+    ridge_lambda: float | None = None
+    comparison: str = "equal"
+    shape: str = "step-slope"
+    seasonality: str = "none"
+    errors: str = "ar1"
+    fit: dict[str, Any] = field(default_factory=dict)
+    missing: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.design not in PANEL_DESIGNS:
+            raise InvalidSpecification(
+                f"design must be one of {', '.join(PANEL_DESIGNS)}; got {self.design!r}"
+            )
+
+
+PanelResult = SyntheticControlResult | ComparativeITSResult
+
+
+@dataclass(frozen=True, eq=False)
+class PanelAnalysis:
+    """A fitted comparison-unit design and the options it ran with."""
+
+    result: PanelResult
+    options: PanelOptions
+
+    def headline(self) -> Effect:
+        return self.result.average_effect(periods=self.options.periods)
+
+    def to_dict(self) -> dict[str, Any]:
+        if isinstance(self.result, SyntheticControlResult):
+            return self.result.to_dict(
+                periods=self.options.periods, placebo=self.options.placebo,
+                prune=self.options.prune,
+            )  # fmt: skip
+        return self.result.to_dict(periods=self.options.periods)
+
+
+def panel_model(
+    data: pd.DataFrame,
+    *,
+    treated: Hashable,
+    donors: Sequence[Hashable] | None,
+    event: object,
+    options: PanelOptions,
+    time_col: str | None = None,
+    value_col: str | None = None,
+    group_col: str | None = None,
+    log: bool = True,
+    unit: str | None = None,
+    label: str | None = None,
+    simulated: bool = False,
+) -> SyntheticControl | ComparativeITS:
+    """The model ``options.design`` names, built from a wide or long table."""
+    common: dict[str, Any] = {
+        "treated": treated,
+        "event": event,
+        "time_col": time_col,
+        "value_col": value_col,
+        "group_col": group_col,
+        "log": log,
+        "missing": options.missing,
+        "unit": unit,
+        "label": label,
+        "simulated": simulated,
+    }
+    if options.design == "synthetic":
+        return SyntheticControl(
+            data, donors=donors, variant=options.variant, ridge_lambda=options.ridge_lambda,
+            **common,
+        )  # fmt: skip
+    return ComparativeITS(
+        data, controls=donors, comparison=options.comparison, shape=options.shape,
+        seasonality=options.seasonality, **common,
+    )  # fmt: skip
+
+
+def run_panel_design(
+    data: pd.DataFrame,
+    *,
+    treated: Hashable,
+    donors: Sequence[Hashable] | None,
+    event: object,
+    options: PanelOptions | None = None,
+    **model_options: Any,
+) -> PanelAnalysis:
+    """Build the model (see :func:`panel_model`) and fit it."""
+    options = options or PanelOptions()
+    model = panel_model(
+        data, treated=treated, donors=donors, event=event, options=options, **model_options
+    )
+    if isinstance(model, SyntheticControl):
+        result: PanelResult = model.fit(alpha=options.alpha)
+    else:
+        result = model.fit(options.errors, alpha=options.alpha, **options.fit)
+    return PanelAnalysis(result, options)

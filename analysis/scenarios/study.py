@@ -1,0 +1,266 @@
+"""The scenario study: every design on every family of simulated panels, and the rule that
+chooses the headline design from the table.
+
+A design is a function ``Panel -> Estimate`` (the window-average % effect and its 95%
+interval), built on the engine's public API exactly as the reports would call it. The study
+runs each design on ``seeds`` panels of each family and tabulates, per family and design, the
+bias and RMSE of the estimate against the truth (percentage points), the coverage and width of
+the interval, and the share of panels where the design failed to give an answer.
+
+The rule (:func:`choose_default`), worst family first: a design qualifies when it answers on
+every panel and, in every family, its coverage is within ``coverage`` and its |bias| below
+``max_bias``; among those the one with the smallest worst-family RMSE wins. When none qualifies
+the design with the smallest worst-family penalty wins — |bias| plus the coverage shortfall
+below the band's lower end, in points — and the table says no design met the targets.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.scenarios.panels import FAMILIES, WINDOW, Family, Panel, simulate_panel
+
+
+@dataclass(frozen=True)
+class Estimate:
+    percent: float
+    low: float
+    high: float
+
+
+Design = Callable[[Panel], Estimate]
+
+
+def _treated_frame(panel: Panel, *, with_donors: bool = False) -> pd.DataFrame:
+    levels = panel.levels()
+    frame = levels.rename_axis("period").reset_index()
+    frame = frame.rename(columns={panel.treated: "value"})
+    needed = ["value", *panel.donors] if with_donors else ["value"]
+    return frame.dropna(subset=needed)
+
+
+def _effect(result: Any, panel: Panel) -> Estimate:
+    """The window's weeks by date (a gap week is then simply not in the average)."""
+    end = panel.event + pd.Timedelta(weeks=WINDOW - 1)
+    effect = result.average_effect(panel.event, end)
+    return Estimate(effect.percent, effect.percent_low, effect.percent_high)
+
+
+def single_series_counterfactual(panel: Panel) -> Estimate:
+    """The current headline: the treated city's own trend + Fourier(1) season, AR(1) errors."""
+    from analysis.its import ITSModel
+
+    model = ITSModel(
+        _treated_frame(panel), time_col="period", value_col="value", event=panel.event,
+        design="counterfactual", shape="step", log=True, seasonality="fourier:1",
+        simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+def segmented_step_pulse(panel: Panel) -> Estimate:
+    """The headline before the counterfactual design: step-pulse over the whole series."""
+    from analysis.its import ITSModel
+
+    model = ITSModel(
+        _treated_frame(panel), time_col="period", value_col="value", event=panel.event,
+        design="segmented", shape="step-pulse", log=True, seasonality="fourier:1",
+        simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+def covariate_counterfactual(panel: Panel) -> Estimate:
+    """The single-series counterfactual with every donor's log index as a covariate."""
+    from analysis.its import ITSModel
+
+    frame = _treated_frame(panel, with_donors=True)
+    for donor in panel.donors:
+        frame[donor] = np.log(frame[donor])
+    model = ITSModel(
+        frame, time_col="period", value_col="value", event=panel.event,
+        design="counterfactual", shape="step", log=True, covariate_cols=list(panel.donors),
+        simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+def synthetic_control(panel: Panel, *, variant: str) -> Estimate:
+    """Synthetic control of ``variant`` on the log index, conformal interval; periods in
+    which a city has no listing are left out (``missing="drop-periods"``)."""
+    from analysis.its.synthetic import SyntheticControl
+
+    model = SyntheticControl(
+        panel.levels(), treated=panel.treated, donors=list(panel.donors),
+        event=panel.event, variant=variant, log=True, missing="drop-periods",
+        simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit(), panel)
+
+
+def comparative_its(panel: Panel, *, comparison: str) -> Estimate:
+    """Comparative ITS: the treated log index minus the ``comparison`` of the donors',
+    level and slope change over the whole series, AR(1) errors."""
+    from analysis.its.comparative import ComparativeITS
+
+    model = ComparativeITS(
+        panel.levels(), treated=panel.treated, controls=list(panel.donors),
+        event=panel.event, comparison=comparison, log=True, missing="drop-periods",
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+def gap_counterfactual(panel: Panel, *, comparison: str) -> Estimate:
+    """The counterfactual design on the gap: d_t = log treated − log comparison (the donors'
+    equal average, or their synthetic-control combination fitted on the pre-period), its
+    trend and AR(1) errors fitted to the weeks before the event and predicted over the window.
+    The common national movement is differenced away before any trend is extrapolated."""
+    from analysis.its import ITSModel
+    from analysis.its.synthetic import SyntheticControl
+
+    logs = panel.observed.dropna()
+    if comparison == "equal":
+        base = logs[list(panel.donors)].mean(axis=1)
+    else:
+        fitted = SyntheticControl(
+            panel.levels(), treated=panel.treated, donors=list(panel.donors),
+            event=panel.event, variant=comparison, log=True, missing="drop-periods",
+            simulated=True,
+        ).fit()  # fmt: skip
+        weights = pd.Series(fitted.weights)
+        base = logs[list(weights.index)] @ weights + float(fitted.intercept or 0.0)
+    gap = np.exp(logs[panel.treated] - base)
+    frame = pd.DataFrame({"period": logs.index, "value": np.asarray(gap)})
+    model = ITSModel(
+        frame, time_col="period", value_col="value", event=panel.event,
+        design="counterfactual", shape="step", log=True, simulated=True,
+    )  # fmt: skip
+    return _effect(model.fit("ar1"), panel)
+
+
+DESIGNS: dict[str, Design] = {
+    "single-series counterfactual": single_series_counterfactual,
+    "segmented step-pulse": segmented_step_pulse,
+    "covariate regression on donors": covariate_counterfactual,
+    "comparative ITS, equal weights": partial(comparative_its, comparison="equal"),
+    "comparative ITS, synthetic weights": partial(comparative_its, comparison="synthetic"),
+    "gap counterfactual, equal weights": partial(gap_counterfactual, comparison="equal"),
+    "gap counterfactual, synthetic weights": partial(gap_counterfactual, comparison="standard"),
+    "gap counterfactual, de-meaned synthetic": partial(gap_counterfactual, comparison="demeaned"),
+    "synthetic control": partial(synthetic_control, variant="standard"),
+    "synthetic control, de-meaned": partial(synthetic_control, variant="demeaned"),
+    "synthetic control, augmented": partial(synthetic_control, variant="augmented"),
+    "synthetic control, augmented de-meaned": partial(
+        synthetic_control, variant="augmented-demeaned"
+    ),
+}
+
+
+def _one(task: tuple[Family, int, Sequence[str], Mapping[str, Design]]) -> list[dict[str, Any]]:
+    family, seed, names, designs = task
+    panel = simulate_panel(family, seed)
+    truth = panel.truth()
+    rows = []
+    for name in names:
+        error: str | None = None
+        try:
+            est = designs[name](panel)
+            ok = all(math.isfinite(v) for v in (est.percent, est.low, est.high))
+        except Exception as exc:  # a design that cannot answer is counted, not fatal
+            est, ok = Estimate(math.nan, math.nan, math.nan), False
+            error = f"{type(exc).__name__}: {exc}"[:200]
+        rows.append({
+            "family": family.name, "design": name, "seed": seed, "truth": truth,
+            "estimate": est.percent, "low": est.low, "high": est.high, "ok": ok,
+            "error": error,
+        })  # fmt: skip
+    return rows
+
+
+def run_study(
+    *,
+    seeds: int,
+    families: Iterable[Family] = FAMILIES,
+    designs: Mapping[str, Design] | None = None,
+    processes: int = 1,
+    first_seed: int = 0,
+) -> pd.DataFrame:
+    """One row per family × seed × design (see :func:`summarise`)."""
+    designs = dict(designs or DESIGNS)
+    names = list(designs)
+    tasks = [
+        (f, s, names, designs) for f in families for s in range(first_seed, first_seed + seeds)
+    ]
+    if processes > 1:
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            chunks = pool.map(_one, tasks, chunksize=max(1, len(tasks) // (8 * processes)))
+    else:
+        chunks = [_one(t) for t in tasks]
+    return pd.DataFrame([row for chunk in chunks for row in chunk])
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per family and design: bias, RMSE (pp), coverage, width (pp), failures (share)."""
+    out = []
+    for (family, design), g in rows.groupby(["family", "design"], sort=False):
+        good = g[g["ok"]]
+        err = good["estimate"] - good["truth"]
+        covered = (good["low"] <= good["truth"]) & (good["truth"] <= good["high"])
+        out.append({
+            "family": family, "design": design, "n": len(g),
+            "bias": float(err.mean()) if len(good) else math.nan,
+            "rmse": float(np.sqrt((err**2).mean())) if len(good) else math.nan,
+            "coverage": float(covered.mean()) if len(good) else math.nan,
+            "width": float((good["high"] - good["low"]).mean()) if len(good) else math.nan,
+            "failures": float(1 - g["ok"].mean()),
+        })  # fmt: skip
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class Choice:
+    design: str
+    met_targets: bool
+    worst: pd.DataFrame  # per design: its worst family's figures
+
+
+def choose_default(
+    table: pd.DataFrame,
+    *,
+    coverage: tuple[float, float] = (0.92, 0.98),
+    max_bias: float = 1.5,
+) -> Choice:
+    """The headline design by the module's rule (worst family first)."""
+    worst = []
+    for design, g in table.groupby("design", sort=False):
+        shortfall = (coverage[0] - g["coverage"]).clip(lower=0) * 100
+        penalty = g["bias"].abs() + shortfall
+        qualifies = bool(
+            (g["failures"] == 0).all()
+            and g["coverage"].between(*coverage).all()
+            and (g["bias"].abs() < max_bias).all()
+        )
+        worst.append({
+            "design": design, "qualifies": qualifies,
+            "worst_abs_bias": float(g["bias"].abs().max()),
+            "worst_rmse": float(g["rmse"].max()),
+            "lowest_coverage": float(g["coverage"].min()),
+            "highest_coverage": float(g["coverage"].max()),
+            "worst_penalty": float(penalty.max()),
+            "worst_family": str(g["family"].to_numpy()[int(np.argmax(penalty.to_numpy()))]),
+        })  # fmt: skip
+    frame = pd.DataFrame(worst)
+    qualified = frame[frame["qualifies"]]
+    if len(qualified):
+        best = qualified.sort_values("worst_rmse").iloc[0]
+        return Choice(str(best["design"]), True, frame)
+    best = frame.sort_values("worst_penalty").iloc[0]
+    return Choice(str(best["design"]), False, frame)

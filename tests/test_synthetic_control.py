@@ -1,0 +1,228 @@
+"""Synthetic control: weights against golden numbers, effects as defined, inference, gaps."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import nnls
+
+from analysis.its.exceptions import InvalidData, InvalidSpecification
+from analysis.its.synthetic import SyntheticControl, SyntheticControlWarning
+from analysis.its.synthetic_simulate import formula_panel, simulated_panel
+from analysis.its.synthetic_weights import cross_validate_lambda, fit_weights, ridge_adjustment
+
+# Established by bench/synth_peer.py on formula_panel(): our weights, with which scpi-pkg 4.0
+# scest(simplex) agreed to 1.7e-5 (with constant=True, the demeaned variant, to 3.9e-5) and
+# pysyncon 1.7 w_optimize (ftol 1e-12) to 1.7e-4; both peers' pre-period SSE was higher.
+GOLDEN_STANDARD = {"d1": 0.495726, "d2": 0.004898, "d3": 0.303705, "d4": 0.195672}
+GOLDEN_DEMEANED = {"d1": 0.498292, "d2": 0.005814, "d3": 0.301629, "d4": 0.194264}
+GOLDEN_EFFECT = {"standard": 0.050734, "demeaned": 0.051149}
+
+
+def fit(frame: pd.DataFrame, event: object, **options: object) -> object:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticControlWarning)
+        return SyntheticControl(frame, treated="treated", event=event, **options).fit()
+
+
+@pytest.mark.parametrize(
+    ("variant", "golden"), [("standard", GOLDEN_STANDARD), ("demeaned", GOLDEN_DEMEANED)]
+)
+def test_weights_reproduce_the_golden_numbers(variant: str, golden: dict[str, float]) -> None:
+    frame, event = formula_panel()
+    result = fit(frame, event, time_col="t", variant=variant)
+    for donor, weight in result.weights.items():
+        assert weight == pytest.approx(golden.get(donor, 0.0), abs=2e-6), donor
+    assert sum(result.weights.values()) == pytest.approx(1.0, abs=1e-12)
+    effect = result.average_effect(periods=4, inference="none")
+    assert effect.effect == pytest.approx(GOLDEN_EFFECT[variant], abs=2e-6)
+
+
+def test_weights_match_an_independent_solver() -> None:
+    """Non-negative least squares with the sum-to-one row weighted heavily (Lawson–Hanson, a
+    different algorithm) lands on the same simplex solution."""
+    frame, _ = simulated_panel(seed=4)
+    y = np.log(frame.drop(columns="week").to_numpy())[:75]
+    a, b = y[:, 0], y[:, 1:]
+    ours = fit_weights(a, b, "standard").w
+    big = 1e4
+    w, _ = nnls(np.vstack([b, big * np.ones(b.shape[1])]), np.r_[a, big])
+    assert np.abs(ours - w).max() < 1e-4
+    # Exact zeros off the support, nothing negative: no solver noise in the table.
+    assert (ours >= 0).all() and (ours == 0).sum() >= 1
+
+
+def test_augmented_weights_are_the_ridge_correction_of_the_simplex_weights() -> None:
+    frame, event = formula_panel()
+    result = fit(frame, event, time_col="t", variant="augmented", ridge_lambda=0.5)
+    y = np.log(frame[["treated", "d1", "d2", "d3", "d4", "d5", "d6"]].to_numpy())[:30]
+    w0 = np.array([GOLDEN_STANDARD.get(f"d{j}", 0.0) for j in range(1, 7)])
+    expected = w0 + ridge_adjustment(y[:, 0], y[:, 1:], w0, 0.5)
+    assert np.array(list(result.weights.values())) == pytest.approx(expected, abs=1e-5)
+    assert sum(result.weights.values()) == pytest.approx(1.0, abs=1e-10)
+
+
+def test_ridge_lambda_cross_validation_takes_the_largest_within_one_se() -> None:
+    frame, _ = simulated_panel(seed=2)
+    y = np.log(frame.drop(columns="week").to_numpy())[:75]
+    choice = cross_validate_lambda(y[:, 0], y[:, 1:])
+    best = int(np.argmin(choice.errors))
+    within = choice.errors <= choice.errors[best] + choice.errors_se[best]
+    assert choice.best == choice.lambdas[within].max()
+    assert len(choice.lambdas) == 21 and choice.lambdas[0] > choice.lambdas[-1]
+
+
+def test_effect_is_defined_on_the_original_scale_from_the_first_post_period() -> None:
+    frame, event = simulated_panel(seed=5, effect=0.1)
+    result = fit(frame, event, time_col="week")
+    effect = result.average_effect(periods=6)
+    series = result.series
+    window = series[series["post"]].head(6)
+    assert effect.start == event and effect.periods == 6
+    assert effect.percent == pytest.approx(
+        100 * (window["observed"].sum() / window["synthetic"].sum() - 1)
+    )
+    assert effect.absolute == pytest.approx((window["observed"] - window["synthetic"]).mean())
+    assert effect.effect == pytest.approx(window["gap"].mean())
+    assert effect.percent_low < effect.percent < effect.percent_high
+    assert effect.percent_low == pytest.approx(100 * np.expm1(effect.ci_low))
+    with pytest.raises(InvalidSpecification, match="before the event"):
+        result.average_effect("2022-01-03")
+
+
+def test_placebo_p_never_goes_below_one_over_j_plus_one() -> None:
+    frame, event = simulated_panel(seed=6, effect=0.5, donors=7)
+    result = fit(frame, event, time_col="week")
+    placebo = result.placebo_in_space(periods=6)
+    assert placebo.n_units == 8
+    assert placebo.p == pytest.approx(1 / 8)  # a huge effect ranks first: p is the floor, not 0
+    assert placebo.table.iloc[0]["rank"] == 1 and bool(placebo.table.iloc[0]["treated"])
+    assert set(placebo.gaps.columns) == {"treated", *(f"d{j:02d}" for j in range(1, 8))}
+    # Pruning drops poorly fitted placebos: the pool shrinks and p's floor rises.
+    pruned = result.placebo_in_space(periods=6, prune=1.0)
+    assert pruned.n_units == int(pruned.table["kept"].sum()) <= 8
+    assert pruned.p >= 1 / pruned.n_units
+
+
+def test_placebo_p_under_the_null_is_spread_over_the_ranks() -> None:
+    ps = []
+    for seed in range(8):
+        frame, event = simulated_panel(seed=100 + seed, effect=0.0, donors=7)
+        ps.append(fit(frame, event, time_col="week").placebo_in_space(periods=6).p)
+    assert min(ps) >= 1 / 8 and max(ps) > 0.3
+
+
+def test_conformal_interval_covers_at_roughly_nominal_level() -> None:
+    """Simulated AR(1) factor panels, 8 donors, 60 + 6 weeks, effect 0.08 log points."""
+    theta = 0.08
+    covered, widths = [], []
+    for seed in range(40):
+        frame, event = simulated_panel(seed=seed, effect=theta, donors=8, pre=60, post=6)
+        e = fit(frame, event, time_col="week").average_effect(periods=6)
+        covered.append(e.percent_low <= 100 * np.expm1(theta) <= e.percent_high)
+        widths.append(e.percent_high - e.percent_low)
+    assert 0.85 <= np.mean(covered) <= 1.0
+    assert 0 < np.median(widths) < 15
+
+
+def test_conformal_grid_reaches_past_both_edges() -> None:
+    """No clipping: the search walks on until it sees rejections beyond each edge."""
+    frame, event = simulated_panel(seed=9, effect=0.0, sigma=0.08, donors=6, pre=40, post=6)
+    result = fit(frame, event, time_col="week")
+    interval = result.conformal(periods=6)
+    grid = interval.grid
+    alpha = 1 - interval.level
+    assert (grid.loc[grid["theta"] > interval.high, "p"] <= alpha).any()
+    assert (grid.loc[grid["theta"] < interval.low, "p"] <= alpha).any()
+    assert interval.low < 0 < interval.high
+    assert interval.n_permutations == 46
+
+
+def test_a_gap_in_a_donor_is_a_clear_error_unless_handled() -> None:
+    frame, event = simulated_panel(seed=1)
+    frame.loc[10, "d03"] = np.nan
+    with pytest.raises(InvalidData, match=r"donor 'd03' has no value for 2021-05-10.*missing"):
+        SyntheticControl(frame, time_col="week", treated="treated", event=event)
+    dropped = fit(frame, event, time_col="week", missing="drop-donors")
+    assert "d03" not in dropped.weights and dropped.model.panel.dropped_donors == ("d03",)
+    assert any("d03" in w for w in dropped.warnings)
+    fewer = fit(frame, event, time_col="week", missing="drop-periods")
+    assert fewer.model.panel.dropped_periods == ("2021-05-10",) and "d03" in fewer.weights
+    frame.loc[12, "treated"] = np.nan
+    with pytest.raises(InvalidData, match="treated unit 'treated' has no value"):
+        SyntheticControl(frame, time_col="week", treated="treated", event=event,
+                         missing="drop-donors")  # fmt: skip
+
+
+def test_bad_panels_are_one_line_errors() -> None:
+    frame, event = simulated_panel(seed=1)
+    with pytest.raises(InvalidData, match="cannot be modelled on the log scale"):
+        SyntheticControl(frame.assign(d01=-1.0), time_col="week", treated="treated", event=event)
+    with pytest.raises(InvalidData, match="appears twice"):
+        SyntheticControl(pd.concat([frame, frame.tail(1)]), time_col="week", treated="treated",
+                         event=event)  # fmt: skip
+    with pytest.raises(InvalidData, match="at least 2"):
+        SyntheticControl(frame[["week", "treated", "d01"]], time_col="week", treated="treated",
+                         event=event)  # fmt: skip
+    with pytest.raises(InvalidSpecification, match="variant must be one of"):
+        SyntheticControl(frame, time_col="week", treated="treated", event=event, variant="x")
+
+
+def test_outside_the_hull_warns_and_the_demeaned_variant_is_the_remedy() -> None:
+    frame, event = simulated_panel(seed=11, effect=0.1, offset=0.6)
+    with pytest.warns(SyntheticControlWarning, match="outside the donors' range"):
+        standard = SyntheticControl(frame, time_col="week", treated="treated", event=event).fit()
+    demeaned = fit(frame, event, time_col="week", variant="demeaned")
+    assert not any("outside" in w for w in demeaned.warnings)
+    assert demeaned.pre_rmspe < standard.pre_rmspe / 3
+    truth = 100 * np.expm1(0.1)
+    assert abs(demeaned.average_effect(periods=6).percent - truth) < abs(
+        standard.average_effect(periods=6, inference="none").percent - truth
+    )
+
+
+def test_long_and_wide_forms_give_the_same_fit() -> None:
+    frame, event = simulated_panel(seed=3, effect=0.05)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent").sample(
+        frac=1.0, random_state=0
+    )
+    wide = fit(frame, event, time_col="week")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticControlWarning)
+        from_long = SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
+                                     treated="treated", event=event).fit()  # fmt: skip
+    assert dict(from_long.weights) == pytest.approx(dict(wide.weights), abs=1e-12)
+    assert from_long.average_effect(periods=6).percent == pytest.approx(
+        wide.average_effect(periods=6).percent
+    )
+
+
+def test_the_period_index_form_is_the_warehouse_call() -> None:
+    frame, event = simulated_panel(seed=3)
+    by_period = frame.set_index("week")
+    result = fit(by_period, event, donors=["d01", "d02", "d03"])
+    assert list(result.weights) == ["d01", "d02", "d03"]
+
+
+def test_to_dict_and_plots() -> None:
+    frame, event = simulated_panel(seed=1, effect=0.1, donors=5)
+    result = fit(frame, event, time_col="week", variant="augmented")
+    out = result.to_dict(periods=6)
+    assert {"percent", "percent_low", "percent_high"} <= set(out["headline"])
+    assert set(out["weights"]) == {f"d{j:02d}" for j in range(1, 6)}
+    assert out["pre_rmspe"] > 0 and out["ridge_lambda"] > 0
+    assert len(out["placebo_in_space"]["table"]) == 6
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = result.plot()
+    assert ax.get_lines()
+    plt.close(fig)
+    fig, ax = result.plot(kind="gaps")
+    assert len(ax.get_lines()) >= 2
+    plt.close(fig)
