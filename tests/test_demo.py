@@ -95,7 +95,7 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
         cities = {c for (c,) in conn.execute("SELECT DISTINCT city FROM listings").fetchall()}
         indexed = {c for (c,) in conn.execute("SELECT DISTINCT city FROM index_series").fetchall()}
         weeks = conn.execute(
-            "SELECT l.city, date_trunc('week', o.observed_on) AS week, "
+            "SELECT l.city, CAST(date_trunc('week', o.observed_on) AS DATE) AS week, "
             "max(o.observed_on) = DATE '2023-06-30' AS live FROM observations o "
             "JOIN listings l USING (source, listing_id) GROUP BY ALL"
         ).fetchall()
@@ -136,11 +136,16 @@ def _demo_runs_left_readable_warcs(out: Path) -> None:
     firsts = [next(w for w in warcs if w.name.startswith(p)) for p in ("krisha_archive-", "olx-")]
     for warc in firsts:
         index = subprocess.run(
-            [sys.executable, "-m", "warcio.cli", "index", "-f", "warc-type,rentwatch-page",
-             str(warc)],
+            [sys.executable, "-m", "warcio.cli", "index", "-f",
+             "warc-type,rentwatch-page,rentwatch-observed-at", str(warc)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         lines = [json.loads(line) for line in index.stdout.splitlines()]
+        if warc.name.startswith("olx-"):  # the sandbox's clock, kept for a reparse
+            pages = [line for line in lines if line.get("rentwatch-page") == "search"]
+            assert pages and all(
+                line["rentwatch-observed-at"].startswith("2023-06-30T14:00:00") for line in pages
+            )
         number = next(
             n for n, line in enumerate(lines)
             if line.get("rentwatch-page") in ("search", "capture")

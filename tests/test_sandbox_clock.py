@@ -8,6 +8,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from scrapers.clock import SIMULATED_NOW_HEADER, is_loopback, observed_at, simulated_now
+from scrapers.spiders.base import Sighting
 from scrapers.spiders.krisha import KrishaSpider
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -48,8 +49,9 @@ def test_helpers() -> None:
 def test_the_spiders_stamp_pages_with_it(origin: str, url: str, simulated: bool) -> None:
     spider = KrishaSpider(city="almaty", origin=origin)
     response = HtmlResponse(url, body=b"<html></html>", headers={SIMULATED_NOW_HEADER: SANDBOX})
-    stamped = spider.fetched_at(response)
+    seen = Sighting.of(response, spider.simulated_now(response))
     if simulated:
-        assert stamped == datetime.fromisoformat(SANDBOX)
+        assert seen.observed_at == datetime.fromisoformat(SANDBOX)
     else:
-        assert abs((stamped - datetime.now(UTC)).total_seconds()) < 60
+        assert spider.simulated_now(response) is None
+        assert abs((seen.observed_at - datetime.now(UTC)).total_seconds()) < 60

@@ -49,13 +49,16 @@ def instructions(urls: dict[str, str], city: str, first: str, last: str) -> list
         "RENTWATCH_CRAWL__DOWNLOAD_DELAY": "0",
         "RENTWATCH_CRAWL__ARCHIVE_DELAY": "0",
         "RENTWATCH_CRAWL__AUTOTHROTTLE": "false",
-        # Simulated towns list a handful of flats, fewer than the nightly's 20.
+        # Simulated towns list a handful of flats, fewer than the nightly's 20, and one card of
+        # eight without its area is 87.5% coverage.
         "RENTWATCH_CRAWL__MIN_ITEMS": "1",
+        "RENTWATCH_CRAWL__MIN_FIELD_COVERAGE": "0.75",
     }
     scrapy = [
         "scrapy", "crawl", "krisha", "-a", f"city={city}", "-a", "origin=simulated",
         "-s", f"RENTWATCH_KRISHA_BASE_URL={urls['krisha']}", "-s", "DOWNLOAD_DELAY=0",
         "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "RENTWATCH_MIN_ITEMS=1",
+        "-s", "RENTWATCH_MIN_FIELD_COVERAGE=0.75",
     ]  # fmt: skip
     return [
         "Point rentwatch at it (these settings, in the shell that crawls):",
