@@ -2,8 +2,11 @@
 
 Each command group lives in ``rentwatch/commands/<group>.py`` and exposes
 ``register(app)``; :class:`LazyCommands` imports a group only when one of its commands is
-asked for. Errors the user can act on (:class:`RentwatchError`) print one line and exit 1;
-anything else is a bug and keeps its traceback.
+asked for, and ``rentwatch --help`` lists the commands from their one-line summaries
+(``rentwatch.commands.SUMMARIES``) without importing any. Settings, DuckDB and the error
+types are imported when a command runs, not at start-up. Errors the user can act on
+(:class:`~warehouse.errors.RentwatchError`) print one line and exit 1; anything else is a bug
+and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from rentwatch import __version__
-from rentwatch.commands import COMMANDS
-from rentwatch.settings import load_settings
-from warehouse.connection import configure_connections
-from warehouse.errors import RentwatchError
+from rentwatch.commands import COMMANDS, SUMMARIES
 
 
 class LazyCommands(TyperGroup):
-    """The root group: commands come from their module on first use (Click's lazy pattern)."""
+    """The root group: commands come from their module on first use (Click's lazy pattern).
+
+    While the root's own help is written, a command with a summary is a stand-in that holds
+    only that line, so listing the commands imports none of them.
+    """
+
+    listing = False
 
     # Typer vendors Click privately, so the Click types are not named here.
     def list_commands(self, ctx: Any) -> list[str]:
@@ -36,9 +42,22 @@ class LazyCommands(TyperGroup):
         module_name = COMMANDS.get(cmd_name)
         if module_name is None:
             return None
+        summary = SUMMARIES.get(cmd_name)
+        if self.listing and summary is not None:
+            return TyperCommand(cmd_name, help=summary)
         holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
         importlib.import_module(module_name).register(holder)
-        return typer.main.get_group(holder).commands.get(cmd_name)
+        command = typer.main.get_group(holder).commands.get(cmd_name)
+        if command is not None and summary is not None:
+            command.help = f"{summary}\n\n{command.help}" if command.help else summary
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
 
 
 app = typer.Typer(
@@ -79,6 +98,9 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    from rentwatch.settings import load_settings
+    from warehouse.connection import configure_connections
+
     ctx.obj = settings = load_settings(config, db=db)
     configure_connections(memory_limit=settings.memory_limit)
 
@@ -98,7 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     _log_to_stderr()
     try:
         app(args=argv, prog_name="rentwatch")
-    except RentwatchError as exc:
+    except Exception as exc:
+        from warehouse.errors import RentwatchError
+
+        if not isinstance(exc, RentwatchError):
+            raise
         typer.echo(f"rentwatch: error: {exc}", err=True)
         sys.exit(1)
 

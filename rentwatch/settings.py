@@ -7,6 +7,10 @@ Precedence, lowest to highest:
   3. environment variables ``RENTWATCH_*`` (nested sections with ``__``,
      e.g. ``RENTWATCH_CRAWL__MIN_ITEMS=50``);
   4. command-line flags (passed to :func:`load_settings` as keyword overrides).
+
+The file is read by pydantic-settings' own ``TomlConfigSettingsSource``; sections merge key by
+key across sources. ``[crawl]`` is :class:`scrapers.knobs.CrawlKnobs`, the defaults ``scrapy
+crawl`` starts from too.
 """
 
 from __future__ import annotations
@@ -15,22 +19,44 @@ import os
 import tomllib
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
+from scrapers.knobs import CrawlKnobs
 from warehouse.cities import REGISTRY, CityRegistry
 from warehouse.errors import RentwatchError
 
-# The config file's values for the Settings being built (read by settings_customise_sources).
-_config_values: ContextVar[dict[str, Any] | None] = ContextVar("_config_values", default=None)
+PYPROJECT_TABLE = ("tool", "rentwatch")
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """The config file in force: a ``rentwatch.toml`` (whole file) or a ``pyproject.toml``
+    (its ``[tool.rentwatch]`` table)."""
+
+    path: Path
+
+    @property
+    def is_pyproject(self) -> bool:
+        return self.path.name == "pyproject.toml"
+
+    def describe(self) -> str:
+        return f"{self.path} [{'.'.join(PYPROJECT_TABLE)}]" if self.is_pyproject else str(self.path)
+
+
+# The config file's source for the Settings being built (see Settings.settings_customise_sources).
+_file_source: ContextVar[PydanticBaseSettingsSource | None] = ContextVar(
+    "_file_source", default=None
+)
 
 
 class Section(BaseModel):
@@ -39,33 +65,9 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CrawlSettings(Section):
-    """How the spiders behave. Base URLs are settings so tests point them at 127.0.0.1."""
-
-    contact_url: HttpUrl = HttpUrl("https://github.com/rentwatch/rentwatch")
-    krisha_base_url: str = "https://krisha.kz"
-    olx_base_url: str = "https://www.olx.kz"
-    archive_base_url: str = "https://web.archive.org"
-    # Politeness: at most this many requests at a time per domain.
-    concurrent_per_domain: int = Field(default=2, ge=1, le=2)
-    download_delay: float = Field(default=1.0, ge=0)
-    # archive.org throttles hard; the spiders enforce >= 1 s for any host that is not loopback.
-    archive_delay: float = Field(default=1.0, ge=0, description="seconds between archive requests")
-    # AutoThrottle slows down when a site answers slowly; tests on loopback turn it off.
-    autothrottle: bool = True
-    # Back-off on 429/5xx: the site's delay doubles from backoff_start up to backoff_max seconds.
-    backoff_start: float = Field(default=5.0, ge=0)
-    backoff_max: float = Field(default=120.0, ge=0)
-    # A crash loses at most this many unflushed spool lines.
-    spool_flush_every: int = Field(default=100, ge=1)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Crawl-health thresholds (monitors).
-    min_items: int = Field(default=20, ge=0)
-    min_field_coverage: float = Field(default=0.95, ge=0, le=1)
-    max_item_drop: float = Field(default=0.5, ge=0, le=1)
-    max_blocked: int = Field(
-        default=0, ge=0, description="blocked responses a healthy run may meet"
-    )
+class CrawlSettings(CrawlKnobs):
+    """``[crawl]``: how the spiders behave. The fields, defaults and bounds are
+    :class:`scrapers.knobs.CrawlKnobs`', the same ones ``scrapy crawl`` starts from."""
 
 
 class CitySettings(Section):
@@ -188,44 +190,50 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_settings = InitSettingsSource(settings_cls, init_kwargs=_config_values.get() or {})
-        return (init_settings, env_settings, file_settings)
+        """Flags (init) > ``RENTWATCH_*`` > the config file > defaults; no dotenv, no secrets."""
+        file_source = _file_source.get()
+        if file_source is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, file_source)
 
 
-def find_config_file(explicit: Path | None = None) -> tuple[Path, tuple[str, ...]] | None:
-    """The config file in force and the table inside it that holds rentwatch's settings."""
+def find_config_file(explicit: Path | None = None) -> ConfigFile | None:
+    """The config file in force: ``explicit`` (``--config``), else ``RENTWATCH_CONFIG``, else
+    ``./rentwatch.toml``, else ``./pyproject.toml`` (read only for ``[tool.rentwatch]``)."""
     chosen = explicit or (Path(p) if (p := os.environ.get("RENTWATCH_CONFIG")) else None)
     if chosen is not None:
         if not chosen.is_file():
             raise RentwatchError(f"config file {chosen} does not exist")
-        table = ("tool", "rentwatch") if chosen.name == "pyproject.toml" else ()
-        return chosen, table
-    if Path("rentwatch.toml").is_file():
-        return Path("rentwatch.toml"), ()
-    if Path("pyproject.toml").is_file():
-        return Path("pyproject.toml"), ("tool", "rentwatch")
+        return ConfigFile(chosen)
+    for candidate in (Path("rentwatch.toml"), Path("pyproject.toml")):
+        if candidate.is_file():
+            return ConfigFile(candidate)
     return None
 
 
-def _read_config(found: tuple[Path, tuple[str, ...]] | None) -> dict[str, Any]:
-    if found is None:
-        return {}
-    path, table = found
+def file_source(found: ConfigFile) -> TomlConfigSettingsSource:
+    """pydantic-settings' own TOML source for ``found``; a bad file is a one-line error.
+
+    A ``pyproject.toml`` without a ``[tool.rentwatch]`` table sets nothing (most projects'
+    pyproject.toml is not about rentwatch).
+    """
+    table = PYPROJECT_TABLE if found.is_pyproject else ()
     try:
-        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+        source = TomlConfigSettingsSource(Settings, toml_file=found.path, toml_table_header=table)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RentwatchError(f"config file {path}: {exc}") from exc
-    for key in table:
-        data = data.get(key, {}) if isinstance(data, dict) else {}
-    if not isinstance(data, dict):
-        raise RentwatchError(f"config file {path}: [{'.'.join(table)}] is not a table")
-    return data
+        raise RentwatchError(f"config file {found.describe()}: {exc}") from exc
+    except KeyError:
+        return TomlConfigSettingsSource(Settings, toml_file=None)
+    except (AttributeError, TypeError) as exc:
+        # The source takes the table's keys: a [tool.rentwatch] that is a value, not a table.
+        raise RentwatchError(f"config file {found.describe()}: not a table") from exc
+    return source
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings from every source; ``overrides`` are command-line flags (None = not given)."""
-    values = _read_config(find_config_file(config))
-    token = _config_values.set(values)
+    found = find_config_file(config)
+    token = _file_source.set(file_source(found) if found is not None else None)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -233,4 +241,4 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         where = ".".join(str(p) for p in first["loc"])
         raise RentwatchError(f"invalid setting {where}: {first['msg']}") from exc
     finally:
-        _config_values.reset(token)
+        _file_source.reset(token)

@@ -27,10 +27,10 @@ from analysis.index import (
     IndexSeries,
     IndexSpec,
     SeriesError,
-    build_index,
+    build_indexes_each,
     median_rents_before_after,
 )
-from analysis.its import ErrorSpec, ITSError, ITSModel, ITSResult
+from analysis.its import ErrorSpec, ITSError, ITSModel, ITSResult, TooFewPrePeriods
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
 from analysis.its.spec import SHAPES
 from reports.caveats import find_caveats
@@ -43,14 +43,15 @@ from reports.facts import (
     RoomMedians,
 )
 from reports.headline import (
+    Headline,
     NotEnoughData,
     ReportParams,
-    city_headline,
+    check_length,
     fit_headline,
     headline_effect,
     headline_model,
+    headline_span,
 )
-from reports.span import Span
 from warehouse import open_reader
 
 __all__ = [
@@ -151,44 +152,51 @@ def _series_name(spec: IndexSpec) -> str:
     return spec.label.removeprefix(f"{spec.city} ")
 
 
-def _alternative_series(
-    conn: Any, city: str, params: ReportParams, span: Span, rules: CountingRules
-) -> dict[str, IndexSeries | str]:
-    """The sensitivity table's other series on the headline's span: stock for flow (or flow
-    for stock) and the other index methods, same rooms; a series that cannot be built keeps
-    its error."""
-    specs = [replace(params.index_spec(city), flow=not params.flow)]
-    specs += [replace(params.index_spec(city), method=m) for m in INDEX_METHODS
-              if m != params.method]  # fmt: skip
-    found: dict[str, IndexSeries | str] = {}
-    for spec in specs:
-        name = _series_name(spec)
-        try:
-            found[name] = build_index(
-                conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms,
-                flow=spec.flow, start=span.start, end=span.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
-            found[name] = str(exc)
-    return found
+def _city_specs(
+    city: str, params: ReportParams
+) -> tuple[IndexSpec, list[IndexSpec], list[IndexSpec]]:
+    """The series a city's report shows: the headline; every method over all rooms; and, for
+    the sensitivity table, stock for flow (or flow for stock) and the other index methods."""
+    headline = params.index_spec(city)
+    all_rooms = [IndexSpec(city, method, params.freq) for method in INDEX_METHODS]
+    others: list[IndexSpec] = []
+    if params.sensitivity:
+        others = [replace(headline, flow=not params.flow)]
+        others += [replace(headline, method=m) for m in INDEX_METHODS if m != params.method]
+    return headline, all_rooms, others
+
+
+def _city_headline(
+    conn: Any, city: str, params: ReportParams, rules: CountingRules
+) -> tuple[Headline, list[IndexSeries | SeriesError], list[IndexSeries | SeriesError]]:
+    """The city's headline (as :func:`reports.headline.city_headline` makes it) and, built in
+    the same call on its span, the all-rooms series and the sensitivity table's other series:
+    the city's outlier bounds, twins and each sample are built once for all of them."""
+    spec, all_rooms, others = _city_specs(city, params)
+    span = headline_span(conn, city, params)
+    built = build_indexes_each(
+        conn, [spec, *all_rooms, *others], start=span.start, end=span.end, rules=rules
+    )
+    series = built[0]
+    if isinstance(series, SeriesError):
+        raise series
+    check_length(city, series, params, spec.freq)
+    result = fit_headline(series, params)
+    headline = Headline(city, params, span, series, result, headline_effect(result, params))
+    return headline, built[1 : 1 + len(all_rooms)], built[1 + len(all_rooms) :]
 
 
 def _city(
     conn: Any, city: str, params: ReportParams, rules: CountingRules
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
     index_frames: list[pd.DataFrame] = []
-    spec = params.index_spec(city)
-    headline = city_headline(conn, city, params, rules=rules)
+    spec, _, others = _city_specs(city, params)
+    headline, all_rooms, other_series = _city_headline(conn, city, params, rules)
     span, headline_series = headline.span, headline.series
-    for method in INDEX_METHODS:
-        try:
-            series = build_index(
-                conn, city=city, method=method, freq=params.freq, start=span.start,
-                end=span.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
+    for method, series in zip(INDEX_METHODS, all_rooms, strict=True):
+        if isinstance(series, SeriesError):
             # One method failing (a singular hedonic design) must not hide the others.
-            failed = pd.DataFrame({"city": [city], "error": [str(exc)]})
+            failed = pd.DataFrame({"city": [city], "error": [str(series)]})
             index_frames.append(_named(failed, method, None, False))
             continue
         index_frames.append(_named(series.frame, method, None, False))
@@ -228,9 +236,10 @@ def _city(
         flow=params.flow,
         span=span,
     )
-    alternatives = (
-        _alternative_series(conn, city, params, span, rules) if params.sensitivity else {}
-    )
+    alternatives: dict[str, IndexSeries | str] = {
+        _series_name(other): series if isinstance(series, IndexSeries) else str(series)
+        for other, series in zip(others, other_series, strict=True)
+    }
     work = _CityWork(estimate, result, tables, _series_name(spec), alternatives)
     return work, index_frames
 
@@ -307,9 +316,13 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     est, result, tables = work.estimate, work.result, dict(work.tables)
     city = est.city
     if params.placebos:
-        placebo = result.placebo(n=params.placebos, window=params.window_weeks)
-        tables["placebos"] = placebo.table.assign(city=city)
-        est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
+        try:
+            placebo = result.placebo(n=params.placebos, window=params.window_weeks)
+        except TooFewPrePeriods:
+            placebo = None  # placebo fits need a year of data before each date
+        if placebo is not None:
+            tables["placebos"] = placebo.table.assign(city=city)
+            est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
     if params.sensitivity:
         table = _sensitivity(work, params)
         tables["sensitivity"] = table

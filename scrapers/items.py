@@ -9,9 +9,10 @@ number, name or description can travel further.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 PricePeriod = Literal["month", "day", "hour"]
 OwnerType = Literal["owner", "specialist", "company"]
@@ -51,6 +52,8 @@ class ListingSnapshot:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(ListingSnapshot))
+# A feed export's columns (scrapers.feeds): the spool record's fields, in this order.
+FEED_FIELDS: Final = (*_FIELD_NAMES, "observed_at", "origin")
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,12 @@ class SpoolBatch:
     """
 
     records: list[dict[str, Any]]
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The records as feed rows (:mod:`scrapers.feeds`): times and dates as ISO 8601 text
+        (``observed_at`` keeps its UTC offset, which Scrapy's JSON encoder would drop)."""
+        for record in self.records:
+            yield {
+                key: value.isoformat() if isinstance(value, date) else value
+                for key, value in record.items()
+            }

@@ -87,13 +87,15 @@ class SpoolPipeline:
             # spooled: a killed crawl never leaves a record whose page cannot be reparsed.
             warc.drain()
         written = 0
+        invalid: list[int] = []
         with_field = dict.fromkeys(COVERED_FIELDS, 0)
-        for record in item.records:
+        for i, record in enumerate(item.records):
             try:
                 self.spool.write(record)
             except RecordError as exc:
                 logger.warning("invalid record dropped: %s", exc)
                 stats.inc_value("rentwatch/dropped/invalid_record")
+                invalid.append(i)
                 continue
             written += 1
             for field in COVERED_FIELDS:
@@ -102,6 +104,10 @@ class SpoolPipeline:
         stats.inc_value("rentwatch/records", written)
         for field, n in with_field.items():
             stats.inc_value(f"rentwatch/with/{field}", n)
+        if invalid:
+            # A feed export (scrapers.feeds) sees this item next: only what was spooled.
+            dropped = set(invalid)
+            return SpoolBatch([r for i, r in enumerate(item.records) if i not in dropped])
         return item
 
     def close_spider(self) -> None:

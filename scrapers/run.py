@@ -91,8 +91,9 @@ class _Planned:
     origin: str
 
 
-def _plan(job: CrawlJob) -> _Planned:
-    """Validate the job's arguments now (a bad city fails before any crawl starts)."""
+def _plan(job: CrawlJob, settings: Mapping[str, Any]) -> _Planned:
+    """Validate the job's arguments now (a bad city, or a simulated run aimed at a real site,
+    fails before any crawl starts). ``settings``: the Scrapy settings the crawl will have."""
     from scrapers.spiders.params import SpiderArgumentError, parse_args
 
     classes = spider_classes()
@@ -102,6 +103,7 @@ def _plan(job: CrawlJob) -> _Planned:
             f"unknown spider {job.spider!r} (known: {', '.join(sorted(classes))})"
         )
     params = parse_args(cls.params_model, job.args)
+    cls.check_target(params, settings)
     run_id = params.run_id or new_run_id(f"{job.spider}-{params.city}")
     return _Planned(job.spider, {**job.args, "run_id": run_id}, run_id, params.city, params.origin)
 
@@ -120,7 +122,12 @@ def run_crawls(
     :class:`RentwatchError`) for a bad job before anything runs. A run that could not start
     or died is reported ``crashed``; its spool, if any, is kept for the next load.
     """
-    planned = [_plan(job) for job in jobs]
+    defaults = import_module(SETTINGS_MODULE)
+    effective = {
+        **{k: getattr(defaults, k) for k in dir(defaults) if k.isupper()},
+        **(settings or {}),
+    }
+    planned = [_plan(job, effective) for job in jobs]
     if not planned:
         return []
     orders = {

@@ -9,8 +9,9 @@ The ``RENTWATCH_*`` names below are ours; the others are Scrapy's.
 from __future__ import annotations
 
 import os
-from importlib.metadata import version
-from typing import Final
+
+from scrapers.knobs import DEFAULTS as knobs
+from scrapers.knobs import user_agent
 
 # Scrapy's cookie middleware asks tldextract for the public suffix list, which it would
 # download at crawl time; the list bundled with tldextract is enough to scope cookies, and a
@@ -24,26 +25,21 @@ NEWSPIDER_MODULE = "scrapers.spiders"
 COMMANDS_MODULE = "scrapers.commands"
 
 # --- Manners ------------------------------------------------------------------------------
-CONTACT_URL: Final = "https://github.com/rentwatch/rentwatch"
+# Values marked "knob" are tunable and defined once, with their bounds, in scrapers/knobs.py
+# (rentwatch's [crawl] settings are the same model).
 
-
-def user_agent(contact_url: str) -> str:
-    """An honest User-Agent: who we are and where to complain."""
-    return f"rentwatch/{version('rentwatch')} (+{contact_url}; rental price research)"
-
-
-# Say who we are (robots.txt rules for "rentwatch" apply to us).
-USER_AGENT = user_agent(CONTACT_URL)
+# Say who we are (robots.txt rules for "rentwatch" apply to us). Knob: contact_url.
+USER_AGENT = user_agent(str(knobs.contact_url))
 # Obey robots.txt.
 ROBOTSTXT_OBEY = True
-# One or two requests at a time per site, and never more than a handful in all.
+# One or two requests at a time per site (knob), and never more than a handful in all.
 CONCURRENT_REQUESTS = 4
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# A pause between requests to the same site, varied ±50% so we do not hammer in lockstep.
-DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = knobs.concurrent_per_domain
+# A pause between requests to the same site (knob), varied ±50% so we do not hammer in lockstep.
+DOWNLOAD_DELAY = knobs.download_delay
 DOWNLOAD_DELAY_JITTER = 0.5
-# AutoThrottle slows down when the site answers slowly (never below DOWNLOAD_DELAY).
-AUTOTHROTTLE_ENABLED = True
+# AutoThrottle slows down when the site answers slowly (never below DOWNLOAD_DELAY). Knob.
+AUTOTHROTTLE_ENABLED = knobs.autothrottle
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
@@ -52,36 +48,36 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-RENTWATCH_BACKOFF_START = 5.0  # seconds: the first back-off step
-RENTWATCH_BACKOFF_MAX = 120.0  # seconds: back-off never waits longer between requests
+RENTWATCH_BACKOFF_START = knobs.backoff_start  # seconds: the first back-off step
+RENTWATCH_BACKOFF_MAX = knobs.backoff_max  # seconds: back-off never waits longer between requests
 # The web archive throttles hard: at most one request per second to any archive host that
-# is not loopback (enforced by the krisha_archive spider whatever this says).
-RENTWATCH_ARCHIVE_DELAY = 1.0
+# is not loopback (enforced by the krisha_archive spider whatever this says). Knob.
+RENTWATCH_ARCHIVE_DELAY = knobs.archive_delay
 # Cookies on: the firewall's session cookie is how a fresh session differs from a stale one.
 COOKIES_ENABLED = True
 # No telnet console listening on a port during a cron job.
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = "INFO"
+LOG_LEVEL = knobs.log_level
 
-# --- Where things go ----------------------------------------------------------------------
-RENTWATCH_KRISHA_BASE_URL = "https://krisha.kz"
-RENTWATCH_OLX_BASE_URL = "https://www.olx.kz"
-RENTWATCH_ARCHIVE_BASE_URL = "https://web.archive.org"
+# --- Where things go (knobs: the base URLs, the flush interval, the page window) ----------
+RENTWATCH_KRISHA_BASE_URL = knobs.krisha_base_url
+RENTWATCH_OLX_BASE_URL = knobs.olx_base_url
+RENTWATCH_ARCHIVE_BASE_URL = knobs.archive_base_url
 # Each run appends to its own spool here; `rentwatch db load` merges spools into the warehouse.
 RENTWATCH_SPOOL_DIR = "data/spool"
-RENTWATCH_SPOOL_FLUSH_EVERY = 100
+RENTWATCH_SPOOL_FLUSH_EVERY = knobs.spool_flush_every
 # Read (read-only) for the previous run's item count; the crawl never writes to it.
 RENTWATCH_DB = "data/rentwatch.duckdb"
-# Search pages requested ahead of the last one parsed: enough to keep two requests busy,
-# few enough that a 5,000-page crawl holds no more in memory than a 50-page one.
-RENTWATCH_PAGE_WINDOW = 4
+# Search pages requested ahead of the last one parsed.
+RENTWATCH_PAGE_WINDOW = knobs.page_window
 
-# --- Crawl health (scrapers.monitors) -----------------------------------------------------
-RENTWATCH_MIN_ITEMS = 20
-RENTWATCH_MIN_FIELD_COVERAGE = 0.95
-RENTWATCH_MAX_ITEM_DROP = 0.5
-RENTWATCH_MAX_BLOCKED = 0
-RENTWATCH_PREVIOUS_RUN_TIMEOUT = 5.0  # seconds to wait for a busy warehouse before skipping
+# --- Crawl health (scrapers.monitors; knobs) ----------------------------------------------
+RENTWATCH_MIN_ITEMS = knobs.min_items
+RENTWATCH_MIN_FIELD_COVERAGE = knobs.min_field_coverage
+RENTWATCH_MAX_ITEM_DROP = knobs.max_item_drop
+RENTWATCH_MAX_BLOCKED = knobs.max_blocked
+# Seconds to wait for a busy warehouse before skipping the previous-run check.
+RENTWATCH_PREVIOUS_RUN_TIMEOUT = knobs.previous_run_timeout
 
 # --- Components ---------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
@@ -93,3 +89,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.warc.capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {"scrapers.pipelines.SpoolPipeline": 300}
+# Feeds (`scrapy crawl krisha -O x.csv`): one row per listing, not one per page item.
+FEED_EXPORTERS = {
+    "json": "scrapers.feeds.JsonRowExporter",
+    "jsonlines": "scrapers.feeds.JsonLinesRowExporter",
+    "jsonl": "scrapers.feeds.JsonLinesRowExporter",
+    "jl": "scrapers.feeds.JsonLinesRowExporter",
+    "csv": "scrapers.feeds.CsvRowExporter",
+    "xml": "scrapers.feeds.XmlRowExporter",
+    "marshal": "scrapers.feeds.MarshalRowExporter",
+    "pickle": "scrapers.feeds.PickleRowExporter",
+}

@@ -226,3 +226,50 @@ def test_to_dict_and_plots() -> None:
     fig, ax = result.plot(kind="gaps")
     assert len(ax.get_lines()) >= 2
     plt.close(fig)
+
+
+def _trended_panel(kink: float) -> pd.DataFrame:
+    """Donors on random walks; the treated city is their mean plus its own trend, which bends
+    by ``kink`` a week 26 weeks before the event, plus a little noise."""
+    rng = np.random.default_rng(4)
+    weeks = pd.date_range("2021-03-22", periods=86, freq="W-MON")
+    donors = {f"d{j}": 11.5 + np.cumsum(rng.normal(0.004, 0.01, 86)) for j in range(6)}
+    t = np.arange(86, dtype=float)
+    own = 0.002 * t + kink * np.maximum(t - 52, 0)
+    treated = np.mean(list(donors.values()), axis=0) + own + rng.normal(0, 0.002, 86)
+    return pd.DataFrame({"treated": np.exp(treated), **{k: np.exp(v) for k, v in donors.items()}},
+                        index=weeks)  # fmt: skip
+
+
+def test_the_detrended_variant_keeps_the_treated_citys_own_trend() -> None:
+    panel = _trended_panel(kink=0.0)
+    event = panel.index[78]
+    fits = {
+        v: SyntheticControl(panel, treated="treated", event=event, variant=v, log=True).fit()
+        for v in ("demeaned", "detrended")
+    }
+    assert fits["detrended"].trend == pytest.approx(0.002, abs=3e-4)
+    assert fits["demeaned"].trend == 0.0
+    # No effect happened: the detrended counterfactual follows the trend, the de-meaned one
+    # is pulled back onto the donors' and reads the treated city's own trend as an effect.
+    detrended = fits["detrended"].average_effect(periods=6, inference="none").percent
+    demeaned = fits["demeaned"].average_effect(periods=6, inference="none").percent
+    assert abs(detrended) < 0.5 < demeaned
+
+
+def test_the_broken_trend_variant_follows_a_bend_before_the_event() -> None:
+    bent = SyntheticControl(
+        _trended_panel(kink=0.004), treated="treated", event=pd.Timestamp("2022-09-19"),
+        variant="broken-trend", log=True,
+    ).fit()  # fmt: skip
+    weights = bent._weights
+    assert weights.bend_at is not None and abs(weights.bend_at - 52) <= 3
+    assert weights.bend == pytest.approx(0.004, abs=8e-4)
+    assert abs(bent.average_effect(periods=6, inference="none").percent) < 0.6
+    straight = SyntheticControl(
+        _trended_panel(kink=0.0), treated="treated", event=pd.Timestamp("2022-09-19"),
+        variant="broken-trend", log=True,
+    ).fit()  # fmt: skip
+    # Any bend found in a straight trend is negligible, and so is its effect on the estimate.
+    assert straight._weights.bend_at is None or abs(straight._weights.bend) < 5e-4
+    assert abs(straight.average_effect(periods=6, inference="none").percent) < 0.5

@@ -2,6 +2,11 @@
 
 A snapshot is taken under the writer lock after a CHECKPOINT, so no load is half in it; its
 SHA-256 is written beside it and quoted by reports as the data's provenance.
+
+An unchanged warehouse is not copied again: with ``reuse=True`` the newest snapshot is handed
+back when the warehouse file is still the one it copied (:func:`warehouse_marker`: after the
+CHECKPOINT, the file's size, modification time, inode and DuckDB's checkpoint counter) and the
+snapshot file is still as written. :func:`prune_snapshots` keeps the newest N.
 """
 
 from __future__ import annotations
@@ -9,14 +14,23 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import asdict, dataclass
+import struct
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Final
 
 from warehouse.connection import connect
-from warehouse.errors import SchemaError
+from warehouse.errors import RentwatchError, SchemaError
 from warehouse.lock import WriterLock
 from warehouse.migrate import require_schema
+
+SIDECAR_SUFFIX: Final = ".json"
+# DuckDB's file starts with a 4 KiB main header ("DUCK" after an 8-byte checksum) and two
+# 4 KiB database headers written alternately, each an 8-byte checksum then the checkpoint
+# iteration (uint64, little-endian); the higher one is in force.
+_HEADER: Final = 4096
+_MAGIC: Final = b"DUCK"
 
 
 @dataclass(frozen=True)
@@ -25,11 +39,25 @@ class Snapshot:
     sha256: str
     created_at: str
     schema_version: int
+    # The warehouse file it copies (warehouse_marker), and the snapshot file as written.
+    source: dict[str, Any] | None = None
+    file: dict[str, int] | None = None
+    # Not stored: whether take_snapshot handed back an existing snapshot.
+    reused: bool = field(default=False, compare=False)
 
-    def to_dict(self) -> dict[str, str | int]:
-        d = asdict(self)
-        d["path"] = str(self.path)
-        return d
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "created_at": self.created_at,
+            "schema_version": self.schema_version,
+            "source": self.source,
+            "file": self.file,
+        }
+
+    @property
+    def sidecar(self) -> Path:
+        return self.path.with_name(self.path.name + SIDECAR_SUFFIX)
 
 
 def file_sha256(path: Path) -> str:
@@ -40,15 +68,95 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def checkpoint_iteration(db_path: Path) -> int | None:
+    """DuckDB's checkpoint counter of the file (None if the header is not DuckDB's): every
+    checkpoint that writes raises it, so it tells two states of the file apart even when a
+    write left size and modification time as they were (the kernel's file clock ticks in
+    milliseconds)."""
+    with open(db_path, "rb") as handle:
+        head = handle.read(3 * _HEADER)
+    if len(head) < 3 * _HEADER or head[8:12] != _MAGIC:
+        return None
+    return max(struct.unpack_from("<Q", head, offset + 8)[0] for offset in (_HEADER, 2 * _HEADER))
+
+
+def warehouse_marker(db_path: Path) -> dict[str, Any] | None:
+    """What identifies the warehouse file's content, read without reading the file: its path,
+    size, modification time, inode and checkpoint counter. Valid only after a CHECKPOINT under
+    the writer lock (nothing waits in the WAL); None while a WAL file is there."""
+    if db_path.with_name(db_path.name + ".wal").exists():
+        return None
+    stat = db_path.stat()
+    return {
+        "db": str(db_path.resolve()),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "inode": stat.st_ino,
+        "checkpoint": checkpoint_iteration(db_path),
+    }
+
+
+def _file_stat(path: Path) -> dict[str, int]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def list_snapshots(out_dir: Path) -> list[Snapshot]:
+    """The snapshots in ``out_dir`` (those with a sidecar), oldest first."""
+    found = []
+    for sidecar in out_dir.glob(f"*.duckdb{SIDECAR_SUFFIX}"):
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            found.append(
+                Snapshot(
+                    sidecar.with_name(sidecar.name.removesuffix(SIDECAR_SUFFIX)),
+                    str(meta["sha256"]),
+                    str(meta["created_at"]),
+                    int(meta["schema_version"]),
+                    meta.get("source"),
+                    meta.get("file"),
+                )
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a sidecar of ours, or half written: never reused, never pruned
+    return sorted(found, key=lambda s: (s.created_at, s.path.name))
+
+
+def _unchanged(out_dir: Path, source: dict[str, Any] | None) -> Snapshot | None:
+    """The newest snapshot of this warehouse in ``out_dir``, if it still copies ``source``."""
+    if source is None or not out_dir.is_dir():
+        return None
+    mine = [s for s in list_snapshots(out_dir) if (s.source or {}).get("db") == source["db"]]
+    if not mine:
+        return None
+    newest = mine[-1]
+    if newest.source != source or not newest.path.is_file():
+        return None
+    if newest.file != _file_stat(newest.path):
+        return None  # the copy itself was touched since it was written
+    return Snapshot(
+        newest.path, newest.sha256, newest.created_at, newest.schema_version, newest.source,
+        newest.file, reused=True,
+    )  # fmt: skip
+
+
 def take_snapshot(
-    db_path: Path, out_dir: Path, *, lock_timeout: float, name: str | None = None
+    db_path: Path,
+    out_dir: Path,
+    *,
+    lock_timeout: float,
+    name: str | None = None,
+    reuse: bool = False,
 ) -> Snapshot:
-    """Copy the warehouse to ``out_dir`` (``rentwatch-<UTC time>.duckdb`` unless named)."""
+    """Copy the warehouse to ``out_dir`` (``rentwatch-<UTC time>.duckdb`` unless named).
+
+    ``reuse``: hand back the newest snapshot of this warehouse in ``out_dir`` instead when the
+    warehouse has not changed since it was taken (``Snapshot.reused``); never with ``name``.
+    """
     if not db_path.exists():
         raise SchemaError(f"no warehouse at {db_path}")
     now = datetime.now(UTC)
     target = out_dir / (name or f"rentwatch-{now.strftime('%Y%m%dT%H%M%S%fZ')}.duckdb")
-    out_dir.mkdir(parents=True, exist_ok=True)
     with WriterLock(db_path, timeout=lock_timeout, purpose="rentwatch db snapshot"):
         conn = connect(db_path)
         try:
@@ -56,9 +164,30 @@ def take_snapshot(
             conn.execute("CHECKPOINT")
         finally:
             conn.close()
+        source = warehouse_marker(db_path)
+        if reuse and name is None and (same := _unchanged(out_dir, source)) is not None:
+            return same
+        out_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
         shutil.copyfile(db_path, tmp)
         tmp.replace(target)
-    snap = Snapshot(target, file_sha256(target), now.isoformat(timespec="seconds"), version)
-    target.with_name(target.name + ".json").write_text(json.dumps(snap.to_dict(), indent=2))
+    snap = Snapshot(
+        target, file_sha256(target), now.isoformat(timespec="seconds"), version, source,
+        _file_stat(target),
+    )  # fmt: skip
+    snap.sidecar.write_text(json.dumps(snap.to_dict(), indent=2))
     return snap
+
+
+def prune_snapshots(out_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest snapshots in ``out_dir`` (each file and its sidecar);
+    returns the snapshot files deleted. Files without a sidecar are not snapshots and stay."""
+    if keep < 1:
+        raise RentwatchError(f"keep must be at least 1 (the newest snapshot stays), not {keep}")
+    if not out_dir.is_dir():
+        return []
+    doomed = list_snapshots(out_dir)[:-keep]
+    for snap in doomed:
+        snap.path.unlink(missing_ok=True)
+        snap.sidecar.unlink(missing_ok=True)
+    return [s.path for s in doomed]

@@ -409,6 +409,7 @@ class SyntheticControlResult:
                 level=self.level,
                 ridge_lambda=self.ridge_lambda,
                 start=self._weights.simplex,
+                bend_at=self._weights.bend_at,
             )
         interval: ConformalInterval = self._cache[key]
         return interval

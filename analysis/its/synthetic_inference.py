@@ -213,6 +213,7 @@ def conformal_interval(
     level: float,
     ridge_lambda: float | None,
     start: np.ndarray | None = None,
+    bend_at: float | None = None,
 ) -> ConformalInterval:
     """Invert the conformal test of "θ in every window period" (see the module doc).
 
@@ -239,8 +240,9 @@ def conformal_interval(
             return cache[key]
         adjusted = target - theta * in_window
         weights = fit_weights(
-            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times
-        )
+            adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times,
+            bend_at=bend_at,
+        )  # fmt: skip
         state.start = weights.simplex
         state.count += 1
         resid = adjusted - weights.predict(donors, times)

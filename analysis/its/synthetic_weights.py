@@ -118,24 +118,26 @@ def fit_weights(
     ridge_lambda: float | None = None,
     start: np.ndarray | None = None,
     time: np.ndarray | None = None,
+    bend_at: float | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
     ``ridge_lambda``: λ of the augmented variants (None: cross-validated); ``start``: a
     starting point for the QP (e.g. the weights of a nearby refit); ``time``: the rows'
-    times (periods), required by the detrended variants.
+    times (periods), required by the detrended variants; ``bend_at``: the broken-trend
+    variant's bend, when already chosen (its conformal refits keep the pre-period's bend, as
+    they keep λ: else the bend would follow the tested effect into the window).
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
     a_raw, b_raw = a, b
-    bend_at: float | None = None
     if is_detrended(variant):
         if time is None:
             raise ValueError(f"the {variant} variant needs the rows' times")
         t = np.asarray(time, dtype=float)
         basis = np.column_stack([np.ones(len(a)), t])
         if variant == "broken-trend":
-            linear = fit_weights(a_raw, b_raw, "detrended", start=start, time=t)
-            bend_at = choose_bend(a_raw - b_raw @ linear.w, t)
+            if bend_at is None:
+                bend_at = choose_bend(a_raw, b_raw, t, start=start)
             if bend_at is not None:
                 basis = np.column_stack([basis, np.maximum(t - bend_at, 0.0)])
         project = basis @ np.linalg.pinv(basis)
@@ -155,6 +157,8 @@ def fit_weights(
         w = simplex + ridge_adjustment(a, b, simplex, lam)
         info = {**info, "lambda_cv": ridge_lambda is None}
     if is_detrended(variant):
+        if variant != "broken-trend":
+            bend_at = None
         coef = np.linalg.pinv(basis) @ (a_raw - b_raw @ w)
         bend = float(coef[2]) if bend_at is not None else 0.0
         return Weights(
@@ -165,23 +169,37 @@ def fit_weights(
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
 
 
-def choose_bend(gap: np.ndarray, time: np.ndarray) -> float | None:
-    """τ of the hinge (t − τ)₊ that, added to a line, lowers the BIC of ``gap`` the most; None
-    when no bend lowers it (see the broken-trend variant)."""
-    n = len(gap)
+def choose_bend(
+    target: np.ndarray,
+    donors: np.ndarray,
+    time: np.ndarray,
+    *,
+    start: np.ndarray | None = None,
+    step: int = 2,
+) -> float | None:
+    """τ of the hinge (t − τ)₊ that, with the weights refitted for it, lowers the BIC of the
+    treated-minus-synthetic difference below the straight detrended fit's; None when no bend
+    does. Candidates: every ``step``-th fit period with ``MIN_SEGMENT`` on each side. The
+    weights are refitted per candidate, because weights fitted around a straight trend bend
+    themselves to hide a kink."""
+    n = len(target)
     if n < 2 * MIN_SEGMENT + 2:
         return None
-    line = np.column_stack([np.ones(n), time])
 
-    def bic(x: np.ndarray) -> float:
-        coef, *_ = np.linalg.lstsq(x, gap, rcond=None)
-        resid = gap - x @ coef
-        return float(n * np.log(max(resid @ resid, 1e-300) / n) + x.shape[1] * np.log(n))
+    def bic(tau: float | None) -> tuple[float, np.ndarray]:
+        columns = [np.ones(n), time] + ([np.maximum(time - tau, 0.0)] if tau is not None else [])
+        basis = np.column_stack(columns)
+        project = basis @ np.linalg.pinv(basis)
+        w, _ = simplex_weights(target - project @ target, donors - project @ donors, start=start)
+        resid = target - donors @ w
+        resid = resid - project @ resid
+        k = basis.shape[1] + int((w > 0).sum()) - 1
+        return float(n * np.log(max(float(resid @ resid), 1e-300) / n) + k * np.log(n)), w
 
-    best, chosen = bic(line), None
-    order = np.sort(time)
-    for tau in order[MIN_SEGMENT : n - MIN_SEGMENT]:
-        value = bic(np.column_stack([line, np.maximum(time - tau, 0.0)]))
+    best, start = bic(None)
+    chosen = None
+    for tau in np.sort(time)[MIN_SEGMENT : n - MIN_SEGMENT : step]:
+        value, _ = bic(float(tau))
         if value < best:
             best, chosen = value, float(tau)
     return chosen

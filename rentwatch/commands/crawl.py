@@ -23,9 +23,9 @@ from typing import Annotated, Any
 import typer
 
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task
 from rentwatch.settings import Settings
 from scrapers.run import CrawlJob, RunResult, run_crawls
-from scrapers.settings import user_agent
 from warehouse import open_writer
 from warehouse.errors import LockTimeout, RentwatchError
 from warehouse.load import LoadReport, load_pending
@@ -51,26 +51,7 @@ class ArchiveOrigin(StrEnum):
 
 def scrapy_settings(settings: Settings) -> dict[str, Any]:
     """The ``[crawl]`` settings (and where the warehouse is) as Scrapy settings for the spiders."""
-    crawl = settings.crawl
-    return {
-        "USER_AGENT": user_agent(str(crawl.contact_url)),
-        "RENTWATCH_DB": str(settings.db),
-        "RENTWATCH_KRISHA_BASE_URL": crawl.krisha_base_url,
-        "RENTWATCH_OLX_BASE_URL": crawl.olx_base_url,
-        "RENTWATCH_ARCHIVE_BASE_URL": crawl.archive_base_url,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
-        "DOWNLOAD_DELAY": crawl.download_delay,
-        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "RENTWATCH_ARCHIVE_DELAY": crawl.archive_delay,
-        "RENTWATCH_BACKOFF_START": crawl.backoff_start,
-        "RENTWATCH_BACKOFF_MAX": crawl.backoff_max,
-        "RENTWATCH_SPOOL_FLUSH_EVERY": crawl.spool_flush_every,
-        "RENTWATCH_MIN_ITEMS": crawl.min_items,
-        "RENTWATCH_MIN_FIELD_COVERAGE": crawl.min_field_coverage,
-        "RENTWATCH_MAX_ITEM_DROP": crawl.max_item_drop,
-        "RENTWATCH_MAX_BLOCKED": crawl.max_blocked,
-        "LOG_LEVEL": crawl.log_level,
-    }
+    return {**settings.crawl.scrapy_settings(), "RENTWATCH_DB": str(settings.db)}
 
 
 @contextmanager
@@ -91,21 +72,26 @@ def _crawl_and_load(
     settings: Settings, jobs: Sequence[CrawlJob], *, snapshot: bool = False
 ) -> tuple[list[RunResult], LoadReport]:
     """Run the crawls, print a line per run, load every pending spool (and snapshot)."""
-    results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
+    with task(f"crawling: {len(jobs)} run(s)"):
+        results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
     for result in results:
         typer.echo(result.line())
     # One writer-lock hold for the load and the snapshot: the snapshot is exactly this load.
     with WriterLock(settings.db, timeout=settings.lock_timeout):
-        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+        with (
+            task("loading the spools"),
+            open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn,
+        ):
             report = load_pending(conn, settings.spools)
             pruned = prune_warcs(conn, settings.spools, keep_days=settings.warc_retention_days)
         typer.echo(report.summary())
         if pruned.files:
             typer.echo(pruned.summary())
         if snapshot:
-            snap = take_snapshot(
-                settings.db, settings.snapshots, lock_timeout=settings.lock_timeout
-            )
+            with task("snapshot"):
+                snap = take_snapshot(
+                    settings.db, settings.snapshots, lock_timeout=settings.lock_timeout
+                )
             typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
     return results, report
 
@@ -160,7 +146,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Crawl a portal's long-term rent listings for each city, then load them."""
+        # Help: rentwatch.commands.SUMMARIES["crawl"].
         settings = settings_of(ctx)
         if details and source is not Source.krisha:
             raise RentwatchError("--details is for --source krisha only")
@@ -193,7 +179,7 @@ def register(app: typer.Typer) -> None:
             ArchiveOrigin, typer.Option(help="simulated: the sandbox's archive on loopback.")
         ] = ArchiveOrigin.archive,
     ) -> None:
-        """Backfill krisha listings from web-archive captures between two dates, then load them."""
+        # Help: rentwatch.commands.SUMMARIES["backfill"].
         settings = settings_of(ctx)
         jobs = [
             CrawlJob(
@@ -220,7 +206,7 @@ def register(app: typer.Typer) -> None:
             LiveOrigin, typer.Option(help="simulated: the sandbox's market on loopback.")
         ] = LiveOrigin.live,
     ) -> None:
-        """Crawl both portals for every city of the crawl list, load, snapshot: the cron job."""
+        # Help: rentwatch.commands.SUMMARIES["nightly"].
         settings = settings_of(ctx)
         jobs = [
             CrawlJob(source.value, {"city": c, "origin": origin.value})

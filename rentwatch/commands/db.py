@@ -8,18 +8,18 @@ from typing import Annotated
 import typer
 
 from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.progress import task
 from warehouse import open_reader, open_writer
 from warehouse.errors import RentwatchError
 from warehouse.export import ExportFormat, export
 from warehouse.load import load_pending
 from warehouse.migrate import schema_version
-from warehouse.snapshot import take_snapshot
+from warehouse.snapshot import prune_snapshots, take_snapshot
 from warehouse.status import warehouse_status
 from warehouse.warcs import prune_warcs, warc_bytes_by_month
 
-db_app = typer.Typer(
-    help="The DuckDB warehouse: schema, loading, snapshots, export.", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["db"].
+db_app = typer.Typer(no_args_is_help=True)
 
 
 @db_app.command("init")
@@ -72,7 +72,10 @@ def load(
 ) -> None:
     """Merge spools into the warehouse in one transaction (idempotent; safe to re-run)."""
     settings = settings_of(ctx)
-    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+    with (
+        task("loading the spools"),
+        open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn,
+    ):
         report = load_pending(conn, settings.spools, spools or ())
         pruned = prune_warcs(conn, settings.spools, keep_days=settings.warc_retention_days)
     typer.echo(report.summary())
@@ -88,13 +91,38 @@ def snapshot(
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Where to write (default: snapshot_dir).")
     ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="Then delete all but the newest N snapshots there.",
+            show_default=False,
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Copy even when the newest snapshot is of the unchanged warehouse."
+        ),
+    ] = False,
 ) -> None:
-    """Write a consistent, checksummed copy of the warehouse for notebooks and reports."""
+    """Write a consistent, checksummed copy of the warehouse for notebooks and reports.
+
+    When the warehouse has not changed since the newest snapshot there, that snapshot is
+    named instead of copying the file again (unless --fresh).
+    """
     settings = settings_of(ctx)
-    snap = take_snapshot(
-        settings.db, out_dir or settings.snapshots, lock_timeout=settings.lock_timeout
-    )
-    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}")
+    where = out_dir or settings.snapshots
+    with task("snapshot"):
+        snap = take_snapshot(
+            settings.db, where, lock_timeout=settings.lock_timeout, reuse=not fresh
+        )
+    note = " (warehouse unchanged since: reused)" if snap.reused else ""
+    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}{note}")
+    if keep is not None:
+        for path in prune_snapshots(where, keep):
+            typer.echo(f"deleted {path}")
 
 
 @db_app.command("export")
@@ -105,12 +133,16 @@ def export_cmd(
         str, typer.Option("--format", help="parquet (partitioned by city, month) or csv.")
     ] = "parquet",
 ) -> None:
-    """Export observations and the other tables as Parquet or CSV files."""
+    """Export observations, listings, official and rent index series and crawl runs as Parquet
+    or CSV, with datapackage.json: a Frictionless data dictionary of every column and unit."""
     if fmt not in ("parquet", "csv"):
         raise RentwatchError(f"--format must be parquet or csv, not {fmt!r}")
     settings = settings_of(ctx)
     chosen: ExportFormat = "parquet" if fmt == "parquet" else "csv"
-    with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+    with (
+        task(f"exporting to {out}"),
+        open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+    ):
         written = export(conn, out, chosen)
     for path in written:
         typer.echo(str(path))

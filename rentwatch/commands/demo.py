@@ -43,6 +43,7 @@ import typer
 from pydantic import ValidationError
 
 from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.progress import task
 from rentwatch.settings import DemoSettings, Settings
 from scrapers.sandbox import calibration as cal
 from scrapers.sandbox.archive import Archive
@@ -201,7 +202,8 @@ class Demo:
         stage = Stage(name, "done", 0.0, "")
         started = time.perf_counter()
         try:
-            yield stage
+            with task(f"[{number}] {name}"):
+                yield stage
         except RentwatchError as exc:
             stage.status, stage.detail = "failed", str(exc)
         finally:
@@ -590,7 +592,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
-        """Run the whole pipeline offline on the simulated market; print estimate vs truth."""
+        # Help: rentwatch.commands.SUMMARIES["demo"].
         settings = settings_of(ctx)
         overrides = {"out_dir": out, "seed": seed, "market_scale": scale}
         chosen = {k: v for k, v in overrides.items() if v is not None}

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task, track
 from warehouse import open_writer
 from warehouse.imports import (
     describe_official,
@@ -18,9 +19,8 @@ from warehouse.imports import (
 from warehouse.load import load_spools
 from warehouse.spool import SpoolWriter
 
-import_app = typer.Typer(
-    help="Import CSV files (validated whole; a bad file loads nothing).", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["import"].
+import_app = typer.Typer(no_args_is_help=True)
 
 
 @import_app.command("listings")
@@ -29,14 +29,16 @@ def listings(
 ) -> None:
     """Listing observations: source, listing_id, city, observed_at, price, currency, [more]."""
     settings = settings_of(ctx)
-    rows = read_listings_csv(file)
+    with task(f"reading and checking {file.name}"):
+        rows = read_listings_csv(file)
     with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
         spool = SpoolWriter(settings.spools, spider="import", origin="import", source=file.name)
         try:
-            for row in rows:
+            for row in track(rows, "spooling rows"):
                 spool.write(row)
             spool.finish("finished", stats={"file": str(file), "rows": len(rows)})
-            report = load_spools(conn, [spool.path], explicit=True)
+            with task("loading"):
+                report = load_spools(conn, [spool.path], explicit=True)
         except BaseException:
             # The import failed as a whole: its spool must not be loaded later by surprise.
             spool.finish("failed")

@@ -27,6 +27,7 @@ from analysis.index import (
 )
 from analysis.index.fx import read_fx_rates
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import track
 from warehouse import open_reader, open_writer
 from warehouse.cities import REGISTRY
 
@@ -99,9 +100,8 @@ def index(
         Path | None, typer.Option("--csv", dir_okay=False, help="Write the points (tidy) here.")
     ] = None,
 ) -> None:
-    """Rent series per city: raw and per-m² medians, mix-adjusted median, hedonic index.
-
-    Every series point carries the number of listings behind it and the origins of its data;
+    # The help's first line is rentwatch.commands.SUMMARIES["index"].
+    """Every series point carries the number of listings behind it and the origins of its data;
     a series built from simulated data is labelled SIMULATED.
     """
     settings = settings_of(ctx)
@@ -147,9 +147,8 @@ def index(
             present = {
                 row[0] for row in conn.execute("SELECT DISTINCT city FROM listings").fetchall()
             }
-            for c in dict.fromkeys(s.city for s in specs):
-                if not city and c not in present:
-                    continue
+            todo = [c for c in dict.fromkeys(s.city for s in specs) if city or c in present]
+            for c in track(todo, "index: building series"):
                 try:
                     built = build(conn, [s for s in specs if s.city == c])
                 except NoListings as exc:

@@ -41,6 +41,7 @@ from analysis.its.synthetic_run import (
     run_panel_design,
 )
 from rentwatch.commands.common import settings_of
+from rentwatch.progress import task
 from reports import headline as hl
 from warehouse import open_reader
 
@@ -247,9 +248,8 @@ def its(
         Path | None, typer.Option(dir_okay=False, help="Write the fit plot (PNG) here.")
     ] = None,
 ) -> None:
-    """Interrupted time series: level and slope change, % effect, checks.
-
-    The event is inclusive in the post period. Rent series come from the warehouse
+    # The help's first line is rentwatch.commands.SUMMARIES["its"].
+    """The event is inclusive in the post period. Rent series come from the warehouse
     (--city, --method, --freq); any other series from --csv with --time-col and --value-col.
     --design synthetic or comparative compares the treated series with control units: wide
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
@@ -353,7 +353,10 @@ def its(
             rooms=None if all_rooms else params.rooms,
         )
         settings = settings_of(ctx)
-        with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+        with (
+            task(f"{city}: building the series"),
+            open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+        ):
             span, series = hl.headline_series(conn, city, params, spec=spec)
         model = hl.headline_model(series, params)
         changes = {"slope_anchor": slope_anchor, "phase_in": phase_in, "trend": trend}
@@ -383,7 +386,11 @@ def its(
         sensitivity=sensitivity,
         fit=fit_options,
     )
-    analysis = run_analysis(model, options)
+    checks = [f"{placebos} placebos"] if placebos else []
+    checks += ["sensitivity"] if sensitivity else []
+    checks += ["break search"] if find_break else []
+    with task("ITS: fitting" + (f" with {', '.join(checks)}" if checks else "")):
+        analysis = run_analysis(model, options)
     if plot is not None:
         fig, _ = analysis.result.plot()
         fig.savefig(plot, dpi=120, bbox_inches="tight")

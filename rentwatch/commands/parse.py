@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Parse a saved search page; print its snapshots as JSON Lines, a summary on stderr."""
+        # Help: rentwatch.commands.SUMMARIES["parse"].
         code = city_code(city) if city is not None else None
         if (page is None) == (warc is None):
             raise RentwatchError("give a saved page or --warc FILE (one of them)")

@@ -1,8 +1,9 @@
 """``rentwatch report …``: the economist's HTML report and the officials' PDF summary.
 
-By default a report is made from a fresh snapshot of the warehouse (taken under the writer
-lock into ``snapshot_dir``), so the SHA-256 its provenance quotes belongs to a file that
-stays as it was; ``--data FILE`` reports from a snapshot or warehouse file you name.
+By default a report is made from a snapshot of the warehouse (taken under the writer lock into
+``snapshot_dir``, or the newest one there when the warehouse has not changed since), so the
+SHA-256 its provenance quotes belongs to a file that stays as it was; ``--data FILE`` reports
+from a snapshot or warehouse file you name.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from rentwatch.commands.common import settings_of
+from rentwatch.commands.common import report_snapshot, settings_of
+from rentwatch.progress import task
 from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
 from reports.headline import with_choices
-from warehouse.snapshot import take_snapshot
 
-report_app = typer.Typer(
-    help="Reports: the economist's HTML report and the officials' PDF.", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["report"].
+report_app = typer.Typer(no_args_is_help=True)
 
 
 class Lang(StrEnum):
@@ -128,11 +128,7 @@ PlacebosOpt = Annotated[
 
 
 def _source(settings: Settings, data: Path | None) -> Path:
-    if data is not None:
-        return data
-    snap = take_snapshot(settings.db, settings.snapshots, lock_timeout=settings.lock_timeout)
-    typer.echo(f"snapshot {snap.path} sha256 {snap.sha256}", err=True)
-    return snap.path
+    return data if data is not None else report_snapshot(settings)
 
 
 def _params(
@@ -185,13 +181,15 @@ def economist(
 ) -> None:
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
     settings = settings_of(ctx)
-    written = write_economist_report(
-        _source(settings, data),
-        out_dir=out,
-        cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
-        lang=lang.value,
-    )
+    source = _source(settings, data)
+    with task("economist report: gathering the series, fitting, placebos, writing"):
+        written = write_economist_report(
+            source,
+            out_dir=out,
+            cities=city or ("almaty", "astana"),
+            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
+            lang=lang.value,
+        )
     typer.echo(str(written.html))
     typer.echo(str(written.provenance))
 
@@ -215,13 +213,15 @@ def summary(
     """One A4 page for officials (two when the caveats need it): headline, chart, table,
     meaning, sources."""
     settings = settings_of(ctx)
-    written = write_summary_pdf(
-        _source(settings, data),
-        out=out,
-        lang=lang.value,
-        cities=city or ("almaty", "astana"),
-        params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
-    )
+    source = _source(settings, data)
+    with task(f"summary ({lang.value}): gathering the series, fitting, writing the PDF"):
+        written = write_summary_pdf(
+            source,
+            out=out,
+            lang=lang.value,
+            cities=city or ("almaty", "astana"),
+            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
+        )
     typer.echo(str(written))
 
 

@@ -15,14 +15,14 @@ import typer
 from scrapy.settings import BaseSettings
 
 from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.progress import task
 from rentwatch.settings import Settings
 from warehouse import open_writer
 from warehouse.errors import RentwatchError
 from warehouse.warcs import prune_warcs
 
-warc_app = typer.Typer(
-    help="The raw pages (WARC) every crawl keeps beside its spool.", no_args_is_help=True
-)
+# Its help is rentwatch.commands.SUMMARIES["warc"].
+warc_app = typer.Typer(no_args_is_help=True)
 
 
 def health_thresholds(settings: Settings) -> BaseSettings:
@@ -93,9 +93,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Parse stored runs again with today's parsers and merge (idempotent, one transaction).
-
-        Rows an older parser derived from the same responses are replaced; nothing else is
+        # The help's first line is rentwatch.commands.SUMMARIES["reparse"].
+        """Rows an older parser derived from the same responses are replaced; nothing else is
         touched. Without --run or --since every loaded run with a WARC is reparsed.
         """
         from scrapers.parse.pages import parser_for
@@ -104,7 +103,10 @@ def register(app: typer.Typer) -> None:
         if source is not None:
             parser_for(source)  # an unknown source is a one-line error
         settings = settings_of(ctx)
-        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+        with (
+            task("reparse: reading the stored pages, parsing, merging"),
+            open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn,
+        ):
             report = run_reparse(
                 conn,
                 settings.spools,

@@ -1,5 +1,6 @@
 """``scrapy crawl``, as Scrapy's, except that it checks spider arguments at the door (one line,
-not a traceback) and exits 1 with the reason when the run failed its health checks."""
+not a traceback; a simulated run must aim at loopback) and exits 1 with the reason when the
+run failed its health checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from scrapers.spiders.base import ListingSpider
 from scrapers.spiders.params import SpiderArgumentError, parse_args
 
 
@@ -19,10 +21,11 @@ class Command(ScrapyCrawl):
             return
         assert self.crawler_process is not None
         spidercls = self.crawler_process.spider_loader.load(args[0])
-        model = getattr(spidercls, "params_model", None)
-        if model is not None:
+        if issubclass(spidercls, ListingSpider):
             try:
-                parse_args(model, opts.spargs)
+                params = parse_args(spidercls.params_model, opts.spargs)
+                assert self.settings is not None
+                spidercls.check_target(params, self.settings)
             except SpiderArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         crawler = self._create_crawler(spidercls)

@@ -10,7 +10,7 @@ the run's WARC records and the reparse reads.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
@@ -23,7 +23,12 @@ from twisted.python.failure import Failure
 from scrapers import clock
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked
-from scrapers.spiders.params import LiveParams, SpiderParams, parse_args
+from scrapers.spiders.params import (
+    LiveParams,
+    SpiderParams,
+    parse_args,
+    require_loopback_target,
+)
 from scrapers.warc import PAGE_KIND_META, STAMP_META, WarcStamp
 from scrapers.warc.writer import RunInfo, WarcFileWriter
 from warehouse.spool import new_run_id
@@ -72,7 +77,15 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = str(crawler.settings.get(cls.base_url_setting)).rstrip("/")
+        require_loopback_target(spider.origin, {cls.base_url_setting: spider.base_url})
         return spider
+
+    @classmethod
+    def check_target(cls, params: SpiderParams, settings: Mapping[str, Any]) -> None:
+        """Refuse a ``simulated`` run whose site is not on loopback, before it starts."""
+        require_loopback_target(
+            params.origin, {cls.base_url_setting: str(settings.get(cls.base_url_setting))}
+        )
 
     @property
     def city(self) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from ipaddress import ip_address
 from typing import Any, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,7 +22,7 @@ from scrapy.settings import BaseSettings
 
 from scrapers.parse import archive, blocking, krisha
 from scrapers.spiders.base import ListingSpider, Sighting
-from scrapers.spiders.params import ArchiveParams
+from scrapers.spiders.params import ArchiveParams, is_loopback
 from scrapers.warc import OBSERVED_AT_META, ORIGINAL_URI_META, PAGE_KIND_META
 from warehouse.cities import REGISTRY
 
@@ -33,16 +32,6 @@ MIN_ARCHIVE_DELAY: Final = 1.0
 # Above the command line's priority (40): `-s DOWNLOAD_DELAY=0` cannot undercut the floor.
 FLOOR_PRIORITY: Final = 50
 LONG_TERM: Final = "2"  # das[rent.period]=2 is "на длительный срок"
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def archive_delay(base_url: str, configured: float) -> float:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from ipaddress import ip_address
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -101,3 +103,31 @@ def parse_args(model: type[BaseModel], raw: Mapping[str, Any]) -> Any:
         raise SpiderArgumentError(
             f"spider argument {where}: {message}" if where else f"spider arguments: {message}"
         ) from exc
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_loopback_target(origin: str, base_urls: Mapping[str, str]) -> None:
+    """A ``simulated`` run talks only to loopback (the sandbox), or it does not start.
+
+    Without this, ``origin=simulated`` with the default base URLs crawled the real site and
+    would have stored real rows labelled simulated. ``base_urls``: the Scrapy setting of each
+    site the run fetches from, and its value.
+    """
+    if origin != "simulated":
+        return
+    elsewhere = [f"{name}={url}" for name, url in base_urls.items() if not is_loopback(url)]
+    if elsewhere:
+        raise SpiderArgumentError(
+            f"origin simulated needs a loopback target (127.0.0.1, localhost or ::1), not "
+            f"{', '.join(elsewhere)}: start the sandbox and point the base URL at it"
+        )
