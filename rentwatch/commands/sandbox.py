@@ -22,10 +22,8 @@ import typer
 from rentwatch.commands.common import settings_of
 from warehouse.errors import RentwatchError
 
-sandbox_app = typer.Typer(
-    help="The simulated market (sandbox): serve its sites for manual crawls.",
-    no_args_is_help=True,
-)
+# Its help is rentwatch.commands.SUMMARIES["sandbox"].
+sandbox_app = typer.Typer(no_args_is_help=True)
 
 
 CITY_HELP = "A simulated city (repeatable). Default: demo.cities, else the simulated country."
