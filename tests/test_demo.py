@@ -41,7 +41,7 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
         **os.environ,
         # A small market and a thin archive: the same pipeline over every simulated city.
         "RENTWATCH_DEMO__CAPTURES_PER_WEEK": "1",
-        "RENTWATCH_DEMO__ARCHIVE_PAGES": "2",
+        "RENTWATCH_DEMO__ARCHIVE_PAGES": "1",
         "RENTWATCH_DEMO__PLACEBOS": "5",
     }
     done = subprocess.run(
