@@ -90,7 +90,7 @@ def stored_bytes(body: bytes, workdir: Path) -> int:
 
 
 def crawl_night(spool_dir: Path, scale: float) -> tuple[list[Any], float]:
-    market = Market(MarketConfig(SEED, scale))
+    market = Market(MarketConfig(SEED, scale, cal.CITIES))
     with Sandbox(market) as sandbox:
         jobs = [
             CrawlJob(spider, {"city": city, "origin": "simulated"})

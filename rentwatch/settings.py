@@ -97,8 +97,17 @@ class DemoSettings(Section):
     market_scale: float = Field(default=1.0, gt=0, le=20)
     captures_per_week: int = Field(default=2, ge=1, le=7, description="archive captures a week")
     archive_pages: int = Field(default=3, ge=1, le=20, description="search pages per capture")
+    # The simulated country; unset: the treated cities, the border cities of krisha's autumn-2022
+    # monitoring and the comparison pool (scrapers.sandbox.country.DEFAULT_CITIES, 20 cities).
+    cities: list[str] | None = Field(default=None, description="the simulated cities")
     # The headline estimate (series and ITS) is the reports' own: reports.ReportParams.
     placebos: int = Field(default=40, ge=0, description="placebo events in the reports")
+
+    @model_validator(mode="after")
+    def _known_cities(self) -> DemoSettings:
+        if self.cities is not None:
+            REGISTRY.canonical(self.cities)  # an unknown city is one line
+        return self
 
 
 class Settings(BaseSettings):

@@ -1,22 +1,30 @@
-"""The sandbox's pages parse back, through the real parsers, to exactly the listings rendered."""
+"""The sandbox's pages parse back, through the real parsers, to exactly the listings rendered.
+
+A sample of the simulated country: the treated cities, cities with district tables of their
+own (Shymkent, Karaganda, Aktobe, whose districts are named after Almaty and Astana), cities
+whose cards name no district, a city olx does not list, and Konaev, renamed from Kapchagay.
+"""
 
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from scrapers.clock import SIMULATED_NOW_HEADER
 from scrapers.items import ListingSnapshot
 from scrapers.parse import krisha, olx
-from scrapers.sandbox.archive import Archive, urlkey
+from scrapers.sandbox.archive import Archive, capture_plan, urlkey
 from scrapers.sandbox.krisha_pages import (
     PER_PAGE,
     Era,
     SearchPage,
+    city_in,
+    city_label,
     city_slug,
     era_of,
     pages_for,
@@ -25,7 +33,8 @@ from scrapers.sandbox.krisha_pages import (
 )
 from scrapers.sandbox.market import LOCAL, Card, Market, MarketConfig, market_time
 from scrapers.sandbox.olx_pages import OLX_PER_PAGE, OlxPage, render_olx_page
-from scrapers.sandbox.server import Sandbox
+from scrapers.sandbox.server import LIVE_AT, Sandbox
+from warehouse.cities import REGISTRY
 
 MOMENTS = [
     ("2021-12-30T23:30:00+06:00", "2022"),  # the year rolls over on the cards' dates
@@ -36,9 +45,14 @@ MOMENTS = [
 ]
 
 
+CITIES = ("almaty", "astana", "shymkent", "karaganda", "aktobe", "kokshetau", "petropavlovsk",
+          "shhuchinsk", "konaev")  # fmt: skip
+OLX_CITIES = tuple(c for c in CITIES if REGISTRY.get(c).olx_slug is not None)
+
+
 @pytest.fixture(scope="module")
 def market() -> Market:
-    return Market(MarketConfig(seed=7, scale=0.3))
+    return Market(MarketConfig(seed=7, scale=0.3, cities=CITIES))
 
 
 def _expected(card: Card, observed: datetime, shift: timedelta = timedelta(0)) -> tuple[Any, ...]:
@@ -62,7 +76,7 @@ def _spec(market: Market, city: str, moment: datetime, page: int, era: Era) -> S
 
 
 @pytest.mark.parametrize(("moment", "era"), MOMENTS)
-@pytest.mark.parametrize("city", ["almaty", "astana"])
+@pytest.mark.parametrize("city", CITIES)
 @pytest.mark.parametrize("page", [1, 3])
 def test_krisha_pages_parse_back_to_the_rendered_listings(
     market: Market, moment: str, era: Era, city: str, page: int
@@ -79,8 +93,17 @@ def test_krisha_pages_parse_back_to_the_rendered_listings(
     assert all(s.price_period == "month" for s in parsed.snapshots)
     assert set(parsed.dropped) <= {"duplicate_id"}
     assert parsed.page == page
-    assert parsed.last_page == pages_for(spec.total)
+    assert parsed.last_page == (pages_for(spec.total) if spec.total > PER_PAGE else None)
     assert parsed.total == spec.total
+
+
+def test_districts_are_read_where_the_parsers_know_them(market: Market) -> None:
+    when = datetime.fromisoformat("2022-10-20T18:00:00+06:00")
+    for city in CITIES:
+        cards = market.cards(market.visible("krisha", city, market_time(when)))
+        districts = {c.district for c in cards} - {None}
+        assert bool(districts) == (city in {"almaty", "astana", "shymkent", "karaganda", "aktobe"})
+        assert all(c.city == city for c in cards) and cards
 
 
 def test_krisha_pages_show_typos_dollars_and_missing_fields_as_printed(market: Market) -> None:
@@ -113,17 +136,32 @@ def test_paginator_links_every_page_and_page_one_has_no_page_parameter() -> None
 
 @pytest.mark.parametrize(
     ("day", "slug", "era"),
-    [(date(2022, 10, 11), "nur-sultan", "2022"), (date(2022, 10, 12), "astana", "2022"),
+    [(date(2022, 10, 12), "nur-sultan", "2022"), (date(2022, 10, 13), "astana", "2022"),
      (date(2023, 3, 1), "astana", "2023")],
 )  # fmt: skip
 def test_astana_alias_and_markup_era_change_with_the_day(day: date, slug: str, era: str) -> None:
-    assert city_slug("astana", day) == slug
+    assert city_slug("astana", day) == slug  # the registry's days
     assert city_slug("almaty", day) == "almaty"
     assert era_of(day) == era
 
 
+@pytest.mark.parametrize(
+    ("city", "day", "label", "locative"),
+    [("astana", date(2022, 9, 16), "Нур-Султан", "Нур-Султане"),
+     ("astana", date(2022, 9, 17), "Астана", "Астане"), ("almaty", None, "Алматы", "Алматы"),
+     ("karaganda", None, "Караганда", "Караганде"), ("aktobe", None, "Актобе", "Актобе"),
+     ("kostanaj", None, "Костанай", "Костанае"), ("uralsk", None, "Уральск", "Уральске"),
+     ("kokshetau", None, "Кокшетау", "Кокшетау")],
+)  # fmt: skip
+def test_cards_name_the_city_as_krisha_does(
+    city: str, day: date | None, label: str, locative: str
+) -> None:
+    day = day or date(2023, 1, 1)
+    assert city_label(city, day) == label and city_in(city, day) == locative
+
+
 @pytest.mark.parametrize("moment", [m for m, _ in MOMENTS])
-@pytest.mark.parametrize("city", ["almaty", "astana"])
+@pytest.mark.parametrize("city", OLX_CITIES)
 @pytest.mark.parametrize("page", [1, 2])
 def test_olx_pages_parse_back_to_the_rendered_listings(
     market: Market, moment: str, city: str, page: int
@@ -145,7 +183,7 @@ def test_olx_pages_parse_back_to_the_rendered_listings(
     assert all(s.source == "olx" and s.price_period == "month" for s in parsed.snapshots)
     assert not parsed.dropped
     assert (parsed.page, parsed.total) == (page, len(visible))
-    assert parsed.last_page == -(-len(visible) // OLX_PER_PAGE)
+    assert parsed.last_page == max(1, -(-len(visible) // OLX_PER_PAGE))
 
 
 # --- the archive -------------------------------------------------------------------------------
@@ -156,14 +194,30 @@ def archive(market: Market) -> Archive:
     return Archive(market, first=date(2022, 9, 1), last=date(2022, 11, 30))
 
 
-def test_archive_captures_both_astana_aliases_and_later_pages_less_often(archive: Archive) -> None:
-    slugs = {c.slug for c in archive.captures if c.city == "astana"}
-    assert slugs == {"nur-sultan", "astana"}
-    pages = [c.page for c in archive.captures]
+def test_archive_captures_every_slug_of_every_city_and_later_pages_less_often(
+    archive: Archive,
+) -> None:
+    slugs = {(c.city, c.slug) for c in archive.captures}
+    assert {s for c, s in slugs if c == "astana"} == {"nur-sultan", "astana"}
+    assert {s for c, s in slugs if c == "konaev"} == {"kapchagaj", "konaev"}
+    assert {c for c, _ in slugs} == set(CITIES)
+    for capture in archive.captures:
+        assert capture.slug == REGISTRY.get(capture.city).krisha_slug(
+            capture.moment.astimezone(LOCAL).date()
+        )
+    pages = [c.page for c in archive.captures if c.city == "almaty"]
     assert pages.count(1) > pages.count(2) > pages.count(3) > 0
     assert all(
         c.original.startswith("https://krisha.kz/arenda/kvartiry/") for c in archive.captures
     )
+
+
+def test_small_cities_are_captured_less(archive: Archive, market: Market) -> None:
+    counts = {c: sum(x.city == c for x in archive.captures) for c in CITIES}
+    assert counts["almaty"] > 2 * counts["shymkent"] >= 2 * counts["shhuchinsk"] > 0
+    assert capture_plan(market.models["almaty"], 2, 3) == (2, 3)
+    assert capture_plan(market.models["shhuchinsk"], 2, 3) == (1, 1)
+    assert {c.page for c in archive.captures if c.city == "shhuchinsk"} == {1}
 
 
 def test_cdx_query_selects_filters_collapses_and_limits(archive: Archive) -> None:
@@ -188,15 +242,29 @@ def test_cdx_query_selects_filters_collapses_and_limits(archive: Archive) -> Non
     assert len(table) == len(rows) + 1
 
 
+@pytest.mark.parametrize("city", CITIES)
+def test_each_slugs_cdx_query_lists_only_its_citys_captures(archive: Archive, city: str) -> None:
+    seen = 0
+    for slug in REGISTRY.get(city).all_krisha_slugs:
+        rows = archive.cdx_rows({"url": [f"krisha.kz/arenda/kvartiry/{slug}/"],
+                                 "matchType": ["prefix"]})  # fmt: skip
+        captures = [archive.find(r["timestamp"], r["original"]) for r in rows]
+        assert all(c is not None and c.city == city and c.slug == slug for c in captures)
+        seen += len(rows)
+    assert seen == sum(c.city == city for c in archive.captures)
+
+
+@pytest.mark.parametrize("city", ["astana", "karaganda", "konaev"])
 def test_a_capture_parses_back_to_the_market_at_its_moment(
-    archive: Archive, market: Market
+    archive: Archive, market: Market, city: str
 ) -> None:
-    capture = next(c for c in archive.captures if c.city == "astana" and c.page == 2)
-    parsed = krisha.parse_search_page(archive.body(capture), capture.moment, city="astana")
+    capture = next(c for c in archive.captures if c.city == city and c.page == 1)
+    parsed = krisha.parse_search_page(archive.body(capture), capture.moment, city=city)
     spec = archive.page_spec(capture)
     assert [_got(s) for s in parsed.snapshots] == [_expected(c, capture.moment) for c in spec.cards]
     digest, length = archive.digest(capture)
     assert length == len(archive.body(capture)) and len(digest) == 32
+    assert archive.body(capture) == archive.body(capture)  # kept or rendered, the same bytes
 
 
 # --- the servers ------------------------------------------------------------------------------
@@ -217,8 +285,7 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
 
 @pytest.mark.e2e
 def test_sandbox_serves_three_sites_on_loopback(market: Market, archive: Archive) -> None:
-    today = date(2026, 11, 21)
-    with Sandbox(market, archive=archive, today=today) as sandbox:
+    with Sandbox(market, archive=archive) as sandbox:
         settings = sandbox.scrapy_settings()
         krisha_url, archive_url = (
             settings["RENTWATCH_KRISHA_BASE_URL"],
@@ -231,17 +298,26 @@ def test_sandbox_serves_three_sites_on_loopback(market: Market, archive: Archive
             f"{krisha_url}/arenda/kvartiry/almaty/?das[rent.period]=2&page=2"
         )
         assert status == 200 and headers["X-Rentwatch-Simulated"] == "true"
-        parsed = krisha.parse_search_page(body, datetime(2026, 11, 21, 12, tzinfo=UTC))
+        # The sandbox's clock: the market's last day, which the cards' dates agree with.
+        now = datetime.fromisoformat(headers[SIMULATED_NOW_HEADER])
+        assert now == LIVE_AT == sandbox.now
+        parsed = krisha.parse_search_page(body, now)
         assert parsed.page == 2 and parsed.cards_seen == PER_PAGE + 3  # three promoted on top
         assert len(parsed.snapshots) + parsed.dropped["duplicate_id"] == PER_PAGE + 3
-        # The live site's last market day reads as today.
-        assert max(s.bumped_on for s in parsed.snapshots if s.bumped_on) <= today
-        assert parsed.snapshots[0].bumped_on and parsed.snapshots[0].bumped_on >= today - timedelta(
-            days=40
-        )
+        last_day = now.astimezone(LOCAL).date()
+        assert max(s.bumped_on for s in parsed.snapshots if s.bumped_on) <= last_day
+        first = parsed.snapshots[0].bumped_on
+        assert first is not None and first >= last_day - timedelta(days=40)
         status, _, headers = _get(f"{krisha_url}/arenda/kvartiry/nur-sultan/?das[rent.period]=2")
         assert status == 301 and headers["Location"].startswith("/arenda/kvartiry/astana/")
-        assert _get(f"{krisha_url}/arenda/kvartiry/shymkent/")[0] == 404
+        status, _, headers = _get(f"{krisha_url}/arenda/kvartiry/kapchagaj/?das[rent.period]=2")
+        assert status == 301 and headers["Location"].startswith("/arenda/kvartiry/konaev/")
+        status, body, _ = _get(f"{krisha_url}/arenda/kvartiry/karaganda/?das[rent.period]=2")
+        assert (
+            status == 200 and krisha.parse_search_page(body, now).snapshots[0].city == "karaganda"
+        )
+        assert _get(f"{krisha_url}/arenda/kvartiry/taraz/")[0] == 404  # not in this market
+        assert _get(f"{krisha_url}/arenda/kvartiry/atlantis/")[0] == 404
         capture = archive.captures[0]
         status, body, _ = _get(f"{archive_url}/web/{capture.timestamp}id_/{capture.original}")
         assert status == 200 and body == archive.body(capture)
@@ -252,7 +328,29 @@ def test_sandbox_serves_three_sites_on_loopback(market: Market, archive: Archive
         assert _get(f"{archive_url}/cdx/search/cdx?url=x&filter=nosuch:1")[0] == 400
         olx_url = settings["RENTWATCH_OLX_BASE_URL"]
         status, body, _ = _get(f"{olx_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/astana/")
-        parsed = olx.parse_search_page(body, datetime(2026, 11, 21, 12, tzinfo=UTC))
+        parsed = olx.parse_search_page(body, now)
         assert status == 200 and parsed.page == 1 and len(parsed.snapshots) == OLX_PER_PAGE
+        status, body, _ = _get(f"{olx_url}/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/shymkent/")
+        assert status == 200 and olx.parse_search_page(body, now).snapshots[0].city == "shymkent"
         counts = sandbox.request_counts()
-    assert counts["krisha"]["200"] == 1 and counts["archive"]["200"] == 1
+    assert counts["krisha"]["200"] == 2 and counts["archive"]["200"] == 1
+
+
+def test_a_moved_clock_moves_the_cards_dates(market: Market, archive: Archive) -> None:
+    today = date(2026, 11, 21)
+    with Sandbox(market, archive=archive, today=today) as sandbox:
+        assert sandbox.now.astimezone(LOCAL).date() == today
+        url = f"{sandbox.base_url('krisha')}/arenda/kvartiry/shymkent/?das[rent.period]=2"
+        _, body, headers = _get(url)
+    parsed = krisha.parse_search_page(body, datetime.fromisoformat(headers[SIMULATED_NOW_HEADER]))
+    latest = max(s.bumped_on for s in parsed.snapshots if s.bumped_on)
+    assert today - timedelta(days=10) <= latest <= today
+
+
+def test_fixed_ports_and_a_taken_port_is_a_clear_error(market: Market, archive: Archive) -> None:
+    with Sandbox(market, archive=archive) as first:
+        taken = int(first.base_url("olx").rsplit(":", 1)[1])
+        with pytest.raises(OSError, match=f"olx site cannot listen on 127.0.0.1:{taken}"):
+            Sandbox(market, archive=archive, ports={"olx": taken}).start()
+    with pytest.raises(ValueError, match="no sandbox site"):
+        Sandbox(market, archive=archive, ports={"ftp": 21})

@@ -25,6 +25,7 @@ COMMANDS: Final[dict[str, str]] = {
     "its": "rentwatch.commands.its",
     "report": "rentwatch.commands.report",
     "demo": "rentwatch.commands.demo",
+    "sandbox": "rentwatch.commands.sandbox",
 }
 
 SUMMARIES: Final[dict[str, str]] = {
@@ -38,7 +39,8 @@ SUMMARIES: Final[dict[str, str]] = {
     "index": "Rent series per city: raw and per-m² medians, mix-adjusted median, hedonic index.",
     "its": "Interrupted time series: level and slope change, % effect, checks.",
     "report": "Reports: the economist's HTML report and the officials' PDF.",
-    "demo": "Run the whole pipeline offline on the simulated market; print estimate vs truth.",
+    "demo": "Run the whole pipeline offline on the simulated country; print estimate vs truth.",
+    "sandbox": "The simulated market: serve its krisha, olx and web archive for manual crawls.",
     "reparse": "Parse stored runs again with today's parsers and merge (idempotent, one "
     "transaction).",
     "warc": "The raw pages (WARC) every crawl keeps beside its spool.",

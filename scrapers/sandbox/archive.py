@@ -4,7 +4,8 @@ A capture is one archived fetch of one search page (page 1, 2, 3 … of a city's
 list) at a UTC timestamp; its body is the page rendered from the market at that moment, in the
 markup of its era and with the city's alias of its day (``nur-sultan`` before the switch,
 ``astana`` after). The schedule is irregular, as the real archive's is: nominally a few
-captures a week, some weeks skipped, later pages captured less often.
+captures a week, some weeks skipped, later pages captured less often; and thinner for the
+smaller cities (:func:`capture_plan`), whose few listings fit on fewer pages anyway.
 
 The CDX answers follow the Wayback CDX server's conventions (``kz_rents/site_structure.md``
 §3): ``url`` with ``matchType`` exact/prefix (or a trailing ``*``), ``from``/``to`` (1–14 digit
@@ -21,6 +22,8 @@ import bisect
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,9 +31,8 @@ from functools import cached_property
 from typing import Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import numpy as np
-
 from scrapers.sandbox import calibration as cal
+from scrapers.sandbox.country import CityModel, stream
 from scrapers.sandbox.krisha_pages import (
     HOT_CARDS,
     PER_PAGE,
@@ -55,6 +57,23 @@ CDX_FIELDS: Final = (
 TIMESTAMP_FORMAT: Final = "%Y%m%d%H%M%S"
 SKIP_SHARE: Final = 0.1  # nominal captures the archive never made
 LATER_PAGE_KEEP: Final = 0.85  # page k is captured with probability LATER_PAGE_KEEP ** (k - 1)
+# New listings a day (at scale 1) from which a city is captured as often as the archive's
+# settings say; below it once a week, two pages; below SMALL_CITY once a week, page 1.
+# Bodies kept between a CDX answer and the fetches of its captures (about 50 KB each).
+KEEP_BODIES: Final = 1_000
+BIG_CITY: Final = 30.0
+SMALL_CITY: Final = 8.0
+
+
+def capture_plan(model: CityModel, per_week: int, pages: int) -> tuple[int, int]:
+    """(captures a week, pages a capture) of one city: the settings for the big cities, fewer
+    for the others (the archive's crawler visited small towns' pages less, and a thin city's
+    newest 20 or 40 cards already hold its week's new listings)."""
+    if model.arrivals_per_day >= BIG_CITY:
+        return per_week, pages
+    if model.arrivals_per_day >= SMALL_CITY:
+        return 1, min(pages, 2)
+    return 1, 1
 
 
 @dataclass(frozen=True)
@@ -113,29 +132,40 @@ class Archive:
         for capture in self.captures:
             self._by_url.setdefault(_bare(capture.original), []).append(capture)
         self._digests: dict[Capture, tuple[str, int]] = {}
+        # Bodies rendered for a CDX answer's digests, kept for the fetch that usually follows.
+        self._bodies: OrderedDict[Capture, bytes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _schedule(self, first: date, last: date, per_week: int, pages: int) -> list[Capture]:
-        rng = np.random.default_rng([self.market.config.seed, 0xA4C])
+        captures: list[Capture] = []
+        for city in self.market.cities:
+            city_week, city_pages = capture_plan(self.market.models[city], per_week, pages)
+            captures += self._city_schedule(city, first, last, city_week, city_pages)
+        return sorted(captures, key=lambda c: (urlkey(c.original), c.timestamp))
+
+    def _city_schedule(
+        self, city: str, first: date, last: date, per_week: int, pages: int
+    ) -> list[Capture]:
+        """One city's captures, from its own random stream."""
+        rng = stream(self.market.config.seed, 0xA4C, city)
         weekdays = {round(i * 7 / per_week) for i in range(per_week)}  # Monday = 0, spread out
         captures: list[Capture] = []
         day = first
         while day <= last:
             if day.weekday() in weekdays and rng.random() >= SKIP_SHARE:
-                seconds = int(rng.integers(0, 86_400))
-                start = datetime.combine(day, time(), LOCAL) + timedelta(seconds=seconds)
-                for city in cal.CITIES:
-                    slug = city_slug(city, day)
-                    moment = start.astimezone(UTC) + timedelta(seconds=int(rng.integers(5, 600)))
-                    for page in range(1, pages + 1):
-                        if page > 1 and rng.random() >= LATER_PAGE_KEEP ** (page - 1):
-                            break
-                        moment += timedelta(seconds=int(rng.integers(3, 40)))
-                        captures.append(Capture(
-                            moment.strftime(TIMESTAMP_FORMAT),
-                            KRISHA_ORIGIN + search_path(slug, page), city, slug, page,
-                        ))  # fmt: skip
+                start = datetime.combine(day, time(), LOCAL)
+                moment = (start + timedelta(seconds=int(rng.integers(0, 86_400)))).astimezone(UTC)
+                slug = city_slug(city, day)
+                for page in range(1, pages + 1):
+                    if page > 1 and rng.random() >= LATER_PAGE_KEEP ** (page - 1):
+                        break
+                    moment += timedelta(seconds=int(rng.integers(3, 40)))
+                    captures.append(Capture(
+                        moment.strftime(TIMESTAMP_FORMAT),
+                        KRISHA_ORIGIN + search_path(slug, page), city, slug, page,
+                    ))  # fmt: skip
             day += timedelta(days=1)
-        return sorted(captures, key=lambda c: (urlkey(c.original), c.timestamp))
+        return captures
 
     # --- bodies -----------------------------------------------------------------------------
 
@@ -149,15 +179,27 @@ class Archive:
                           era_of(day), hot)  # fmt: skip
 
     def body(self, capture: Capture) -> bytes:
+        """The capture's bytes (rendered again unless a recent CDX answer kept them)."""
+        with self._lock:
+            kept = self._bodies.pop(capture, None)
+        return kept if kept is not None else self._render(capture)
+
+    def _render(self, capture: Capture) -> bytes:
         return render_search_page(self.page_spec(capture)).encode("utf-8")
 
     def digest(self, capture: Capture) -> tuple[str, int]:
         """(base32 SHA-1 of the body, its length): computed once per capture."""
-        if capture not in self._digests:
-            body = self.body(capture)
-            sha1 = base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+        known = self._digests.get(capture)
+        if known is not None:
+            return known
+        body = self._render(capture)
+        sha1 = base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+        with self._lock:
             self._digests[capture] = (sha1, len(body))
-        return self._digests[capture]
+            self._bodies[capture] = body
+            while len(self._bodies) > KEEP_BODIES:
+                self._bodies.popitem(last=False)
+        return sha1, len(body)
 
     def find(self, timestamp: str, original: str) -> Capture | None:
         """The capture of ``original`` at exactly ``timestamp``, else the nearest one in time."""

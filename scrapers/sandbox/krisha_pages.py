@@ -23,18 +23,17 @@ from html import escape
 from typing import Final, Literal
 
 from scrapers.sandbox.market import LOCAL, Card
+from warehouse.cities import REGISTRY
 
 Era = Literal["2022", "2023", "2025"]
 PER_PAGE: Final = 20
 HOT_CARDS: Final = 3
 SEARCH_QUERY: Final = "das[rent.period]=2"
-# Astana's alias on krisha: "nur-sultan" in the Sept-2022 page, "astana" by 26 Oct 2022
-# (site_structure.md §1.2); the exact day is unknown, this one is in between.
-SLUG_SWITCH: Final = date(2022, 10, 12)
-# The city was renamed back to Astana on 17 Sep 2022; the card's city label followed.
+# The city was renamed back to Astana on 17 Sep 2022; the card's city label followed. (krisha's
+# slug changed later, on the day warehouse.cities says.)
 RENAMED: Final = date(2022, 9, 17)
 ERA_2023_FROM: Final = date(2023, 3, 1)
-REGION_IDS: Final = {"almaty": 2, "astana": 105}
+REGION_IDS: Final = {"almaty": 2, "astana": 105}  # others: 1000 + the registry slot
 MONTHS: Final = ("янв.", "фев.", "мар.", "апр.", "май", "июн.", "июл.", "авг.", "сен.", "окт.",
                  "ноя.", "дек.")  # fmt: skip
 SIMULATED_COMMENT: Final = "<!-- SIMULATED: made by the rentwatch sandbox, not a krisha.kz page -->"
@@ -76,9 +75,14 @@ def era_of(day: date) -> Era:
     return "2022" if day < ERA_2023_FROM else "2023"
 
 
-def city_slug(city: str, day: date) -> str:
-    """The krisha alias of ``city`` on ``day``."""
-    return "nur-sultan" if city == "astana" and day < SLUG_SWITCH else city
+def city_slug(city: str, day: date | None = None) -> str:
+    """The krisha alias of ``city`` on ``day`` (the registry's eras; None: today's)."""
+    return REGISTRY.get(city).krisha_slug(day)
+
+
+def region_id(city: str) -> int:
+    """jsdata's ``regionId`` (krisha's own for the two cities; made up for the others)."""
+    return REGION_IDS.get(city, 1000 + REGISTRY.codes.index(city))
 
 
 def search_path(slug: str, page: int = 1) -> str:
@@ -119,16 +123,20 @@ def district_text(card: Card, era: Era) -> str | None:
 
 
 def city_label(city: str, day: date) -> str:
-    if city == "almaty":
-        return "Алматы"
-    return "Астана" if day >= RENAMED else "Нур-Султан"
+    """The city as a card names it: "Алматы", "Нур-Султан" until the renaming, "Шымкент"."""
+    if city == "astana" and day < RENAMED:
+        return "Нур-Султан"
+    return REGISTRY.get(city).name_ru
 
 
 def city_in(city: str, day: date) -> str:
-    """The city in the locative: "в Алматы", "в Астане", "в Нур-Султане"."""
-    if city == "almaty":
-        return "Алматы"
-    return "Астане" if day >= RENAMED else "Нур-Султане"
+    """The city in the locative: "в Алматы", "в Астане", "в Караганде", "в Актобе"."""
+    name = city_label(city, day)
+    if name.endswith(("а", "й")):
+        return name[:-1] + "е"
+    if name[-1] in "аеёиоуыэюя":  # Алматы, Актобе, Кокшетау: not declined
+        return name
+    return name + "е"
 
 
 def card_date(card: Card, shift: timedelta) -> str:
@@ -164,7 +172,7 @@ def render_search_page(spec: SearchPage) -> str:
         "search": {
             "currentPage": spec.page,
             "ids": [int(c.listing_id) for c in spec.cards],
-            "regionId": REGION_IDS[city],
+            "regionId": region_id(city),
             "isOnMap": False,
             "parameters": {
                 "section": "arenda", "category": "kvartiry", "regionAlias": spec.slug,

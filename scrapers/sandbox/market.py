@@ -11,6 +11,11 @@ where the market level is the truth's factual path (:mod:`scrapers.sandbox.truth
 sets its price when posted and may re-price to the market level when it is re-posted to the
 top ("bumped"), so stale prices exist as they do on the real sites.
 
+The market covers a list of cities (default: the simulated country,
+:data:`~scrapers.sandbox.country.DEFAULT_CITIES`). Each city is generated from its own random
+stream and its listing ids from its own residue class, so a city's listings are the same
+whatever other cities share the market.
+
 Realism the analysis must survive, all seeded: seasonal and weekday flows; more small flats
 listed after the shock (the room mix moves with the effect); long-lived agency listings bumped
 for months at old prices (with old, low ids); a quarter of flats listed on both portals; heavy
@@ -32,6 +37,7 @@ import numpy as np
 
 from scrapers.items import OwnerType
 from scrapers.sandbox import calibration as cal
+from scrapers.sandbox.country import CityModel, city_model, city_slot, resolve
 from scrapers.sandbox.truth import Truth, market_truth
 from warehouse.records import LOCAL_TIMEZONE
 
@@ -39,9 +45,8 @@ LOCAL: Final = ZoneInfo(LOCAL_TIMEZONE)
 SOURCES: Final = ("krisha", "olx")
 OWNER_TYPES: Final[tuple[OwnerType, ...]] = ("owner", "specialist", "company")
 
-# Flats newly listed per day at scale 1 (judgement: gives 1,500–2,000 active krisha listings in
-# Almaty in autumn 2022; the real site showed 3,184 long-term ones on 13 Oct 2022).
-ARRIVALS_PER_DAY: Final = {"almaty": 60.0, "astana": 42.0}
+# However small the market's scale, a town keeps a few listings for its pages to show.
+MIN_ARRIVALS_PER_DAY: Final = 0.5
 WEEKDAY_FLOW: Final = (1.15, 1.1, 1.05, 1.05, 1.0, 0.85, 0.8)  # Monday first
 SHOCK_FLOW: Final = 0.35  # extra listings at the peak of the shock, relative
 HOLIDAYS: Final = ((1, 1), (1, 2), (3, 8), (3, 21), (3, 22), (3, 23), (5, 1), (5, 9), (7, 6),
@@ -77,6 +82,8 @@ KRISHA_IDS_PER_DAY: Final = 40_000
 OLD_ID_RANGE: Final = (20_000_000, 60_000_000)
 OLX_ID_AT: Final = (date(2022, 10, 13), 752_000_000)
 OLX_IDS_PER_DAY: Final = 25_000
+# A listing id is ID_SLOTS * k + the city's registry slot: unique across cities, rising in time.
+ID_SLOTS: Final = 64
 
 STREETS: Final = {
     "almaty": ("Абая", "Розыбакиева", "Толе би", "Сатпаева", "Гагарина", "Жандосова",
@@ -86,6 +93,10 @@ STREETS: Final = {
                "Сарыарка", "Кошкарбаева", "Улы Дала", "Бокейхана", "Жубанова", "Достык",
                "Акмешит", "Тауелсиздик"),
 }  # fmt: skip
+# Streets of every other city (names most Kazakh towns have; judgement).
+COMMON_STREETS: Final = ("Абая", "Республики", "Жибек Жолы", "Байтурсынова", "Момышулы",
+                         "Сатпаева", "Ауэзова", "Толе би", "Букейханова", "Кунаева", "Гоголя",
+                         "Желтоксан", "мкр Самал", "мкр Восток", "Абылай хана")  # fmt: skip
 
 
 def market_time(moment: datetime) -> float:
@@ -107,14 +118,19 @@ def local_day(t: float) -> date:
 
 @dataclass(frozen=True)
 class MarketConfig:
-    """What makes a market: the seed and its size (``scale`` multiplies the arrival rates)."""
+    """What makes a market: the seed, its size (``scale`` multiplies the arrival rates) and
+    its cities (registered codes or names; None: the whole simulated country)."""
 
     seed: int = 2022
     scale: float = 1.0
+    cities: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.scale <= 20:
             raise ValueError(f"market scale must be in (0, 20], got {self.scale}")
+        object.__setattr__(self, "cities", resolve(self.cities))
+        if not self.cities:
+            raise ValueError("a market needs at least one city")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,23 +169,55 @@ class Visible:
         return len(self.listings)
 
 
+@dataclass
+class _CityBlock:
+    """One city's flats, listings and events before they join the market's arrays."""
+
+    flat: dict[str, np.ndarray]
+    listing: dict[str, np.ndarray]
+    ev_listing: np.ndarray
+    ev_time: np.ndarray
+    ev_price: np.ndarray
+
+
 class Market:
-    """A seeded market. Build once (about a second at scale 1); query any moment."""
+    """A seeded market of one or more cities. Build once (about a second for the default
+    country at scale 1); query any moment."""
 
     def __init__(self, config: MarketConfig | None = None) -> None:
         self.config = config or MarketConfig()
-        self.truth: Truth = market_truth(self.config.seed)
-        rng = np.random.default_rng([self.config.seed, 0x5EED])
-        self._districts = {c: tuple(cal.DISTRICT_TERMS[c]) for c in cal.CITIES}
-        flats = [self._flats(city, rng) for city in cal.CITIES]
-        self._flat = {k: np.concatenate([f[k] for f in flats]) for k in flats[0]}
-        self._listings(rng)
-        self._events(rng)
+        assert self.config.cities is not None
+        self.cities: tuple[str, ...] = self.config.cities
+        self.truth: Truth = market_truth(self.config.seed, self.cities)
+        self.models: dict[str, CityModel] = {c: city_model(c) for c in self.cities}
+        self._districts = {c: tuple(self.models[c].districts) for c in self.cities}
+        blocks = [self._city(c, i) for i, c in enumerate(self.cities)]
+        flat_offset = np.cumsum([0] + [len(b.flat["posted"]) for b in blocks])
+        listing_offset = np.cumsum([0] + [len(b.listing["posted"]) for b in blocks])
+        self._flat = {k: np.concatenate([b.flat[k] for b in blocks]) for k in blocks[0].flat}
+        self.listing = {
+            k: np.concatenate([b.listing[k] for b in blocks]) for k in blocks[0].listing
+        }
+        self.listing["flat"] = np.concatenate(
+            [b.listing["flat"] + flat_offset[i] for i, b in enumerate(blocks)]
+        )
+        self.ev_listing = np.concatenate([b.ev_listing + listing_offset[i]
+                                          for i, b in enumerate(blocks)])  # fmt: skip
+        self.ev_time = np.concatenate([b.ev_time for b in blocks])
+        self.ev_price = np.concatenate([b.ev_price for b in blocks])
         self._index()
 
     # --- generation -------------------------------------------------------------------------
 
-    def _flats(self, city: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _city(self, city: str, index: int) -> _CityBlock:
+        rng = np.random.default_rng([self.config.seed, 0x5EED, city_slot(city)])
+        flat = self._flats(city, index, rng)
+        listing = self._listings(city, flat, rng)
+        ev_listing, ev_time, ev_price = self._events(city, flat, listing, rng)
+        return _CityBlock(flat, listing, ev_listing, ev_time, ev_price)
+
+    def _flats(self, city: str, index: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        model = self.models[city]
         days = np.arange(cal.n_days())
         dates = np.datetime64(cal.MARKET_START.isoformat()) + days.astype("timedelta64[D]")
         weekday = (days + cal.MARKET_START.weekday()) % 7
@@ -178,10 +226,12 @@ class Market:
         holiday = np.zeros(len(days), bool)
         for month, month_day in HOLIDAYS:
             holiday |= (months == month) & (month_days == month_day)
-        shock = self.truth.effect[(city, None)] / np.max(self.truth.effect[(city, None)])
+        effect = self.truth.effect[(city, None)]
+        shock = effect / effect.max() if effect.max() > 0 else np.zeros(len(days))
         rate = (
-            ARRIVALS_PER_DAY[city] * self.config.scale * np.asarray(WEEKDAY_FLOW)[weekday]
-            * np.exp(0.6 * cal.seasonal((dates - dates.astype("datetime64[Y]")).astype(int)))
+            max(model.arrivals_per_day * self.config.scale, MIN_ARRIVALS_PER_DAY)
+            * np.asarray(WEEKDAY_FLOW)[weekday]
+            * np.exp(0.6 * cal.harmonics(cal.day_of_year(days), model.season))
             * (1 + SHOCK_FLOW * shock)
             * np.where(holiday, HOLIDAY_FLOW, 1.0)
             * np.where(rng.random(len(days)) < QUIET_DAY_SHARE, QUIET_FLOW, 1.0)
@@ -191,22 +241,27 @@ class Market:
         day = np.repeat(days, counts)
         posted = day + rng.uniform(0.3, 0.95, n)
         shift = cal.COMPOSITION_SHIFT * shock[day]
-        base = np.array([cal.ROOM_SHARES[city][r] for r in cal.ROOMS])
+        base = np.array([model.room_shares[r] for r in cal.ROOMS])
         shifted = np.array([cal.SHIFTED_SHARES[r] for r in cal.ROOMS])
         probs = (1 - shift)[:, None] * base + shift[:, None] * shifted
         rooms = (rng.random(n)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1) + 1
         rooms = np.minimum(rooms, cal.ROOMS[-1])
-        median = np.array([cal.AREA_MEDIAN[city][r] for r in cal.ROOMS])[rooms - 1]
+        median = np.array([model.area_median[r] for r in cal.ROOMS])[rooms - 1]
         area = np.maximum(median * np.exp(rng.normal(0, AREA_SD, n)), 12.0)
         area = np.where(rng.random(n) < DECIMAL_AREA_SHARE, np.round(area, 1), np.round(area))
         totals, weights = zip(*FLOORS_TOTAL, strict=True)
         floors_total = rng.choice(totals, n, p=np.array(weights) / sum(weights))
         floor = rng.integers(1, floors_total + 1)
         names = self._districts[city]
-        shares = np.array([cal.DISTRICT_TERMS[city][d][0] for d in names], dtype=float)
-        shares /= shares.sum()
-        district = rng.choice(len(names), n, p=shares)
-        terms = np.array([cal.DISTRICT_TERMS[city][d][1] for d in names])
+        if names:
+            shares = np.array([model.districts[d][0] for d in names], dtype=float)
+            shares /= shares.sum()
+            district = rng.choice(len(names), n, p=shares)
+            terms = np.array([model.districts[d][1] for d in names])
+            district_term = terms[district] - terms @ shares
+        else:  # a city whose cards name no district
+            district = np.full(n, -1)
+            district_term = np.zeros(n)
         owner_shares = np.array([cal.OWNER_TYPE_TERMS[o][0] for o in OWNER_TYPES])
         owner = rng.choice(len(OWNER_TYPES), n, p=owner_shares / owner_shares.sum())
         owner_terms = np.array([cal.OWNER_TYPE_TERMS[o][1] for o in OWNER_TYPES])
@@ -215,22 +270,23 @@ class Market:
         )
         own = rng.standard_t(5, n) * cal.IDIOSYNCRATIC_SD / math.sqrt(5 / 3)
         quality = (
-            cal.AREA_ELASTICITY * np.log(area / median)
-            + terms[district] - terms @ shares
+            cal.AREA_ELASTICITY * np.log(area / median) + district_term
             + owner_terms[owner] - owner_terms @ (owner_shares / owner_shares.sum())
             + floor_term + own
         )  # fmt: skip
         evergreen = rng.random(n) < EVERGREEN_SHARE
         owner = np.where(evergreen, rng.integers(1, 3, n), owner)
-        boom = (day >= cal.day_index(cal.EVENT_DATE)) & (day < cal.day_index(cal.EVENT_DATE) + 60)
+        event = cal.day_index(cal.EVENT_DATE)
+        boom = (day >= event) & (day < event + 60) & (effect[day] > 0)
         dom = np.exp(rng.normal(math.log(DOM_MEDIAN_DAYS), DOM_SD, n)) * np.where(
             boom, BOOM_DOM_FACTOR, 1
         )
         dom = np.where(evergreen, rng.uniform(*EVERGREEN_DAYS, n), np.maximum(dom, 1.0))
         where = rng.random(n)
         usd_share = USD_SHARE + USD_SHARE_SHOCK * shock[day]
+        streets = STREETS.get(city, COMMON_STREETS)
         return {
-            "city": np.full(n, cal.CITIES.index(city)),
+            "city": np.full(n, index),
             "posted": posted,
             "rooms": rooms,
             "area": area,
@@ -241,16 +297,17 @@ class Market:
             "quality": quality,
             "evergreen": evergreen,
             "dom": dom,
-            "on_krisha": where < 1 - ONLY_OLX,
-            "on_olx": where >= ONLY_KRISHA,
+            "on_krisha": where < 1 - ONLY_OLX if model.on_olx else np.ones(n, bool),
+            "on_olx": where >= ONLY_KRISHA if model.on_olx else np.zeros(n, bool),
             "usd": rng.random(n) < usd_share,
-            "street": rng.integers(0, len(STREETS[city]), n),
+            "street": rng.integers(0, len(streets), n),
             "house": rng.integers(1, 320, n),
         }
 
-    def _listings(self, rng: np.random.Generator) -> None:
+    def _listings(
+        self, city: str, flat: dict[str, np.ndarray], rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
         """One listing per flat and portal; the second portal's copy comes a little later."""
-        flat = self._flat
         on = {"krisha": flat["on_krisha"], "olx": flat["on_olx"]}
         parts: dict[str, list[np.ndarray]] = {"flat": [], "source": [], "posted": [], "ends": []}
         for code, source in enumerate(SOURCES):
@@ -264,34 +321,24 @@ class Market:
             parts["ends"].append(posted + flat["dom"][which] * rng.uniform(0.85, 1.15, len(which)))
         listing = {k: np.concatenate(v) for k, v in parts.items()}
         order = np.argsort(listing["posted"], kind="stable")
-        self.listing = {k: v[order] for k, v in listing.items()}
+        listing = {k: v[order] for k, v in listing.items()}
         n = len(order)
-        self.listing["typo"] = rng.random(n) < TYPO_SHARE
-        self.listing["no_floor"] = rng.random(n) < NO_FLOOR_SHARE
-        self.listing["no_district"] = rng.random(n) < NO_DISTRICT_SHARE
-        self.listing["no_area"] = (self.listing["source"] == 1) & (rng.random(n) < NO_AREA_SHARE)
-        self.listing["id"] = self._ids(rng)
+        listing["typo"] = rng.random(n) < TYPO_SHARE
+        listing["no_floor"] = rng.random(n) < NO_FLOOR_SHARE
+        listing["no_district"] = rng.random(n) < NO_DISTRICT_SHARE
+        listing["no_area"] = (listing["source"] == 1) & (rng.random(n) < NO_AREA_SHARE)
+        listing["id"] = _ids(listing, flat["evergreen"][listing["flat"]], city_slot(city), rng)
+        return listing
 
-    def _ids(self, rng: np.random.Generator) -> np.ndarray:
-        ids = np.zeros(len(self.listing["posted"]), dtype=np.int64)
-        evergreen = self._flat["evergreen"][self.listing["flat"]]
-        for code, ((ref_day, ref_id), per_day) in enumerate(
-            ((KRISHA_ID_AT, KRISHA_IDS_PER_DAY), (OLX_ID_AT, OLX_IDS_PER_DAY))
-        ):
-            mine = np.flatnonzero(self.listing["source"] == code)  # already in posting order
-            raw = ref_id + (self.listing["posted"][mine] - cal.day_index(ref_day)) * per_day
-            raw = raw.astype(np.int64) + rng.integers(0, per_day // 200, len(mine))
-            steps = np.arange(len(mine))
-            ids[mine] = np.maximum.accumulate(raw - steps) + steps  # strictly increasing
-            old = mine[evergreen[mine]]
-            low, high = OLD_ID_RANGE
-            ids[old] = low + rng.choice(high - low, len(old), replace=False)
-        return ids
-
-    def _events(self, rng: np.random.Generator) -> None:
+    def _events(
+        self,
+        city: str,
+        flat: dict[str, np.ndarray],
+        listing: dict[str, np.ndarray],
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posting and bump times of every listing, and the asking price after each."""
-        flat = self._flat
-        f = self.listing["flat"]
+        f = listing["flat"]
         owner = flat["owner"][f]
         evergreen = flat["evergreen"][f]
         kinds = np.where(evergreen, 3, owner)  # owner, specialist, company, evergreen
@@ -299,13 +346,13 @@ class Market:
         reprice_p = np.array([REPRICE_AT_BUMP[k] for k in (*OWNER_TYPES, "evergreen")])[kinds]
         n = len(f)
         chunks_listing = [np.arange(n)]
-        chunks_time = [self.listing["posted"]]
+        chunks_time = [listing["posted"]]
         chunks_reprice = [np.ones(n, bool)]
-        current = self.listing["posted"].copy()
+        current = listing["posted"].copy()
         alive = np.arange(n)
         while len(alive):
             current[alive] += rng.gamma(2.0, every[alive] / 2.0) + 0.2
-            alive = alive[current[alive] < self.listing["ends"][alive]]
+            alive = alive[current[alive] < listing["ends"][alive]]
             chunks_listing.append(alive)
             chunks_time.append(current[alive].copy())
             chunks_reprice.append(rng.random(len(alive)) < reprice_p[alive])
@@ -318,25 +365,22 @@ class Market:
         fl = f[ev_listing]
         day = np.clip(np.floor(ev_time).astype(int), 0, cal.n_days() - 1)
         level = np.zeros(len(ev_time))
-        for c, city in enumerate(cal.CITIES):
-            for r in cal.ROOMS:
-                mask = (flat["city"][fl] == c) & (flat["rooms"][fl] == r)
-                path = self.truth.counterfactual[(city, r)] + self.truth.effect[(city, r)]
-                level[mask] = path[day[mask]]
+        for r in cal.ROOMS:
+            mask = flat["rooms"][fl] == r
+            path = self.truth.counterfactual[(city, r)] + self.truth.effect[(city, r)]
+            level[mask] = path[day[mask]]
         kzt = np.exp(level + flat["quality"][fl])
         usd = kzt / cal.usd_rate(day)
         carried = np.maximum.accumulate(np.where(ev_reprice, np.arange(len(ev_time)), 0))
         price = np.where(flat["usd"][fl], _round_usd(usd), _round_kzt(kzt))
-        self.ev_listing = ev_listing
-        self.ev_time = ev_time
-        self.ev_price = price[carried]
+        return ev_listing, ev_time, price[carried]
 
     def _index(self) -> None:
         """Per portal and city: listings by posting time, and the events' search keys."""
         self._groups: dict[tuple[str, str], np.ndarray] = {}
         city = self._flat["city"][self.listing["flat"]]
         for code, source in enumerate(SOURCES):
-            for c, name in enumerate(cal.CITIES):
+            for c, name in enumerate(self.cities):
                 self._groups[(source, name)] = np.flatnonzero(
                     (self.listing["source"] == code) & (city == c)
                 )
@@ -346,8 +390,11 @@ class Market:
     # --- queries ----------------------------------------------------------------------------
 
     def visible(self, source: str, city: str, at: float) -> Visible:
-        """Active listings of ``source`` in ``city`` at market time ``at``, newest bump first."""
-        group = self._groups[(source, city)]
+        """Active listings of ``source`` in ``city`` at market time ``at``, newest bump first.
+
+        A city outside the market (or not on olx) shows none.
+        """
+        group = self._groups.get((source, city), np.zeros(0, dtype=np.int64))
         posted = self.listing["posted"][group]
         candidates = group[: np.searchsorted(posted, at, side="right")]
         active = candidates[self.listing["ends"][candidates] > at]
@@ -359,10 +406,12 @@ class Market:
         """The card of ``listing`` as shown after its event ``event``."""
         lst, flat = self.listing, self._flat
         f = int(lst["flat"][listing])
-        city = cal.CITIES[int(flat["city"][f])]
+        city = self.cities[int(flat["city"][f])]
         source = SOURCES[int(lst["source"][listing])]
         price = int(self.ev_price[event]) * (10 if lst["typo"][listing] else 1)
         listing_id = str(int(lst["id"][listing]))
+        district = int(flat["district"][f])
+        streets = STREETS.get(city, COMMON_STREETS)
         return Card(
             source=source,
             listing_id=listing_id,
@@ -372,9 +421,9 @@ class Market:
             floor=None if lst["no_floor"][listing] else int(flat["floor"][f]),
             floors_total=None if lst["no_floor"][listing] else int(flat["floors_total"][f]),
             district=None
-            if lst["no_district"][listing]
-            else self._districts[city][int(flat["district"][f])],
-            address=f"{STREETS[city][int(flat['street'][f])]} {int(flat['house'][f])}",
+            if lst["no_district"][listing] or district < 0
+            else self._districts[city][district],
+            address=f"{streets[int(flat['street'][f])]} {int(flat['house'][f])}",
             price=price,
             currency="USD" if flat["usd"][f] else "KZT",
             owner_type=OWNER_TYPES[int(flat["owner"][f])],
@@ -392,8 +441,9 @@ class Market:
 
     @cached_property
     def size(self) -> dict[str, int]:
-        """How big the market is: flats, listings and bump events."""
+        """How big the market is: cities, flats, listings and bump events."""
         return {
+            "cities": len(self.cities),
             "flats": len(self._flat["posted"]),
             "listings": len(self.listing["posted"]),
             "events": len(self.ev_time),
@@ -408,6 +458,28 @@ class Market:
         if len(hits) != 1:
             raise KeyError(f"{source} listing {listing_id}")
         return int(self.listing["flat"][hits[0]])
+
+
+def _ids(
+    listing: dict[str, np.ndarray], evergreen: np.ndarray, slot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Listing ids of one city: rising with the posting time on each portal, in the city's
+    residue class modulo :data:`ID_SLOTS` (so no two cities share one); evergreens old."""
+    ids = np.zeros(len(listing["posted"]), dtype=np.int64)
+    for code, ((ref_day, ref_id), per_day) in enumerate(
+        ((KRISHA_ID_AT, KRISHA_IDS_PER_DAY), (OLX_ID_AT, OLX_IDS_PER_DAY))
+    ):
+        mine = np.flatnonzero(listing["source"] == code)  # already in posting order
+        raw = ref_id + (listing["posted"][mine] - cal.day_index(ref_day)) * per_day
+        steps = np.arange(len(mine))
+        slots = raw.astype(np.int64) // ID_SLOTS + rng.integers(
+            0, per_day // 200 // ID_SLOTS, len(mine)
+        )
+        ids[mine] = (np.maximum.accumulate(slots - steps) + steps) * ID_SLOTS + slot
+        old = mine[evergreen[mine]]
+        low, high = (bound // ID_SLOTS for bound in OLD_ID_RANGE)
+        ids[old] = (low + rng.choice(high - low, len(old), replace=False)) * ID_SLOTS + slot
+    return ids
 
 
 def _round_kzt(kzt: np.ndarray) -> np.ndarray:

@@ -21,10 +21,9 @@ from typing import Any, Final
 
 from scrapers.sandbox.krisha_pages import area_text
 from scrapers.sandbox.market import LOCAL, Card
+from warehouse.cities import REGISTRY
 
 OLX_PER_PAGE: Final = 40
-OLX_SLUGS: Final = {"almaty": "alma-ata", "astana": "astana"}
-OLX_CITY: Final = {"almaty": "Алматы", "astana": "Астана"}
 SIMULATED_COMMENT: Final = "<!-- SIMULATED: made by the rentwatch sandbox, not an olx.kz page -->"
 MONTHS_GENITIVE: Final = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля",
                           "августа", "сентября", "октября", "ноября", "декабря")  # fmt: skip
@@ -39,8 +38,21 @@ class OlxPage:
     date_shift: timedelta = timedelta(0)
 
 
+def olx_slug(city: str) -> str:
+    """The city's olx slug (the registry's; Almaty is ``alma-ata``)."""
+    slug = REGISTRY.get(city).olx_slug
+    if slug is None:
+        raise ValueError(f"olx lists no {city}")
+    return slug
+
+
+def olx_city(city: str) -> str:
+    """The city as olx names it (``location.cityName``)."""
+    return REGISTRY.get(city).name_ru
+
+
 def olx_path(city: str, page: int = 1) -> str:
-    path = f"/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/{OLX_SLUGS[city]}/"
+    path = f"/d/nedvizhimost/kvartiry/arenda-dolgosrochnaya/{olx_slug(city)}/"
     return path if page == 1 else f"{path}?page={page}"
 
 
@@ -70,10 +82,11 @@ def _ad(card: Card, shift: timedelta) -> dict[str, Any]:
         total = str(card.floors_total)
         params.append(_param("total_floors", "Этажность дома", total, total))
     refreshed = (card.bumped_at.astimezone(LOCAL) + shift).isoformat(timespec="seconds")
-    location: dict[str, Any] = {"cityName": OLX_CITY[card.city], "regionName": OLX_CITY[card.city]}
+    name = olx_city(card.city)
+    location: dict[str, Any] = {"cityName": name, "regionName": name}
     if card.district:
         location["districtName"] = f"{card.district} район"
-    location["pathName"] = ", ".join(filter(None, (OLX_CITY[card.city], card.district)))
+    location["pathName"] = ", ".join(filter(None, (name, card.district)))
     return {
         "id": int(card.listing_id),
         "title": olx_title(card),
@@ -99,7 +112,7 @@ def _card_html(card: Card, ad: dict[str, Any], shift: timedelta) -> str:
     local = (card.bumped_at.astimezone(LOCAL) + shift).date()
     when = f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year} г."
     where = ", ".join(
-        filter(None, (OLX_CITY[card.city], f"{card.district} район" if card.district else None))
+        filter(None, (olx_city(card.city), f"{card.district} район" if card.district else None))
     )
     return (
         f'<div data-cy="l-card" id="{card.listing_id}" class="css-1sw7q4x">'
@@ -142,7 +155,7 @@ def render_olx_page(spec: OlxPage) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="rentwatch-simulated" content="true">
-<title>Долгосрочная аренда квартир {OLX_CITY[spec.city]} – симуляция rentwatch</title>
+<title>Долгосрочная аренда квартир {olx_city(spec.city)} – симуляция rentwatch</title>
 </head>
 <body>
 <div class="simulated-banner">SIMULATED DATA: rentwatch sandbox</div>

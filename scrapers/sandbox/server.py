@@ -4,10 +4,14 @@
         settings = sandbox.scrapy_settings()   # base URLs of the three sites, loopback delays
         ...                                    # run the real spiders against it
 
-The live sites show the market at its last moment (:data:`LIVE_AT`), with every card's date
-moved forward so that this moment reads as today (a live crawl is observed *now*); the archive
-serves the captures of :class:`~scrapers.sandbox.archive.Archive`. Each site answers
-``/robots.txt``. Everything is simulated and every page says so.
+The live sites show the market at its last moment (:data:`LIVE_AT`, 20:00 on the market's last
+day): that is the sandbox's clock. Every answer carries it in the header
+``X-Rentwatch-Simulated-Now`` (:mod:`scrapers.clock`), which the spiders take as the
+observation time of a simulated crawl on loopback, so the live crawl continues the archive's
+years without a hole. (``today`` may move the clock: the cards' dates then shift with it.)
+The archive serves the captures of :class:`~scrapers.sandbox.archive.Archive`. Each site
+answers ``/robots.txt``; every city of the market has its pages on krisha, and on olx when
+olx lists it. Everything is simulated and every page says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,18 +27,26 @@ from types import TracebackType
 from typing import Any, ClassVar, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from scrapers.clock import SIMULATED_NOW_HEADER
 from scrapers.sandbox import calibration as cal
 from scrapers.sandbox.archive import Archive, CdxError
-from scrapers.sandbox.krisha_pages import HOT_CARDS, PER_PAGE, Era, SearchPage, render_search_page
+from scrapers.sandbox.krisha_pages import (
+    HOT_CARDS,
+    PER_PAGE,
+    Era,
+    SearchPage,
+    city_slug,
+    render_search_page,
+)
 from scrapers.sandbox.market import LOCAL, Market, Visible, market_time
-from scrapers.sandbox.olx_pages import OLX_PER_PAGE, OLX_SLUGS, OlxPage, render_olx_page
+from scrapers.sandbox.olx_pages import OLX_PER_PAGE, OlxPage, render_olx_page
+from warehouse.cities import REGISTRY
 
 logger = logging.getLogger(__name__)
 
 HOST: Final = "127.0.0.1"
 # The live sites show the market at 20:00 on its last day.
 LIVE_AT: Final = datetime.combine(cal.MARKET_END, time(20, 0), LOCAL)
-KRISHA_SLUGS: Final = {"almaty": "almaty", "astana": "astana"}
 ROBOTS: Final = {
     "krisha": "User-agent: *\nDisallow: /a/new\nDisallow: /my\nDisallow: /favorites\n",
     "olx": "User-agent: *\nDisallow: /d/myaccount\nDisallow: /api/\n",
@@ -57,13 +70,18 @@ def _not_found(what: str) -> Reply:
 
 
 class LiveView:
-    """The market at one moment, as today's krisha and olx show it."""
+    """The market at one moment, as today's krisha and olx show it.
 
-    def __init__(self, market: Market, *, today: date, era: Era = "2025") -> None:
+    ``today`` is the day the sites say it is (default: the market's last day); the market is
+    shown at :data:`LIVE_AT`, moved to ``today`` with the cards' dates.
+    """
+
+    def __init__(self, market: Market, *, today: date = cal.MARKET_END, era: Era = "2025") -> None:
         self.market = market
         self.at = market_time(LIVE_AT)
         self.today = today
         self.shift = timedelta(days=(today - cal.MARKET_END).days)
+        self.now = LIVE_AT + self.shift  # the sandbox's clock
         self.era = era
         self._visible: dict[tuple[str, str], Visible] = {}
         self._lock = threading.Lock()
@@ -83,7 +101,7 @@ class LiveView:
             for i in PROMOTED_AT[:HOT_CARDS]
             if i < len(visible)
         )
-        return SearchPage(city, KRISHA_SLUGS[city], page, len(visible), cards, self.today,
+        return SearchPage(city, city_slug(city), page, len(visible), cards, self.today,
                           self.era, promoted, self.shift)  # fmt: skip
 
     def olx_page(self, city: str, page: int) -> OlxPage:
@@ -112,6 +130,10 @@ class _Site:
         return reply
 
 
+_KRISHA_SLUGS: Final = frozenset(slug for city in REGISTRY for slug in city.all_krisha_slugs)
+_OLX_SLUGS: Final = {c.olx_slug: c.code for c in REGISTRY if c.olx_slug is not None}
+
+
 def _page_number(query: dict[str, list[str]]) -> int | None:
     raw = query.get("page", ["1"])[-1]
     return int(raw) if raw.isdigit() and int(raw) >= 1 else None
@@ -129,12 +151,14 @@ class KrishaSite(_Site):
         if len(parts) != 3 or parts[:2] != ["arenda", "kvartiry"]:
             return _not_found(path)
         slug = parts[2]
-        if slug == "nur-sultan":  # the old alias now leads to the new one
+        city = REGISTRY.resolve(slug) if slug in _KRISHA_SLUGS else None
+        if city is None or city not in self.live.market.cities:
+            return _not_found(path)
+        if slug != city_slug(city):  # an old alias (nur-sultan) leads to today's
             tail = f"?{raw_query}" if raw_query else ""
-            return Reply(301, HTML, b"", {"Location": f"/arenda/kvartiry/astana/{tail}"})
-        city = {v: k for k, v in KRISHA_SLUGS.items()}.get(slug)
+            return Reply(301, HTML, b"", {"Location": f"/arenda/kvartiry/{city_slug(city)}/{tail}"})
         page = _page_number(query)
-        if city is None or page is None:
+        if page is None:
             return _not_found(path)
         return Reply(200, HTML, render_search_page(self.live.krisha_page(city, page)).encode())
 
@@ -155,9 +179,9 @@ class OlxSite(_Site):
             "arenda-dolgosrochnaya",
         ]:
             return _not_found(path)
-        city = {v: k for k, v in OLX_SLUGS.items()}.get(parts[4])
+        city = _OLX_SLUGS.get(parts[4])
         page = _page_number(query)
-        if city is None or page is None:
+        if city is None or city not in self.live.market.cities or page is None:
             return _not_found(path)
         return Reply(200, HTML, render_olx_page(self.live.olx_page(city, page)).encode())
 
@@ -200,6 +224,7 @@ class ArchiveSite(_Site):
 
 class _Handler(BaseHTTPRequestHandler):
     site: ClassVar[_Site]
+    now: ClassVar[str]  # the sandbox's clock, ISO 8601
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
@@ -212,6 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         self.send_header("X-Rentwatch-Simulated", "true")
+        self.send_header(SIMULATED_NOW_HEADER, self.now)
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -222,7 +248,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Sandbox:
-    """Three loopback servers over one market; a context manager that stops them on exit."""
+    """Three loopback servers over one market; a context manager that stops them on exit.
+
+    ``today``: the day the live sites show (default: the market's last day, the sandbox's
+    clock); ``ports``: fixed ports per site (``krisha``, ``olx``, ``archive``; 0 or absent:
+    any free port).
+    """
 
     def __init__(
         self,
@@ -231,10 +262,15 @@ class Sandbox:
         archive: Archive | None = None,
         today: date | None = None,
         live_era: Era = "2025",
+        ports: Mapping[str, int] | None = None,
     ) -> None:
         self.market = market
         self.archive = archive or Archive(market)
-        self.live = LiveView(market, today=today or datetime.now(LOCAL).date(), era=live_era)
+        self.live = LiveView(market, today=today or cal.MARKET_END, era=live_era)
+        self.ports = dict(ports or {})
+        unknown = set(self.ports) - {"krisha", "olx", "archive"}
+        if unknown:
+            raise ValueError(f"no sandbox site named {sorted(unknown)[0]!r}")
         self.sites: dict[str, _Site] = {
             "krisha": KrishaSite(self.live),
             "olx": OlxSite(self.live),
@@ -245,8 +281,16 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         for name, site in self.sites.items():
-            handler = type(f"{name.title()}Handler", (_Handler,), {"site": site})
-            server = ThreadingHTTPServer((HOST, 0), handler)
+            attributes = {"site": site, "now": self.now.isoformat()}
+            handler = type(f"{name.title()}Handler", (_Handler,), attributes)
+            try:
+                server = ThreadingHTTPServer((HOST, self.ports.get(name, 0)), handler)
+            except OSError as exc:
+                self.stop()
+                raise OSError(
+                    f"the sandbox's {name} site cannot listen on "
+                    f"{HOST}:{self.ports.get(name, 0)}: {exc.strerror}"
+                ) from exc
             server.daemon_threads = True
             self._servers[name] = server
             thread = threading.Thread(
@@ -275,6 +319,11 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @property
+    def now(self) -> datetime:
+        """The sandbox's clock: the moment the live sites show (aware)."""
+        return self.live.now
 
     def base_url(self, site: str) -> str:
         """``http://127.0.0.1:<port>`` of ``site`` (krisha, olx or archive); started only."""

@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from scrapers import clock
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.monitors import price_bounds
@@ -98,6 +99,13 @@ class ListingSpider(scrapy.Spider):
     @property
     def origin(self) -> str:
         return self.params.origin
+
+    def simulated_now(self, response: Response) -> datetime | None:
+        """The sandbox's clock when this is a simulated crawl of a loopback site that sends
+        it (:mod:`scrapers.clock`): the page's observation time instead of the fetch's."""
+        return clock.simulated_observation(
+            response.headers.get(clock.SIMULATED_NOW_HEADER), url=response.url, origin=self.origin
+        )
 
     @property
     def bounds(self) -> PriceBounds:
@@ -220,7 +228,7 @@ class SearchSpider(ListingSpider):
         )
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
-        seen = Sighting.of(response)
+        seen = Sighting.of(response, self.simulated_now(response))
         parsed = self.parse_page(response.body, seen.observed_at)
         self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)

@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.spiders import Spider
 
+from scrapers import clock
 from scrapers.warc import (
     KIND_HEADER,
     OBSERVED_AT_HEADER,
@@ -84,6 +85,15 @@ class WarcCaptureMiddleware:
         if self.writer is None:
             return response
         fetched_at = datetime.now(UTC)
+        extra = response_extra(request)
+        # The sandbox's clock, when the spider observes the page by it: so a reparse does too.
+        simulated = clock.simulated_observation(
+            response.headers.get(clock.SIMULATED_NOW_HEADER),
+            url=response.url,
+            origin=str(getattr(self.crawler.spider, "origin", "")),
+        )
+        if simulated is not None and OBSERVED_AT_HEADER not in extra:
+            extra[OBSERVED_AT_HEADER] = warc_date(simulated)
         record_id = self.writer.write(
             Exchange(
                 url=response.url,
@@ -94,7 +104,7 @@ class WarcCaptureMiddleware:
                 method=request.method,
                 request_headers=_pairs(request.headers),
                 protocol=response.protocol,
-                extra=response_extra(request),
+                extra=extra,
             )
         )
         request.meta[STAMP_META] = WarcStamp(record_id, fetched_at)
