@@ -467,18 +467,60 @@ def donor_pool(
     return pool
 
 
+def left_out_text(left_out: tuple[DonorLeftOut, ...]) -> str:
+    """The donors left out, in English, those without data in one group."""
+    none = [x.city for x in left_out if x.reason == "no_data"]
+    parts = [x.text() for x in left_out if x.reason != "no_data"]
+    if none:
+        parts.append(f"no usable listing in the span: {', '.join(none)}")
+    return "; ".join(parts)
+
+
 def check_donors(pool: DonorPool, params: ReportParams) -> None:
     """Refuse a pool with fewer than ``params.min_donors`` usable donors (one line)."""
     if len(pool.used) >= params.min_donors:
         return
     have = ", ".join(pool.used) or "none"
-    missing = "; left out: " + ", ".join(x.text() for x in pool.left_out) if pool.left_out else ""
+    missing = f"; left out: {left_out_text(pool.left_out)}" if pool.left_out else ""
     if not pool.asked:
         missing = "; the donor pool is empty (give --donor, or set [cities] roles)"
     raise NotEnoughData(
         f"{pool.treated}: the {params.design} design needs at least {params.min_donors} "
         f"comparison cities with data, {len(pool.used)} have it ({have}){missing}. Load the "
         "comparison cities (rentwatch crawl --city …) or use --design counterfactual"
+    )
+
+
+def design_for(
+    conn: duckdb.DuckDBPyConnection,
+    cities: tuple[str, ...] | list[str],
+    params: ReportParams,
+    *,
+    rules: CountingRules | None = None,
+    registry: CityRegistry = REGISTRY,
+) -> tuple[ReportParams, str | None]:
+    """``params`` when every city has the donors its design needs, else the single-series
+    design (:func:`single_series_params`) and a one-line note saying why: what the demo
+    does on a sandbox without comparison cities. Other refusals (too short a series) are
+    left to the estimate itself."""
+    if not params.compares:
+        return params, None
+    short = []
+    for city in cities:
+        try:
+            span = headline_span(conn, city, params)
+            pool = donor_pool(conn, city, params, span, rules=rules, registry=registry,
+                              require=False)  # fmt: skip
+        except NotEnoughData:
+            continue
+        if len(pool.used) < params.min_donors:
+            short.append(f"{city} {len(pool.used)}")
+    if not short:
+        return params, None
+    single = single_series_params(params)
+    return single, (
+        f"the {params.design} design needs at least {params.min_donors} comparison cities "
+        f"with data (have: {', '.join(short)}): the {single.design} design stands in for it"
     )
 
 

@@ -11,8 +11,13 @@ Stages, each timed and reported as it runs:
 5. **load**: the spools into the demo warehouse, in one transaction;
 6. **index**: weekly median, mix-adjusted and hedonic series per city, stored in the warehouse;
 7. **its**: the reports' headline estimate (``reports.ReportParams``: its series and ITS) per
-   city, beside the truth on the same window and rooms;
-8. **reports**: the economist's report and the officials' summary in ru, kk and en.
+   city, beside the truth on the same window and rooms; a comparison-design headline on a
+   sandbox with fewer than three comparison cities falls back to the single-series design,
+   with a printed note (:func:`reports.headline.design_for`);
+8. **comparison**: beside a single-series headline, the comparison design's (synthetic
+   control) for the same cities and truth, or "not run" when the sandbox has too few
+   comparison cities;
+9. **reports**: the economist's report and the officials' summary in ru, kk and en.
 
 Stages whose capability is not installed are reported "not run" with the reason, never faked.
 Everything the crawls record has origin ``simulated``, so every series, table and page built
@@ -113,6 +118,10 @@ class DemoRun:
     market: dict[str, int] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
     estimator: str = ""
+    # The comparison design beside a single-series headline (empty when it did not run).
+    comparison: dict[str, CityResult] = field(default_factory=dict)
+    comparison_estimator: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +133,11 @@ class DemoRun:
             "definition": DEFINITION,
             "estimator": self.estimator,
             "cities": {city: asdict(result) for city, result in self.cities.items()},
+            "comparison": {
+                "estimator": self.comparison_estimator,
+                "cities": {city: asdict(result) for city, result in self.comparison.items()},
+            },
+            "notes": self.notes,
             "stages": [asdict(stage) for stage in self.stages],
             "outputs": [str(p) for p in self.outputs],
         }
@@ -146,6 +160,9 @@ class Demo:
         self.archive: Archive | None = None
         self.truth: Truth | None = None
         self._series: dict[str, Any] = {}
+        # The headline as run: the reports' own, or its single-series stand-in when the
+        # sandbox lacks comparison cities (set by its()).
+        self._params: ReportParams | None = None
 
     # --- the frame --------------------------------------------------------------------------
 
@@ -177,6 +194,15 @@ class Demo:
             event=cal.EVENT_DATE, placebos=self.options.placebos, start=cal.ARCHIVE_FROM,
             end=cal.ARCHIVE_TO,
         )  # fmt: skip
+
+    @property
+    def params(self) -> ReportParams:
+        """The headline as the demo runs it (see ``_params``)."""
+        return self._params or self.headline()
+
+    def note(self, text: str) -> None:
+        self.run.notes.append(text)
+        self.progress(f"    note: {text}")
 
     def not_run(self, name: str, why: str) -> None:
         self.run.stages.append(Stage(name, "not run", 0.0, why))
@@ -303,38 +329,78 @@ class Demo:
 
     def its(self) -> None:
         try:
-            from reports.headline import city_headline, percent_text
+            from reports.headline import city_headline, design_for, percent_text
         except ImportError as exc:
             self.not_run("its", f"the ITS engine is not installed ({exc})")
             return
         assert self.truth is not None
-        params = self.headline()
+        with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+            self._params, why = design_for(conn, list(self._series), self.headline(),
+                                           registry=self.settings.registry)  # fmt: skip
+        if why:
+            self.note(why)
+        params = self.params
         self.run.estimator = params.estimator_text()
         with self.stage("its", f"{params.estimator_text()}, per city") as stage:
             lines = []
             with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
                 # The reports' own headline (span, series, fit, window): the number printed
                 # here is the report's.
-                found = {city: city_headline(conn, city, params) for city in self._series}
+                found = {city: city_headline(conn, city, params, registry=self.settings.registry)
+                         for city in self._series}  # fmt: skip
             for city, headline in found.items():
-                effect, series = headline.effect, headline.series
-                truth = self.truth.average_effect_pct(
-                    city, params.window_start, params.window_end, rooms=params.rooms
+                self.run.cities[city] = self.beside_truth(headline)
+                truth = self.run.cities[city].truth_pct
+                assert truth is not None
+                lines.append(
+                    f"{city} {percent_text(headline.effect.percent)} (truth {percent_text(truth)})"
                 )
-                self.run.cities[city] = CityResult(
-                    series=params.series_text(),
-                    window_start=params.window_start.isoformat(),
-                    window_end=params.window_end.isoformat(),
-                    # Unrounded: the summary prints them once, as the reports do.
-                    estimate_pct=effect.percent,
-                    low_pct=effect.percent_low,
-                    high_pct=effect.percent_high,
-                    level=effect.level,
-                    truth_pct=truth,
-                    truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
-                    observations=int(series.frame["n"].sum()),
-                )
-                lines.append(f"{city} {percent_text(effect.percent)} (truth {percent_text(truth)})")
+            stage.detail = "; ".join(lines)
+
+    def beside_truth(self, headline: Any) -> CityResult:
+        """A headline (:class:`reports.headline.Headline`) beside the truth on its window."""
+        assert self.truth is not None
+        params, effect, series = headline.params, headline.effect, headline.series
+        truth = self.truth.average_effect_pct(
+            headline.city, params.window_start, params.window_end, rooms=params.rooms
+        )
+        return CityResult(
+            series=params.series_text(),
+            window_start=params.window_start.isoformat(),
+            window_end=params.window_end.isoformat(),
+            # Unrounded: the summary prints them once, as the reports do.
+            estimate_pct=effect.percent,
+            low_pct=effect.percent_low,
+            high_pct=effect.percent_high,
+            level=effect.level,
+            truth_pct=truth,
+            truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
+            observations=int(series.frame["n"].sum()),
+        )
+
+    def comparison(self) -> None:
+        """Beside a single-series headline, the comparison design's for the same cities."""
+        from reports.headline import city_headline, comparison_params, design_for, percent_text
+
+        if self.headline().compares:
+            return  # the headline above is the comparison design (or its stand-in)
+        params = comparison_params(self.params)
+        with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+            _, why = design_for(conn, list(self._series), params, registry=self.settings.registry)
+        if why:
+            self.not_run("comparison", f"{why.split(':')[0]}: the single-series design above "
+                                       "stands")  # fmt: skip
+            return
+        self.run.comparison_estimator = params.estimator_text()
+        with self.stage("comparison", f"{params.estimator_text()}, per city") as stage:
+            lines = []
+            with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+                for city in self._series:
+                    headline = city_headline(conn, city, params, registry=self.settings.registry)
+                    result = self.run.comparison[city] = self.beside_truth(headline)
+                    assert result.truth_pct is not None
+                    lines.append(f"{city} {percent_text(headline.effect.percent)} (truth "
+                                 f"{percent_text(result.truth_pct)})")  # fmt: skip
             stage.detail = "; ".join(lines)
 
     def reports(self) -> None:
@@ -345,7 +411,9 @@ class Demo:
             self.not_run("reports", f"the reports are not installed ({exc})")
             return
         with self.stage("reports", "economist report and summaries in ru, kk, en") as stage:
-            data = gather_report_data(self.db, cities=cal.CITIES, params=self.headline())
+            data = gather_report_data(
+                self.db, cities=cal.CITIES, params=self.params, registry=self.settings.registry
+            )
             report = write_economist_report(data, out_dir=self.out / "report")
             self.run.outputs.append(report.html)
             for lang in LANGS:
@@ -363,6 +431,7 @@ class Demo:
         self.load()
         if self.index():
             self.its()
+            self.comparison()
         else:
             self.not_run("its", "needs the rent index")
         self.reports()
@@ -389,7 +458,8 @@ def _indent(text: str) -> str:
 
 
 def render_summary(run: DemoRun) -> str:
-    """The closing table: per city the estimate, its interval and the truth, then outputs."""
+    """The closing table: per city the estimate, its interval and the truth (the headline's
+    design, then the comparison design's when it ran), then stages and outputs."""
     lines = ["", "SIMULATED DATA — rentwatch demo on the sandbox market (seed "
              f"{run.seed}, scale {run.scale:g})", ""]  # fmt: skip
     if run.cities:
@@ -400,26 +470,35 @@ def render_summary(run: DemoRun) -> str:
             f"  series: {any_city.series}",
             f"  ITS:    {run.estimator}",
             "",
+            *_result_lines(run.cities),
         ]
-        lines.append(f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered")
-        from reports.headline import percent_text
-
-        for city, r in run.cities.items():
-            assert r.estimate_pct is not None and r.low_pct is not None
-            assert r.high_pct is not None and r.truth_pct is not None
-            interval = f"[{percent_text(r.low_pct)}, {percent_text(r.high_pct)}]"
-            lines.append(
-                f"  {city:<8} {percent_text(r.estimate_pct):>9}  {interval:<18} "
-                f"{percent_text(r.truth_pct):>7}  {'yes' if r.truth_in_interval else 'no'}"
-            )
+        if run.comparison:
+            lines += ["", f"  Comparison: {run.comparison_estimator}", ""]
+            lines += _result_lines(run.comparison)
     else:
         lines.append("No estimate: the ITS did not run (see the stages above); coverage is above.")
+    lines += [f"Note: {note}" for note in run.notes]
     lines += ["", "Stages:"]
     for stage in run.stages:
-        lines.append(f"  {stage.name:<9} {stage.status:<8} {stage.seconds:>7.1f} s")
+        lines.append(f"  {stage.name:<10} {stage.status:<8} {stage.seconds:>7.1f} s")
     lines += ["", f"Outputs (under {run.out_dir}):"]
     lines += [f"  {path}" for path in run.outputs]
     return "\n".join(lines)
+
+
+def _result_lines(results: dict[str, CityResult]) -> list[str]:
+    from reports.headline import percent_text
+
+    lines = [f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered"]
+    for city, r in results.items():
+        assert r.estimate_pct is not None and r.low_pct is not None
+        assert r.high_pct is not None and r.truth_pct is not None
+        interval = f"[{percent_text(r.low_pct)}, {percent_text(r.high_pct)}]"
+        lines.append(
+            f"  {city:<8} {percent_text(r.estimate_pct):>9}  {interval:<18} "
+            f"{percent_text(r.truth_pct):>7}  {'yes' if r.truth_in_interval else 'no'}"
+        )
+    return lines
 
 
 def register(app: typer.Typer) -> None:
