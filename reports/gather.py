@@ -454,7 +454,11 @@ def _comparison_row(
     thousands of refits)."""
     design = params.design
     variant = params.sc_variant if design == "synthetic" else params.comparison
-    errors = CONFORMAL if design == "synthetic" else ErrorSpec(method=params.errors).label()  # type: ignore[arg-type]
+    errors: str | None = CONFORMAL
+    if design != "synthetic":
+        errors = ErrorSpec(method=params.errors).label()  # type: ignore[arg-type]
+    elif not interval:
+        errors = None  # a point estimate: no inference
     row = _row(varied, series, design=design, variant=variant, without=without, errors=errors)
     if isinstance(pool, str):
         row["status"] = pool

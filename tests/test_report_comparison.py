@@ -438,3 +438,19 @@ def test_demo_falls_back_to_the_single_series_without_donors(
     # The headline was the comparison design: nothing more to put beside it.
     assert [s.name for s in demo.run.stages] == ["its"]
     assert f"Note: {note}" in render_summary(demo.run)
+
+
+def test_report_commands_take_the_design(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rentwatch.commands.report import _params
+
+    params = _params(None, None, None, None, None, design="comparative", sc_variant="standard",
+                     donors=["shymkent", "taraz", "aktau"])  # fmt: skip
+    assert (params.design, params.sc_variant, params.donors) == (
+        "comparative", "standard", ("shymkent", "taraz", "aktau"))  # fmt: skip
+    out = tmp_path / "s.pdf"
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "report", "summary", "--data",
+                           str(warehouse), "--design", "magic", "--out", str(out))  # fmt: skip
+    assert code == 1 and err.count("\n") == 1 and "design must be one of" in err
+    assert not out.exists()
