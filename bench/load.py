@@ -1,16 +1,38 @@
-"""Benchmark: merge 1,000,000 spooled observations into a warehouse already holding 1,000,000.
+"""Benchmark: merge a realistic batch of spooled observations into a warehouse (issue 15).
 
-Prints rows/s and peak memory of `warehouse.load.load_spools`, and the ratio to two baselines
-on the same spool file:
-  * DuckDB's floor: a plain ``INSERT … SELECT`` from the spool into an empty table with no
-    keys (target: the merge within 1.5× of it);
-  * a naive loader: row-by-row ``executemany`` inserts on a 10,000-row sample, with no key
-    check at all, its most favourable case (target: the merge ≥ 300× faster per row).
-Each timed step runs in a fresh subprocess so its peak RSS is its own; the merge and the floor
-run ``--rounds`` times, interleaved, and the best of each is kept, because other work on a
-shared 2-core machine slows single runs by up to half.
+Two batches, in the proportions the sandbox market gives (``scrapers/sandbox``, measured by
+replaying it: ``--proportions`` prints them again):
 
-    .venv/bin/python bench/load.py [--rows 1000000] [--keep DIR]
+* **night**: a nightly crawl of every page sees each active listing once. Listings stay up
+  about 28 days (days on the market log-normal with median 18 days, plus 1 % agency
+  evergreens of 150–500 days), so 3.7 % of a night's rows are new listings and the rest are
+  later sightings of stored listings; we add 1 % same-day repeats observed later (a city's
+  crawl re-run after it failed, which replace the stored rows). The warehouse holds the two
+  previous nights.
+* **backfill**: the web archive's captures (two a week, three pages each) of 2021–2023 into a
+  warehouse that holds other days: 79 % of the rows are a listing's first sighting, 21 % later
+  sightings of listings earlier in the batch, 0.16 % same-day repeats within the batch (two
+  captures on one local day; the later one wins).
+
+Every row but the folded repeats is written, as in real loads (the previous bench repeated
+stored keys at the same timestamp, which the merge drops, so it wrote half the floor's rows).
+
+Each timed step runs in a fresh subprocess with the project's 2GB DuckDB ``memory_limit`` so
+its peak RSS is its own; the merge and the floor run ``--rounds`` times interleaved, best
+kept, because other work on the shared 2-core machine slows single runs by up to half:
+
+* merge: ``warehouse.load.load_spools`` (validate, dedupe, listings upsert, keyed merge,
+  record the run, commit) into a copy of the prefilled warehouse;
+* floor: a plain ``INSERT … SELECT`` from the same spool into an empty keyless table
+  (target: the merge ≤ 1.5× its time);
+* naive: row-by-row ``executemany`` INSERTs of a 10,000-row sample with no key check
+  (target: the merge ≥ 300× faster per row).
+
+``--memory-rows`` (default 4,000,000) loads a night batch of that size too and prints both
+peaks: chunked merging keeps the merge's peak independent of the batch's size.
+
+    .venv/bin/python bench/load.py [--rows 1000000] [--memory-rows 4000000] [--rounds 3]
+        [--kind night|backfill|both] [--keep DIR] [--proportions]
 """
 
 from __future__ import annotations
@@ -18,78 +40,136 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from warehouse.records import RECORD_COLUMNS  # noqa: E402
+MEMORY_LIMIT = "2GB"  # the project's default setting
+NIGHT_NEW, NIGHT_REPEATS = 0.037, 0.01
+BACKFILL_FIRST, BACKFILL_REPEATS = 0.79, 0.0016
 
-ALMATY = timezone(timedelta(hours=6))
-DISTRICTS = ["Бостандыкский", "Медеуский", "Алмалинский", "Ауэзовский", "Алатауский"]
+# u(k): a reproducible uniform(0, 1) draw per listing id and stream k.
+U = "((hash(lid, {k}) % 1000003) / 1000003.0)"
+
+# One spool row per (listing id, day, minute): the attributes a krisha card carries.
+ROWS = f"""
+SELECT 'krisha' AS source, CAST(lid AS VARCHAR) AS listing_id,
+       CASE WHEN lid % 3 = 0 THEN 'astana' ELSE 'almaty' END AS city,
+       ['Бостандыкский', 'Медеуский', 'Алмалинский', 'Ауэзовский', 'Алатауский'][lid % 5 + 1]
+           AS district,
+       ['Бостандыкский', 'Медеуский', 'Алмалинский', 'Ауэзовский', 'Алатауский'][lid % 5 + 1]
+           || ' р-н' AS district_raw,
+       1 + lid % 4 AS rooms, 20.0 + 18 * (1 + lid % 4) + lid % 7 AS area_m2,
+       1 + lid % 9 AS floor, 9 AS floors_total,
+       100000 * (1 + lid % 4) + CAST(floor({U.format(k="day")} * 50000) AS BIGINT) AS price,
+       'KZT' AS currency, 'month' AS price_period, 'owner' AS owner_type,
+       '/a/show/' || lid AS url, (1 + lid % 4) || '-комнатная квартира, '
+           || (20 + 18 * (1 + lid % 4) + lid % 7) || ' м², ' || (1 + lid % 9) || '/9 этаж'
+           AS title,
+       strftime(TIMESTAMP '2022-01-01 02:00:00' + to_days(CAST(day AS INTEGER))
+                + to_minutes(CAST(minute AS INTEGER)), '%Y-%m-%dT%H:%M:%S+06:00') AS observed_at,
+       'live' AS origin, $run_id AS run_id
+FROM ({{keys}})
+"""
+
+# Keys (lid, day, minute) of each spool. Night: the stock is listings 0 .. $stock − 1, seen on
+# days $day − 1 and $day (the warehouse), then on $day + 1 (the batch) with new listings and
+# a re-run's repeats of day $day. Backfill: first sightings spread over 730 days, each later
+# sighting 1–20 days after its listing's first, repeats on the same day, later in it.
+NIGHT_BASE = (
+    "SELECT lid, $day - d AS day, lid % 300 AS minute FROM range($stock) r(lid), range(2) s(d)"
+)
+NIGHT_BATCH = """
+SELECT lid, $day + 1 AS day, lid % 300 AS minute FROM range($later) r(lid)
+UNION ALL
+SELECT lid, $day AS day, 300 + lid % 300 AS minute FROM range($later, $later + $repeats) r(lid)
+UNION ALL
+SELECT lid, $day + 1 AS day, lid % 300 AS minute FROM range($stock, $stock + $new) r(lid)
+"""
+BACKFILL_BASE = (
+    "SELECT 100000000 + lid AS lid, 800 + lid % 300 AS day, lid % 300 AS minute "
+    "FROM range($rows) r(lid)"
+)
+BACKFILL_BATCH = f"""
+WITH firsts AS (
+    SELECT lid, CAST(floor({U.format(k=1)} * 730) AS BIGINT) AS day FROM range($first) r(lid)
+)
+SELECT lid, day, lid % 300 AS minute FROM firsts
+UNION ALL
+SELECT lid, day + 1 + CAST(floor({U.format(k=2)} * 20) AS BIGINT), lid % 300
+FROM firsts WHERE lid < $later
+UNION ALL
+SELECT lid, day, 300 + lid % 300 FROM firsts WHERE lid >= $first - $repeats
+"""
 
 
-def write_spool(path: Path, rows: int, *, seed: int, id_offset: int, run_id: str) -> None:
-    """A spool in the real format: one JSON record per line, as SpoolWriter writes it."""
-    rng = random.Random(seed)
-    start = datetime(2022, 1, 1, 9, tzinfo=ALMATY)
-    listings = max(rows // 20, 1)  # each listing seen on about 20 days
-    with open(path, "w", encoding="utf-8") as out:
-        for i in range(rows):
-            lid = id_offset + i % listings
-            day = i // listings
-            rooms = 1 + lid % 4
-            out.write(
-                json.dumps(
-                    {
-                        "source": "krisha",
-                        "listing_id": str(lid),
-                        "city": "almaty" if lid % 3 else "astana",
-                        "district": DISTRICTS[lid % len(DISTRICTS)],
-                        "district_raw": DISTRICTS[lid % len(DISTRICTS)] + " р-н",
-                        "rooms": rooms,
-                        "area_m2": 20.0 + 18 * rooms + lid % 7,
-                        "floor": 1 + lid % 9,
-                        "floors_total": 9,
-                        "price": 100_000 * rooms + rng.randrange(0, 50_000),
-                        "currency": "KZT",
-                        "price_period": "month",
-                        "owner_type": "owner",
-                        "url": f"/a/show/{lid}",
-                        "title": f"{rooms}-комнатная квартира",
-                        "observed_at": (start + timedelta(days=day, minutes=lid % 600)).isoformat(),
-                        "origin": "live",
-                        "run_id": run_id,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+def write_spool(path: Path, keys: str, params: dict[str, Any], run_id: str) -> int:
+    """A spool in the real format (one JSON record per line), written by DuckDB for speed."""
+    import duckdb
+
+    conn = duckdb.connect()
+    quoted = str(path).replace("'", "''")  # COPY takes no parameter for its file name
+    conn.execute(
+        f"COPY ({ROWS.format(keys=keys)}) TO '{quoted}' (FORMAT json)",
+        {**params, "run_id": run_id},
+    )
+    row = conn.execute(
+        "SELECT count(*) FROM read_json(?, format = 'newline_delimited')", [str(path)]
+    ).fetchone()
+    conn.close()
+    return int(row[0]) if row else 0
+
+
+def night(rows: int, work: Path) -> tuple[Path, Path]:
+    """(base spool, batch spool) of a night with ``rows`` rows."""
+    new, repeats = round(NIGHT_NEW * rows), round(NIGHT_REPEATS * rows)
+    later = rows - new - repeats
+    stock = later + repeats
+    params = {"stock": stock, "day": 400}
+    base, batch = work / f"night-base-{rows}.jsonl", work / f"night-{rows}.jsonl"
+    if not base.exists():
+        write_spool(base, NIGHT_BASE, params, "bench-night-base")
+        write_spool(batch, NIGHT_BATCH, {**params, "later": later, "repeats": repeats,
+                                         "new": new}, "bench-night")  # fmt: skip
+    return base, batch
+
+
+def backfill(rows: int, work: Path) -> tuple[Path, Path]:
+    """(base spool, batch spool) of an archive backfill with ``rows`` rows."""
+    first = round(BACKFILL_FIRST * rows)
+    repeats = round(BACKFILL_REPEATS * rows)
+    later = rows - first - repeats
+    base, batch = work / f"backfill-base-{rows}.jsonl", work / f"backfill-{rows}.jsonl"
+    if not base.exists():
+        write_spool(base, BACKFILL_BASE, {"rows": rows}, "bench-backfill-base")
+        write_spool(batch, BACKFILL_BATCH, {"first": first, "later": later,
+                                            "repeats": repeats}, "bench-backfill")  # fmt: skip
+    return base, batch
 
 
 STEP = r"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-import duckdb
-from warehouse.connection import connect
+from warehouse.connection import configure_connections, connect
 from warehouse.migrate import migrate
 from warehouse.records import RECORD_COLUMNS
 step, db, spool = sys.argv[1], sys.argv[2], sys.argv[3]
+configure_connections(memory_limit={limit!r})
 conn = connect(db)
 migrate(conn)
 t0 = time.perf_counter()
+written = None
 if step == "merge":
     from warehouse.load import load_spools
     report = load_spools(conn, [Path(spool)])
-    rows = report.rows_read
+    rows, written = report.rows_read, report.observations_written
 elif step == "floor":
     conn.execute("CREATE TABLE plain AS SELECT * FROM read_json(?, format='newline_delimited', "
                  "columns=?) LIMIT 0", [spool, dict(RECORD_COLUMNS)])
@@ -109,92 +189,154 @@ elif step == "executemany":
     rows = len(params)
 conn.close()
 elapsed = time.perf_counter() - t0
-print(json.dumps({{"rows": rows, "seconds": elapsed,
+print(json.dumps({{"rows": rows, "written": written, "seconds": elapsed,
                    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 
-def run_step(step: str, db: Path, spool: Path, *extra: str) -> dict[str, float]:
+def run_step(step: str, db: Path, spool: Path, *extra: str) -> dict[str, Any]:
     """Run one timed step in a fresh process, on a copy of the spool (a load moves its input)."""
     copy = spool.parent / "run" / spool.name
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(spool, copy)
-    spool = copy
+    code = STEP.format(root=str(ROOT), limit=MEMORY_LIMIT)
     out = subprocess.run(
-        [sys.executable, "-c", STEP.format(root=str(ROOT)), step, str(db), str(spool), *extra],
-        check=True,
+        [sys.executable, "-c", code, step, str(db), str(copy), *extra],
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if out.returncode:
+        raise SystemExit(f"{step} on {spool.name} failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def prefilled(base_spool: Path, work: Path) -> Path:
+    db = work / f"{base_spool.stem}.duckdb"
+    if not db.exists():
+        run_step("merge", db, base_spool)
+    return db
+
+
+def measure(name: str, base_spool: Path, batch: Path, work: Path, rounds: int) -> dict[str, Any]:
+    """Best-of-``rounds`` merge and floor on one batch, interleaved."""
+    base_db = prefilled(base_spool, work)
+    merges, floors = [], []
+    for _ in range(rounds):
+        merge_db = work / "merge.duckdb"
+        shutil.copyfile(base_db, merge_db)
+        merges.append(run_step("merge", merge_db, batch))
+        floor_db = work / "floor.duckdb"
+        floor_db.unlink(missing_ok=True)
+        floors.append(run_step("floor", floor_db, batch))
+    merge = min(merges, key=lambda r: r["seconds"])
+    floor = min(floors, key=lambda r: r["seconds"])
+    return {"name": name, "merge": merge, "floor": floor, "merges": merges, "floors": floors,
+            "base_db": base_db}  # fmt: skip
+
+
+def line(label: str, r: dict[str, Any]) -> str:
+    written = f", {r['written']:,} written" if r.get("written") is not None else ""
+    return (
+        f"{label:<26} {r['rows']:>10,} rows{written}  {r['seconds']:7.2f} s  "
+        f"{r['rows'] / r['seconds']:>11,.0f} rows/s  peak {r['peak_mib']:,.0f} MiB"
+    )
+
+
+def proportions() -> None:
+    """Replay the sandbox market at scale 1 and print a night's and the archive's mix."""
+    import tempfile as tf
+
+    from scrapers.sandbox.market import Market, MarketConfig
+    from tests.sandbox_warehouse import archive_warehouse
+    from warehouse import open_reader
+
+    market = Market(MarketConfig(2022, 1.0))
+    for source in ("krisha", "olx"):
+        for city in ("almaty", "astana"):
+            seen = new = 0
+            previous: set[int] | None = None
+            for day in range(400, 460):
+                ids = set(market.visible(source, city, day + 0.08).listings.tolist())
+                if previous is not None:
+                    seen, new = seen + len(ids), new + len(ids - previous)
+                previous = ids
+            print(f"night, {source} {city}: {seen / 59:,.0f} listings a night, "
+                  f"{100 * new / seen:.1f} % new")  # fmt: skip
+    db, _ = archive_warehouse(Path(tf.mkdtemp()), 2022)
+    with open_reader(db, retry_timeout=5) as conn:
+        found = conn.execute(
+            "SELECT (SELECT sum(rows) FROM spool_loads), (SELECT count(*) FROM observations), "
+            "(SELECT count(*) FROM listings)"
+        ).fetchone()
+    assert found is not None
+    rows, obs, listings = (int(v) for v in found)
+    print(f"backfill (archive captures): {rows:,} rows, {100 * listings / rows:.1f} % first "
+          f"sightings, {100 * (rows - obs) / rows:.2f} % same-day repeats")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--memory-rows", type=int, default=4_000_000)
+    parser.add_argument("--kind", choices=("night", "backfill", "both"), default="both")
     parser.add_argument(
         "--sample", type=int, default=10_000, help="rows for the executemany baseline"
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
     parser.add_argument("--keep", type=Path, help="keep the generated files here")
+    parser.add_argument("--proportions", action="store_true", help="re-derive the mix and stop")
     args = parser.parse_args()
+    if args.proportions:
+        proportions()
+        return
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="rentwatch-bench-load-"))
     work.mkdir(parents=True, exist_ok=True)
-    base_spool, new_spool = work / "base.jsonl", work / "new.jsonl"
-    print(f"generating 2 × {args.rows:,} spooled observations in {work} …", flush=True)
-    write_spool(base_spool, args.rows, seed=1, id_offset=0, run_id="bench-base")
-    # The new batch: half new listings, half the same listings seen on later days.
-    write_spool(new_spool, args.rows, seed=2, id_offset=args.rows // 40, run_id="bench-new")
-
-    base_db = work / "base.duckdb"
-    base_db.unlink(missing_ok=True)
-    prefill = run_step("merge", base_db, base_spool)
-    print(f"prefilled warehouse: {prefill['rows']:,} rows ({prefill['seconds']:.1f} s)")
-
-    merges, floors = [], []
-    for _ in range(args.rounds):
-        merge_db = work / "merge.duckdb"
-        shutil.copyfile(base_db, merge_db)
-        merges.append(run_step("merge", merge_db, new_spool))
-        floor_db = work / "floor.duckdb"
-        floor_db.unlink(missing_ok=True)
-        floors.append(run_step("floor", floor_db, new_spool))
-    merge = min(merges, key=lambda r: r["seconds"])
-    floor = min(floors, key=lambda r: r["seconds"])
-    naive_db = work / "naive.duckdb"
-    shutil.copyfile(base_db, naive_db)
-    naive = run_step("executemany", naive_db, new_spool, str(args.sample))
-
-    merge_rate = merge["rows"] / merge["seconds"]
-    floor_rate = floor["rows"] / floor["seconds"]
-    naive_rate = naive["rows"] / naive["seconds"]
-    print(f"machine: {os.cpu_count()} cores; duckdb {__import__('duckdb').__version__}")
-    print(
-        f"merge (load_spools)      {merge['rows']:>10,} rows  {merge['seconds']:7.2f} s  "
-        f"{merge_rate:>11,.0f} rows/s  peak {merge['peak_mib']:,.0f} MiB"
-    )
-    print(
-        f"floor (INSERT … SELECT)  {floor['rows']:>10,} rows  {floor['seconds']:7.2f} s  "
-        f"{floor_rate:>11,.0f} rows/s  peak {floor['peak_mib']:,.0f} MiB"
-    )
-    print(
-        f"naive (executemany)      {naive['rows']:>10,} rows  {naive['seconds']:7.2f} s  "
-        f"{naive_rate:>11,.0f} rows/s  peak {naive['peak_mib']:,.0f} MiB"
-    )
-    print(
-        f"merge time / floor time: {merge['seconds'] / floor['seconds']:.2f}× (target ≤ 1.5×; "
-        f"best of {args.rounds}; single runs: merge "
-        + ", ".join(f"{r['seconds']:.2f}" for r in merges)
-        + " s, floor "
-        + ", ".join(f"{r['seconds']:.2f}" for r in floors)
-        + " s)"
-    )
-    print(f"merge speed / executemany speed: {merge_rate / naive_rate:,.0f}× (target ≥ 300×)")
-    if not args.keep:
-        shutil.rmtree(work)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; duckdb "
+          f"{__import__('duckdb').__version__}; memory_limit {MEMORY_LIMIT}")  # fmt: skip
+    try:
+        kinds = ("night", "backfill") if args.kind == "both" else (args.kind,)
+        results = []
+        for kind in kinds:
+            base, batch = (night if kind == "night" else backfill)(args.rows, work)
+            results.append(measure(kind, base, batch, work, args.rounds))
+        for r in results:
+            merge, floor = r["merge"], r["floor"]
+            print(f"\n{r['name']} batch (best of {args.rounds}; single runs: merge "
+                  + ", ".join(f"{m['seconds']:.2f}" for m in r["merges"]) + " s, floor "
+                  + ", ".join(f"{f['seconds']:.2f}" for f in r["floors"]) + " s)")  # fmt: skip
+            print(line("merge (load_spools)", merge))
+            print(line("floor (INSERT … SELECT)", floor))
+            print(f"merge time / floor time: {merge['seconds'] / floor['seconds']:.2f}× "
+                  "(target ≤ 1.5×)")  # fmt: skip
+        first = results[0]
+        naive_db = work / "naive.duckdb"
+        shutil.copyfile(first["base_db"], naive_db)
+        _, batch = (night if first["name"] == "night" else backfill)(args.rows, work)
+        naive = run_step("executemany", naive_db, batch, str(args.sample))
+        rate = first["merge"]["rows"] / first["merge"]["seconds"]
+        print(f"\n{line('naive (executemany)', naive)}")
+        print(f"merge speed / executemany speed: {rate / (naive['rows'] / naive['seconds']):,.0f}× "
+              "(target ≥ 300×)")  # fmt: skip
+        if args.memory_rows:
+            big_base, big_batch = night(args.memory_rows, work)
+            big = measure("night", big_base, big_batch, work, 1)
+            small = first if first["name"] == "night" else None
+            small = small or measure("night", *night(args.rows, work), work, 1)
+            ratio = big["merge"]["peak_mib"] / small["merge"]["peak_mib"]
+            print(f"\npeak memory of the merge, night batch: {small['merge']['rows']:,} rows "
+                  f"{small['merge']['peak_mib']:,.0f} MiB, {big['merge']['rows']:,} rows "
+                  f"{big['merge']['peak_mib']:,.0f} MiB ({ratio:.2f}×; floor "
+                  f"{small['floor']['peak_mib']:,.0f} / {big['floor']['peak_mib']:,.0f} MiB); "
+                  f"time {big['merge']['seconds']:.2f} s, "
+                  f"{big['merge']['seconds'] / big['floor']['seconds']:.2f}× "
+                  "its floor")  # fmt: skip
+        print(f"load average now {os.getloadavg()[0]:.1f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    _ = RECORD_COLUMNS, resource  # imported for the subprocess template's benefit
     main()

@@ -27,11 +27,11 @@ from analysis.index import (
     IndexSeries,
     IndexSpec,
     SeriesError,
-    build_index,
+    build_indexes_each,
     median_rents_before_after,
 )
 from analysis.index.official import read_official
-from analysis.its import Effect, ErrorSpec, ITSError, ITSModel, ITSResult
+from analysis.its import Effect, ErrorSpec, ITSError, ITSModel, ITSResult, TooFewPrePeriods
 from analysis.its.comparative import ComparativeITSResult
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
 from analysis.its.spec import SHAPES
@@ -56,15 +56,16 @@ from reports.headline import (
     HeadlineFit,
     NotEnoughData,
     ReportParams,
+    check_length,
     city_headline,
     donor_pool,
     fit_headline,
     headline_effect,
     headline_model,
     headline_placebo,
+    headline_span,
     single_series_params,
 )
-from reports.span import Span
 from warehouse import open_reader
 from warehouse.cities import REGISTRY, CityRegistry
 
@@ -206,26 +207,52 @@ def _series_name(spec: IndexSpec) -> str:
     return spec.label.removeprefix(f"{spec.city} ")
 
 
-def _alternative_series(
-    conn: Any, city: str, params: ReportParams, span: Span, rules: CountingRules
-) -> dict[str, IndexSeries | str]:
-    """The sensitivity table's other series on the headline's span: stock for flow (or flow
-    for stock) and the other index methods, same rooms; a series that cannot be built keeps
-    its error."""
-    specs = [replace(params.index_spec(city), flow=not params.flow)]
-    specs += [replace(params.index_spec(city), method=m) for m in INDEX_METHODS
-              if m != params.method]  # fmt: skip
-    found: dict[str, IndexSeries | str] = {}
-    for spec in specs:
-        name = _series_name(spec)
-        try:
-            found[name] = build_index(
-                conn, city=city, method=spec.method, freq=spec.freq, rooms=spec.rooms,
-                flow=spec.flow, start=span.start, end=span.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
-            found[name] = str(exc)
-    return found
+def _city_specs(
+    city: str, params: ReportParams
+) -> tuple[IndexSpec, list[IndexSpec], list[IndexSpec]]:
+    """The series a city's report shows: the headline; every method over all rooms; and, for
+    the sensitivity table, stock for flow (or flow for stock) and the other index methods."""
+    headline = params.index_spec(city)
+    all_rooms = [IndexSpec(city, method, params.freq) for method in INDEX_METHODS]
+    others: list[IndexSpec] = []
+    # A comparison headline's sensitivity varies donors and designs, not the series.
+    if params.sensitivity and not params.compares:
+        others = [replace(headline, flow=not params.flow)]
+        others += [replace(headline, method=m) for m in INDEX_METHODS if m != params.method]
+    return headline, all_rooms, others
+
+
+def _city_headline(
+    conn: Any,
+    city: str,
+    params: ReportParams,
+    rules: CountingRules,
+    registry: CityRegistry = REGISTRY,
+) -> tuple[Headline, list[IndexSeries | SeriesError], list[IndexSeries | SeriesError]]:
+    """The city's headline (as :func:`reports.headline.city_headline` makes it) and, built in
+    the same call on its span, the all-rooms series and the sensitivity table's other series:
+    the city's outlier bounds, twins and each sample are built once for all of them. A
+    comparison headline builds the city's and its donors' series itself (the panel), the
+    all-rooms series then in a call of their own."""
+    spec, all_rooms, others = _city_specs(city, params)
+    if params.compares:
+        headline = city_headline(conn, city, params, rules=rules, registry=registry)
+        built = build_indexes_each(
+            conn, [*all_rooms, *others], start=headline.span.start, end=headline.span.end,
+            rules=rules,
+        )  # fmt: skip
+        return headline, built[: len(all_rooms)], built[len(all_rooms) :]
+    span = headline_span(conn, city, params)
+    built = build_indexes_each(
+        conn, [spec, *all_rooms, *others], start=span.start, end=span.end, rules=rules
+    )
+    series = built[0]
+    if isinstance(series, SeriesError):
+        raise series
+    check_length(city, series, params, spec.freq)
+    result = fit_headline(series, params)
+    headline = Headline(city, params, span, series, result, headline_effect(result, params))
+    return headline, built[1 : 1 + len(all_rooms)], built[1 + len(all_rooms) :]
 
 
 def _city(
@@ -236,18 +263,13 @@ def _city(
     registry: CityRegistry = REGISTRY,
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
     index_frames: list[pd.DataFrame] = []
-    spec = params.index_spec(city)
-    headline = city_headline(conn, city, params, rules=rules, registry=registry)
+    spec, _, others = _city_specs(city, params)
+    headline, all_rooms, other_series = _city_headline(conn, city, params, rules, registry)
     span, headline_series = headline.span, headline.series
-    for method in INDEX_METHODS:
-        try:
-            series = build_index(
-                conn, city=city, method=method, freq=params.freq, start=span.start,
-                end=span.end, rules=rules,
-            )  # fmt: skip
-        except SeriesError as exc:
+    for method, series in zip(INDEX_METHODS, all_rooms, strict=True):
+        if isinstance(series, SeriesError):
             # One method failing (a singular hedonic design) must not hide the others.
-            failed = pd.DataFrame({"city": [city], "error": [str(exc)]})
+            failed = pd.DataFrame({"city": [city], "error": [str(series)]})
             index_frames.append(_named(failed, method, None, False))
             continue
         index_frames.append(_named(series.frame, method, None, False))
@@ -278,11 +300,10 @@ def _city(
         design=params.design,
         **parts,
     )
-    alternatives = (
-        _alternative_series(conn, city, params, span, rules)
-        if params.sensitivity and not params.compares
-        else {}
-    )
+    alternatives: dict[str, IndexSeries | str] = {
+        _series_name(other): series if isinstance(series, IndexSeries) else str(series)
+        for other, series in zip(others, other_series, strict=True)
+    }
     pool: DonorPool | str | None = headline.pool
     if params.sensitivity and pool is None:
         # A single-series headline: the comparison designs beside it, when there are donors
@@ -594,9 +615,13 @@ def _checks(work: _CityWork, params: ReportParams) -> _CityWork:
     est, result, tables = work.estimate, work.result, dict(work.tables)
     city = est.city
     if isinstance(result, ITSResult) and params.placebos:
-        placebo = result.placebo(n=params.placebos, window=params.window_weeks)
-        tables["placebos"] = placebo.table.assign(city=city)
-        est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
+        try:
+            placebo = result.placebo(n=params.placebos, window=params.window_weeks)
+        except TooFewPrePeriods:
+            placebo = None  # placebo fits need a year of data before each date
+        if placebo is not None:
+            tables["placebos"] = placebo.table.assign(city=city)
+            est = replace(est, placebo_p=placebo.p_value, placebo_n=placebo.n)
     if isinstance(result, SyntheticControlResult) and est.comparison is not None:
         space = headline_placebo(result, params)
         tables["placebo_space"] = space.table.assign(city=city)

@@ -165,25 +165,18 @@ def with_control(
 
 
 def gap_note(months: pd.Series) -> str | None:
-    """What a monthly series' missing months mean for the fit, or None without gaps. The
-    time axis counts real months, so the trend and the season see a gap as the months it
-    spans. The error model links the months on either side of a gap by their distance only
-    when the ITS engine's models know the rows' spacing (``ITSModel.gaps``, the engine's
-    ρ^d for AR(1) errors); without it, AR(1) and ARIMA errors treat the two months either
-    side of a gap as neighbours, and this note says so."""
+    """What a monthly series' missing months mean for the fit, or None without gaps: the
+    time axis counts calendar months, so the trend and the season see a gap as the months it
+    spans, and the error model links the months either side by their distance
+    (:meth:`analysis.its.ITSModel.gaps`: ρ^d for AR(1) errors, missing values on the regular
+    grid for ARIMA)."""
     periods = pd.PeriodIndex(pd.to_datetime(months), freq="M").sort_values()
     steps = np.diff(periods.asi8)
     missing = int((steps - 1)[steps > 1].sum())
     if not missing:
         return None
-    gaps = int((steps > 1).sum())
-    text = (
-        f"{missing} missing month(s) in {gaps} gap(s) kept as gaps (never filled): the trend "
-        "and the season count them as months"
-    )
-    if hasattr(ITSModel, "gaps"):
-        return text + "; the error model links the months either side of a gap by distance"
     return (
-        text + "; this build's AR(1)/ARIMA errors still treat the months either side of a gap "
-        "as consecutive (the ITS engine's distance-aware errors are not in it)"
+        f"{missing} missing month(s) in {int((steps > 1).sum())} gap(s) kept as gaps (never "
+        "filled): the trend and the season count them as months, and the error model links "
+        "the months either side of a gap by their distance"
     )

@@ -74,6 +74,10 @@ class ParsedPage:
     total: int | None = None  # "Найдено 3 184 объявления"
     cards_seen: int = 0
     promoted_ids: frozenset[str] = frozenset()
+    # Why the page holds no listings to read, when it is not a rent search page at all or
+    # cannot be read whole: "detail page", "not a rent search: sale", "truncated page",
+    # "page too deep: …". None for a rent search page read in full.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,11 @@ class CrawlKnobs(BaseModel):
     # Back-off on 429/5xx: the site's delay doubles from backoff_start up to backoff_max seconds.
     backoff_start: float = Field(default=5.0, ge=0)
     backoff_max: float = Field(default=120.0, ge=0)
+    # A Retry-After up to this many seconds is waited out; a longer one fails the run.
+    retry_after_max: float = Field(default=600.0, ge=0)
+    # Seconds a request may take, and how often a failed one (5xx, timeout, reset) is retried.
+    download_timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=2, ge=0)
     # A crash loses at most this many unflushed spool lines.
     spool_flush_every: int = Field(default=100, ge=1)
     # Search pages requested ahead of the last one parsed: enough to keep two requests busy,
@@ -64,6 +69,12 @@ class CrawlKnobs(BaseModel):
     max_item_drop: float = Field(default=0.5, ge=0, le=1)
     max_blocked: int = Field(
         default=0, ge=0, description="blocked responses a healthy run may meet"
+    )
+    max_pages_failed: int = Field(
+        default=0, ge=0, description="search pages a healthy run may lose (5xx, timeouts …)"
+    )
+    min_coverage: float = Field(
+        default=0.9, ge=0, le=1, description="cards read over the total the search advertises"
     )
     previous_run_timeout: float = Field(
         default=5.0, ge=0, description="seconds to wait for a busy warehouse before skipping"
@@ -82,6 +93,9 @@ class CrawlKnobs(BaseModel):
             "AUTOTHROTTLE_ENABLED": self.autothrottle,
             "RENTWATCH_BACKOFF_START": self.backoff_start,
             "RENTWATCH_BACKOFF_MAX": self.backoff_max,
+            "RENTWATCH_RETRY_AFTER_MAX": self.retry_after_max,
+            "DOWNLOAD_TIMEOUT": self.download_timeout,
+            "RETRY_TIMES": self.retries,
             "RENTWATCH_SPOOL_FLUSH_EVERY": self.spool_flush_every,
             "RENTWATCH_PAGE_WINDOW": self.page_window,
             "LOG_LEVEL": self.log_level,
@@ -89,6 +103,8 @@ class CrawlKnobs(BaseModel):
             "RENTWATCH_MIN_FIELD_COVERAGE": self.min_field_coverage,
             "RENTWATCH_MAX_ITEM_DROP": self.max_item_drop,
             "RENTWATCH_MAX_BLOCKED": self.max_blocked,
+            "RENTWATCH_MAX_PAGES_FAILED": self.max_pages_failed,
+            "RENTWATCH_MIN_COVERAGE": self.min_coverage,
             "RENTWATCH_PREVIOUS_RUN_TIMEOUT": self.previous_run_timeout,
         }
 

@@ -5,10 +5,18 @@ the pipeline kept, then runs :data:`MONITORS` in order. Any failing check fails 
 spool's sidecar says ``failed`` with the failing checks as its one-line reason, which becomes
 the ``crawl_runs`` row on load, and the command exits non-zero with that line.
 
+The checks that name a cause come first, so a failure line reads cause first: ``dns``,
+``http 500 ×12``, ``blocked: cloudflare``, ``robots: disallowed /*page=``, then its
+consequences (``coverage 20/200``, ``items 0 < 20``).
+
 | check | stat | setting |
 |---|---|---|
-| finish reason | ``finish_reason`` | ``finished`` only |
+| finish reason (blocked: by whom; retry-after too long) | ``finish_reason`` | ``finished`` only |
+| robots.txt readable | ``rentwatch/robots_unreachable`` | a 5xx or no answer disallows all |
+| pages failed, by cause | ``rentwatch/pages_failed/<cause>`` | ``RENTWATCH_MAX_PAGES_FAILED`` |
+| pages that are not rent searches | ``rentwatch/page_problems/<problem>`` | none allowed |
 | blocked responses | ``rentwatch/blocked`` | ``RENTWATCH_MAX_BLOCKED`` |
+| coverage (cards read / advertised) | ``rentwatch/ids_read`` | ``RENTWATCH_MIN_COVERAGE`` |
 | items (records spooled) | ``rentwatch/records`` | ``RENTWATCH_MIN_ITEMS`` |
 | price, rooms, area coverage | ``rentwatch/coverage/*`` | ``RENTWATCH_MIN_FIELD_COVERAGE`` |
 | items against the previous run | ``rentwatch/previous_items`` | ``RENTWATCH_MAX_ITEM_DROP`` |
@@ -25,8 +33,10 @@ from typing import Any, Final, Protocol
 import duckdb
 from scrapy.settings import BaseSettings
 
+from scrapers.middlewares import EVERYTHING
 from warehouse.connection import connect
 from warehouse.errors import RentwatchError
+from warehouse.plausible import PriceBounds
 
 logger = logging.getLogger(__name__)
 
@@ -118,16 +128,116 @@ class AtMost:
         return CheckResult(self.name, passed, detail)
 
 
+def _counted(stats: Mapping[str, Any], prefix: str) -> list[tuple[str, int]]:
+    """``(name, n)`` for every ``<prefix><name>`` count, largest first."""
+    found = [
+        (key.removeprefix(prefix), int(value))
+        for key, value in stats.items()
+        if key.startswith(prefix) and isinstance(value, int) and value
+    ]
+    return sorted(found, key=lambda item: (-item[1], item[0]))
+
+
+def _times(name: str, n: int) -> str:
+    return f"{name} ×{n}" if n > 1 else name
+
+
 @dataclass(frozen=True)
 class FinishReason:
-    """The run must end because it ran out of pages, not because it was stopped."""
+    """The run must end because it ran out of pages, not because it was stopped; a run
+    stopped by a firewall or a too-long Retry-After says so."""
 
     name: str = "finish reason"
     allowed: tuple[str, ...] = ("finished",)
 
     def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
         reason = str(stats.get("finish_reason"))
+        if reason == "blocked" and (by := stats.get("rentwatch/blocked_by")):
+            example = stats.get("rentwatch/blocked_example")
+            return CheckResult(
+                self.name, False, f"blocked: {by}" + (f" ({example})" if example else "")
+            )
+        if reason == "retry_after" and (why := stats.get("rentwatch/retry_after_refused")):
+            return CheckResult(self.name, False, str(why))
+        if reason == "spool_failed" and (why := stats.get("rentwatch/spool_error")):
+            return CheckResult(self.name, False, str(why))
         return CheckResult(self.name, reason in self.allowed, f"run ended {reason!r}")
+
+
+@dataclass(frozen=True)
+class RobotsReadable:
+    """RFC 9309: a robots.txt that answers 5xx or not at all forbids the whole site."""
+
+    name: str = "robots.txt"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        cause = stats.get("rentwatch/robots_unreachable")
+        if not cause:
+            return CheckResult(self.name, True, "robots.txt read")
+        if str(cause).startswith("http "):
+            answered = f"HTTP {str(cause).removeprefix('http ')}"
+            return CheckResult(
+                self.name, False, f"robots: disallowed everything, robots.txt answered {answered}"
+            )
+        return CheckResult(self.name, False, f"{cause} (robots.txt unreachable)")
+
+
+@dataclass(frozen=True)
+class PagesFailed:
+    """Search pages lost after retries, by cause, at most ``RENTWATCH_MAX_PAGES_FAILED``."""
+
+    name: str = "pages failed"
+    threshold: str = "RENTWATCH_MAX_PAGES_FAILED"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        # Pages robots.txt's absence forbade are the robots check's to report.
+        causes = [
+            (cause, n)
+            for cause, n in _counted(stats, "rentwatch/pages_failed/")
+            if not cause.startswith(f"robots: disallowed {EVERYTHING}")
+        ]
+        lost = sum(n for _, n in causes)
+        limit = settings.getint(self.threshold)
+        if not causes:
+            return CheckResult(self.name, True, "no page failed")
+        detail = ", ".join(_times(cause, n) for cause, n in causes)
+        if lost <= limit:
+            return CheckResult(self.name, True, f"{detail} (at most {limit} pages may fail)")
+        return CheckResult(self.name, False, detail)
+
+
+@dataclass(frozen=True)
+class RentSearchPages:
+    """Every page must be a rent search read whole (not a detail or sale page, not cut)."""
+
+    name: str = "page types"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        problems = _counted(stats, "rentwatch/page_problems/")
+        if not problems:
+            return CheckResult(self.name, True, "every page a rent search")
+        return CheckResult(self.name, False, ", ".join(_times(p, n) for p, n in problems))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Cards read must reach ``RENTWATCH_MIN_COVERAGE`` of what the search advertises
+    ("Найдено 200"), scaled to ``max_pages`` when the run was capped."""
+
+    name: str = "coverage"
+    threshold: str = "RENTWATCH_MIN_COVERAGE"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        advertised = stats.get("rentwatch/advertised_total")
+        if not advertised:
+            return CheckResult(self.name, True, "coverage not measured (no total advertised)")
+        expected = int(advertised)
+        last_page, cap = stats.get("rentwatch/last_page"), stats.get("rentwatch/max_pages")
+        if cap and last_page and int(cap) < int(last_page):
+            expected = int(expected * int(cap) / int(last_page))
+        read = int(stats.get("rentwatch/ids_read", 0))
+        passed = read >= settings.getfloat(self.threshold) * expected
+        return CheckResult(self.name, passed, f"coverage {read}/{expected}")
 
 
 @dataclass(frozen=True)
@@ -154,7 +264,11 @@ class NoBigDrop:
 
 MONITORS: Final[tuple[Monitor, ...]] = (
     FinishReason(),
+    RobotsReadable(),
+    PagesFailed(),
+    RentSearchPages(),
     AtMost("blocked responses", "rentwatch/blocked", "RENTWATCH_MAX_BLOCKED"),
+    Coverage(),
     AtLeast("items", "rentwatch/records", "RENTWATCH_MIN_ITEMS"),
     AtLeast("price coverage", "rentwatch/coverage/price", "RENTWATCH_MIN_FIELD_COVERAGE", True),
     AtLeast("rooms coverage", "rentwatch/coverage/rooms", "RENTWATCH_MIN_FIELD_COVERAGE", True),
@@ -216,3 +330,22 @@ def previous_run(
     finally:
         conn.close()
     return (str(row[0]), int(row[1] or 0)) if row else None
+
+
+def price_bounds(db: Path, *, origin: str, timeout: float) -> PriceBounds:
+    """Plausible prices per city and room count from the warehouse (read-only); the outer
+    bounds alone when it is missing, busy for ``timeout`` seconds, or holds too little."""
+    if not db.is_file():
+        return PriceBounds()
+    try:
+        conn = connect(db, read_only=True, retry_timeout=timeout)
+    except RentwatchError as exc:
+        logger.warning("price bounds not read, outer bounds only: %s", exc)
+        return PriceBounds()
+    try:
+        return PriceBounds.from_warehouse(conn, origin=origin)
+    except duckdb.Error as exc:
+        logger.warning("price bounds not read, outer bounds only: %s", exc)
+        return PriceBounds()
+    finally:
+        conn.close()

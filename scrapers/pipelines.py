@@ -16,6 +16,7 @@ with the stats and becomes the ``crawl_runs`` row on load.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime
 from pathlib import Path
@@ -23,13 +24,17 @@ from typing import Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
+from scrapy.utils.defer import deferred_from_coro
 
 from scrapers.items import SpoolBatch
 from scrapers.monitors import COVERED_FIELDS, evaluate, previous_run
 from scrapers.spiders.base import ListingSpider
+from warehouse.errors import disk_full
+from warehouse.faults import fail_point
 from warehouse.records import RecordError
-from warehouse.spool import RunStatus, SpoolWriter
+from warehouse.spool import RunStatus, SpoolWriter, complete_lines
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +96,11 @@ class SpoolPipeline:
         with_field = dict.fromkeys(COVERED_FIELDS, 0)
         for i, record in enumerate(item.records):
             try:
+                fail_point("spool-write")
                 self.spool.write(record)
+            except OSError as exc:
+                self.spool_failed(exc)
+                raise DropItem(f"spool write failed: {exc}") from None
             except RecordError as exc:
                 logger.warning("invalid record dropped: %s", exc)
                 stats.inc_value("rentwatch/dropped/invalid_record")
@@ -110,9 +119,23 @@ class SpoolPipeline:
             return SpoolBatch([r for i, r in enumerate(item.records) if i not in dropped])
         return item
 
+    def spool_failed(self, exc: OSError) -> None:
+        """The spool cannot be written (a full disk): stop the run and say how far it got."""
+        assert self.spool is not None and self.crawler.stats is not None
+        stats = self.crawler.stats
+        if stats.get_value("rentwatch/spool_error"):
+            return
+        what = "disk full" if disk_full(self.spool.path, exc) else f"cannot write ({exc})"
+        stats.set_value("rentwatch/spool_error", f"spool write failed: {what}")
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="spool_failed"))
+
     def close_spider(self) -> None:
         if self.spool is not None:
-            self.spool.flush()
+            try:
+                self.spool.flush()
+            except OSError as exc:
+                self.spool_failed(exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Judge the run and close its spool: ``finished`` if all checks passed, else ``failed``."""
@@ -120,6 +143,14 @@ class SpoolPipeline:
             return
         stats = self.crawler.stats
         assert stats is not None
+        if failure := stats.get_value("rentwatch/spool_error"):
+            # What the spool holds in full, after the last flush that could be made.
+            with contextlib.suppress(OSError):
+                self.spool.flush()
+            rows = complete_lines(self.spool.path)
+            stats.set_value("rentwatch/spool_error", f"{failure} after {rows} rows")
+            stats.set_value("rentwatch/records", rows)
+            self.spool.meta.items = rows
         health, full = evaluate(
             {**stats.get_stats(), "finish_reason": reason}, self.crawler.settings
         )
@@ -131,4 +162,10 @@ class SpoolPipeline:
         else:
             logger.error("run %s FAILED: %s", self.spool.run_id, health.reason)
         plain = {k: v for k, v in full.items() if isinstance(v, _PLAIN)}
-        self.spool.finish(status, reason=health.reason, stats={**plain, "health": health.to_list()})
+        try:
+            self.spool.finish(
+                status, reason=health.reason, stats={**plain, "health": health.to_list()}
+            )
+        except OSError as exc:
+            # No room for the sidecar either: the parent counts the spool's complete lines.
+            logger.error("run %s: sidecar not written: %s", self.spool.run_id, exc)

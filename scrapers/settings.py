@@ -46,10 +46,27 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Retry server errors and throttling; every retry also backs the site's delay off
 # (scrapers.middlewares.BackoffMiddleware). 403/468 are not retried here: they mean blocked.
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = knobs.retries
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's list less the name lookup: a name that does not resolve will not resolve a few
+# seconds later, and retrying it made an offline nightly take minutes to say so.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+# A request that takes longer fails (Scrapy's default, 180 s × 4 tries, cost 12 minutes).
+DOWNLOAD_TIMEOUT = knobs.download_timeout
 RENTWATCH_BACKOFF_START = knobs.backoff_start  # seconds: the first back-off step
 RENTWATCH_BACKOFF_MAX = knobs.backoff_max  # seconds: back-off never waits longer between requests
+# A Retry-After up to this long is waited out; a longer one fails the run with its reason. Knob.
+RENTWATCH_RETRY_AFTER_MAX = knobs.retry_after_max
 # The web archive throttles hard: at most one request per second to any archive host that
 # is not loopback (enforced by the krisha_archive spider whatever this says). Knob.
 RENTWATCH_ARCHIVE_DELAY = knobs.archive_delay
@@ -76,11 +93,16 @@ RENTWATCH_MIN_ITEMS = knobs.min_items
 RENTWATCH_MIN_FIELD_COVERAGE = knobs.min_field_coverage
 RENTWATCH_MAX_ITEM_DROP = knobs.max_item_drop
 RENTWATCH_MAX_BLOCKED = knobs.max_blocked
+RENTWATCH_MAX_PAGES_FAILED = knobs.max_pages_failed  # search pages lost after retries
+RENTWATCH_MIN_COVERAGE = knobs.min_coverage  # cards read / the total the search advertises
 # Seconds to wait for a busy warehouse before skipping the previous-run check.
 RENTWATCH_PREVIOUS_RUN_TIMEOUT = knobs.previous_run_timeout
 
 # --- Components ---------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt by RFC 9309 (a 5xx or unreachable robots.txt disallows all), in Scrapy's place.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.RobotsPolicyMiddleware": 100,
     # Before RetryMiddleware (550) on the way back: sees every 429/5xx, retried or not.
     "scrapers.middlewares.BackoffMiddleware": 560,
     # After it: judges the final answer; sets each request's cookie session (before 700).

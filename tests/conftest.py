@@ -32,3 +32,12 @@ def its_cases(shared_dir: Path) -> Path:
     if not path.is_dir():
         pytest.skip("../shared/its_cases is absent")
     return path
+
+
+@pytest.fixture(scope="session")
+def other_pages(shared_dir: Path) -> Path:
+    """Real krisha pages that are not rent search results (a sale search, a detail page)."""
+    path = shared_dir / "kz_rents" / "other_pages"
+    if not path.is_dir():
+        pytest.skip("../shared/kz_rents/other_pages is absent")
+    return path

@@ -215,12 +215,13 @@ def krisha_page(
     day: datetime,
     layout: str = "2022",
     weight: str = "light",
+    last: int | None = None,
 ) -> bytes:
     """One search page: cards, "Найдено …", and a paginator showing the pages near this one
     and the last (as krisha does: never the whole list). ``weight="real"``: cards and page
     chrome of a real page's size (the raw 2025 page: 395 KB, 2,736 elements); tests use the
     light pages, the crawl benchmark both."""
-    last = max(1, math.ceil(total / PER_PAGE))
+    last = max(1, last or math.ceil(total / PER_PAGE))
     cards = listings[(page - 1) * PER_PAGE : page * PER_PAGE]
     base = f"/arenda/kvartiry/{slug}/?das[rent.period]=2"
     shown = sorted({1, last, *range(max(1, page - 3), min(last, page + 4) + 1)})
@@ -334,6 +335,11 @@ class FakeSites:
     weight: str = "light"  # "real": pages of a real krisha page's size (benchmarks)
     seed: int = 0
     blocked: dict[str, int] = field(default_factory=dict)  # URL substring -> status
+    errors: dict[str, int] = field(default_factory=dict)  # URL substring -> plain error status
+    empty: str | None = None  # URL substring answered with a page of no cards (same total)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # URL substring -> headers
+    robots_status: int = 200
+    body_override: dict[str, bytes] = field(default_factory=dict)  # URL substring -> body
     hold: str | None = None  # URL substring answered only after `release` is set
     release: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)  # set when `hold` arrives
@@ -361,6 +367,12 @@ class FakeSites:
         for fragment, status in self.blocked.items():
             if fragment in target:
                 return status, "text/html", CHALLENGE_PAGE
+        for fragment, status in self.errors.items():
+            if fragment in target:
+                return status, "text/html", b"<html><body>error</body></html>"
+        for fragment, body in self.body_override.items():
+            if fragment in target:
+                return 200, "text/html; charset=utf-8", body
         if self.hold is not None and self.hold in target:
             self.held.set()
             self.release.wait(HOLD_TIMEOUT)
@@ -369,19 +381,21 @@ class FakeSites:
         path = parts.path
         page = int(query.get("page", ["1"])[0])
         if path == "/robots.txt":
-            return 200, "text/plain", self.robots.encode()
+            return self.robots_status, "text/plain", self.robots.encode()
         if path.startswith("/arenda/kvartiry/"):
             slug = path.split("/")[3]
             if slug not in self.krisha:
                 return 404, "text/html", b"not found"
             items = self.listings("krisha", slug)
+            shown = [] if self.empty is not None and self.empty in target else items
             body = krisha_page(
-                items,
+                shown,
                 slug=slug,
                 page=page,
                 total=len(items),
                 day=self.day,
                 layout=self._layout_now(),
+                last=math.ceil(len(items) / PER_PAGE),
                 weight=self.weight,
             )
             return 200, "text/html; charset=utf-8", body
@@ -435,8 +449,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         cookie = self.headers.get("Cookie")
-        status, content_type, body = self.server.sites.answer(self.path, cookie)
+        sites = self.server.sites
+        status, content_type, body = sites.answer(self.path, cookie)
         self.send_response(status)
+        for fragment, extra in sites.headers.items():
+            if fragment in self.path:
+                for name, value in extra.items():
+                    self.send_header(name, value)
         if cookie is None:
             # A session cookie, as the firewall sets one: a fresh session comes without it.
             self.send_header("Set-Cookie", "sl-session=s1; Path=/")

@@ -37,7 +37,7 @@ def test_nightly_crawls_both_portals_and_cities_loads_snapshots_and_never_overla
             site.release.set()
             out, err = first.communicate(timeout=120)
     assert second.returncode == 1
-    assert "another crawl is running: pid" in second.stderr
+    assert "the crawl lock (" in second.stderr and ") is held by pid" in second.stderr
     assert "rentwatch nightly" in second.stderr
     assert first.returncode == 0, err
     assert "snapshot " in out
@@ -89,6 +89,6 @@ def test_scrapy_crawl_from_the_project_root_spools_and_exits_1_when_blocked(
             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     assert done.returncode == 1
-    assert "scrapy crawl krisha: run failed: run ended 'blocked'" in done.stderr
+    assert "scrapy crawl krisha: run failed: blocked: safeline (HTTP 403" in done.stderr
     [spool] = (tmp_path / "spool").glob("krisha-almaty-*.jsonl")
     assert spool.read_text().count("\n") >= 20  # page 1 and whatever came before the block

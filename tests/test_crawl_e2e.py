@@ -110,7 +110,7 @@ def test_blocked_response_fails_the_run_after_one_fresh_session(tmp_path: Path) 
     assert third[0] is not None and third[1] is None
     [(spider, _, _, status, reason, _)] = runs(tmp_path / "rentwatch.duckdb")
     assert (spider, status) == ("krisha", "failed")
-    assert "run ended 'blocked'" in reason
+    assert reason.startswith("blocked: safeline (HTTP 468 challenge page at ")
 
 
 def test_layout_change_fails_on_field_coverage(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_layout_change_fails_on_field_coverage(tmp_path: Path) -> None:
     assert status == "failed" and "coverage" in reason
 
 
-def test_robots_disallow_is_honoured(tmp_path: Path) -> None:
+def test_robots_disallow_is_honoured_and_fails_the_run(tmp_path: Path) -> None:
     site = FakeSites(
         krisha={"almaty": 60},
         robots="User-agent: rentwatch\nDisallow: /*page=2\n\nUser-agent: *\nDisallow: /\n",
@@ -137,11 +137,15 @@ def test_robots_disallow_is_honoured(tmp_path: Path) -> None:
             spool_dir=tmp_path / "spool",
             settings=loopback_settings(tmp_path, base),
         )
-    assert result.ok, result.reason
-    # Pages 1 and 3 only: page 2 was never asked for, and the crawl went on past it.
+    # Pages 1 and 3 only: page 2 was never asked for, and the crawl went on past it; but a
+    # run that robots.txt kept from a third of its pages is not a healthy one.
     assert sorted(page_numbers(site, "/arenda/kvartiry/almaty/")) == [1, 3]
     assert result.items == 40
     assert result.stats["robotstxt/forbidden"] == 1
+    assert (result.status, result.reason) == (
+        "failed",
+        "robots: disallowed /*page=2; coverage 40/60",
+    )
 
 
 def test_backfill_reads_captures_of_both_astana_slugs(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ def test_sicily_fourier_on_the_time_axis_equals_the_month_column(its_cases: Path
 def test_nile_break_matches_strucchange(its_cases: Path) -> None:
     data = pd.read_csv(its_cases / "nile.csv")
     model = ITSModel(data, time_col="year", value_col="volume", event=1899, shape="step")
-    found = find_break(model, terms="mean", trim=0.15)
+    # strucchange's classical F assumes iid errors; the engine's default whitens by AR(1)
+    found = find_break(model, terms="mean", trim=0.15, errors="iid")
     assert found.last_pre == 1898
     assert (found.last_pre_low, found.last_pre_high) == (1895, 1902)
     assert found.first_post == 1899  # the same break as an ITS event (inclusive post)
@@ -91,6 +92,10 @@ def test_nile_break_matches_strucchange(its_cases: Path) -> None:
     assert found.after["intercept"] == pytest.approx(849.97, abs=5e-3)
     assert found.event_in_interval is True
     assert found.p_value < 0.001
+    robust = find_break(model, terms="mean", trim=0.15)
+    assert robust.errors == "ar1" and robust.rho is not None and robust.rho > 0
+    assert robust.last_pre == 1898 and robust.event_in_interval
+    assert robust.p_value < 0.001
 
 
 def test_covid_excess_deaths_counterfactual(its_cases: Path) -> None:

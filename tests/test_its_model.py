@@ -15,12 +15,14 @@ from scipy.linalg import toeplitz
 
 from analysis.its import (
     ColumnNotFound,
+    ErrorSpec,
     EventOutsideData,
     InvalidData,
     InvalidSpecification,
     ITSModel,
     TooFewPrePeriods,
 )
+from analysis.its.noise import AR1Noise
 from analysis.its.simulate import simulate_series
 
 EVENT = "2022-09-21"
@@ -242,8 +244,8 @@ def test_reml_rho_maximises_the_restricted_likelihood_and_widens_for_its_uncerta
 
 def test_newey_small_sample_correction_is_statas() -> None:
     frame = noisy(daily(level=5, slope=0.2), 2.0)
-    plain = model(frame).fit("newey", lags=3)
-    stata = model(frame).fit("newey", lags=3, small_sample=True)
+    plain = model(frame).fit(ErrorSpec("newey", lags=3, fixed_b=False))
+    stata = model(frame).fit(ErrorSpec("newey", lags=3, small_sample=True, fixed_b=False))
     n, k = plain.n, len(plain.design_names)
     np.testing.assert_allclose(stata.cov.to_numpy(), plain.cov.to_numpy() * n / (n - k))
     # t with n - k df rather than z
@@ -355,6 +357,17 @@ def test_placebos_flag_a_real_jump_and_not_a_flat_series() -> None:
         assert placebo.n == 30 and placebo.failed == 0
         assert (placebo.p_value < 0.05) is significant
         assert all(pd.to_datetime(placebo.table["event"]) < sim.event)
+        # every placebo fit has a full year of data before its date
+        first = sim.frame["period"].min()
+        assert (pd.to_datetime(placebo.table["event"]) - first).min() >= pd.Timedelta(days=364)
+
+
+def test_placebos_refuse_a_pre_period_shorter_than_a_season() -> None:
+    sim = simulate_series(freq="W", periods_pre=50, periods_post=10, level_change=0.3, seed=6)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step", log=True)  # fmt: skip
+    with pytest.raises(TooFewPrePeriods, match="full season"):
+        m.fit("ols").placebo(n=10, window=4)
 
 
 def test_sensitivity_table_varies_one_choice_at_a_time() -> None:
@@ -447,3 +460,118 @@ def test_arima_moves_off_the_ols_start_on_large_raw_scales() -> None:
     arima = m.fit("arima").coefficients["level_change"].estimate
     assert arima == pytest.approx(ar1, rel=1e-3)
     assert abs(arima - ols) > 0.5 * abs(ols - ar1)
+
+
+def test_break_search_holds_its_size_under_autocorrelated_errors() -> None:
+    """A small-seed guard of bench/its_breaks.py: AR(1) 0.8 noise around a trend, no break.
+    The old iid search rejected about 95% of these at 5%; the whitened one about 5%."""
+    rejected_iid = rejected = 0
+    reps = 30
+    for seed in range(reps):
+        sim = simulate_series(freq="W", periods_pre=75, periods_post=75, level_change=0.0,
+                              pre_trend=0.003, ar=0.8, sd=0.02, seed=100 + seed)  # fmt: skip
+        m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                     shape="step", log=True, simulated=True)  # fmt: skip
+        rejected += m.fit("ols").find_break(draws=199).p_value < 0.05
+        rejected_iid += m.fit("ols").find_break(draws=199, errors="iid").p_value < 0.05
+    assert rejected <= 5  # P(X >= 6) < 0.01 for a 5% test; the iid search fails it
+    assert rejected_iid >= 15
+
+
+def test_counterfactual_noise_is_the_fitted_ar1_with_t_draws_and_knows_gaps() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=20, ar=0.6, sd=0.03, seed=12)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 design="counterfactual", log=True, seasonality="fourier:1")  # fmt: skip
+    result = m.fit("ar1")
+    noise = result.to_dict()["counterfactual"]["noise"]
+    assert noise["process"] == "ar1"
+    assert noise["rho"] == pytest.approx(result.rho) and result.rho is not None
+    assert noise["df"] == result.df_resid
+    assert noise["sigma"] == pytest.approx(result.error_model.sigma)
+    process = AR1Noise(sigma=1.0, rho=0.8, df=5.0)
+    draws = process.draw(np.array([0.0, 1.0, 4.0]), 200_000, np.random.default_rng(0))
+    corr = np.corrcoef(draws.T)
+    assert corr[0, 1] == pytest.approx(0.8, abs=0.01)
+    assert corr[1, 2] == pytest.approx(0.8**3, abs=0.01)  # three periods apart: ρ³
+    assert stats.kurtosis(draws[:, 0]) > 1  # t with 5 df has excess kurtosis 6, normal 0
+
+
+def test_newey_fixed_b_widens_normal_intervals_by_simulated_critical_values() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, ar=0.5, seed=13)
+    m = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                 shape="step-slope", log=True)  # fmt: skip
+    fixed = m.fit("newey", lags=13)
+    normal = m.fit(ErrorSpec("newey", lags=13, fixed_b=False))
+    np.testing.assert_allclose(fixed.cov.to_numpy(), normal.cov.to_numpy())
+    c, z = fixed.coefficients["level_change"], normal.coefficients["level_change"]
+    ratio = (c.ci_high - c.ci_low) / (z.ci_high - z.ci_low)
+    assert 1.05 < ratio < 2.0 and c.p > z.p
+    assert m.fit("newey").lags == 13  # the fixed-b default bandwidth: a tenth of the series
+    assert "fixed-b" in fixed.errors.label()
+
+
+def test_notebook_api_summary_repr_and_error_model() -> None:
+    sim = simulate_series(freq="W", periods_pre=104, periods_post=26, ar=0.5, seed=14)
+    result = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                      shape="step", log=True, label="almaty 1-room",
+                      simulated=True).fit("ar1")  # fmt: skip
+    assert len(repr(result)) < 200 and repr(result).startswith("<ITSResult 'almaty 1-room'")
+    summary = result.summary(periods=6)
+    text = summary.as_text()
+    assert str(summary) == text and "[simulated data]" in text
+    em = result.error_model
+    assert em.rho == result.rho and em.llf == result.llf
+    assert em.sigma == pytest.approx(np.sqrt(result.scale))
+    for value in (f"{em.rho:.4g}", f"{em.sigma:.4g}", "log-likelihood", "level_change"):
+        assert value in text
+    html = result._repr_html_()
+    assert html == result.summary().as_html() and html.startswith('<div class="its-summary">')
+    assert "<table>" in html and "level_change" in html
+    assert result.to_dict()["error_model"]["rho"] == em.rho
+
+
+@pytest.mark.parametrize("design", ["segmented", "counterfactual"])
+def test_three_panel_plot_on_given_axes_and_alone(design: str) -> None:
+    sim = simulate_series(freq="W", periods_pre=60, periods_post=20, level_change=0.2, seed=15)
+    result = ITSModel(sim.frame, time_col="period", value_col="value", event=sim.event,
+                      design=design, shape="step", log=True).fit("ar1")  # fmt: skip
+    path = result.effect_path()
+    assert len(path) == 20
+    assert (path["effect_low"] <= path["effect_high"]).all()
+    assert path["cumulative"].iloc[-1] == pytest.approx(result.average_effect().cumulative)
+    fig, axes = plt.subplots(3, 1)
+    got_fig, got_axes = result.plot_effects(axes=axes)
+    assert got_fig is fig and list(got_axes) == list(axes)
+    assert got_axes[2].get_ylabel().startswith("cumulative effect")
+    plt.close(fig)
+    alone, panels = result.plot_effects()
+    assert len(panels) == 3 and alone.axes == panels
+    with pytest.raises(ValueError, match="three panels"):
+        result.plot_effects(axes=axes[:2])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"design": "counterfactual", "seasonality": "fourier:1", "phase_in": 2},
+        {"shape": "step-slope", "control_cols": ["control"]},
+    ],
+)
+def test_a_placebo_cut_equals_the_model_prepared_from_the_cut_data(
+    options: dict[str, Any],
+) -> None:
+    sim = simulate_series(freq="W", periods_pre=90, periods_post=20, ar=0.4, seed=16)
+    frame = sim.frame.assign(control=sim.frame["value"] * 0.8)
+    frame.loc[[5, 40], "value"] = np.nan  # gaps stay gaps in the cut
+    m = ITSModel(frame, time_col="period", value_col="value", event=sim.event, log=True,
+                 **options)  # fmt: skip
+    event = frame["period"].iloc[60]
+    t = m.axis.positions(frame["period"])
+    cut = frame[(t < 70) & (frame["period"] < sim.event).to_numpy()]
+    fast = m.restricted(cut, before_t=70, event=event)
+    slow = m.replace(data=cut, event=event)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.counts() == slow.counts()
+    errors = "newey" if "control_cols" in options else "ar1"
+    a, b = fast.fit(errors), slow.fit(errors)
+    assert a.average_effect(periods=4) == b.average_effect(periods=4)

@@ -255,3 +255,41 @@ def test_the_key_holds_whatever_the_order_and_grouping_of_loads(tmp_path: Path, 
     got = {(lid, day, origin): (at, price) for lid, day, origin, at, price in rows}
     assert len(got) == len(rows)  # no key twice
     assert {k: v[1] for k, v in got.items()} == {k: v[1] for k, v in expected.items()}
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_chunked_loading_equals_unchunked(tmp_path: Path, seed: int) -> None:
+    """Merging a batch in chunks of a few rows gives exactly the one-chunk warehouse, ties,
+    repeats inside the batch and superseded stored rows included."""
+    import random
+
+    rng = random.Random(seed)
+    t0 = record()["observed_at"]
+
+    def spools(where: Path) -> list[list[Path]]:
+        local = random.Random(seed)
+        loads = []
+        for b in range(3):
+            rows = []
+            for _ in range(60):
+                lid = str(local.randrange(25))
+                at = t0 + timedelta(seconds=local.randrange(0, 3 * 86_400, 600))
+                price = local.randrange(100, 900) * 1000
+                origin = local.choice(["live", "archive"])
+                rows.append(record(lid, observed_at=at, price=price, origin=origin,
+                                   rooms=local.choice([1, 2, 3])))  # fmt: skip
+            loads.append([write_spool(where / f"s{b}", rows)])
+        return loads
+
+    tables = []
+    for chunk_rows in (10**9, rng.randrange(3, 12)):
+        where = tmp_path / str(chunk_rows)
+        with open_writer(where / "w.duckdb", lock_timeout=5) as conn:
+            for load in spools(where):
+                load_spools(conn, load, chunk_rows=chunk_rows)
+            tables.append([
+                conn.execute(f"SELECT * {t} ORDER BY ALL").fetchall()
+                for t in ("EXCLUDE (run_id) FROM observations", "FROM listings")
+            ])  # fmt: skip
+    assert tables[0] == tables[1]
+    assert len(tables[0][0]) > 25  # several days and origins per listing

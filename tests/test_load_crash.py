@@ -96,7 +96,8 @@ def test_two_loads_at_once_one_fails_with_the_holder_then_succeeds(
     second = rentwatch(db, "db", "load", RENTWATCH_LOCK_TIMEOUT="0.2")
     _, err = second.communicate()
     assert second.returncode == 1
-    assert f"warehouse is locked by pid {first.pid}" in err
+    assert "the warehouse writer lock (" in err
+    assert f"is held by pid {first.pid}" in err
     assert "db load" in err
 
     reader = rentwatch(db, "db", "status", RENTWATCH_READ_RETRY_TIMEOUT="0.2")
@@ -118,7 +119,7 @@ def test_a_second_load_waits_for_the_first(warehouse_with_data: Path, tmp_path: 
     first = rentwatch(db, "db", "load", RENTWATCH_PAUSE_AT="before-commit")
     wait_for(first, "paused at before-commit")
     second = rentwatch(db, "db", "load", RENTWATCH_LOCK_TIMEOUT="60")
-    wait_for(second, f"waiting up to 60s for the warehouse lock held by pid {first.pid}")
+    wait_for(second, f"waiting up to 60s for the warehouse writer lock held by pid {first.pid}")
     write_spool(tmp_path / "spool", [record(f"b{i}") for i in range(30)])  # arrives meanwhile
     assert first.stdin is not None
     first.stdin.write("\n")

@@ -130,26 +130,39 @@ SAFELINE_PAGE = b"""<!DOCTYPE html><html><head><title>Checking</title>
 <body><script>document.cookie = "sl-session=abc"</script></body></html>"""
 
 
+TURNSTILE_PAGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title>
+<script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer></script></head>
+<body><div class="cf-turnstile" data-sitekey="0x4AAAAAAA"></div></body></html>"""
+DDOS_GUARD_PAGE = b"""<!DOCTYPE html><html><head><title>DDoS-Guard</title>
+<script src="/.well-known/ddos-guard/check?context=free_splash"></script></head>
+<body><div id="ddg-l">Checking your browser before accessing</div></body></html>"""
+
+
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (468, SAFELINE_PAGE, "http_468"),
+        (468, SAFELINE_PAGE, "safeline"),
         (468, b"", "http_468"),
         (403, b"<html>Forbidden</html>", "http_403"),
         (429, b"Too Many Requests", "http_429"),
-        (200, SAFELINE_PAGE, "waf_challenge"),
-        (200, b"<p>x</p>" * 100_000 + b'<script src="/.safeline/static/x.js">', "waf_challenge"),
-        (200, b'<script src="/.safeline/static/x.js">' + b"<p>x</p>" * 100_000, "waf_challenge"),
+        (200, SAFELINE_PAGE, "safeline"),
+        (200, b"<p>x</p>" * 100_000 + b'<script src="/.safeline/static/x.js">', "safeline"),
+        (200, b'<script src="/.safeline/static/x.js">' + b"<p>x</p>" * 100_000, "safeline"),
         (
             503,
             b'<form id="challenge-form" action="/?__cf_chl_f_tk=1" class="cf-chl-x">',
-            "waf_challenge",
+            "cloudflare",
         ),
         (
             200,
             '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate"></script>',
-            "waf_challenge",
+            "cloudflare",
         ),
+        # Cloudflare Turnstile and DDoS-Guard's check page (issue 12: taken for pages)
+        (200, TURNSTILE_PAGE, "cloudflare"),
+        (403, TURNSTILE_PAGE, "cloudflare"),
+        (200, DDOS_GUARD_PAGE, "ddos-guard"),
+        (403, DDOS_GUARD_PAGE, "ddos-guard"),
         (200, b"<html><body>No listings found</body></html>", None),
         (200, b"", None),
         (404, b"<html>Not found</html>", None),
@@ -159,6 +172,11 @@ SAFELINE_PAGE = b"""<!DOCTYPE html><html><head><title>Checking</title>
 def test_blocked_responses(status: int, body: bytes | str, reason: str | None) -> None:
     assert blocked_reason(status, body) == reason
     assert is_blocked(status, body) is (reason is not None)
+
+
+def test_a_403_signed_by_the_firewall_is_named_after_it() -> None:
+    assert blocked_reason(403, b"Forbidden", server="ddos-guard") == "ddos-guard"
+    assert blocked_reason(403, b"Forbidden", server="nginx") == "http_403"
 
 
 def test_a_real_search_page_is_not_blocked(reference_pages: Path) -> None:

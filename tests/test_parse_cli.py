@@ -99,7 +99,7 @@ def test_a_challenge_page_is_an_error_not_an_empty_page(
     html.write_text('<html><script src="/.safeline/static/x.js"></script></html>')
     code, out, err = run(capsys, "parse", str(html), "--source", "krisha")
     assert (code, out) == (1, "")
-    assert "challenge page (waf_challenge)" in err
+    assert "challenge page (safeline)" in err
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,21 @@ NBSP, NARROW_NBSP, THIN = "\u00a0", "\u202f", "\u2009"
         ("99 999 999 999 〒", Rejected("price_implausible")),
         ("9" * 40 + " 〒", Rejected("price_unparsed")),
         ("300 000 〒 ($600)", Rejected("currency_ambiguous")),
+        # every separator people and sites put between digit groups (issue 12: these gave 300)
+        ("300’000 〒", Price(300_000, "KZT", None)),
+        ("300'000 〒", Price(300_000, "KZT", None)),
+        ("300_000 〒", Price(300_000, "KZT", None)),
+        ("300\u200b000 〒", Price(300_000, "KZT", None)),  # zero-width space
+        ("300\u2060000 〒", Price(300_000, "KZT", None)),  # word joiner
+        ("300\ufeff000 〒", Price(300_000, "KZT", None)),
+        ("300\u200a000\u2007〒", Price(300_000, "KZT", None)),  # hair and figure spaces
+        ("1\u2009000\u202f000 ₸", Price(1_000_000, "KZT", None)),
+        # the number by the currency sign, not the first in sight
+        ("300 000 〒 + 20 тыс. коммунальные", Price(300_000, "KZT", None)),
+        ("Цена: 1-комн. 300 000 〒", Price(300_000, "KZT", None)),
+        ("2 комнаты, 300 000 тг в месяц", Price(300_000, "KZT", "month")),
+        ("$ 500 + депозит 1 месяц", Price(500, "USD", None)),
+        ("1 2", Rejected("currency_unknown")),
     ],
 )
 def test_parse_price(text: str | None, expected: Price | Rejected) -> None:
@@ -61,6 +76,12 @@ def test_parse_price(text: str | None, expected: Price | Rejected) -> None:
 def test_bare_number_takes_the_default_currency() -> None:
     assert parse_price("300 000", default_currency="KZT") == Price(300_000, "KZT", None)
     assert parse_price("300 000 $", default_currency="KZT") == Price(300_000, "USD", None)
+
+
+def test_several_numbers_and_no_currency_name_no_single_price() -> None:
+    """A card cut inside its price ("300 0") or a text of two numbers is no price at all."""
+    assert parse_price("300 0", default_currency="KZT") == Rejected("price_ambiguous")
+    assert parse_price("1-комн. 300 000", default_currency="KZT") == Rejected("price_ambiguous")
 
 
 LONG = "на длительный срок"

@@ -53,7 +53,9 @@ PARAMS = ReportParams(placebos=12)  # every check runs; few placebos keep the te
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("market"), Market())
+    # 67 weeks before the event: placebo dates need a year of data before each
+    market = Market(start=pd.Timestamp("2021-06-07").date(), weeks=84)
+    return build_warehouse(tmp_path_factory.mktemp("market"), market)
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,22 @@
 """The DuckDB warehouse: schema, crash-safe loading of spools, snapshots, export, imports.
 
 Writers go through :func:`open_writer` (OS lock, then one connection, schema migrated);
-readers through :func:`open_reader` (read-only, bounded retry, schema checked).
+readers through :func:`open_reader` (read-only, bounded retry, schema checked). A storage
+failure inside either (a damaged block met by a query, a full disk during a load, even when
+a failed ROLLBACK hides it) leaves as one line: :class:`~warehouse.errors.WarehouseCorrupt`
+or :class:`~warehouse.errors.DiskFull`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
 from warehouse.connection import connect
-from warehouse.errors import RentwatchError
+from warehouse.errors import RentwatchError, storage_cause, storage_error
 from warehouse.lock import WriterLock
 from warehouse.migrate import migrate, require_schema
 
@@ -28,8 +31,12 @@ def open_writer(db_path: Path, *, lock_timeout: float) -> Iterator[duckdb.DuckDB
         try:
             migrate(conn)
             yield conn
+        except (duckdb.Error, OSError) as exc:
+            if storage_cause(exc) is None:
+                raise
+            raise storage_error(db_path, exc, "writing the warehouse") from exc
         finally:
-            conn.close()
+            _close(conn)
 
 
 @contextmanager
@@ -39,5 +46,15 @@ def open_reader(db_path: Path, *, retry_timeout: float) -> Iterator[duckdb.DuckD
     try:
         require_schema(conn)
         yield conn
+    except duckdb.Error as exc:
+        if storage_cause(exc) is None:
+            raise
+        raise storage_error(db_path, exc, "reading the warehouse") from exc
     finally:
+        _close(conn)
+
+
+def _close(conn: duckdb.DuckDBPyConnection) -> None:
+    """Close, even when the connection is broken (a full disk can fail the close as well)."""
+    with suppress(duckdb.Error):
         conn.close()

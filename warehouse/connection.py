@@ -3,22 +3,33 @@
 DuckDB lets one process write a database file, or several processes read it. A reader that
 finds a writer in the file retries for a bounded time (``retry_timeout``) before giving up
 with a message; writers are serialised beforehand by :mod:`warehouse.lock`.
+
+Whether an open failed because another process holds the file is asked of the OS
+(``fcntl(F_GETLK)`` on the file, which also gives the holder's pid), not read from DuckDB's
+message: DuckDB raises the same ``IOException`` for a lock conflict and for a corrupt file,
+and "Corrupt database file … in b*lock* 7" contains "lock". An open that fails with no
+conflicting lock is a damaged file or a full disk (:func:`warehouse.errors.storage_error`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import struct
 import time
 from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import RentwatchError, SchemaError
+from warehouse.errors import RentwatchError, SchemaError, WarehouseBusy, storage_error
 
 MEMORY = ":memory:"
 _RETRY_FIRST_WAIT = 0.05
 _RETRY_MAX_WAIT = 1.0
 _MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+# struct flock on Linux: l_type, l_whence (short), l_start, l_len (off_t), l_pid (pid_t).
+_FLOCK = "hhqqi4x"
 
 # Process-wide options for every connection this process opens (set once by the CLI).
 _options: dict[str, str] = {}
@@ -35,13 +46,39 @@ def configure_connections(*, memory_limit: str | None) -> None:
     _options["memory_limit"] = memory_limit
 
 
+def lock_holder(path: Path, *, read_only: bool) -> int | None:
+    """The pid of another process whose lock on ``path`` keeps us from opening it (a writer's
+    lock for a reader; any lock for a writer), or None when nothing holds it.
+
+    Only called after DuckDB refused to open the file, when this process holds no lock on it
+    (DuckDB shares one instance per file within a process), so closing the probe's descriptor
+    cannot drop a lock of ours.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        wanted = fcntl.F_RDLCK if read_only else fcntl.F_WRLCK
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(_FLOCK, wanted, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    kind, _, _, _, pid = struct.unpack(_FLOCK, answer)
+    return None if kind == fcntl.F_UNLCK else int(pid)
+
+
 def connect(
     path: Path | str, *, read_only: bool = False, retry_timeout: float = 0.0
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse at ``path`` (``":memory:"`` for tests).
 
     Sessions run in UTC so timestamps read back the same on every machine. A read-only open of
-    a file that does not exist is an error rather than an empty new database.
+    a file that does not exist is an error rather than an empty new database. Raises
+    :class:`WarehouseBusy` when another process holds the file past ``retry_timeout``,
+    :class:`~warehouse.errors.WarehouseCorrupt` or :class:`~warehouse.errors.DiskFull` when
+    the file cannot be opened for any other reason.
     """
     target = str(path)
     if target != MEMORY:
@@ -56,14 +93,15 @@ def connect(
         try:
             conn = duckdb.connect(target, read_only=read_only)
             break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise RentwatchError(f"cannot open warehouse {target}: {exc}") from exc
+        except duckdb.Error as exc:
+            holder = lock_holder(Path(target), read_only=read_only) if target != MEMORY else None
+            if holder is None:
+                raise storage_error(target, exc, "opening it") from exc
             if time.monotonic() + wait > deadline:
-                raise RentwatchError(
-                    f"warehouse {target} is held by another process (waited {retry_timeout:g}s): "
-                    f"{str(exc).splitlines()[0]}. Read a snapshot (`rentwatch db snapshot`) or "
-                    "raise read_retry_timeout."
+                raise WarehouseBusy(
+                    f"warehouse {target} is held by another process (pid {holder}; waited "
+                    f"{retry_timeout:g}s). Read a snapshot (`rentwatch db snapshot`) or raise "
+                    "read_retry_timeout."
                 ) from exc
             time.sleep(wait)
             wait = min(wait * 2, _RETRY_MAX_WAIT)

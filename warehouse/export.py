@@ -3,6 +3,11 @@ with a data dictionary beside them (``datapackage.json``, see :mod:`warehouse.da
 
 Exported: observations (with the listing's city and the month), listings, official series,
 the stored rent index series and their builds, and the crawl runs.
+
+CSV cells are opened by spreadsheets, which run a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return as a formula (``=HYPERLINK(…)``, ``=cmd|…``, ``@SUM``): in
+CSV every text cell that starts so gets a leading apostrophe, as OWASP's CSV-injection
+guidance says. Numbers stay numbers (a floor of -1 is not text); Parquet keeps text as is.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ FROM observations o JOIN listings l USING (source, listing_id)
 TABLES = ("listings", "official_series", "index_series", "index_builds", "crawl_runs")
 PARTITIONS = ("city", "month")
 DATAPACKAGE = "datapackage.json"
+# A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection).
+FORMULA_START = r"^[=+\-@\t\r]"
+_TEXT_TYPES = ("VARCHAR", "JSON")
 
 
 def export(conn: duckdb.DuckDBPyConnection, out_dir: Path, fmt: ExportFormat) -> list[Path]:
@@ -54,15 +62,17 @@ def export(conn: duckdb.DuckDBPyConnection, out_dir: Path, fmt: ExportFormat) ->
         )
     else:
         target = out_dir / "observations.csv"
-        conn.execute(
-            f"COPY ({OBSERVATIONS_WITH_PLACE} ORDER BY ALL) TO '{_quoted(target)}' (HEADER)"
-        )
+        query = neutralised(conn, f"{OBSERVATIONS_WITH_PLACE} ORDER BY ALL")
+        conn.execute(f"COPY ({query}) TO '{_quoted(target)}' (HEADER)")
         resources.append(datapackage.resource(conn, "observations", [target.name], fmt))
     written.append(target)
     for table in TABLES:
         target = out_dir / f"{table}.{fmt}"
-        options = "(FORMAT parquet)" if fmt == "parquet" else "(HEADER)"
-        conn.execute(f"COPY {table} TO '{_quoted(target)}' {options}")
+        if fmt == "parquet":
+            conn.execute(f"COPY {table} TO '{_quoted(target)}' (FORMAT parquet)")
+        else:
+            query = neutralised(conn, f"SELECT * FROM {table}")
+            conn.execute(f"COPY ({query}) TO '{_quoted(target)}' (HEADER)")
         written.append(target)
         resources.append(datapackage.resource(conn, table, [target.name], fmt))
     origins = datapackage.origins_of(conn)
@@ -76,6 +86,23 @@ def export(conn: duckdb.DuckDBPyConnection, out_dir: Path, fmt: ExportFormat) ->
     target.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
     written.append(target)
     return written
+
+
+def neutralised(conn: duckdb.DuckDBPyConnection, query: str) -> str:
+    """``query`` with each text cell that a spreadsheet would run as a formula prefixed by an
+    apostrophe; other columns, and their order and names, unchanged."""
+    select = []
+    for name, kind, *_ in conn.execute(f"DESCRIBE {query}").fetchall():
+        column = '"' + str(name).replace('"', '""') + '"'
+        if str(kind).upper() not in _TEXT_TYPES:
+            select.append(column)
+            continue
+        text = f"CAST({column} AS VARCHAR)"
+        select.append(
+            f"CASE WHEN regexp_matches({text}, '{FORMULA_START}') THEN chr(39) || {text} "
+            f"ELSE {text} END AS {column}"
+        )
+    return f"SELECT {', '.join(select)} FROM ({query}) AS exported"
 
 
 def _quoted(path: Path) -> str:

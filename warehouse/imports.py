@@ -5,16 +5,26 @@ number or date, an unknown currency, bytes that are not UTF-8, …) rejects the 
 message naming the line and the column, and nothing is loaded. Listing rows become a spool
 of origin ``import`` and go through the same loader as crawls, so importing a file twice
 leaves one copy.
+
+**Imported listings have their own keys**: their source is stored as ``import.<source>``
+(:data:`IMPORT_PREFIX`), so a row that says ``source=krisha`` with a crawled id can never
+rewrite the crawled listing's city, rooms or title (it did: the listings dimension is keyed
+by source and id, and a later sighting's attributes win).
+
+**Listings stream**: the file is read row by row and written to spools of
+:data:`IMPORT_CHUNK` rows in a private ``importing/`` folder as it is validated, and the
+spools are moved beside the crawls' only when the whole file passed, then loaded one
+transaction each, so memory stays flat whatever the file's size (a 1M-row import had peaked
+at 1.8 GB) and a rejected file is never loaded by surprise.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +35,7 @@ import duckdb
 
 from warehouse.cities import CITY_CODES, canonical_city
 from warehouse.errors import ImportRejected
+from warehouse.plausible import OUTER_MONTHLY, PERIOD_DIVISOR
 from warehouse.records import (
     AREA_RANGE,
     CURRENCIES,
@@ -41,6 +52,12 @@ LISTING_OPTIONAL = (
     "price_period",
 )  # fmt: skip
 OFFICIAL_COLUMNS = ("city", "month", "metric", "value", "unit", "source")
+# Imported listings are keyed apart from crawled ones: (import.<source>, listing_id).
+IMPORT_PREFIX = "import."
+IMPORTING_DIR = "importing"
+# Rows per import spool, each loaded in its own transaction (the loader holds a batch in
+# memory: 50,000 rows is about 120 MB of it, on top of the 190 MB the command starts with).
+IMPORT_CHUNK = 50_000
 # The methodology a value belongs to (e.g. "2022" for the BNS basis introduced that year);
 # a file without the column is one basis, "unspecified".
 OFFICIAL_OPTIONAL = ("basis",)
@@ -57,13 +74,7 @@ OFFICIAL_VALUE_RANGE: dict[str, tuple[float, float]] = {
 OFFICIAL_OTHER_RANGE = (-1e9, 1e9)
 
 # Plausible monthly asking rent per currency; daily and hourly bounds are scaled down.
-MONTHLY_PRICE_RANGE = {
-    "KZT": (5_000, 50_000_000),
-    "USD": (10, 100_000),
-    "EUR": (10, 100_000),
-    "RUB": (1_000, 10_000_000),
-}
-PERIOD_DIVISOR = {"month": 1, "day": 30, "hour": 720}
+MONTHLY_PRICE_RANGE = OUTER_MONTHLY
 EARLIEST = date(2000, 1, 1)
 MAX_ERRORS_SHOWN = 5
 
@@ -254,55 +265,67 @@ def _decode(path: Path, raw: bytes) -> str:
 def _rows(
     path: Path, required: tuple[str, ...], optional: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs after the header has been checked."""
-    text = _decode(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    """(line number, row) pairs after the header has been checked, read as a stream."""
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise _reject(path, [Problem(1, None, "the file is empty")]) from None
-    except csv.Error as exc:
-        raise _reject(path, [Problem(1, None, f"not a CSV header: {exc}")]) from None
-    missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in required and c not in optional]
-    problems = []
-    if missing:
-        problems.append(Problem(1, None, f"missing column(s): {', '.join(missing)}"))
-    if unknown:
-        problems.append(
-            Problem(
-                1,
-                None,
-                f"unknown column(s): {', '.join(unknown)} "
-                f"(allowed: {', '.join(required + optional)})",
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise _reject(path, [Problem(1, None, f"cannot read the file: {exc}")]) from None
+    with handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise _reject(path, [Problem(1, None, "the file is empty")]) from None
+        except csv.Error as exc:
+            raise _reject(path, [Problem(1, None, f"not a CSV header: {exc}")]) from None
+        except UnicodeDecodeError:
+            _decode(path, path.read_bytes())
+            raise
+        missing = [c for c in required if c not in header]
+        unknown = [c for c in header if c not in required and c not in optional]
+        problems = []
+        if missing:
+            problems.append(Problem(1, None, f"missing column(s): {', '.join(missing)}"))
+        if unknown:
+            problems.append(
+                Problem(
+                    1,
+                    None,
+                    f"unknown column(s): {', '.join(unknown)} "
+                    f"(allowed: {', '.join(required + optional)})",
+                )
             )
-        )
-    if len(set(header)) != len(header):
-        problems.append(Problem(1, None, "a column name appears twice"))
-    if problems:
-        raise _reject(path, problems)
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                yield line, {"__width__": f"expected {len(header)} fields, found {len(row)}"}
-                continue
-            yield line, {h: c.strip() for h, c in zip(header, row, strict=True)}
-    except csv.Error as exc:
-        raise _reject(path, [Problem(reader.line_num, None, f"malformed CSV: {exc}")]) from None
+        if len(set(header)) != len(header):
+            problems.append(Problem(1, None, "a column name appears twice"))
+        if problems:
+            raise _reject(path, problems)
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    yield line, {"__width__": f"expected {len(header)} fields, found {len(row)}"}
+                    continue
+                yield line, {h: c.strip() for h, c in zip(header, row, strict=True)}
+        except csv.Error as exc:
+            raise _reject(path, [Problem(reader.line_num, None, f"malformed CSV: {exc}")]) from None
+        except UnicodeDecodeError:
+            # Rare: read the raw bytes once more to name the line and the column.
+            _decode(path, path.read_bytes())
+            raise
 
 
-def _parse_rows(
+def _valid_rows(
     path: Path,
     required: tuple[str, ...],
     optional: tuple[str, ...],
     cells: dict[str, Callable[[str], Any]],
     check_row: Callable[[dict[str, Any]], list[tuple[str, str]]],
-) -> list[dict[str, Any]]:
-    problems: list[Problem] = []
-    parsed: list[dict[str, Any]] = []
+    problems: list[Problem],
+) -> Iterator[dict[str, Any]]:
+    """Each row's parsed values, in order; problems are appended to ``problems`` (a row with
+    one is still yielded: the caller rejects the file once the stream is done)."""
     for line, row in _rows(path, required, optional):
         if "__width__" in row:
             problems.append(Problem(line, None, row["__width__"]))
@@ -319,7 +342,18 @@ def _parse_rows(
                 problems.append(Problem(line, column, str(exc)))
         if len(values) == sum(1 for t in row.values() if t != ""):
             problems.extend(Problem(line, col, msg) for col, msg in check_row(values))
-        parsed.append(values)
+        yield values
+
+
+def _parse_rows(
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    cells: dict[str, Callable[[str], Any]],
+    check_row: Callable[[dict[str, Any]], list[tuple[str, str]]],
+) -> list[dict[str, Any]]:
+    problems: list[Problem] = []
+    parsed = list(_valid_rows(path, required, optional, cells, check_row, problems))
     if problems:
         raise _reject(path, problems)
     if not parsed:
@@ -347,15 +381,100 @@ def _check_listing(values: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+def _as_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A validated CSV row as an observation record of origin ``import``, keyed apart."""
+    row.setdefault("price_period", "month")
+    row["origin"] = "import"
+    row["source"] = IMPORT_PREFIX + row["source"]
+    if "district" in row:
+        row["district_raw"] = row["district"]
+    return row
+
+
+def iter_listings_csv(path: Path, problems: list[Problem]) -> Iterator[dict[str, Any]]:
+    """Observation records (without run_id) from an economist's CSV, one row at a time.
+
+    Problems are collected in ``problems``; the file is good only if it is empty at the end.
+    """
+    for values in _valid_rows(
+        path, LISTING_REQUIRED, LISTING_OPTIONAL, LISTING_CELLS, _check_listing, problems
+    ):
+        if len(problems) > MAX_ERRORS_SHOWN * 20:
+            raise _reject(path, problems)
+        if not problems:
+            yield _as_record(values)
+
+
 def read_listings_csv(path: Path) -> list[dict[str, Any]]:
-    """Validated observation records (without run_id) from an economist's CSV."""
-    rows = _parse_rows(path, LISTING_REQUIRED, LISTING_OPTIONAL, LISTING_CELLS, _check_listing)
-    for row in rows:
-        row.setdefault("price_period", "month")
-        row["origin"] = "import"
-        if "district" in row:
-            row["district_raw"] = row["district"]
+    """Validated observation records (without run_id) from an economist's CSV, as a list
+    (small files and tests; :func:`spool_listings_csv` streams)."""
+    problems: list[Problem] = []
+    rows = list(iter_listings_csv(path, problems))
+    if problems:
+        raise _reject(path, problems)
+    if not rows:
+        raise _reject(path, [Problem(2, None, "no data rows")])
     return rows
+
+
+def spool_listings_csv(
+    path: Path, spool_dir: Path, *, chunk: int | None = None
+) -> tuple[list[Path], int]:
+    """Validate ``path`` while writing its records to spools of at most ``chunk`` rows
+    (:data:`IMPORT_CHUNK`); (spools, rows) once the whole file passed.
+
+    The spools are written in ``<spool_dir>/importing/`` and moved into ``spool_dir`` only
+    then, so a rejected file leaves nothing and nothing is loaded before the whole file is
+    known to be good. Each spool is then loaded in its own transaction, which keeps the
+    loader's in-memory batch small; if a load is interrupted, the rest wait in ``spool_dir``
+    for the next load, as a crashed crawl's spool does (the loader is idempotent).
+    """
+    from warehouse.spool import SpoolWriter
+
+    limit = chunk or IMPORT_CHUNK
+    staging = spool_dir / IMPORTING_DIR
+    spools: list[SpoolWriter] = []
+    problems: list[Problem] = []
+    rows = 0
+
+    def new_spool() -> SpoolWriter:
+        spools.append(SpoolWriter(staging, spider="import", origin="import", source=path.name))
+        return spools[-1]
+
+    try:
+        spool = new_spool()
+        for record in iter_listings_csv(path, problems):
+            if spool.meta.items >= limit:
+                spool.finish("finished", stats={"file": str(path), "part": len(spools)})
+                spool = new_spool()
+            spool.write(record)
+            rows += 1
+        if problems:
+            raise _reject(path, problems)
+        if not rows:
+            raise _reject(path, [Problem(2, None, "no data rows")])
+        spool.finish("finished", stats={"file": str(path), "part": len(spools)})
+    except BaseException:
+        for written in spools:
+            written.finish("failed")
+            written.path.unlink(missing_ok=True)
+            written.meta_path.unlink(missing_ok=True)
+        raise
+    finals = []
+    for written in spools:
+        written.meta_path.replace(spool_dir / written.meta_path.name)
+        written.path.replace(spool_dir / written.path.name)
+        finals.append(spool_dir / written.path.name)
+    return finals, rows
+
+
+def discard_spools(spools: Iterable[Path]) -> None:
+    """Remove an import's spools and their sidecars (the import was refused as a whole)."""
+    from warehouse.spool import meta_path_for
+
+    for spool in spools:
+        spool.unlink(missing_ok=True)
+        meta_path_for(spool).unlink(missing_ok=True)
 
 
 def _check_official(values: dict[str, Any]) -> list[tuple[str, str]]:

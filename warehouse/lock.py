@@ -4,6 +4,10 @@
 load never leaves a stale lock. The holder writes who it is into the file, and a process that
 waits longer than its timeout fails with that description. Within one process the lock is
 re-entrant, so ``rentwatch nightly`` can hold it around a crawl, a load and a snapshot.
+
+The same mechanism guards other files (the crawl and backfill locks beside the warehouse):
+each lock has a ``label``, and every message, waiting or giving up, names the lock and its
+holder ("the crawl lock … is held by pid 4242 on host (rentwatch nightly, since …)").
 """
 
 from __future__ import annotations
@@ -52,9 +56,17 @@ class WriterLock:
     _held: ClassVar[dict[Path, int]] = {}
     _files: ClassVar[dict[Path, IO[str]]] = {}
 
-    def __init__(self, db_path: Path, *, timeout: float, purpose: str | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        timeout: float,
+        purpose: str | None = None,
+        label: str = "warehouse writer lock",
+    ) -> None:
         self.path = lock_path_for(Path(db_path)).resolve()
         self.timeout = timeout
+        self.label = label
         self.purpose = purpose or " ".join(
             Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)
         )
@@ -74,16 +86,18 @@ class WriterLock:
             except BlockingIOError:
                 if wait == _POLL_FIRST and self.timeout > 0:
                     log.info(
-                        "waiting up to %gs for the warehouse lock held by %s",
+                        "waiting up to %gs for the %s held by %s (%s)",
                         self.timeout,
+                        self.label,
                         describe_holder(self.path),
+                        self.path,
                     )
                 if time.monotonic() >= deadline:
                     handle.close()
                     raise LockTimeout(
-                        f"warehouse is locked by {describe_holder(self.path)}; waited "
-                        f"{self.timeout:g}s (raise lock_timeout / RENTWATCH_LOCK_TIMEOUT "
-                        "to wait longer)"
+                        f"the {self.label} ({self.path}) is held by "
+                        f"{describe_holder(self.path)}; waited {self.timeout:g}s (raise "
+                        "lock_timeout / RENTWATCH_LOCK_TIMEOUT to wait longer)"
                     ) from None
                 time.sleep(min(wait, max(deadline - time.monotonic(), 0)))
                 wait = min(wait * 2, _POLL_MAX)

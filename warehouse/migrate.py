@@ -1,16 +1,22 @@
-"""Numbered SQL migrations (``warehouse/migrations/NNN_name.sql``), applied in order.
+"""Numbered migrations (``warehouse/migrations/NNN_name.sql`` or ``NNN_name.py``), in order.
 
 Each migration runs in its own transaction together with its row in ``schema_migrations``,
 so a crash leaves the schema at the previous version. Numbers may skip (parallel branches
 reserve their own); every shipped migration not yet recorded is applied, in number order,
 so one that lands later with a lower number is still applied. A recorded version the code
 does not know (a newer rentwatch wrote it) is refused rather than misread.
+
+A ``.py`` migration is for changes SQL cannot say, such as scrubbing stored text with the
+same Python scrubber the parsers use (``004_scrub_personal_data.py``): it defines
+``upgrade(conn)``, which runs inside the migration's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -18,7 +24,7 @@ import duckdb
 
 from warehouse.errors import SchemaError
 
-_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.(sql|py)$")
 
 CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -34,11 +40,26 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 class Migration:
     version: int
     name: str
-    sql: str
+    sql: str  # the file's text: SQL, or the Python source of a .py migration
+    kind: str = "sql"
 
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+    def apply(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.kind == "sql":
+            conn.execute(self.sql)
+        else:
+            self._upgrade()(conn)
+
+    def _upgrade(self) -> Callable[[duckdb.DuckDBPyConnection], None]:
+        spec = importlib.util.spec_from_loader(f"warehouse.migrations.m{self.version:03d}", None)
+        assert spec is not None
+        module = importlib.util.module_from_spec(spec)
+        exec(compile(self.sql, f"{self.version:03d}_{self.name}.py", "exec"), module.__dict__)
+        upgrade: Callable[[duckdb.DuckDBPyConnection], None] = module.upgrade
+        return upgrade
 
 
 def available_migrations() -> list[Migration]:
@@ -47,7 +68,9 @@ def available_migrations() -> list[Migration]:
     for entry in resources.files("warehouse.migrations").iterdir():
         match = _NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+            found.append(
+                Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8"), match[3])
+            )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -88,7 +111,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[Migration]:
     for migration in (m for m in migrations if m.version not in done):
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.execute(migration.sql)
+            migration.apply(conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [migration.version, migration.name, migration.checksum],

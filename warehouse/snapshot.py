@@ -7,6 +7,11 @@ An unchanged warehouse is not copied again: with ``reuse=True`` the newest snaps
 back when the warehouse file is still the one it copied (:func:`warehouse_marker`: after the
 CHECKPOINT, the file's size, modification time, inode and DuckDB's checkpoint counter) and the
 snapshot file is still as written. :func:`prune_snapshots` keeps the newest N.
+
+A new copy is written as ``<name>.tmp``, **opened and read back table by table** (every row
+of every column: ``hash`` over whole rows) and only then renamed and given its SHA-256 (a
+half-truncated warehouse had been copied and checksummed though nothing could read it). Any
+failure, a damaged table or a full disk, removes the ``.tmp`` and leaves one line.
 """
 
 from __future__ import annotations
@@ -20,8 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
+
 from warehouse.connection import connect
-from warehouse.errors import RentwatchError, SchemaError
+from warehouse.errors import (
+    DiskFull,
+    RentwatchError,
+    SchemaError,
+    WarehouseCorrupt,
+    disk_full,
+    storage_error,
+)
+from warehouse.faults import fail_point
 from warehouse.lock import WriterLock
 from warehouse.migrate import require_schema
 
@@ -31,6 +46,10 @@ SIDECAR_SUFFIX: Final = ".json"
 # iteration (uint64, little-endian); the higher one is in force.
 _HEADER: Final = 4096
 _MAGIC: Final = b"DUCK"
+TABLES: Final = """
+SELECT table_name FROM information_schema.tables
+WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name
+"""
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,7 @@ class Snapshot:
     # The warehouse file it copies (warehouse_marker), and the snapshot file as written.
     source: dict[str, Any] | None = None
     file: dict[str, int] | None = None
+    rows: int = 0  # rows read back from the copy, all tables
     # Not stored: whether take_snapshot handed back an existing snapshot.
     reused: bool = field(default=False, compare=False)
 
@@ -53,6 +73,7 @@ class Snapshot:
             "schema_version": self.schema_version,
             "source": self.source,
             "file": self.file,
+            "rows": self.rows,
         }
 
     @property
@@ -115,6 +136,7 @@ def list_snapshots(out_dir: Path) -> list[Snapshot]:
                     int(meta["schema_version"]),
                     meta.get("source"),
                     meta.get("file"),
+                    int(meta.get("rows", 0)),
                 )
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -136,8 +158,33 @@ def _unchanged(out_dir: Path, source: dict[str, Any] | None) -> Snapshot | None:
         return None  # the copy itself was touched since it was written
     return Snapshot(
         newest.path, newest.sha256, newest.created_at, newest.schema_version, newest.source,
-        newest.file, reused=True,
+        newest.file, newest.rows, reused=True,
     )  # fmt: skip
+
+
+def read_back(path: Path) -> int:
+    """Open ``path`` read-only and read every row of every table; the rows read.
+
+    Raises :class:`WarehouseCorrupt` naming the table that does not read back.
+    """
+    conn = connect(path, read_only=True)
+    rows = 0
+    try:
+        tables = [row[0] for row in conn.execute(TABLES).fetchall()]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            try:
+                # hash(t) reads every column of every row; count(*) alone reads no data.
+                found = conn.execute(f"SELECT count(*), sum(hash(t)) FROM {quoted} AS t").fetchone()
+            except duckdb.Error as exc:
+                raise WarehouseCorrupt(
+                    f"table {table} does not read back ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0]})"
+                ) from exc
+            rows += int(found[0]) if found else 0
+    finally:
+        conn.close()
+    return rows
 
 
 def take_snapshot(
@@ -152,6 +199,8 @@ def take_snapshot(
 
     ``reuse``: hand back the newest snapshot of this warehouse in ``out_dir`` instead when the
     warehouse has not changed since it was taken (``Snapshot.reused``); never with ``name``.
+    Raises :class:`WarehouseCorrupt` when the copy does not read back and :class:`DiskFull`
+    when there is no room for it; neither leaves a file behind.
     """
     if not db_path.exists():
         raise SchemaError(f"no warehouse at {db_path}")
@@ -162,6 +211,8 @@ def take_snapshot(
         try:
             version = require_schema(conn)
             conn.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise storage_error(db_path, exc, "checkpointing before a snapshot") from exc
         finally:
             conn.close()
         source = warehouse_marker(db_path)
@@ -169,14 +220,41 @@ def take_snapshot(
             return same
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
-        shutil.copyfile(db_path, tmp)
-        tmp.replace(target)
-    snap = Snapshot(
-        target, file_sha256(target), now.isoformat(timespec="seconds"), version, source,
-        _file_stat(target),
-    )  # fmt: skip
-    snap.sidecar.write_text(json.dumps(snap.to_dict(), indent=2))
+        sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
+        try:
+            shutil.copyfile(db_path, tmp)
+            fail_point("snapshot-copy")
+            try:
+                rows = read_back(tmp)
+            except RentwatchError as exc:
+                raise WarehouseCorrupt(
+                    f"snapshot not taken: the copy of {db_path} does not read back ({exc}); "
+                    "the warehouse itself is damaged: restore the latest snapshot"
+                ) from exc
+            digest = file_sha256(tmp)
+            tmp.replace(target)
+            snap = Snapshot(
+                target, digest, now.isoformat(timespec="seconds"), version, source,
+                _file_stat(target), rows,
+            )  # fmt: skip
+            snap.sidecar.write_text(json.dumps(snap.to_dict(), indent=2))
+        except OSError as exc:
+            _remove(tmp, target, sidecar)
+            if disk_full(out_dir, exc):
+                raise DiskFull(
+                    f"snapshot not taken: disk full at {out_dir} ({exc.strerror or exc}); "
+                    "nothing was left behind"
+                ) from exc
+            raise RentwatchError(f"snapshot not taken: cannot write {tmp}: {exc}") from exc
+        except BaseException:
+            _remove(tmp, target, sidecar)
+            raise
     return snap
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def prune_snapshots(out_dir: Path, keep: int) -> list[Path]:

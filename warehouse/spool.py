@@ -180,6 +180,18 @@ def pending_spools(spool_dir: Path) -> list[Path]:
     )
 
 
+def complete_lines(spool: Path) -> int:
+    """Records a spool holds in full: its newline-terminated lines (a cut tail is not one)."""
+    count = 0
+    try:
+        with open(spool, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                count += block.count(b"\n")
+    except FileNotFoundError:
+        return 0
+    return count
+
+
 def meta_path_for(spool: Path) -> Path:
     return spool.with_name(spool.name.removesuffix(SPOOL_SUFFIX) + META_SUFFIX)
 

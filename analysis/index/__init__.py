@@ -6,7 +6,9 @@ Public API (everything a caller needs; the submodules are implementation):
 base_period=None, start=None, end=None, fx_rates=(), rules=None, se="hc1") -> IndexSeries``
     one series from the warehouse behind ``conn`` (writer or read-only snapshot);
 ``build_indexes(conn, specs, ...) -> list[IndexSeries]``
-    many series, sharing the per-city work;
+    many series, sharing the per-city work (outlier bounds, twins, samples);
+``build_indexes_each(conn, specs, ...) -> list[IndexSeries | SeriesError]``
+    the same, with a series that cannot be built in its place as its error;
 ``store_index(conn, series)`` / ``read_index(conn, *, city, method, freq, ...)`` /
 ``stored_series(conn)``
     the ``index_series`` and ``index_builds`` tables;
@@ -19,7 +21,7 @@ base period = 100). Frequencies ``D``, ``W`` (ISO weeks, labelled by Monday), ``
 """
 
 from analysis.index.before_after import median_rents_before_after
-from analysis.index.build import build_index, build_indexes, period_start
+from analysis.index.build import build_index, build_indexes, build_indexes_each, period_start
 from analysis.index.sample import FxRate
 from analysis.index.spec import (
     FRAME_COLUMNS,
@@ -55,6 +57,7 @@ __all__ = [
     "SeriesError",
     "build_index",
     "build_indexes",
+    "build_indexes_each",
     "median_rents_before_after",
     "period_start",
     "read_index",

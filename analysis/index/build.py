@@ -1,7 +1,8 @@
 """Build rent index series from the warehouse: the public entry points.
 
 ``build_index`` builds one series; ``build_indexes`` builds many and shares the per-city
-work (outlier bounds, cross-source twins) between them. Neither writes to the warehouse:
+work (outlier bounds, cross-source twins) between them; ``build_indexes_each`` does the same
+and returns a series' error in its place instead of raising it. Neither writes to the warehouse:
 they only create connection-local temporary tables, so they run on a read-only snapshot.
 Storing is :func:`analysis.index.store.store_index` (a writer's job).
 """
@@ -90,10 +91,41 @@ def build_indexes(
     rules: CountingRules | None = None,
     se: SeErrors = "hc1",
 ) -> list[IndexSeries]:
-    """Several series, in the order given; the per-city and per-sample work is shared."""
+    """Several series, in the order given; the per-city and per-sample work is shared.
+
+    Raises the first series' error (in the order of ``specs``) when one cannot be built.
+    """
+    built = build_indexes_each(
+        conn, specs, base_period=base_period, start=start, end=end, fx_rates=fx_rates,
+        rules=rules, se=se,
+    )  # fmt: skip
+    for series in built:
+        if isinstance(series, SeriesError):
+            raise series
+    return [s for s in built if isinstance(s, IndexSeries)]
+
+
+def build_indexes_each(
+    conn: duckdb.DuckDBPyConnection,
+    specs: Sequence[IndexSpec],
+    *,
+    base_period: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    fx_rates: Iterable[FxRate] = (),
+    rules: CountingRules | None = None,
+    se: SeErrors = "hc1",
+) -> list[IndexSeries | SeriesError]:
+    """Like :func:`build_indexes`, but a series that cannot be built (no usable listings, a
+    singular hedonic design) gets its :class:`SeriesError` in its place and the others are
+    still built: what a report wants, which shows every series it can.
+
+    Each city's outlier bounds and cross-source twins are built once, and each sample (one
+    per frequency, district, room count and stock/flow) once for all the methods on it.
+    """
     rules = rules or CountingRules()
     rates = list(fx_rates)
-    results: dict[int, IndexSeries] = {}
+    results: dict[int, IndexSeries | SeriesError] = {}
     try:
         for city in dict.fromkeys(s.city for s in specs):
             window = Window(city, start, end, with_rates=bool(rates))
@@ -108,11 +140,17 @@ def build_indexes(
                 build_sample(conn, first, window, rules)
                 counts = sample_counts(conn, first, window, twins)
                 if not counts.usable:
-                    raise NoListings(_no_listings(first, start, end))
+                    for i in indices:
+                        results[i] = NoListings(_no_listings(specs[i], start, end))
+                    continue
                 for i in indices:
                     spec = specs[i]
                     base = period_start(base_period, spec.freq) if base_period else None
-                    result = _run_method(conn, spec.method, base, se)
+                    try:
+                        result = _run_method(conn, spec.method, base, se)
+                    except SeriesError as exc:
+                        results[i] = exc
+                        continue
                     results[i] = _series(spec, result, counts, rules)
     finally:
         drop_temp_tables(conn)

@@ -1,19 +1,31 @@
-"""Counterfactual design: predict the post period from a regression fitted on the pre-period.
+"""The counterfactual design: predict the post period from a regression fitted on the
+pre-period only; effect = observed − predicted, as CausalImpact and CausalPy report it.
 
-Effect = observed − predicted, as CausalImpact and CausalPy report it. Intervals come from
-simulation: coefficients drawn from N(β̂, V̂) of the chosen error model, plus prediction
-noise drawn as a stationary AR(1) process with the pre-period residuals' variance and lag-1
-autocorrelation (so persistent residuals widen the interval of an average, as they should).
-On a log scale, predicted levels are exp(prediction + noise).
+Intervals come from simulation: coefficients drawn from N(β̂, V̂) of the chosen error model,
+plus prediction noise drawn from the fitted error model (:mod:`analysis.its.noise`), so
+persistent errors widen the interval of an average, as they should. On a log scale
+predicted levels are exp(prediction + noise). The design has no effect terms, hence no shape
+and no pulse decay.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.its.effects import coefficient_draws, summarise_draws
+from analysis.its import noise
+from analysis.its.effects import SIMULATION_DRAWS, coefficient_draws, summarise_draws
+from analysis.its.exceptions import InvalidSpecification
+from analysis.its.fitting import build_result, fit_rows, named_coefficients, series_table
+from analysis.its.spec import ErrorSpec
+
+if TYPE_CHECKING:
+    from analysis.its.model import ITSModel
+    from analysis.its.result import ITSResult
+
+NAME = "counterfactual"
 
 
 @dataclass(frozen=True)
@@ -31,41 +43,81 @@ class PredictionDraws:
         return np.exp(values) if self.log_link else values
 
 
-def residual_process(resid: np.ndarray) -> tuple[float, float]:
-    """(variance, lag-1 autocorrelation) of the pre-period residuals."""
-    e = np.asarray(resid, dtype=float)
-    e = e - e.mean()
-    variance = float(e @ e / max(len(e) - 1, 1))
-    rho = float((e[1:] @ e[:-1]) / (e @ e)) if len(e) > 2 and e @ e > 0 else 0.0
-    return variance, float(np.clip(rho, -0.99, 0.99))
+@dataclass(frozen=True, eq=False)
+class PredictionEffects:
+    """Window effects of observed − predicted (simulation intervals only)."""
+
+    prediction: PredictionDraws
+    level: float
+    noise: noise.AR1Noise | noise.ArmaNoise
+
+    methods: tuple[str, ...] = ("simulation",)
+    uses_observed: bool = True
+
+    def describe(self) -> dict[str, Any]:
+        return {"noise": self.noise.describe()}
+
+    def path_draws(self) -> np.ndarray:
+        pred = self.prediction
+        return np.asarray(pred.observed[None, :] - pred.levels(pred.draws))
+
+    def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
+        values = window_effect(self.prediction, rows, self.level)
+        values["observed"] = float(self.prediction.observed[rows].mean())
+        return values
 
 
-def simulate_predictions(
-    x_post: np.ndarray,
-    params: np.ndarray,
-    cov: np.ndarray,
+def fit(
+    model: ITSModel,
+    errors: ErrorSpec,
     *,
-    observed: np.ndarray,
-    y_model: np.ndarray,
-    resid_pre: np.ndarray,
-    log_link: bool,
-    n_draws: int,
-    rng: np.random.Generator,
-) -> PredictionDraws:
-    variance, rho = residual_process(resid_pre)
-    betas = coefficient_draws(params, cov, n_draws, rng)
-    m = x_post.shape[0]
-    shocks = rng.standard_normal((n_draws, m)) * np.sqrt(variance * (1 - rho**2))
-    noise = np.empty((n_draws, m))
-    noise[:, 0] = rng.standard_normal(n_draws) * np.sqrt(variance)
-    for i in range(1, m):
-        noise[:, i] = rho * noise[:, i - 1] + shocks[:, i]
-    return PredictionDraws(
-        observed=observed,
-        y_model=y_model,
-        predicted=x_post @ params,
-        draws=betas @ x_post.T + noise,
-        log_link=log_link,
+    decay: float | None,
+    level: float,
+    seed: int,
+    decay_interval: bool = True,
+) -> ITSResult:
+    """Fit the pre-period regression and simulate the post-period prediction."""
+    if decay is not None:
+        raise InvalidSpecification(
+            f"decay applies to pulse shapes of the segmented design, not {model.spec.shape} "
+            "in the counterfactual design"
+        )
+    fitted = fit_rows(model, errors, model.design(None), level)
+    frame = model.frame
+    x_all = fitted.design.to_numpy(dtype=float)
+    treated = frame["treated"].to_numpy()
+    post_rows = treated & frame["post"].to_numpy()
+    fit_treated = fitted.mask & treated
+    out = fitted.out
+    rng = np.random.default_rng(seed)
+    t = frame["t"].to_numpy(dtype=float)
+    process = noise.from_fit(
+        errors,
+        out,
+        y=fitted.y[fit_treated],
+        x=x_all[fit_treated],
+        gaps=model.gaps(fit_treated),
+    )
+    betas = coefficient_draws(out.params, out.cov, SIMULATION_DRAWS, rng)
+    paths = process.draw(model.positions(t[post_rows]), SIMULATION_DRAWS, rng)
+    x_post = x_all[post_rows]
+    prediction = PredictionDraws(
+        observed=frame.loc[post_rows, "value"].to_numpy(dtype=float),
+        y_model=fitted.y[post_rows],
+        predicted=x_post @ out.params,
+        draws=betas @ x_post.T + paths,
+        log_link=model.log_link,
+    )
+    return build_result(
+        model,
+        errors,
+        fitted,
+        coefficients=named_coefficients(fitted, pooled=False, segmented=False),
+        effect_terms=(),
+        series=series_table(model, fitted, x_all, band=prediction_band(prediction, level)),
+        effects=PredictionEffects(prediction, level, process),
+        decay=None,
+        seed=seed,
     )
 
 

@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+SIMULATION_DRAWS = 4000
+"""Draws behind every simulated interval (coefficients, and prediction paths)."""
+
 
 @dataclass(frozen=True)
 class Inference:
@@ -34,15 +37,22 @@ class Inference:
     use_t: bool
     p_use_t: bool
     df: float
+    reference: Any = None
+    """A simulated distribution of t statistics (:class:`analysis.its.hac.FixedBReference`)
+    that replaces t or z for linear combinations ``weights``·β when given."""
 
-    def critical(self) -> float:
+    def critical(self, weights: np.ndarray | None = None) -> float:
+        if self.reference is not None and weights is not None:
+            return float(self.reference.critical(weights, self.level))
         q = 0.5 + self.level / 2
         return float(stats.t.ppf(q, self.df) if self.use_t else stats.norm.ppf(q))
 
-    def p_value(self, estimate: float, se: float) -> float:
+    def p_value(self, estimate: float, se: float, weights: np.ndarray | None = None) -> float:
         if not se > 0:
             return float("nan")
         z = abs(estimate / se)
+        if self.reference is not None and weights is not None:
+            return float(self.reference.p_value(weights, z))
         return float(2 * (stats.t.sf(z, self.df) if self.p_use_t else stats.norm.sf(z)))
 
 
@@ -76,9 +86,9 @@ def linear_coefficient(
     """The linear combination weights·β with its standard error."""
     estimate = float(weights @ params)
     se = float(np.sqrt(max(weights @ cov @ weights, 0.0)))
-    half = inference.critical() * se
+    half = inference.critical(weights) * se
     return Coefficient(
-        estimate, se, estimate - half, estimate + half, inference.p_value(estimate, se)
+        estimate, se, estimate - half, estimate + half, inference.p_value(estimate, se, weights)
     )
 
 
@@ -145,8 +155,8 @@ def _levels(rows: WindowRows, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def delta_window(
     rows: WindowRows, params: np.ndarray, cov: np.ndarray, inference: Inference
 ) -> dict[str, float]:
-    """Window effect by the delta method (exact for ``effect``)."""
-    crit = inference.critical()
+    """Window effect by the delta method (exact for ``effect``); each quantity takes the
+    critical value of its own gradient (they differ under fixed-b references only)."""
     m = rows.x1.shape[0]
     diff = (rows.x1 - rows.x0).mean(axis=0)
     effect = float(diff @ params)
@@ -162,14 +172,17 @@ def delta_window(
         g0 = rows.x0.sum(axis=0)
     absolute = float((mu1 - mu0).mean())
     se_abs = float(np.sqrt(max(grad_abs @ cov @ grad_abs, 0.0)))
+    crit = inference.critical(diff)
+    crit_abs = inference.critical(grad_abs)
     s1, s0 = float(mu1.sum()), float(mu0.sum())
     if s1 > 0 and s0 > 0:
         log_ratio = np.log(s1 / s0)
         grad_ratio = g1 / s1 - g0 / s0
         se_ratio = float(np.sqrt(max(grad_ratio @ cov @ grad_ratio, 0.0)))
+        crit_ratio = inference.critical(grad_ratio)
         percent = 100 * (np.exp(log_ratio) - 1)
-        percent_low = 100 * (np.exp(log_ratio - crit * se_ratio) - 1)
-        percent_high = 100 * (np.exp(log_ratio + crit * se_ratio) - 1)
+        percent_low = 100 * (np.exp(log_ratio - crit_ratio * se_ratio) - 1)
+        percent_high = 100 * (np.exp(log_ratio + crit_ratio * se_ratio) - 1)
     else:
         percent = percent_low = percent_high = float("nan")
     return {
@@ -177,16 +190,16 @@ def delta_window(
         "se": se,
         "ci_low": effect - crit * se,
         "ci_high": effect + crit * se,
-        "p": inference.p_value(effect, se),
+        "p": inference.p_value(effect, se, diff),
         "percent": float(percent),
         "percent_low": float(percent_low),
         "percent_high": float(percent_high),
         "absolute": absolute,
-        "absolute_low": absolute - crit * se_abs,
-        "absolute_high": absolute + crit * se_abs,
+        "absolute_low": absolute - crit_abs * se_abs,
+        "absolute_high": absolute + crit_abs * se_abs,
         "cumulative": absolute * m,
-        "cumulative_low": (absolute - crit * se_abs) * m,
-        "cumulative_high": (absolute + crit * se_abs) * m,
+        "cumulative_low": (absolute - crit_abs * se_abs) * m,
+        "cumulative_high": (absolute + crit_abs * se_abs) * m,
         "counterfactual": float(mu0.mean()),
     }
 
@@ -278,3 +291,51 @@ def coefficient_draws(
 ) -> np.ndarray:
     """Draws from the estimated sampling distribution N(β̂, V̂) (B × k)."""
     return rng.multivariate_normal(params, cov, size=n, method="eigh")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelBasedEffects:
+    """Window effects of a design whose effect is a set of coefficients (segmented, pooled):
+    the fitted path with the intervention (``x1``) against the same path without it
+    (``x0``), one row per post-period observation of the treated unit, in time order.
+
+    ``delta`` (the default) gives delta-method intervals; ``simulation`` percentile
+    intervals over ``SIMULATION_DRAWS`` coefficient draws made once from ``seed``.
+    """
+
+    x1: np.ndarray
+    x0: np.ndarray
+    offset: np.ndarray
+    log_link: bool
+    params: np.ndarray
+    cov: np.ndarray
+    inference: Inference
+    seed: int
+
+    methods: tuple[str, ...] = ("delta", "simulation")
+    uses_observed: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {"effects": "model-based: fitted path with against without the intervention"}
+
+    def path_draws(self) -> np.ndarray:
+        draws = self._draws()
+        eta1 = draws @ self.x1.T + self.offset
+        eta0 = draws @ self.x0.T + self.offset
+        if self.log_link:
+            return np.asarray(np.exp(eta1) - np.exp(eta0))
+        return np.asarray(eta1 - eta0)
+
+    def window(self, rows: np.ndarray, method: str) -> dict[str, float]:
+        window = WindowRows(self.x1[rows], self.x0[rows], self.offset[rows], self.log_link)
+        if method == "delta":
+            return delta_window(window, self.params, self.cov, self.inference)
+        return simulated_window(window, self.params, self._draws(), self.inference.level)
+
+    def _draws(self) -> np.ndarray:
+        cached: np.ndarray | None = self.__dict__.get("_cached_draws")
+        if cached is None:
+            rng = np.random.default_rng(self.seed)
+            cached = coefficient_draws(self.params, self.cov, SIMULATION_DRAWS, rng)
+            object.__setattr__(self, "_cached_draws", cached)
+        return cached

@@ -1,7 +1,13 @@
 """Error models: estimate the coefficients of a design and their covariance.
 
 Each fit returns a :class:`FitOutput` — plain arrays, no statsmodels objects — so results
-stay small and immutable. Which distribution intervals use is part of the output:
+stay small and immutable.
+
+Gaps: ``gaps`` gives the distance d (in periods) from each row to the previous one when the
+rows are not consecutive (a missing month). AR(1) errors then link rows d apart by ρ^d (the
+Prais–Winsten transform and the likelihoods use it), and ARIMA errors are fitted on the
+regular grid with the missing periods as missing values of the state space model, so a gap
+is never treated as one step. Which distribution intervals use is part of the output:
 
 - ``ols``, ``ar1`` and ``newey`` with the small-sample correction: t with ``df_resid``;
 - ``newey`` without it, ``arima``: normal (z);
@@ -18,14 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy.linalg import toeplitz
 from scipy.optimize import minimize_scalar
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.arima_process import arma_acovf
+from statsmodels.tsa.innovations.arma_innovations import arma_innovations
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from analysis.its.exceptions import InvalidSpecification
-from analysis.its.spec import ErrorSpec, automatic_lags
+from analysis.its.hac import bartlett_hac, fixed_b_reference
+from analysis.its.spec import ErrorSpec, automatic_lags, fixed_b_lags
 
 _PRAIS_TOL = 1e-8
 _PRAIS_MAX_ITER = 200
@@ -61,6 +67,8 @@ class FitOutput:
     rho: float | None = None
     lags: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    reference: Any = None
+    """A simulated reference distribution for t statistics (fixed-b Newey–West), else None."""
 
 
 def fit(
@@ -71,11 +79,13 @@ def fit(
     family: str = "gaussian",
     offset: np.ndarray | None = None,
     groups: np.ndarray | None = None,
+    gaps: np.ndarray | None = None,
 ) -> FitOutput:
     """Fit ``y`` on ``design`` with the error model ``errors``.
 
     ``groups`` (unit codes, rows contiguous per unit and time-ordered within) marks a pooled
     design: newey then uses panel HAC (sums within units); ar1 and arima are not available.
+    ``gaps``: distances between consecutive rows (see the module doc; None: consecutive).
     """
     if groups is not None and errors.method in ("ar1", "arima"):
         raise InvalidSpecification(
@@ -87,8 +97,8 @@ def fit(
     if errors.method in ("ols", "newey"):
         return _fit_ols(y, design, errors, groups=groups)
     if errors.method == "ar1":
-        return _fit_ar1(y, design, errors)
-    return _fit_arima(y, design, errors)
+        return _fit_ar1(y, design, errors, gaps=gaps)
+    return _fit_arima(y, design, errors, gaps=gaps)
 
 
 def point_fit(
@@ -98,6 +108,7 @@ def point_fit(
     *,
     family: str = "gaussian",
     offset: np.ndarray | None = None,
+    gaps: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Coefficients and log-likelihood only, as cheaply as the error model allows.
 
@@ -112,39 +123,82 @@ def point_fit(
         beta, rss = _lstsq(y, design)
         return beta, _gaussian_llf(rss, len(y))
     if errors.method == "ar1":
-        out = _fit_ar1(y, pd.DataFrame(design), errors, with_cov=False)
+        out = _fit_ar1(y, pd.DataFrame(design), errors, with_cov=False, gaps=gaps)
         return out.params, out.llf
-    out = _fit_arima(y, pd.DataFrame(design), errors, with_cov=False)
+    out = _fit_arima(y, pd.DataFrame(design), errors, with_cov=False, gaps=gaps)
     return out.params, out.llf
 
 
 @dataclass(frozen=True)
 class ArmaWhitener:
-    """GLS with ARMA errors whose parameters are held fixed: Σ = σ²·Toeplitz(ARMA
-    autocovariances), factored once, so each regression given Σ is one whitened OLS."""
+    """GLS with ARMA errors whose parameters are held fixed: every column is whitened by the
+    exact one-step prediction errors of the ARMA process (the innovations algorithm, O(n) per
+    column; on a grid with missing periods, the Kalman filter), so each regression given the
+    parameters is one whitened OLS, with no n × n covariance formed."""
 
-    inverse_chol: np.ndarray
-    log_det: float
+    ar: np.ndarray
+    ma: np.ndarray
+    sigma2: float
     differences: int
+    positions: np.ndarray | None
 
     @classmethod
-    def from_fit(cls, out: FitOutput, order: tuple[int, int, int], n: int) -> ArmaWhitener:
+    def from_fit(
+        cls, out: FitOutput, order: tuple[int, int, int], gaps: np.ndarray | None, n: int
+    ) -> ArmaWhitener:
         p, d, q = order
         arma = out.extra["arma"]
-        ar = np.r_[1.0, -np.array([arma[f"ar.L{i}"] for i in range(1, p + 1)])]
-        ma = np.r_[1.0, np.array([arma[f"ma.L{i}"] for i in range(1, q + 1)])]
-        m = n - d
-        acov = arma_acovf(ar, ma, nobs=m, sigma2=arma["sigma2"])
-        chol = np.linalg.cholesky(toeplitz(acov))
-        return cls(np.linalg.inv(chol), float(2 * np.log(np.diag(chol)).sum()), d)
+        return cls(
+            ar=np.array([arma[f"ar.L{i}"] for i in range(1, p + 1)]),
+            ma=np.array([arma[f"ma.L{i}"] for i in range(1, q + 1)]),
+            sigma2=float(arma["sigma2"]),
+            differences=d,
+            positions=None if gaps is None else grid_positions(gaps, n),
+        )
+
+    def whiten(self, columns: np.ndarray) -> tuple[np.ndarray, float]:
+        """Whitened columns (rows × c) and log det of the errors' covariance."""
+        if self.positions is not None:
+            return self._kalman_whiten(columns)
+        if self.differences:
+            columns = np.diff(columns, axis=0)
+        u, v = arma_innovations(
+            np.ascontiguousarray(columns), ar_params=self.ar, ma_params=self.ma,
+            sigma2=self.sigma2,
+        )  # fmt: skip
+        return u / np.sqrt(v)[:, None], float(np.log(v).sum())
+
+    def _kalman_whiten(self, columns: np.ndarray) -> tuple[np.ndarray, float]:
+        assert self.positions is not None
+        p, q = len(self.ar), len(self.ma)
+        order = (p, self.differences, q)
+        params = np.r_[self.ar, self.ma, self.sigma2]
+        size = int(self.positions[-1]) + 1
+        whitened, log_det = [], 0.0
+        for column in columns.T:
+            grid = np.full(size, np.nan)
+            grid[self.positions] = column
+            res = SARIMAX(grid, order=order, trend="n").filter(params)
+            burn = res.loglikelihood_burn
+            error = np.asarray(res.filter_results.forecasts_error[0])
+            var = np.asarray(res.filter_results.forecasts_error_cov[0, 0])
+            keep = self.positions[self.positions >= burn]
+            whitened.append(error[keep] / np.sqrt(var[keep]))
+            log_det = float(np.log(var[keep]).sum())
+        return np.column_stack(whitened), log_det
 
     def loglik(self, y: np.ndarray, x: np.ndarray) -> float:
-        if self.differences:
-            y, x = np.diff(y), np.diff(x, axis=0)
-            x = x[:, np.abs(x).max(axis=0) > 0]
-        wy, wx = self.inverse_chol @ y, self.inverse_chol @ x
+        white, log_det = self.whiten(np.column_stack([y, x]))
+        wy, wx = white[:, 0], white[:, 1:]
+        wx = wx[:, np.abs(wx).max(axis=0) > 1e-12]
         _, rss = _lstsq(wy, wx)
-        return float(-0.5 * (len(y) * np.log(2 * np.pi) + self.log_det + rss))
+        return float(-0.5 * (len(wy) * np.log(2 * np.pi) + log_det + rss))
+
+
+def grid_positions(gaps: np.ndarray, n: int) -> np.ndarray:
+    """Integer positions on the regular grid of ``n`` rows with the given gaps."""
+    d = np.ones(n - 1) if gaps is None else np.asarray(gaps, dtype=float)
+    return np.concatenate([[0], np.cumsum(np.maximum(np.round(d), 1))]).astype(int)
 
 
 def _lstsq(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -169,7 +223,7 @@ def _fit_ols(
         lags = errors.lags
         if lags is None:
             per_unit = len(y) if groups is None else int(np.bincount(groups).min())
-            lags = automatic_lags(per_unit)
+            lags = fixed_b_lags(per_unit) if errors.fixed_b else automatic_lags(per_unit)
         use_t = errors.small_sample
         if groups is None:
             kwds: dict[str, Any] = {"maxlags": lags, "use_correction": errors.small_sample}
@@ -183,10 +237,21 @@ def _fit_ols(
             }
             res = model.fit(cov_type="hac-panel", cov_kwds=kwds, use_t=use_t)
     resid = np.asarray(res.resid)
+    cov = np.asarray(res.cov_params())
+    reference = None
+    if errors.method == "newey" and errors.fixed_b:
+        assert lags is not None
+        x = design.to_numpy(dtype=float)
+        # statsmodels' own normalisation and small-sample factors, read off the fit itself:
+        # the sandwich of bartlett_hac on the fit's residuals times this factor is its cov.
+        bread = np.linalg.inv(x.T @ x)
+        plain = bread @ bartlett_hac(x, resid[:, None], lags, groups)[0] @ bread
+        factor = float(np.trace(cov) / np.trace(plain))
+        reference = fixed_b_reference(x, lags, groups=groups, correction=factor)
     return FitOutput(
         names=tuple(design.columns),
         params=np.asarray(res.params),
-        cov=np.asarray(res.cov_params()),
+        cov=cov,
         df_resid=float(res.df_resid),
         use_t=use_t,
         p_use_t=use_t,
@@ -196,15 +261,32 @@ def _fit_ols(
         llf=float(res.llf),
         scale=float(res.scale),
         lags=lags,
+        extra={"critical_values": "fixed-b"} if reference is not None else {},
+        reference=reference,
     )
 
 
+def _rho_power(rho: float, gaps: np.ndarray) -> np.ndarray:
+    """ρ^d for distances d (a negative ρ keeps its sign on odd integer distances)."""
+    return np.sign(rho) ** np.round(gaps) * np.abs(rho) ** gaps
+
+
 def _ar1_transform(
-    y: np.ndarray, x: np.ndarray, rho: float, *, keep_first: bool
+    y: np.ndarray, x: np.ndarray, rho: float, *, keep_first: bool, gaps: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quasi-differences; Prais–Winsten keeps the first row scaled by sqrt(1 − ρ²)."""
-    ys = y[1:] - rho * y[:-1]
-    xs = x[1:] - rho * x[:-1]
+    """Quasi-differences; Prais–Winsten keeps the first row scaled by sqrt(1 − ρ²).
+
+    With gaps, row i becomes (y_i − ρ^d y_{i−1})·sqrt((1 − ρ²)/(1 − ρ^{2d})), whose error has
+    the innovation variance of a one-period step: the exact AR(1) whitening at distance d.
+    """
+    if gaps is None:
+        ys = y[1:] - rho * y[:-1]
+        xs = x[1:] - rho * x[:-1]
+    else:
+        r = _rho_power(rho, gaps)
+        scale = _gap_scale(rho, r)
+        ys = (y[1:] - r * y[:-1]) * scale
+        xs = (x[1:] - r[:, None] * x[:-1]) * scale[:, None]
     if keep_first:
         w = np.sqrt(1 - rho**2)
         ys = np.concatenate([[w * y[0]], ys])
@@ -212,8 +294,35 @@ def _ar1_transform(
     return ys, xs
 
 
+def _gap_scale(rho: float, r: np.ndarray) -> np.ndarray:
+    return np.sqrt((1 - rho**2) / np.maximum(1 - r**2, 1e-300))
+
+
+def _ar1_log_det(rho: float, gaps: np.ndarray | None, *, keep_first: bool) -> float:
+    """log |det P| of the AR(1) whitening: ½·log(1 − ρ²) for the kept first row, plus the
+    log of each gap row's scale (0 for consecutive rows)."""
+    first = 0.5 * np.log(1 - rho**2) if keep_first else 0.0
+    if gaps is None:
+        return float(first)
+    return float(first + np.log(_gap_scale(rho, _rho_power(rho, gaps))).sum())
+
+
+def _lag_one_rho(e: np.ndarray, gaps: np.ndarray | None) -> float:
+    """The regression of e_t on e_{t−1} (Stata ``prais``), over pairs one period apart."""
+    now, prev = e[1:], e[:-1]
+    if gaps is not None and np.isclose(gaps, 1.0).any():
+        one = np.isclose(gaps, 1.0)
+        now, prev = now[one], prev[one]
+    return float(np.clip((now @ prev) / (prev @ prev), -_RHO_BOUND, _RHO_BOUND))
+
+
 def _fit_ar1(
-    y: np.ndarray, design: pd.DataFrame, errors: ErrorSpec, *, with_cov: bool = True
+    y: np.ndarray,
+    design: pd.DataFrame,
+    errors: ErrorSpec,
+    *,
+    with_cov: bool = True,
+    gaps: np.ndarray | None = None,
 ) -> FitOutput:
     """Regression with AR(1) errors, by ``errors.ar_method``:
 
@@ -231,8 +340,8 @@ def _fit_ar1(
     """
     x = design.to_numpy(dtype=float)
     if errors.ar_method == "reml":
-        rho = _reml_rho(y, x)
-        ys, xs = _ar1_transform(y, x, rho, keep_first=True)
+        rho = reml_rho(y, x, gaps)
+        ys, xs = _ar1_transform(y, x, rho, keep_first=True, gaps=gaps)
         beta, rss = _lstsq(ys, xs)
         keep_first, converged = True, True
     else:
@@ -241,9 +350,8 @@ def _fit_ar1(
         rho = 0.0
         converged = False
         for _ in range(_PRAIS_MAX_ITER):
-            e = y - x @ beta
-            new_rho = float(np.clip((e[1:] @ e[:-1]) / (e[:-1] @ e[:-1]), -_RHO_BOUND, _RHO_BOUND))
-            ys, xs = _ar1_transform(y, x, new_rho, keep_first=keep_first)
+            new_rho = _lag_one_rho(y - x @ beta, gaps)
+            ys, xs = _ar1_transform(y, x, new_rho, keep_first=keep_first, gaps=gaps)
             beta, rss = _lstsq(ys, xs)
             if abs(new_rho - rho) < _PRAIS_TOL:
                 rho = new_rho
@@ -251,30 +359,20 @@ def _fit_ar1(
                 break
             rho = new_rho
     n = len(ys)
-    # Exact AR(1) Gaussian log-likelihood when the first row is kept (the Jacobian of its
-    # scaling); conditional on the first observation for Cochrane–Orcutt.
-    llf = _gaussian_llf(rss, n) + (0.5 * np.log(1 - rho**2) if keep_first else 0.0)
+    # Exact AR(1) Gaussian log-likelihood when the first row is kept (the Jacobian of the
+    # whitening); conditional on the first observation for Cochrane–Orcutt.
+    llf = _gaussian_llf(rss, n) + _ar1_log_det(rho, gaps, keep_first=keep_first)
     names = tuple(design.columns)
     if not with_cov:
         empty = np.empty(0)
         return FitOutput(
-            names,
-            beta,
-            np.empty((0, 0)),
-            n - x.shape[1],
-            True,
-            True,
-            empty,
-            empty,
-            np.empty((0, 0)),
-            llf,
-            rss / n,
-            rho=rho,
-        )
+            names, beta, np.empty((0, 0)), n - x.shape[1], True, True, empty, empty,
+            np.empty((0, 0)), llf, rss / n, rho=rho,
+        )  # fmt: skip
     res = sm.OLS(ys, xs).fit()
     cov = np.asarray(res.cov_params())
     if errors.ar_method == "reml":
-        cov = _cov_over_rho(y, x, rho)
+        cov = _cov_over_rho(y, x, rho, gaps)
     return FitOutput(
         names=names,
         params=np.asarray(res.params),
@@ -292,21 +390,59 @@ def _fit_ar1(
     )
 
 
-def _reml_rho(y: np.ndarray, x: np.ndarray) -> float:
+def ar1_loglik(y: np.ndarray, x: np.ndarray, rho: float, gaps: np.ndarray | None = None) -> float:
+    """Exact Gaussian log-likelihood of the GLS fit with AR(1) errors at a given ρ (σ²
+    concentrated out)."""
+    ys, xs = _ar1_transform(y, x, rho, keep_first=True, gaps=gaps)
+    _, rss = _lstsq(ys, xs)
+    return float(_gaussian_llf(rss, len(ys)) + _ar1_log_det(rho, gaps, keep_first=True))
+
+
+class FixedPartGLS:
+    """The Gaussian log-likelihood of y on [F, C] with AR(1) errors at a fixed ρ (ρ = 0: OLS),
+    when only the columns C change between calls (a pulse's decay profile): F is whitened and
+    factored once, and each call projects the few changing columns on it."""
+
+    def __init__(
+        self, y: np.ndarray, fixed: np.ndarray, rho: float = 0.0, gaps: np.ndarray | None = None
+    ) -> None:
+        self.rho, self.gaps = rho, gaps
+        wy, wf = self._whiten(y, fixed)
+        self.basis = np.linalg.qr(wf)[0]
+        self.resid_y = wy - self.basis @ (self.basis.T @ wy)
+        self.rss_y = float(self.resid_y @ self.resid_y)
+        self.log_det = _ar1_log_det(rho, gaps, keep_first=True) if rho else 0.0
+
+    def _whiten(self, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.rho == 0.0:
+            return y, x
+        return _ar1_transform(y, x, self.rho, keep_first=True, gaps=self.gaps)
+
+    def loglik(self, changing: np.ndarray) -> float:
+        _, wc = self._whiten(self.resid_y[:1], changing)
+        rc = wc - self.basis @ (self.basis.T @ wc)
+        gamma = np.linalg.lstsq(rc, self.resid_y, rcond=None)[0]
+        fitted = rc @ gamma
+        rss = max(self.rss_y - float(fitted @ fitted), 1e-300)
+        return float(_gaussian_llf(rss, len(self.resid_y)) + self.log_det)
+
+
+def reml_rho(y: np.ndarray, x: np.ndarray, gaps: np.ndarray | None = None) -> float:
     """ρ maximising the restricted (REML) log-likelihood of y = Xβ + e, e AR(1).
 
-    With the Prais–Winsten whitening P (det P = sqrt(1 − ρ²)) the restricted log-likelihood
-    is, up to a constant, −(n−k)/2·log(RSS/(n−k)) + ½·log(1 − ρ²) − ½·log det(X'P'PX).
+    With the Prais–Winsten whitening P the restricted log-likelihood is, up to a constant,
+    −(n−k)/2·log(RSS/(n−k)) + log|det P| − ½·log det(X'P'PX); log|det P| = ½·log(1 − ρ²)
+    for consecutive rows (plus the gap rows' scales, see :func:`_ar1_transform`).
     """
     n, k = x.shape
 
     def negative(rho: float) -> float:
-        ys, xs = _ar1_transform(y, x, rho, keep_first=True)
+        ys, xs = _ar1_transform(y, x, rho, keep_first=True, gaps=gaps)
         _, rss = _lstsq(ys, xs)
         _, log_det = np.linalg.slogdet(xs.T @ xs)
         return float(
             (n - k) / 2 * np.log(max(rss, 1e-300) / (n - k))
-            - 0.5 * np.log(1 - rho**2)
+            - _ar1_log_det(rho, gaps, keep_first=True)
             + 0.5 * log_det
         )
 
@@ -316,7 +452,9 @@ def _reml_rho(y: np.ndarray, x: np.ndarray) -> float:
     return float(best.x)
 
 
-def _cov_over_rho(y: np.ndarray, x: np.ndarray, rho: float) -> np.ndarray:
+def _cov_over_rho(
+    y: np.ndarray, x: np.ndarray, rho: float, gaps: np.ndarray | None = None
+) -> np.ndarray:
     """The coefficients' covariance with ρ's uncertainty carried in: by the law of total
     variance, E[Cov(β̂ | ρ)] + Var(β̂(ρ)) over ρ ~ N(ρ̂, (1 − ρ̂²)/n), integrated with
     Gauss–Hermite nodes (deterministic, nine GLS fits)."""
@@ -325,7 +463,7 @@ def _cov_over_rho(y: np.ndarray, x: np.ndarray, rho: float) -> np.ndarray:
     betas, covs = [], []
     for z in _RHO_NODES:
         r = float(np.clip(rho + z * spread, -_REML_BOUND, _REML_BOUND))
-        ys, xs = _ar1_transform(y, x, r, keep_first=True)
+        ys, xs = _ar1_transform(y, x, r, keep_first=True, gaps=gaps)
         xtx_inv = np.linalg.inv(xs.T @ xs)
         b = xtx_inv @ (xs.T @ ys)
         e = ys - xs @ b
@@ -344,8 +482,11 @@ def _fit_arima(
     errors: ErrorSpec,
     *,
     with_cov: bool = True,
+    gaps: np.ndarray | None = None,
 ) -> FitOutput:
     """Regression with ARIMA errors by exact Gaussian ML (Kalman filter).
+
+    With gaps the model runs on the regular grid, the missing periods as missing values.
 
     The optimiser works on a standardised problem — regressors scaled to unit maximum, the
     outcome centred and scaled to unit s.d. — and the estimates are transformed back: on raw
@@ -364,7 +505,17 @@ def _fit_arima(
     has_intercept = "intercept" in names
     y_center = float(y.mean()) if has_intercept else 0.0
     y_scale = float(y.std()) or 1.0
-    model = SARIMAX((y - y_center) / y_scale, exog=x / x_scale, order=(p, d, q), trend="n")
+    endog, exog_scaled = (y - y_center) / y_scale, x / x_scale
+    observed = np.arange(len(y))
+    if gaps is not None:
+        observed = grid_positions(gaps, len(y))
+        endog = np.full(observed[-1] + 1, np.nan)
+        endog[observed] = (y - y_center) / y_scale
+        # Regressors of a missing period touch only its (missing) observation, not the
+        # error process in the state: any finite value does.
+        exog_scaled = np.zeros((observed[-1] + 1, x.shape[1]))
+        exog_scaled[observed] = x / x_scale
+    model = SARIMAX(endog, exog=exog_scaled, order=(p, d, q), trend="n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
@@ -378,7 +529,7 @@ def _fit_arima(
     arma = {name: float(v) for name, v in zip(res.model.param_names[k:], params[k:], strict=True)}
     arma["sigma2"] = arma["sigma2"] * y_scale**2
     # The density of y is that of the standardised series divided by y_scale per observation.
-    llf = float(res.llf) - (res.nobs - res.loglikelihood_burn) * np.log(y_scale)
+    llf = float(res.llf) - (len(y) - res.loglikelihood_burn) * np.log(y_scale)
     if not with_cov:
         empty = np.empty(0)
         return FitOutput(
@@ -394,7 +545,7 @@ def _fit_arima(
         use_t=False,
         p_use_t=False,
         resid=y - x @ beta,
-        innovations=np.asarray(res.resid)[d:] * y_scale,
+        innovations=np.asarray(res.resid)[observed][d:] * y_scale,
         innovation_exog=x[d:],
         llf=llf,
         scale=arma["sigma2"],

@@ -59,10 +59,11 @@ def default_errors(model: ITSModel) -> str:
     """The error model a command-line run uses when none is named.
 
     ``ar1`` for a single gaussian series: in bench/its_coverage.py its 95% intervals cover
-    the truth 93.5% of the time on three years of daily rents with AR(1) noise, where
-    Newey–West with the automatic lag covers 79%. Pooled designs take ``newey`` (panel HAC;
-    AR errors are not available there) and count families ``ols`` (model-based, with the
-    quasi-Poisson dispersion).
+    the truth 94.5% of the time on three years of daily rents with AR(1) noise (Newey–West
+    with fixed-b critical values 93%, with normal ones and the rule-of-thumb lag 80%).
+    Pooled designs take ``newey`` (panel HAC with fixed-b critical values; AR errors are not
+    available there) and count families ``ols`` (model-based, with the quasi-Poisson
+    dispersion).
     """
     if model.spec.family != "gaussian":
         return "ols"

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.its import coding
-from analysis.its.data import Columns, prepare
+from analysis.its.data import Columns, Prepared, prepare
+from analysis.its.designs import design as design_named
 from analysis.its.exceptions import InvalidSpecification, TooFewPrePeriods
 from analysis.its.spec import (
     DESIGNS,
@@ -31,7 +32,14 @@ from analysis.its.spec import (
     check_choice,
     shape_has_pulse,
 )
-from analysis.its.timeaxis import TimeAxis, TimePoint
+from analysis.its.threads import small_problem
+from analysis.its.timeaxis import (
+    TimeAxis,
+    TimePoint,
+    check_event_inside,
+    post_mask,
+    regular_step,
+)
 
 if TYPE_CHECKING:
     from analysis.its.result import ITSResult
@@ -247,6 +255,31 @@ class ITSModel:
             changes["seasonality"] = Seasonality.parse(changes["seasonality"])
         return ITSModel.from_spec(data, replace(self._spec, **changes))
 
+    def restricted(self, data: pd.DataFrame, *, before_t: float, event: Any) -> ITSModel:
+        """The model on this one's rows with ``t < before_t`` and a new ``event`` — what a
+        placebo refits — derived from the analysis frame instead of preparing ``data`` (the
+        same rows of the user's table, kept for further variants) again: a placebo is a cut of
+        the series, its values, scales and time axis do not change."""
+        spec = replace(self._spec, event=event)
+        _check_spec(spec)
+        frame = self._prepared.frame
+        part = frame[frame["t"].to_numpy() < before_t].reset_index(drop=True)
+        axis = self.axis
+        event_point = axis.point(event)
+        check_event_inside(part.loc[part["treated"], "time"], event_point, axis)
+        part["post"] = post_mask(part["time"], event_point)
+        t0 = float(part.loc[part["post"], "t"].min())
+        part["phase_in"] = part["post"] & (part["t"] - t0 < spec.phase_in)
+        columns = _fit_columns(spec)
+        outcome_cols = [columns.value, *columns.controls]
+        dropped = int(data[outcome_cols].isna().to_numpy().sum())
+        model = ITSModel.__new__(ITSModel)
+        model._data = data.copy()
+        model._spec = spec
+        model._prepared = Prepared(part, axis, event_point, t0, dropped)
+        model._check_sizes()
+        return model
+
     def describe(self) -> dict[str, Any]:
         """The full specification as plain values (for JSON and provenance)."""
         spec = self._spec
@@ -289,6 +322,31 @@ class ITSModel:
         if self._spec.design == "counterfactual":
             mask &= ~frame["post"].to_numpy()
         return mask
+
+    @property
+    def step(self) -> float:
+        """The series' period in units of ``t``: the most common spacing of the treated
+        unit's observations (1 for a regular series; a missing month does not change it)."""
+        frame = self._prepared.frame
+        return regular_step(frame.loc[frame["treated"], "t"].to_numpy(dtype=float))
+
+    def positions(self, t: np.ndarray) -> np.ndarray:
+        """``t`` in periods of :attr:`step` (integers on a regular grid with gaps)."""
+        return np.asarray(t, dtype=float) / self.step
+
+    def gaps(self, mask: np.ndarray) -> np.ndarray | None:
+        """Distances, in periods of :attr:`step`, between consecutive rows of ``mask`` within
+        each unit (length: rows − 1; a unit boundary gets 1); None when every distance is
+        one period, i.e. the rows are consecutive. Error models with serial correlation use
+        them, so a missing month is a gap of two, not a neighbour."""
+        frame = self._prepared.frame
+        t = frame["t"].to_numpy(dtype=float)[mask] / self.step
+        units = frame["unit"].to_numpy()[mask]
+        d = np.diff(t)
+        d[units[1:] != units[:-1]] = 1.0
+        if len(d) == 0 or np.allclose(d, 1.0):
+            return None
+        return d
 
     def group_codes(self) -> np.ndarray | None:
         if not self.pooled:
@@ -387,16 +445,17 @@ class ITSModel:
         decay: float | None = None,
         alpha: float = 0.05,
         seed: int = 0,
+        decay_interval: bool = True,
     ) -> ITSResult:
         """Estimate the model; intervals at level 1 − ``alpha``.
 
         ``errors``: ``ols``, ``newey`` (``lags``: None = automatic; ``small_sample``: Stata's
         correction), ``ar1`` (``ar_method``: ``reml``, ``prais`` or ``fgls``) or ``arima``
         (``arima_order``); see :class:`ErrorSpec`. ``decay``: fix δ of a pulse instead of
-        estimating it. ``seed`` makes the simulation-based intervals reproducible.
+        estimating it (``decay_interval`` False: no likelihood-ratio interval for δ̂). ``seed``
+        makes the simulation-based intervals reproducible. The design (``segmented``,
+        ``counterfactual``, …) does the fitting: see :mod:`analysis.its.designs`.
         """
-        from analysis.its.estimation import fit_model
-
         spec = (
             errors
             if isinstance(errors, ErrorSpec)
@@ -410,7 +469,10 @@ class ITSModel:
         )
         if not 0 < alpha < 1:
             raise InvalidSpecification(f"alpha must be between 0 and 1; got {alpha}")
-        return fit_model(self, spec, decay=decay, level=1 - alpha, seed=seed)
+        with small_problem(len(self._prepared.frame)):
+            return design_named(self._spec.design).fit(
+                self, spec, decay=decay, level=1 - alpha, seed=seed, decay_interval=decay_interval
+            )
 
 
 def _fit_columns(spec: ModelSpec) -> Columns:

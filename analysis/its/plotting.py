@@ -1,8 +1,10 @@
-"""Plots of ITS results. Every function is keyword-only, draws on ``ax`` (or a new figure)
-and returns ``(fig, ax)``; labels are short data labels, never sentences."""
+"""Plots of ITS results. Every function takes its result first and keyword-only options,
+draws on ``ax`` / ``axes`` (or a new figure) and returns ``(fig, ax)`` / ``(fig, axes)``;
+labels are short data labels, never sentences. Simulated data says so in the title."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,6 +73,40 @@ def plot_fit(
     ax.legend(loc="best", fontsize="small", frameon=False)
     fig.autofmt_xdate()
     return fig, ax
+
+
+def plot_effects(
+    result: ITSResult, *, axes: Sequence[Axes] | None = None
+) -> tuple[Figure, list[Axes]]:
+    """Three panels sharing the time axis: observed against the counterfactual (with its
+    band), the pointwise effect and the cumulative effect (with their bands; original scale,
+    the series' unit). ``axes``: three axes to draw on."""
+    if axes is not None:
+        if len(axes) != 3:
+            raise ValueError(f"plot_effects draws three panels; got {len(axes)} axes")
+        panels = list(axes)
+        fig: Figure = panels[0].figure  # type: ignore[assignment]
+    else:
+        fig = Figure(figsize=(8, 8))
+        panels = list(fig.subplots(3, 1, sharex=True))
+    plot_fit(result, ax=panels[0])
+    path = result.effect_path()
+    time = path["time"]
+    unit = result.unit or result.model.spec.columns.value
+    for ax, name, label in (
+        (panels[1], "effect", "pointwise effect"),
+        (panels[2], "cumulative", "cumulative effect"),
+    ):
+        ax.axhline(0, color="0.5", lw=0.8)
+        ax.plot(time, path[name], color="C3", lw=1.4, label=label)
+        ax.fill_between(time, path[f"{name}_low"], path[f"{name}_high"], color="C3",
+                        alpha=0.2, lw=0, label=f"{result.level:.0%} band")  # fmt: skip
+        event: Any = result.model.event
+        ax.axvline(event, color="k", lw=1, ls=":")
+        ax.set_ylabel(f"{label} ({unit})")
+        ax.legend(loc="best", fontsize="small", frameon=False)
+    fig.autofmt_xdate()
+    return fig, panels
 
 
 def plot_placebos(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.its.exceptions import ITSError
 from analysis.its.spec import SHAPES, ErrorSpec, automatic_lags
+from analysis.its.threads import small_problem
 from analysis.its.timeaxis import as_time_values
 
 if TYPE_CHECKING:
@@ -75,10 +76,11 @@ def sensitivity_table(
     for width in windows:
         variants.append(("window", _variant(model, window=width), base_errors, f"±{width:g}"))
 
-    rows = [
-        _row(varied, variant, spec, window, result, start, end, periods)
-        for varied, variant, spec, window in variants
-    ]
+    with small_problem(len(model.frame)):
+        rows = [
+            _row(varied, variant, spec, window, result, start, end, periods)
+            for varied, variant, spec, window in variants
+        ]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -134,7 +136,7 @@ def _row(
         row["status"] = model.reason
         return row
     try:
-        fitted = model.fit(errors, alpha=1 - base.level, seed=base.seed)
+        fitted = model.fit(errors, alpha=1 - base.level, seed=base.seed, decay_interval=False)
         effect = fitted.average_effect(start, end, periods=periods)
     except (ITSError, np.linalg.LinAlgError, ValueError) as exc:
         row["status"] = str(exc)

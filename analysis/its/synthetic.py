@@ -43,13 +43,21 @@ import pandas as pd
 from analysis.its.effects import Effect
 from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic_inference import (
+    BacktestInterval,
     ConformalInterval,
     PlaceboInSpace,
+    backtest_interval,
     conformal_interval,
+    fit_mask,
     placebo_in_space,
     rmspe,
 )
-from analysis.its.synthetic_panel import Panel, panel_from_long, panel_from_wide
+from analysis.its.synthetic_panel import (
+    MIN_PRE_PERIODS,
+    Panel,
+    panel_from_long,
+    panel_from_wide,
+)
 from analysis.its.synthetic_weights import (
     VARIANTS,
     Weights,
@@ -57,6 +65,7 @@ from analysis.its.synthetic_weights import (
     hull_share,
     is_augmented,
     is_demeaned,
+    is_detrended,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +73,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 CONFORMAL_METHOD = "conformal (CWZ 2021, moving-block permutations)"
+METHODS = {
+    "conformal": CONFORMAL_METHOD,
+    "backtest": "backtest (the design's errors at pseudo-events before the event)",
+    "none": "point estimate",
+}
+INFERENCES = tuple(METHODS)
 HULL_WARNING_SHARE = 0.5
 
 
@@ -82,6 +97,8 @@ class SyntheticSpec:
     label: str | None = None
     simulated: bool = False
     ridge_lambda: float | None = None
+    anticipation: int = 0
+    trend_halflife: float | None = None
 
 
 class SyntheticControl:
@@ -100,7 +117,12 @@ class SyntheticControl:
     ``augmented`` or ``augmented-demeaned``. ``log``: model log(value) (rents: yes).
     ``missing``: ``error``, ``drop-donors`` or ``drop-periods`` (see
     :mod:`analysis.its.synthetic_panel`). ``ridge_lambda``: fix λ of the augmented variants
-    (None: cross-validated). ``unit``, ``label``, ``simulated``: carried to every output.
+    (None: cross-validated). ``anticipation``: the last this many pre-period observations are
+    left out of the fit (scpi's ``anticipation``, Abadie's backdating): the effect window
+    still starts at the event, but a rise that began in the weeks before it is measured
+    rather than fitted. ``trend_halflife``: the detrended variants weigh the recent gap more
+    (periods for the weight to halve; see :func:`analysis.its.synthetic_weights.fit_weights`).
+    ``unit``, ``label``, ``simulated``: carried to every output.
     """
 
     def __init__(
@@ -117,6 +139,8 @@ class SyntheticControl:
         log: bool = True,
         missing: str = "error",
         ridge_lambda: float | None = None,
+        anticipation: int = 0,
+        trend_halflife: float | None = None,
         unit: str | None = None,
         label: str | None = None,
         simulated: bool = False,
@@ -132,7 +156,12 @@ class SyntheticControl:
             log=log,
             missing=missing,
         )
-        self._init(panel, SyntheticSpec(variant, unit, label, simulated, ridge_lambda))
+        self._init(
+            panel,
+            SyntheticSpec(
+                variant, unit, label, simulated, ridge_lambda, anticipation, trend_halflife
+            ),
+        )
 
     @classmethod
     def from_panel(cls, panel: Panel, **spec: Any) -> SyntheticControl:
@@ -149,6 +178,17 @@ class SyntheticControl:
             is_augmented(spec.variant) and spec.ridge_lambda > 0
         ):
             raise InvalidSpecification("ridge_lambda is a positive λ of the augmented variants")
+        if spec.trend_halflife is not None and not (
+            is_detrended(spec.variant) and spec.trend_halflife > 0
+        ):
+            raise InvalidSpecification(
+                "trend_halflife is a positive number of periods, for the detrended variants"
+            )
+        if not 0 <= spec.anticipation <= panel.n_pre - MIN_PRE_PERIODS:
+            raise InvalidSpecification(
+                f"anticipation must leave at least {MIN_PRE_PERIODS} pre-period observations to "
+                f"fit ({panel.n_pre} before the event); got {spec.anticipation}"
+            )
         self._panel = panel
         self._spec = spec
 
@@ -159,6 +199,12 @@ class SyntheticControl:
     @property
     def spec(self) -> SyntheticSpec:
         return self._spec
+
+    @property
+    def fit_rows(self) -> np.ndarray:
+        """Mask of the periods the weights are fitted on: the pre-period less the last
+        ``anticipation`` observations."""
+        return fit_mask(self._panel, self._spec.anticipation)
 
     def replace(self, **changes: Any) -> SyntheticControl:
         """The same panel with other :class:`SyntheticSpec` fields (e.g. ``variant``)."""
@@ -182,6 +228,8 @@ class SyntheticControl:
             "dropped_donors": list(panel.dropped_donors),
             "dropped_periods": list(panel.dropped_periods),
             "ridge_lambda_fixed": self._spec.ridge_lambda,
+            "anticipation": self._spec.anticipation,
+            "trend_halflife": self._spec.trend_halflife,
             "label": self._spec.label,
             "simulated": self._spec.simulated,
         }
@@ -199,11 +247,11 @@ class SyntheticControl:
         if not 0 < alpha < 1:
             raise InvalidSpecification(f"alpha must be between 0 and 1; got {alpha}")
         panel = self._panel
-        pre = ~panel.post
+        pre = self.fit_rows
         y1, y0 = panel.y[:, 0], panel.y[:, 1:]
         weights = fit_weights(
             y1[pre], y0[pre], self._spec.variant, ridge_lambda=self._spec.ridge_lambda,
-            time=panel.t[pre],
+            time=panel.t[pre], trend_halflife=self._spec.trend_halflife,
         )  # fmt: skip
         synthetic = weights.predict(y0, panel.t)
         gap = y1 - synthetic
@@ -329,10 +377,13 @@ class SyntheticControlResult:
     ) -> Effect:
         """The effect averaged over the post periods from ``start`` (default: the event) to
         ``end`` (inclusive), or ``periods`` periods from the first post observation.
-        ``inference``: ``conformal`` (default) or ``none`` (point estimates only, NaN
-        intervals: what a scenario study needs when it only scores bias)."""
-        if inference not in ("conformal", "none"):
-            raise InvalidSpecification(f"inference is conformal or none; got {inference!r}")
+        ``inference``: ``conformal`` (default), ``backtest`` (the design's own errors at
+        pseudo-events in the pre-period, :func:`analysis.its.synthetic_inference.
+        backtest_interval`) or ``none`` (point estimates only, NaN intervals)."""
+        if inference not in INFERENCES:
+            raise InvalidSpecification(
+                f"inference is one of {', '.join(INFERENCES)}; got {inference!r}"
+            )
         rows = self.panel.window(start, end, periods=periods)
         panel = self.panel
         observed = panel.levels[rows, 0]
@@ -342,11 +393,18 @@ class SyntheticControlResult:
         absolute = float((observed - synthetic).mean())
         nan = float("nan")
         low = high = p = nan
+        percent = float(100 * (observed.sum() / synthetic.sum() - 1))
         if inference == "conformal":
             interval = self.conformal(rows)
             low, high, p = interval.low, interval.high, interval.p_zero
         pct_low, pct_high = (self._percent_at(observed, v) for v in (low, high))
         abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
+        if inference == "backtest":
+            test = self.backtest(rows)
+            pct_low, pct_high = percent - test.half_width, percent + test.half_width
+            p = test.p(percent)
+            low, high = (math.log1p(v / 100) if panel.log else nan for v in (pct_low, pct_high))
+            abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
         labels = panel.labels()
         return Effect(
             start=labels[rows[0]],
@@ -359,7 +417,7 @@ class SyntheticControlResult:
             ci_low=low,
             ci_high=high,
             p=p,
-            percent=float(100 * (observed.sum() / synthetic.sum() - 1)),
+            percent=percent,
             percent_low=pct_low,
             percent_high=pct_high,
             absolute=absolute,
@@ -370,7 +428,7 @@ class SyntheticControlResult:
             cumulative_high=abs_high * m,
             counterfactual=float(synthetic.mean()),
             observed=float(observed.mean()),
-            method=CONFORMAL_METHOD if inference == "conformal" else "point estimate",
+            method=METHODS[inference],
             level=self.level,
             unit=self.model.spec.unit,
         )
@@ -388,6 +446,27 @@ class SyntheticControlResult:
         if self.panel.log:
             return float((observed * -np.expm1(-theta)).mean())
         return float(theta)
+
+    def backtest(
+        self, rows: np.ndarray | None = None, *, periods: float | None = None
+    ) -> BacktestInterval:
+        """The backtest interval of a window as long as ``rows`` (cached; see
+        :func:`analysis.its.synthetic_inference.backtest_interval`)."""
+        if rows is None:
+            rows = self.panel.window(periods=periods)
+        key = ("backtest", len(rows))
+        if key not in self._cache:
+            self._cache[key] = backtest_interval(
+                self.panel,
+                self.variant,
+                self.model.fit_rows,
+                len(rows),
+                level=self.level,
+                ridge_lambda=self.ridge_lambda,
+                trend_halflife=self.model.spec.trend_halflife,
+            )
+        interval: BacktestInterval = self._cache[key]
+        return interval
 
     def conformal(
         self, rows: np.ndarray | None = None, *, periods: float | None = None
@@ -410,6 +489,8 @@ class SyntheticControlResult:
                 ridge_lambda=self.ridge_lambda,
                 start=self._weights.simplex,
                 bend_at=self._weights.bend_at,
+                fit_rows=self.model.fit_rows,
+                trend_halflife=self.model.spec.trend_halflife,
             )
         interval: ConformalInterval = self._cache[key]
         return interval
@@ -435,6 +516,8 @@ class SyntheticControlResult:
                 treated_weights=self._weights,
                 ridge_lambda=self.model.spec.ridge_lambda,
                 prune=prune,
+                fit_rows=self.model.fit_rows,
+                trend_halflife=self.model.spec.trend_halflife,
             )
         placebo: PlaceboInSpace = self._cache[key]
         return placebo

@@ -24,13 +24,16 @@ the augmented variants is held at its pre-period value in the refits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic_weights import Weights, fit_weights, is_augmented
 
 if TYPE_CHECKING:
@@ -39,6 +42,9 @@ if TYPE_CHECKING:
 
     from analysis.its.synthetic_panel import Panel
 
+# Backtests: pseudo-events need this many fit periods before them; at most this many.
+BACKTEST_MIN_FIT = 26
+BACKTEST_MAX_TESTS = 26
 _CONSECUTIVE_REJECTIONS = 4
 _STEPS_BEFORE_DOUBLING = 40
 _MAX_EVALUATIONS = 2000
@@ -113,9 +119,12 @@ def placebo_in_space(
     treated_weights: Weights,
     ridge_lambda: float | None = None,
     prune: float | None = None,
+    fit_rows: np.ndarray | None = None,
+    trend_halflife: float | None = None,
 ) -> PlaceboInSpace:
-    """Refit the design with every donor as the treated unit (see the module doc)."""
-    pre = ~panel.post
+    """Refit the design with every donor as the treated unit (see the module doc);
+    ``fit_rows``: the periods fitted (default: the whole pre-period)."""
+    pre = ~panel.post if fit_rows is None else fit_rows
     rows: list[dict[str, Any]] = []
     gaps: dict[str, np.ndarray] = {}
     for i, unit in enumerate(panel.units):
@@ -133,6 +142,7 @@ def placebo_in_space(
                 variant,
                 ridge_lambda=ridge_lambda if is_augmented(variant) else None,
                 time=panel.t[pre],
+                trend_halflife=trend_halflife,
             )
         synthetic = weights.predict(donors, panel.t)
         gap = target - synthetic
@@ -214,13 +224,15 @@ def conformal_interval(
     ridge_lambda: float | None,
     start: np.ndarray | None = None,
     bend_at: float | None = None,
+    fit_rows: np.ndarray | None = None,
+    trend_halflife: float | None = None,
 ) -> ConformalInterval:
     """Invert the conformal test of "θ in every window period" (see the module doc).
 
     ``estimate``: the point estimate (where the walk starts); ``scale``: a typical size of
     the window mean's noise (e.g. pre-RMSPE / √m), which sets the grid step.
     """
-    pre_rows = np.flatnonzero(~panel.post)
+    pre_rows = np.flatnonzero(~panel.post if fit_rows is None else fit_rows)
     used = np.concatenate([pre_rows, window])
     target = panel.y[used, 0]
     donors = panel.y[used, 1:]
@@ -241,7 +253,7 @@ def conformal_interval(
         adjusted = target - theta * in_window
         weights = fit_weights(
             adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times,
-            bend_at=bend_at,
+            bend_at=bend_at, trend_halflife=trend_halflife,
         )  # fmt: skip
         state.start = weights.simplex
         state.count += 1
@@ -270,6 +282,101 @@ def conformal_interval(
         n_permutations=n,
         refits=state.count,
         grid=grid,
+    )
+
+
+def fit_mask(panel: Panel, anticipation: int = 0) -> np.ndarray:
+    """The pre-period less its last ``anticipation`` observations."""
+    mask = ~panel.post
+    if anticipation:
+        mask = mask.copy()
+        mask[np.flatnonzero(mask)[-anticipation:]] = False
+    return mask
+
+
+@dataclass(frozen=True)
+class BacktestInterval:
+    """The design's own out-of-sample errors before the event (see :func:`backtest_interval`):
+    ``errors`` in % (one per pseudo-event), their RMS ``scale``, the t quantile on ``df``
+    degrees of freedom, and ``half_width`` = quantile × scale × √(1 + 1/df)."""
+
+    errors: np.ndarray
+    scale: float
+    df: int
+    quantile: float
+    half_width: float
+    level: float
+
+    def p(self, percent: float) -> float:
+        """Two-sided p of "no effect" for an estimate of ``percent``."""
+        if not self.scale > 0:
+            return float("nan")
+        return float(2 * stats.t.sf(abs(percent) / (self.scale * math.sqrt(1 + 1 / self.df)),
+                                    self.df))  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pseudo_events": len(self.errors),
+            "rms_error_percent": self.scale,
+            "df": self.df,
+            "half_width_percent": self.half_width,
+            "level": self.level,
+            "method": "backtest: the design refitted before each of the last pre-period weeks",
+        }
+
+
+def backtest_interval(
+    panel: Panel,
+    variant: str,
+    fit_rows: np.ndarray,
+    window: int,
+    *,
+    level: float,
+    ridge_lambda: float | None = None,
+    trend_halflife: float | None = None,
+    min_fit: int = BACKTEST_MIN_FIT,
+    max_tests: int = BACKTEST_MAX_TESTS,
+) -> BacktestInterval:
+    """How wrong the design has been at ``window``-period horizons before the event.
+
+    At each pseudo-event e among the last ``max_tests`` fit periods that leave ``window``
+    periods after them (and at least ``min_fit`` before), the design is refitted on the fit
+    periods before e (its own variant, bend and all) and predicts the next ``window``; the
+    error is that window's % effect, whose truth is 0. The interval is the estimate ± the t
+    quantile × RMS error × √(1 + 1/df). Overlapping windows share errors, so df is the
+    number of non-overlapping windows among them, k / window (Bartlett's effective sample
+    size of an overlapping mean), at least 2. Every source of error the design has — the
+    weights, the trend's extrapolation, a season the donors do not share, autocorrelation —
+    is in these errors, which is why the scenario study prefers them to the conformal test
+    when the design's trend can bend (the conformal refits let a bend absorb the effect).
+    """
+    rows = np.flatnonzero(fit_rows)
+    n = len(rows)
+    last = n - window
+    first = max(min_fit, last - max_tests + 1)
+    errors = []
+    for e in range(first, last + 1):
+        before, after = rows[:e], rows[e : e + window]
+        weights = fit_weights(
+            panel.y[before, 0], panel.y[before, 1:], variant,
+            ridge_lambda=ridge_lambda if is_augmented(variant) else None,
+            time=panel.t[before], trend_halflife=trend_halflife,
+        )  # fmt: skip
+        predicted = weights.predict(panel.y[after, 1:], panel.t[after])
+        observed = panel.levels[after, 0]
+        synthetic = np.exp(predicted) if panel.log else predicted
+        errors.append(100 * (observed.sum() / synthetic.sum() - 1))
+    found = np.asarray(errors, dtype=float)
+    if len(found) < 2:
+        raise InvalidSpecification(
+            f"a backtest needs at least {min_fit + window + 1} pre-period observations to fit "
+            f"(found {n}); use the conformal interval"
+        )
+    df = max(len(found) // window, 2)
+    scale = float(np.sqrt(np.mean(found**2)))
+    quantile = float(stats.t.ppf(0.5 + level / 2, df))
+    return BacktestInterval(
+        found, scale, df, quantile, quantile * scale * math.sqrt(1 + 1 / df), level
     )
 
 

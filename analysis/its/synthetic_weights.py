@@ -119,6 +119,7 @@ def fit_weights(
     start: np.ndarray | None = None,
     time: np.ndarray | None = None,
     bend_at: float | None = None,
+    trend_halflife: float | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
@@ -126,7 +127,11 @@ def fit_weights(
     starting point for the QP (e.g. the weights of a nearby refit); ``time``: the rows'
     times (periods), required by the detrended variants; ``bend_at``: the broken-trend
     variant's bend, when already chosen (its conformal refits keep the pre-period's bend, as
-    they keep λ: else the bend would follow the tested effect into the window).
+    they keep λ: else the bend would follow the tested effect into the window);
+    ``trend_halflife``: the detrended variants' trend (and level) is the treated-minus-
+    synthetic difference's least-squares line with weights halving every this many periods
+    back from the last fit period, so a trend that turned recently is followed (None: all
+    fit periods weigh the same). The donor weights themselves come from the unweighted fit.
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
     a_raw, b_raw = a, b
@@ -159,7 +164,14 @@ def fit_weights(
     if is_detrended(variant):
         if variant != "broken-trend":
             bend_at = None
-        coef = np.linalg.pinv(basis) @ (a_raw - b_raw @ w)
+        gap = a_raw - b_raw @ w
+        if trend_halflife is not None:
+            if not trend_halflife > 0:
+                raise ValueError(f"trend_halflife must be positive; got {trend_halflife}")
+            root = np.sqrt(0.5 ** ((t.max() - t) / trend_halflife))
+            coef = np.linalg.lstsq(basis * root[:, None], gap * root, rcond=None)[0]
+        else:
+            coef = np.linalg.pinv(basis) @ gap
         bend = float(coef[2]) if bend_at is not None else 0.0
         return Weights(
             w, simplex, float(coef[0]), lam, info, trend=float(coef[1]), bend_at=bend_at,

@@ -130,6 +130,16 @@ def as_time_values(values: pd.Series) -> pd.Series:
     return parsed
 
 
+def regular_step(t: np.ndarray) -> float:
+    """The most common spacing between distinct values of ``t`` (the smallest on a tie; 1 when
+    there is none): the period a gap is measured in. A missing month leaves it at one month."""
+    unique = np.unique(np.asarray(t, dtype=float))
+    if len(unique) < 2:
+        return 1.0
+    spacings, counts = np.unique(np.round(np.diff(unique), 9), return_counts=True)
+    return float(spacings[np.argmax(counts)])
+
+
 def before(a: TimePoint, b: TimePoint) -> bool:
     """a < b for two points of the same axis (both numbers or both dates)."""
     return bool(a < b)  # type: ignore[operator]

@@ -93,17 +93,26 @@ def covariate_counterfactual(panel: Panel) -> Estimate:
     return _effect(model.fit("ar1"), panel)
 
 
-def synthetic_control(panel: Panel, *, variant: str) -> Estimate:
-    """Synthetic control of ``variant`` on the log index, conformal interval; periods in
-    which a city has no listing are left out (``missing="drop-periods"``)."""
+def synthetic_control(
+    panel: Panel,
+    *,
+    variant: str,
+    inference: str = "conformal",
+    trend_halflife: float | None = None,
+    anticipation: int = 0,
+) -> Estimate:
+    """Synthetic control of ``variant`` on the log index with ``inference`` (conformal or
+    backtest); periods in which a city has no listing are left out (``drop-periods``)."""
     from analysis.its.synthetic import SyntheticControl
 
     model = SyntheticControl(
         panel.levels(), treated=panel.treated, donors=list(panel.donors),
         event=panel.event, variant=variant, log=True, missing="drop-periods",
-        simulated=True,
+        trend_halflife=trend_halflife, anticipation=anticipation, simulated=True,
     )  # fmt: skip
-    return _effect(model.fit(), panel)
+    end = panel.event + pd.Timedelta(weeks=WINDOW - 1)
+    effect = model.fit().average_effect(panel.event, end, inference=inference)
+    return Estimate(effect.percent, effect.percent_low, effect.percent_high)
 
 
 def comparative_its(panel: Panel, *, comparison: str) -> Estimate:
@@ -151,15 +160,21 @@ DESIGNS: dict[str, Design] = {
     "segmented step-pulse": segmented_step_pulse,
     "covariate regression on donors": covariate_counterfactual,
     "comparative ITS, equal weights": partial(comparative_its, comparison="equal"),
-    "comparative ITS, synthetic weights": partial(comparative_its, comparison="synthetic"),
     "gap counterfactual, equal weights": partial(gap_counterfactual, comparison="equal"),
-    "gap counterfactual, synthetic weights": partial(gap_counterfactual, comparison="standard"),
-    "gap counterfactual, de-meaned synthetic": partial(gap_counterfactual, comparison="demeaned"),
     "synthetic control": partial(synthetic_control, variant="standard"),
     "synthetic control, de-meaned": partial(synthetic_control, variant="demeaned"),
-    "synthetic control, augmented": partial(synthetic_control, variant="augmented"),
-    "synthetic control, augmented de-meaned": partial(
-        synthetic_control, variant="augmented-demeaned"
+    "synthetic control, detrended": partial(synthetic_control, variant="detrended"),
+    "synthetic control, detrended, backtest": partial(
+        synthetic_control, variant="detrended", inference="backtest"
+    ),
+    "synthetic control, detrended (half-life 26), backtest": partial(
+        synthetic_control, variant="detrended", inference="backtest", trend_halflife=26
+    ),
+    "synthetic control, detrended (half-life 13), backtest": partial(
+        synthetic_control, variant="detrended", inference="backtest", trend_halflife=13
+    ),
+    "synthetic control, broken trend, backtest": partial(
+        synthetic_control, variant="broken-trend", inference="backtest"
     ),
 }
 

@@ -9,15 +9,22 @@ Each command holds a crawl lock beside the warehouse for its whole length, crawl
 (the warehouse's writer lock is taken only for the load): ``<db>.crawl.lock`` for ``crawl``
 and ``nightly``, so overlapping cron runs cannot hit the portals twice over, and
 ``<db>.backfill.lock`` for ``backfill``, which talks only to the web archive and may take
-hours, so it never holds the nightly crawl back.
+hours, so it never holds the nightly crawl back. Arguments are checked before any lock is
+taken, so a rejected command leaves no file behind.
+
+Each command prints one line per run on stdout, naming the file the Scrapy log went to
+(``<db directory>/logs/<command>-<UTC time>.log``); stderr carries only the final verdict.
+Exit codes: 0 every run healthy and loaded; 1 a run failed its checks, a spool was rejected,
+a lock stayed held, or the command was stopped (SIGTERM); 2 bad usage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,11 +32,11 @@ import typer
 from rentwatch.commands.common import settings_of
 from rentwatch.progress import task
 from rentwatch.settings import Settings
-from scrapers.run import CrawlJob, RunResult, run_crawls
+from scrapers.run import CrawlJob, RunResult, check_jobs, run_crawls
 from warehouse import open_writer
-from warehouse.errors import LockTimeout, RentwatchError
+from warehouse.errors import RentwatchError
 from warehouse.load import LoadReport, load_pending
-from warehouse.lock import WriterLock, describe_holder, lock_path_for
+from warehouse.lock import WriterLock
 from warehouse.snapshot import take_snapshot
 from warehouse.warcs import prune_warcs
 
@@ -56,26 +63,30 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
 
 @contextmanager
 def crawl_lock(settings: Settings, name: str, purpose: str) -> Iterator[None]:
-    """``<db>.<name>.lock``, held for a whole command; waits at most ``lock_timeout``."""
+    """``<db>.<name>.lock``, held for a whole command; waits at most ``lock_timeout``. Its
+    messages name it ("the crawl lock … is held by pid …")."""
     target = settings.db.with_name(f"{settings.db.name}.{name}")
-    try:
-        with WriterLock(target, timeout=settings.lock_timeout, purpose=purpose):
-            yield
-    except LockTimeout:
-        raise RentwatchError(
-            f"another {name} is running: {describe_holder(lock_path_for(target))}; waited "
-            f"{settings.lock_timeout:g}s"
-        ) from None
+    with WriterLock(target, timeout=settings.lock_timeout, purpose=purpose, label=f"{name} lock"):
+        yield
+
+
+def log_file_for(settings: Settings, command: str) -> Path:
+    """Where a command's Scrapy log goes: ``<db directory>/logs/<command>-<UTC time>.log``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return settings.db.parent / "logs" / f"{command}-{stamp}.log"
 
 
 def _crawl_and_load(
-    settings: Settings, jobs: Sequence[CrawlJob], *, snapshot: bool = False
+    settings: Settings, jobs: Sequence[CrawlJob], command: str, *, snapshot: bool = False
 ) -> tuple[list[RunResult], LoadReport]:
     """Run the crawls, print a line per run, load every pending spool (and snapshot)."""
+    log_file = log_file_for(settings, command)
     with task(f"crawling: {len(jobs)} run(s)"):
-        results = run_crawls(jobs, spool_dir=settings.spools, settings=scrapy_settings(settings))
+        results = run_crawls(
+            jobs, spool_dir=settings.spools, settings=scrapy_settings(settings), log_file=log_file
+        )
     for result in results:
-        typer.echo(result.line())
+        typer.echo(f"{result.line()} (log {log_file})")
     # One writer-lock hold for the load and the snapshot: the snapshot is exactly this load.
     with WriterLock(settings.db, timeout=settings.lock_timeout):
         with (
@@ -157,8 +168,9 @@ def register(app: typer.Typer) -> None:
             CrawlJob(source.value, {"city": c, "origin": origin.value, **extra})
             for c in _portal_cities(settings, source, city)
         ]
+        check_jobs(jobs, scrapy_settings(settings))
         with crawl_lock(settings, "crawl", f"rentwatch crawl --source {source.value}"):
-            results, report = _crawl_and_load(settings, jobs)
+            results, report = _crawl_and_load(settings, jobs, "crawl")
         _verdict(results, report)
 
     @app.command("backfill")
@@ -193,10 +205,11 @@ def register(app: typer.Typer) -> None:
             )
             for c in settings.crawl_cities(city)
         ]
+        check_jobs(jobs, scrapy_settings(settings))
         with crawl_lock(
             settings, "backfill", f"rentwatch backfill --from {date_from} --to {date_to}"
         ):
-            results, report = _crawl_and_load(settings, jobs)
+            results, report = _crawl_and_load(settings, jobs, "backfill")
         _verdict(results, report)
 
     @app.command("nightly")
@@ -213,6 +226,7 @@ def register(app: typer.Typer) -> None:
             for source in Source
             for c in _portal_cities(settings, source, None)
         ]
+        check_jobs(jobs, scrapy_settings(settings))
         with crawl_lock(settings, "crawl", "rentwatch nightly"):
-            results, report = _crawl_and_load(settings, jobs, snapshot=True)
+            results, report = _crawl_and_load(settings, jobs, "nightly", snapshot=True)
         _verdict(results, report)

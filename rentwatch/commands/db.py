@@ -85,6 +85,19 @@ def load(
         raise typer.Exit(1)
 
 
+@db_app.command("audit")
+def audit_command(ctx: typer.Context) -> None:
+    """Look for personal data (phones, e-mails, names) in the warehouse; exit 1 if any."""
+    from warehouse.audit import audit
+
+    settings = settings_of(ctx)
+    with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+        report = audit(conn)
+    typer.echo(report.render())
+    if not report.clean:
+        raise typer.Exit(1)
+
+
 @db_app.command("snapshot")
 def snapshot(
     ctx: typer.Context,

@@ -11,13 +11,14 @@ from rentwatch.commands.common import settings_of
 from rentwatch.progress import task, track
 from warehouse import open_writer
 from warehouse.imports import (
+    IMPORT_PREFIX,
     describe_official,
+    discard_spools,
     load_official,
-    read_listings_csv,
     read_official_csv,
+    spool_listings_csv,
 )
 from warehouse.load import load_spools
-from warehouse.spool import SpoolWriter
 
 # Its help is rentwatch.commands.SUMMARIES["import"].
 import_app = typer.Typer(no_args_is_help=True)
@@ -27,25 +28,27 @@ import_app = typer.Typer(no_args_is_help=True)
 def listings(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Listing observations: source, listing_id, city, observed_at, price, currency, [more]."""
+    """Listing observations: source, listing_id, city, observed_at, price, currency, [more].
+
+    Stored under their own keys (source ``import.<source>``): an import never changes a
+    crawled listing."""
     settings = settings_of(ctx)
-    with task(f"reading and checking {file.name}"):
-        rows = read_listings_csv(file)
-    with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
-        spool = SpoolWriter(settings.spools, spider="import", origin="import", source=file.name)
-        try:
-            for row in track(rows, "spooling rows"):
-                spool.write(row)
-            spool.finish("finished", stats={"file": str(file), "rows": len(rows)})
-            with task("loading"):
-                report = load_spools(conn, [spool.path], explicit=True)
-        except BaseException:
-            # The import failed as a whole: its spool must not be loaded later by surprise.
-            spool.finish("failed")
-            spool.path.unlink(missing_ok=True)
-            spool.meta_path.unlink(missing_ok=True)
-            raise
-    typer.echo(f"{file}: {len(rows)} rows valid; {report.summary()}")
+    with task(f"reading, checking and spooling {file.name}"):
+        spools, rows = spool_listings_csv(file, settings.spools)
+    reports = []
+    try:
+        with open_writer(settings.db, lock_timeout=settings.lock_timeout) as conn:
+            # One transaction per part keeps the loader's in-memory batch small; a part an
+            # interruption leaves unloaded waits in the spool directory for the next load.
+            for spool in track(spools, "loading"):
+                reports.append(load_spools(conn, [spool], explicit=True))
+    except BaseException:
+        if not reports:
+            # Nothing of the file is in the warehouse: refuse it whole, load nothing later.
+            discard_spools(spools)
+        raise
+    summary = reports[0].summary() if len(reports) == 1 else f"{len(reports)} parts loaded"
+    typer.echo(f"{file}: {rows} rows valid, stored as source {IMPORT_PREFIX}<source>; {summary}")
 
 
 @import_app.command("official")

@@ -44,7 +44,10 @@ def observed_at_of(text: str | None) -> datetime:
 
 
 def summary(page: ParsedPage) -> str:
-    """``"20 of 20 cards parsed; dropped: none; page 2 of 160; 3184 found"``."""
+    """``"20 of 20 cards parsed; dropped: none; page 2 of 160; 3184 found"``; a page that is
+    not a rent search says what it is first (``"detail page: 0 of 0 cards parsed; …"``)."""
+    if page.problem is not None and not page.snapshots and not page.cards_seen:
+        return f"{page.problem}: no cards read"
     dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(page.dropped.items())) or "none"
     where = f"page {page.page or '?'} of {page.last_page or '?'}"
     found = f"{page.total} found" if page.total is not None else "total unknown"

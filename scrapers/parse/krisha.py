@@ -23,6 +23,14 @@ One parser for every markup era in ``kz_rents/site_structure.md`` §1.3:
   dropped as ``duplicate_id`` (within the page, and against ``seen_ids`` across pages). The
   sidebar "hot" ads (``div.hot-a-wrap``) are not search results and are not read.
 
+Cards are read only from the results list (``section.a-search-list``) that holds the
+search's first card, else the page's first results list; never from the rest of the page,
+where krisha puts "Похожие объявления" (similar listings) below thin results and ads of
+other searches. A page that is not a rent search says so in ``ParsedPage.problem``
+(``"detail page"``, ``"not a rent search: sale"``), and so does a page cut short (its last
+card is dropped as ``card_truncated``: a cut inside a price would read "300 0" as 300) or
+one nested too deep to read.
+
 Page facts come from ``<script id="jsdata">`` (``var data = {…}`` in 2022, ``window.data =
 {…}`` in 2025): current page, total (``"3 184"``), the city's alias and the rent period; the
 paginator (``nav.paginator`` ``data-page``) gives the last page, and "Найдено 3 184
@@ -46,7 +54,7 @@ from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.cities import city_of_slug
 from scrapers.parse.dates import parse_card_date
 from scrapers.parse.districts import district_in_address
-from scrapers.parse.markup import load_html, squash, text_of
+from scrapers.parse.markup import UnreadablePage, ends_whole, load_html, squash, text_of
 from scrapers.parse.price import parse_price
 from scrapers.parse.rejected import Rejected
 from scrapers.parse.snapshot import build_snapshot
@@ -90,10 +98,22 @@ _IN_HIGHLIGHTED: Final = etree.XPath(
     "ancestor::section[contains(concat(' ', normalize-space(@class), ' '), "
     "' highlighted-section ')]"
 )
+_ANY_RESULTS_LIST: Final = etree.XPath(
+    "descendant::section[contains(concat(' ', normalize-space(@class), ' '), ' a-search-list ')]"
+)
+_CANONICAL: Final = etree.XPath("descendant::link[@rel='canonical'][1]/@href")
+_DETAIL_MARKUP: Final = etree.XPath(
+    "descendant::div[contains(concat(' ', normalize-space(@class), ' '), ' offer__location ')][1]"
+)
 _STATS_CLASSES: Final = frozenset({"card-stats__item", "a-card__stats-item"})
 _DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
-# The image caption ends "… в Алматы, Бостандыкский р-н" (or "… в Алматы р-н" with no city).
-_CAPTION_DISTRICT: Final = re.compile(r"\sв\s(?:[^,]+,\s)?([^,]*\bр-н\b[^,]*)$")
+# krisha's sections (jsdata category.sectionName / the URL's first path part) -> what to call
+# a page of them that is not a rent search.
+_NOT_RENT: Final = {"sell": "sale", "prodazha": "sale", "buy": "wanted", "pokupka": "wanted"}
+# ParsedPage.problem of a page that lacks its closing </html>.
+TRUNCATED: Final = "truncated page"
+# A real caption is about 200 characters; a longer alt text is not read for a district.
+CAPTION_LIMIT: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +156,14 @@ def parse_search_page(
     with these ids are dropped as ``duplicate_id`` (promoted cards repeat on every page).
     ``base_url``: what the cards' relative links (``/a/show/<id>``) are resolved against.
     """
-    root = load_html(html)
+    try:
+        root = load_html(html)
+    except UnreadablePage as exc:
+        return ParsedPage(snapshots=[], problem=str(exc))
     data = _jsdata(root)
+    kind = _not_a_rent_search(root, data)
+    if kind is not None:
+        return ParsedPage(snapshots=[], problem=kind)
     search = as_dict(data.get("search"))
     parameters = as_dict(search.get("parameters"))
     page_city = _city_alias(parameters.get("regionAlias")) or (_city_alias(city) if city else None)
@@ -153,7 +179,11 @@ def parse_search_page(
     dropped: Counter[str] = Counter()
     taken: set[str] = set()
     cards = _find_cards(root, search)
-    for card in cards:
+    whole = ends_whole(html)
+    for position, card in enumerate(cards):
+        if not whole and position == len(cards) - 1:
+            dropped["card_truncated"] += 1
+            continue
         listing_id = (card.get("data-id") or "").strip()
         if not listing_id.isdigit():
             dropped["bad_id"] += 1
@@ -181,19 +211,44 @@ def parse_search_page(
         total=as_int(search.get("nbTotal")) or _results_count(root),
         cards_seen=len(cards),
         promoted_ids=frozenset(promoted),
+        problem=None if whole else TRUNCATED,
     )
 
 
 def _find_cards(root: etree._Element, search: dict[str, Any]) -> list[etree._Element]:
-    """Every card on the page, in order.
+    """The search's cards, in order: those of the results list around the first card jsdata
+    names, else of the page's first results list; none when the page has no results list.
 
-    When jsdata names the first card, only the results list around it is searched (a quarter
-    of the document); otherwise, or if that card is not in a results list, the whole page.
+    Never the whole page: below thin results krisha shows "Похожие объявления" (similar
+    listings of other searches), which are not results of this one.
     """
     ids = as_list(search.get("ids"))
     first = _BY_ID(root, id=f"id-{ids[0]}") if ids else []
     results = _RESULTS_LIST(first[0]) if first else []
-    return _CARDS(results[0] if results else root)
+    if not results:
+        results = _ANY_RESULTS_LIST(root)[:1]
+    return _CARDS(results[0]) if results else []
+
+
+def _not_a_rent_search(root: etree._Element, data: dict[str, Any]) -> str | None:
+    """Why this page is not a rent search page (``"detail page"``, ``"not a rent search:
+    sale"``), or None. jsdata says it in every era that has it (``advert`` on a detail page,
+    ``category.sectionName``); otherwise the canonical link, then the detail page's markup."""
+    if "advert" in data:
+        return "detail page"
+    section = as_dict(data.get("category")).get("sectionName")
+    if isinstance(section, str) and section and section != "rent":
+        return f"not a rent search: {_NOT_RENT.get(section, section)}"
+    canonical = _CANONICAL(root)
+    path = urlsplit(str(canonical[0])).path if canonical else ""
+    if path.startswith("/a/show/"):
+        return "detail page"
+    first = path.strip("/").split("/")[0]
+    if first and first != "arenda" and first in _NOT_RENT:
+        return f"not a rent search: {_NOT_RENT[first]}"
+    if not data and not canonical and _DETAIL_MARKUP(root):
+        return "detail page"
+    return None
 
 
 def _card(card: etree._Element, listing_id: str, page: _Page) -> ListingSnapshot | Rejected:
@@ -305,8 +360,18 @@ def _owner_type(footer_classes: tuple[str, ...]) -> OwnerType | None:
 
 
 def _caption_district(caption: str) -> str | None:
-    match = _CAPTION_DISTRICT.search(squash(caption))
-    return district_in_address(match[1]) if match else None
+    """The caption ends "… в Алматы, Бостандыкский р-н" (or "… в Алматы р-н" with no city):
+    the district is the last comma-separated part after the last " в ". Split, not a regex,
+    so the cost is linear in the text (a backtracking regex took 5 s on a 48 KB alt)."""
+    if len(caption) > CAPTION_LIMIT:
+        return None
+    _, found, tail = squash(caption).rpartition(" в ")
+    if not found:
+        return None
+    parts = tail.split(", ")
+    if len(parts) > 2 or "р-н" not in parts[-1].split():
+        return None
+    return district_in_address(parts[-1])
 
 
 def _jsdata(root: etree._Element) -> dict[str, Any]:

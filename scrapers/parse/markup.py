@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
+from warehouse.pii import PHONE, scrub
+
 # Pages that declare no charset are read as UTF-8 (what krisha.kz and olx.kz serve), not as
 # libxml2's Latin-1 default, which would turn every Cyrillic letter into two garbage ones.
 DEFAULT_ENCODING = "utf-8"
-# A Kazakhstani phone number as people type it: "+7 (777) 123-45-67", "8 777 123 45 67",
-# "87771234567". Free-text titles (olx) sometimes carry one; no phone number is ever stored.
-_PHONE: Final = re.compile(
-    r"(?<!\d)(?:\+?[78][\s(-]*)?\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)"
-)
-PHONE_REMOVED: Final = "[телефон скрыт]"
+# How far from the end the closing </html> tag is looked for (trailing scripts and iframes).
+END_SCAN = 64 * 1024
+PHONE_REMOVED: Final = PHONE
+
+
+class UnreadablePage(ValueError):
+    """The page cannot be read whole (``reason``: e.g. nested deeper than libxml2 allows)."""
 
 
 def load_html(html: bytes | str) -> etree._Element:
@@ -24,16 +26,31 @@ def load_html(html: bytes | str) -> etree._Element:
 
     Plain ``lxml.etree`` elements, not ``lxml.html`` ones: the latter run a Python class
     lookup for every element a parser touches, which costs more than the extraction itself.
+    ``huge_tree`` lifts libxml2's 256-level nesting limit (to 2048): a page nested deeper than
+    that is hostile or broken and raises :class:`UnreadablePage` (libxml2 would otherwise
+    stop reading at that depth and hand back a page silently cut short).
     """
     if isinstance(html, str):
         html, encoding = html.encode("utf-8"), "utf-8"
     else:
         encoding = html_body_declared_encoding(html) or DEFAULT_ENCODING
-    parser = etree.HTMLParser(encoding=encoding, remove_comments=True)
+    parser = etree.HTMLParser(encoding=encoding, remove_comments=True, huge_tree=True)
     root = etree.fromstring(html, parser)
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise UnreadablePage(f"page too deep: {error.message.split(',')[0].lower()}")
     if root is None:  # empty or whitespace-only input
         root = etree.fromstring(b"<html></html>", parser)
     return root
+
+
+def ends_whole(html: bytes | str) -> bool:
+    """True when the page's closing ``</html>`` tag arrived: a page cut short (a truncated
+    archive capture, a dropped connection) lacks it, and its last card may be cut inside its
+    price ("300 0" read as 300)."""
+    tail = html[-END_SCAN:]
+    marker: bytes | str = b"</html" if isinstance(tail, bytes) else "</html"
+    return marker in tail.lower()  # type: ignore[operator]
 
 
 def squash(text: str | None) -> str:
@@ -47,5 +64,5 @@ def text_of(element: etree._Element) -> str:
 
 
 def without_phones(text: str) -> str:
-    """``text`` with every phone number replaced by ``[телефон скрыт]``."""
-    return _PHONE.sub(PHONE_REMOVED, text)
+    """``text`` scrubbed of personal data (:func:`warehouse.pii.scrub`): phones, e-mails, names."""
+    return scrub(text) or ""

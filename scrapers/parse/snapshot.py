@@ -1,4 +1,8 @@
-"""A listing snapshot from a card's parsed parts: the one place every portal's parser builds it."""
+"""A listing snapshot from a card's parsed parts: the one place every portal's parser builds it.
+
+Every free-text field (title, ``district_raw``, URL) of both portals is scrubbed of personal
+data here (:mod:`warehouse.pii`), so no parser can forget to.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from scrapers.items import ListingSnapshot, OwnerType, PricePeriod
 from scrapers.parse.districts import canonical_district
 from scrapers.parse.price import Price
 from scrapers.parse.title import TitleFacts
+from warehouse.pii import scrub, scrub_url
 
 
 def build_snapshot(
@@ -24,7 +29,9 @@ def build_snapshot(
     url: str | None,
     title: str | None,
 ) -> ListingSnapshot:
-    """``district`` is ``district_raw`` normalised to the city's canonical district name."""
+    """``district`` is ``district_raw`` normalised to the city's canonical district name;
+    ``title``, ``district_raw`` and ``url`` are scrubbed of phone numbers, e-mails and names."""
+    district_raw = scrub(district_raw) or None
     return ListingSnapshot(
         source=source,
         listing_id=listing_id,
@@ -40,6 +47,6 @@ def build_snapshot(
         price_period=period,
         owner_type=owner_type,
         bumped_on=bumped_on,
-        url=url,
-        title=title,
+        url=scrub_url(url),
+        title=scrub(title),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -21,7 +22,9 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
-from scrapers.middlewares import Blocked
+from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
+from scrapers.monitors import price_bounds
+from scrapers.parse.krisha import TRUNCATED
 from scrapers.spiders.params import (
     LiveParams,
     SpiderParams,
@@ -30,6 +33,7 @@ from scrapers.spiders.params import (
 )
 from scrapers.warc import PAGE_KIND_META, STAMP_META, WarcStamp
 from scrapers.warc.writer import RunInfo, WarcFileWriter
+from warehouse.plausible import PriceBounds
 from warehouse.spool import new_run_id
 
 
@@ -63,6 +67,7 @@ class ListingSpider(scrapy.Spider):
 
     params: SpiderParams
     base_url: str
+    _bounds: PriceBounds | None = None
     # The run's WARC, set by scrapers.warc.capture when the spider opens (None without it).
     warc_writer: WarcFileWriter | None = None
 
@@ -94,6 +99,18 @@ class ListingSpider(scrapy.Spider):
     def origin(self) -> str:
         return self.params.origin
 
+    @property
+    def bounds(self) -> PriceBounds:
+        """Plausible prices per city and room count, from the warehouse's data (read once)."""
+        if self._bounds is None:
+            settings = self.crawler.settings
+            self._bounds = price_bounds(
+                Path(settings.get("RENTWATCH_DB", "data/rentwatch.duckdb")),
+                origin=self.origin,
+                timeout=settings.getfloat("RENTWATCH_PREVIOUS_RUN_TIMEOUT"),
+            )
+        return self._bounds
+
     def warc_info(self) -> RunInfo:
         """What the run's WARC file says about it (:mod:`scrapers.warc.capture` asks)."""
         return RunInfo(
@@ -116,12 +133,25 @@ class ListingSpider(scrapy.Spider):
         """The page's snapshots as one batch of spool records (and any requests a snapshot
         needs first); what was dropped, counted by reason."""
         self.count("pages")
+        if parsed.problem == TRUNCATED:
+            # A capture cut short (archives keep some): its cut card was dropped; the
+            # coverage check sees what is missing from a live crawl.
+            self.count("pages_truncated")
+        elif parsed.problem is not None:
+            self.count(f"page_problems/{parsed.problem}")
         self.count("cards_seen", parsed.cards_seen)
         for reason, n in parsed.dropped.items():
             self.count(f"dropped/{reason}", n)
-        self.count("snapshots", len(parsed.snapshots))
+        plausible = [
+            s
+            for s in parsed.snapshots
+            if self.bounds.check(s.city, s.rooms, s.price, s.currency, s.price_period)
+        ]
+        if len(plausible) < len(parsed.snapshots):
+            self.count("dropped/price_implausible", len(parsed.snapshots) - len(plausible))
+        self.count("snapshots", len(plausible))
         batch: list[dict[str, Any]] = []
-        for snapshot in parsed.snapshots:
+        for snapshot in plausible:
             for out in self.emit(snapshot, seen):
                 if isinstance(out, dict):
                     batch.append(out)
@@ -192,8 +222,21 @@ class SearchSpider(ListingSpider):
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response)
         parsed = self.parse_page(response.body, seen.observed_at)
+        self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)
         yield from self.next_pages(page, parsed.last_page)
+
+    def note_coverage(self, page: int, parsed: ParsedPage) -> None:
+        """What the monitors compare: the total the search advertises ("Найдено 200", the
+        largest any page showed), the last page, and the distinct cards read."""
+        stats = self.crawler.stats
+        assert stats is not None
+        if parsed.total is not None:
+            stats.max_value("rentwatch/advertised_total", parsed.total)
+        stats.max_value("rentwatch/last_page", parsed.last_page or page)
+        if self.params.max_pages:
+            stats.set_value("rentwatch/max_pages", self.params.max_pages)
+        self.count("ids_read", parsed.cards_seen - parsed.dropped.get("duplicate_id", 0))
 
     def next_pages(self, page: int, last_page: int | None) -> Iterator[Request]:
         """Keep ``page_window`` pages in flight without ever holding the whole list.
@@ -213,9 +256,10 @@ class SearchSpider(ListingSpider):
             yield self.page_request(target)
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
-        if failure.check(Blocked):
+        if failure.check(Blocked, RetryAfterTooLong):
             return  # the run is stopping
         page = failure.request.cb_kwargs["page"]  # type: ignore[attr-defined]
         self.count("pages_failed")
+        self.count(f"pages_failed/{failure_cause(failure)}")
         self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
         yield from self.next_pages(page, None)
