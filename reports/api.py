@@ -24,15 +24,19 @@ from reports.facts import ReportData
 from reports.formatting import check_lang
 from reports.gather import DEFAULT_CITIES, ReportParams, gather_report_data
 from reports.summary import build_summary_pdf
+from warehouse.cities import REGISTRY, CityRegistry
 from warehouse.records import LOCAL_TIMEZONE
 
 
 def _data(
-    source: ReportData | Path, cities: Sequence[str], params: ReportParams | None
+    source: ReportData | Path,
+    cities: Sequence[str],
+    params: ReportParams | None,
+    registry: CityRegistry = REGISTRY,
 ) -> ReportData:
     if isinstance(source, ReportData):
         return source
-    return gather_report_data(Path(source), cities=cities, params=params)
+    return gather_report_data(Path(source), cities=cities, params=params, registry=registry)
 
 
 def write_economist_report(
@@ -42,10 +46,12 @@ def write_economist_report(
     cities: Sequence[str] = DEFAULT_CITIES,
     params: ReportParams | None = None,
     lang: str = "ru",
+    registry: CityRegistry = REGISTRY,
 ) -> EconomistReport:
     """``out_dir/report.html`` (self-contained; ``lang``: ``ru``, the default, or ``en``),
-    ``tables/*.csv``, ``figures/*.png`` and ``provenance.json``; returns their paths."""
-    return write_economist_files(_data(source, cities, params), out_dir, lang)
+    ``tables/*.csv``, ``figures/*.png`` and ``provenance.json``; returns their paths.
+    ``registry``: whose comparison pool a comparison design uses (``Settings.registry``)."""
+    return write_economist_files(_data(source, cities, params, registry), out_dir, lang)
 
 
 def write_summary_pdf(
@@ -56,6 +62,7 @@ def write_summary_pdf(
     cities: Sequence[str] = DEFAULT_CITIES,
     params: ReportParams | None = None,
     made: date | None = None,
+    registry: CityRegistry = REGISTRY,
 ) -> Path:
     """The officials' summary in ``lang`` (``ru``, ``kk`` or ``en``) written to ``out``.
 
@@ -63,7 +70,7 @@ def write_summary_pdf(
     data's dates are in).
     """
     chosen = check_lang(lang)
-    data = _data(source, cities, params)
+    data = _data(source, cities, params, registry)
     today = datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date()
     pdf = build_summary_pdf(
         data, lang=chosen, made=made or today, version=metadata.version("rentwatch")

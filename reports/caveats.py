@@ -22,7 +22,8 @@ class CaveatRules:
 
     ``short_series_points``: fewer pre-period points than this is a short series (a year of
     weeks lets the trend and the season be told apart). ``placebo_alpha``: a placebo p-value
-    above it means fake event dates do as well. ``min_pre_r2``: pre-period fit (R² of the
+    above it means fake event dates (or, for synthetic control, comparison cities treated as
+    if they had got the shock) do as well. ``min_pre_r2``: pre-period fit (R² of the
     model on the pre-period) below it is poor. ``autocorr_alpha``: a Ljung–Box p-value below
     it flags autocorrelated residuals. ``min_week_listings``: a week with fewer listings in a
     city (all sources) is thin.
@@ -51,6 +52,10 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
         found.append(Caveat("short_series", city, {"n": est.n_pre}))
     if est.placebo_p is not None and est.placebo_p > rules.placebo_alpha:
         found.append(Caveat("placebo_failed", city, {"share": est.placebo_p, "n": est.placebo_n}))
+    space = est.comparison
+    if space is not None and space.placebo_p is not None and space.placebo_p > rules.placebo_alpha:
+        units = round(1 / space.placebo_floor) if space.placebo_floor else 0
+        found.append(Caveat("placebo_space", city, {"p": space.placebo_p, "n": units}))
     if est.pre_fit_r2 is not None and est.pre_fit_r2 < rules.min_pre_r2:
         found.append(Caveat("poor_fit", city, {"r2": est.pre_fit_r2}))
     if (

@@ -70,6 +70,15 @@ GROUP BY ALL
 ORDER BY first_day, o.run_id
 """
 
+# The official series stored for some cities: one row per (city, metric, source, basis).
+OFFICIAL_KEYS: Final = """
+SELECT city, metric, source, basis
+FROM official_series
+WHERE list_contains($cities, city)
+GROUP BY ALL
+ORDER BY ALL
+"""
+
 # The Mondays of the weeks in which one city has any observation (all sources and origins).
 COVERED_WEEKS: Final = """
 SELECT DISTINCT CAST(date_trunc('week', o.observed_on) AS DATE) AS week
@@ -99,6 +108,14 @@ def covered_weeks(conn: duckdb.DuckDBPyConnection, city: str) -> list[date]:
 
 
 GAP_COLUMNS: Final = ("city", "kind", "first_week", "last_week", "weeks", "max_listings")
+
+
+def official_keys(
+    conn: duckdb.DuckDBPyConnection, cities: list[str]
+) -> list[tuple[str, str, str, str]]:
+    """(city, metric, source, basis) of every official series stored for ``cities``."""
+    rows = conn.execute(OFFICIAL_KEYS, {"cities": cities}).fetchall()
+    return [(str(c), str(m), str(s), str(b)) for c, m, s, b in rows]
 
 
 def find_gaps(weekly: pd.DataFrame, min_listings: int) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,17 @@ TEMPLATE = "economist.html.j2"
 REPORT_LANGS: Final[tuple[ReportLang, ...]] = ("ru", "en")
 SECTIONS = ("summary", "coverage", "index", "its", "placebo-sensitivity", "break-date",
             "caveats", "provenance")  # fmt: skip
+# A comparison design adds its own section after the index.
+COMPARISON_SECTION = "comparison"
+
+
+def sections(data: ReportData) -> tuple[str, ...]:
+    """The page's section ids, in order."""
+    if not data.compares:
+        return SECTIONS
+    at = SECTIONS.index("index") + 1
+    return (*SECTIONS[:at], COMPARISON_SECTION, *SECTIONS[at:])
+
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
@@ -224,6 +236,9 @@ def _csv_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         "break_search": t.break_search,
         "breaks": _breaks(data),
         "room_medians": medians,
+        "donor_weights": t.weights,
+        "placebo_in_space": t.placebo_space,
+        "official_series": t.official,
     }
 
 
@@ -248,6 +263,11 @@ def _figures(data: ReportData, lang: ReportLang) -> dict[str, bytes]:
         drawn["break_search"] = figures.break_chart(
             data.tables.break_search, estimates, lang, simulated=sim
         )
+    for est in estimates:
+        if est.comparison is not None and est.comparison.gaps is not None:
+            drawn[f"gaps_{est.city}"] = figures.gaps_chart([est], lang, simulated=sim)
+    if data.official and not series.empty and "value" in series.columns:
+        drawn["official"] = figures.official_chart(series, data.official, lang, simulated=sim)
     return {name: figures.png_bytes(fig) for name, fig in drawn.items()}
 
 
@@ -282,9 +302,14 @@ def _display_tables(
         "software": T.software(data, lang),
     }
     for city in data.cities:
-        coefficients = t.coefficients[t.coefficients["city"] == city]
+        coefficients = (
+            t.coefficients[t.coefficients["city"] == city]
+            if not t.coefficients.empty
+            else t.coefficients
+        )
         effects = t.effects[t.effects["city"] == city]
-        shown[f"coefficients_{city}"] = T.coefficients(coefficients, lang)
+        if not coefficients.empty:
+            shown[f"coefficients_{city}"] = T.coefficients(coefficients, lang)
         shown[f"effects_{city}"] = T.effects(effects, lang)
         sensitivity = (
             t.sensitivity[t.sensitivity["city"] == city] if not t.sensitivity.empty else None
@@ -292,10 +317,64 @@ def _display_tables(
         shown[f"sensitivity_{city}"] = (
             T.sensitivity(sensitivity, lang) if sensitivity is not None else pd.DataFrame()
         )
+        if data.estimates[city].comparison is not None:
+            shown[f"weights_{city}"] = T.weights(t.weights[t.weights["city"] == city], lang)
+            space = t.placebo_space
+            if not space.empty:
+                shown[f"placebo_space_{city}"] = T.placebo_space(space[space["city"] == city],
+                                                                 lang)  # fmt: skip
+    if data.official:
+        shown["official"] = T.official(data, lang)
     html = {name: _html_table(frame, lang) for name, frame in shown.items()}
     if tables["coverage_gaps"].empty:
         html["gaps"] = Markup("<p>{}</p>").format(P.ECONOMIST[lang]["no_gaps"])
     return html
+
+
+def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str, str]]:
+    """Per city with a comparison design: the weights sentence, the pre-period RMSPE, the
+    placebo-in-space sentence, the donors left out and the weeks dropped."""
+    words = P.ECONOMIST[lang]
+    out: dict[str, dict[str, str]] = {}
+    for city in data.cities:
+        est = data.estimates[city]
+        c = est.comparison
+        if c is None:
+            continue
+        name = narrative.city_name(city, lang)
+        prose = {
+            "weights": narrative.weights_sentence(est, lang) or "",
+            "rmspe": narrative.fill(
+                words["rmspe_sentence"],
+                rmspe=format_number(c.pre_rmspe, lang, decimals=3),
+                pct=format_percent(100 * math.expm1(c.pre_rmspe), lang, decimals=1),
+            ),
+            "placebo": "",
+            "left_out": "",
+            "dropped": "",
+        }
+        if c.placebo_p is not None and c.placebo_floor:
+            prose["placebo"] = narrative.fill(
+                words["placebo_space_sentence"], city=name,
+                p=format_number(c.placebo_p, lang, decimals=3),
+                n=format_number(round(1 / c.placebo_floor), lang),
+                floor=format_number(c.placebo_floor, lang, decimals=3),
+            )  # fmt: skip
+        elif c.design != "synthetic":
+            prose["placebo"] = words["no_placebo_space"]
+        if c.left_out:
+            by_reason: dict[str, list[str]] = {}
+            for note in c.left_out:
+                reason = narrative.donor_reason(note, lang)
+                by_reason.setdefault(reason, []).append(narrative.city_name(note.city, lang))
+            listed = "; ".join(f"{', '.join(v)} ({k})" for k, v in by_reason.items())
+            prose["left_out"] = narrative.fill(words["left_out"], cities=listed)
+        if c.dropped_periods:
+            prose["dropped"] = narrative.fill(
+                words["dropped"], n=format_number(c.dropped_periods, lang)
+            )
+        out[city] = prose
+    return out
 
 
 def render_html(
@@ -311,9 +390,9 @@ def render_html(
     prose = {}
     for est in estimates:
         details = [narrative.interval_sentence(est, lang)]
-        kzt = narrative.kzt_sentence(est, lang)
-        if kzt:
-            details.append(kzt)
+        for extra in (narrative.kzt_sentence(est, lang), narrative.weights_sentence(est, lang)):
+            if extra:
+                details.append(extra)
         prose[est.city] = {"headline": narrative.headline(est, lang), "details": " ".join(details)}
     reconcile = narrative.table_vs_headline(first, data.medians, lang)
     params = data.params.get("report", {})
@@ -339,9 +418,18 @@ def render_html(
         "no_caveat": _fill(words["no_caveat"], file=_code("provenance.json")),
     }
     uris = {name: _data_uri(png) for name, png in pngs.items()}
+    design = next((e.comparison.design for e in estimates if e.comparison is not None), None)
+    if design is not None:
+        text["comparison_intro"] = words["comparison_intro"].format(design=P.VALUES[lang][design])
     template = _env.get_template(TEMPLATE)
     return template.render(
         lang=lang,
+        numbers={sid: i for i, sid in enumerate(sections(data)[1:-1], start=1)},
+        comparing=[c for c in data.cities if data.estimates[c].comparison is not None],
+        comparison=_comparison_prose(data, lang),
+        single=[c for c in data.cities if data.estimates[c].comparison is None],
+        official=bool(data.official),
+        synthetic=design == "synthetic",
         words=text,
         title=narrative.title(data.cities, first, lang),
         simulated=data.simulated,

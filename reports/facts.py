@@ -45,6 +45,72 @@ class Caveat:
 
 
 @dataclass(frozen=True)
+class DonorNote:
+    """A donor the comparison design left out: ``reason`` ``no_data``, ``thin`` (``values``:
+    ``n`` weeks with data of ``of`` before the event, ``share`` needed) or ``window_gap``
+    (``values["week"]``: a window week without data)."""
+
+    city: str
+    reason: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a comparison design compared the city with.
+
+    ``design``: ``synthetic`` or ``comparative``; ``variant``: the synthetic-control variant,
+    or the comparative design's comparison weights (``equal``, ``synthetic``). ``weights``:
+    (donor, weight), largest first (zeros included; they sum to 1). ``pre_rmspe``: root mean
+    squared gap between the city and its synthetic twin (comparative: the difference
+    series' fit) before the event, in log points. ``left_out``: donors that could not be
+    used. ``dropped_periods``: weeks left out of the fit because some donor had no listing.
+    ``placebo``: the placebo-in-space table (``unit``, ``treated``, ``pre_rmspe``,
+    ``post_rmspe``, ``ratio``, ``effect``, ``percent``, ``kept``, ``rank``; synthetic control
+    only), ``placebo_p`` its rank p (at least ``placebo_floor`` = 1 / units), ``gaps`` the
+    treated and placebo gaps (period × unit, log points) for the classic figure.
+    """
+
+    design: str
+    variant: str
+    weights: tuple[tuple[str, float], ...]
+    pre_rmspe: float
+    left_out: tuple[DonorNote, ...] = ()
+    dropped_periods: int = 0
+    placebo: pd.DataFrame | None = None
+    placebo_p: float | None = None
+    placebo_floor: float | None = None
+    gaps: pd.DataFrame | None = None
+
+    def top(self, share: float = 0.9, least: float = 0.01) -> tuple[tuple[str, float], ...]:
+        """The largest weights until they add up to ``share`` of the whole (each at least
+        ``least``): the donors a sentence names."""
+        out: list[tuple[str, float]] = []
+        total = 0.0
+        for city, weight in self.weights:
+            if weight < least or total >= share:
+                break
+            out.append((city, weight))
+            total += weight
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class OfficialLine:
+    """An imported official series of a city (one metric, source and basis: bases are never
+    spliced), for the economist's validation figure: ``frame`` holds ``month`` and ``value``
+    for the months with values only; ``gaps`` the spans of months without one."""
+
+    city: str
+    metric: str
+    source: str
+    basis: str
+    unit: str
+    frame: pd.DataFrame
+    gaps: tuple[tuple[date, date], ...] = ()
+
+
+@dataclass(frozen=True)
 class CityEstimate:
     """The headline estimate for one city: the rent series of ``rooms``-room flats (of new
     listings only when ``flow``).
@@ -60,7 +126,11 @@ class CityEstimate:
     largest window effect (%) over the specifications of the sensitivity table that could be
     fitted (``estimate`` is the headline's); ``sensitivity_includes_zero``: some of their
     intervals include zero. ``span``: the days the series was built on and what the span left
-    out (:mod:`reports.span`).
+    out (:mod:`reports.span`). ``design``: the headline's design; ``comparison``: what a
+    comparison design compared the city with (None for the single-series designs), in which
+    case ``expected`` is the synthetic twin (or the comparison-based counterfactual) and its
+    band covers the window only (the interval of the window's average effect, as a range of
+    the expected level).
     """
 
     city: str
@@ -88,6 +158,8 @@ class CityEstimate:
     sensitivity_includes_zero: bool = False
     flow: bool = False
     span: Span | None = None
+    design: str = "counterfactual"
+    comparison: Comparison | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +221,9 @@ class EconomistTables:
     sensitivity: pd.DataFrame
     break_search: pd.DataFrame
     index_series: pd.DataFrame
+    weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    placebo_space: pd.DataFrame = field(default_factory=pd.DataFrame)
+    official: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -163,7 +238,13 @@ class ReportData:
     provenance: dict[str, Any]
     tables: EconomistTables
     caveats: tuple[Caveat, ...]
+    official: tuple[OfficialLine, ...] = ()
 
     @property
     def simulated(self) -> bool:
         return self.coverage.simulated
+
+    @property
+    def compares(self) -> bool:
+        """Some city's headline is a comparison design."""
+        return any(e.comparison is not None for e in self.estimates.values())

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports import phrases as P
-from reports.facts import CityEstimate, Coverage
+from reports.facts import CityEstimate, Coverage, OfficialLine
 from reports.formatting import Lang, format_date, format_number, format_percent
 
 # DejaVu Sans ships with matplotlib and covers Cyrillic, the Kazakh letters and ₸.
@@ -30,6 +30,7 @@ FONT = "DejaVu Sans"
 OBSERVED_COLOUR = "#1f3b73"
 EXPECTED_COLOUR = "#c0392b"
 MARK_COLOUR = "#c0392b"
+OFFICIAL_COLOURS = ("#27ae60", "#8e44ad", "#d35400", "#16a085")
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -94,25 +95,36 @@ def _event_line(ax: Axes, est: CityEstimate, lang: Lang) -> None:
 
 
 def _legend_below(fig: Figure, ax: Axes, *, columns: int = 4) -> None:
-    """The legend under the panels, outside every plot area, so it covers no data."""
+    """The legend under the panels, outside every plot area, so it covers no data; in two
+    columns when one row would be wider than the figure (long labels, e.g. Kazakh)."""
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(columns, len(labels)),
-               fontsize=7, frameon=False)  # fmt: skip
+    legend = fig.legend(handles, labels, loc="outside lower center",
+                        ncols=min(columns, len(labels)), fontsize=7, frameon=False)  # fmt: skip
+    fig.draw_without_rendering()
+    if legend.get_window_extent().width > fig.bbox.width and len(labels) > 2:
+        legend.remove()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=7,
+                   frameon=False)  # fmt: skip
 
 
 def draw_effect(ax: Axes, est: CityEstimate, lang: Lang, *, title: str | None = None) -> None:
-    """Observed rents, the expected path without the shock, and its interval band."""
+    """Observed rents, the expected path without the shock, and its interval band (for a
+    comparison design the synthetic twin, or the comparison-based path, and the band of the
+    window's average effect over the window)."""
     words = P.CHART[lang]
     path = est.path
     periods = pd.to_datetime(path["period"])
     level = format_percent(est.effect_pct.level * 100, lang, decimals=0)
     post = path["post"].to_numpy(dtype=bool)
+    expected, band = words["expected"], words["band"]
+    if est.comparison is not None:
+        expected, band = words[f"expected_{est.comparison.design}"], words["band_window"]
     ax.fill_between(
         periods[post], path["expected_low"][post], path["expected_high"][post],
-        color=EXPECTED_COLOUR, alpha=0.18, linewidth=0, label=words["band"].format(level=level),
+        color=EXPECTED_COLOUR, alpha=0.18, linewidth=0, label=band.format(level=level),
     )  # fmt: skip
     ax.plot(periods, path["expected"], color=EXPECTED_COLOUR, linestyle="--", linewidth=1.4,
-            label=words["expected"])  # fmt: skip
+            label=expected)  # fmt: skip
     ax.plot(periods, path["observed"], color=OBSERVED_COLOUR, linewidth=1.6,
             label=words["observed"])  # fmt: skip
     _event_line(ax, est, lang)
@@ -290,6 +302,87 @@ def break_chart(
         ax.set_title(words["breaks"].format(city=_city(est.city, lang)), fontsize=10)
         ax.legend(fontsize=7)
         _date_axis(ax, max_ticks=6)
+    if simulated:
+        mark_simulated(fig, lang)
+    return fig
+
+
+def gaps_chart(estimates: Sequence[CityEstimate], lang: Lang, *, simulated: bool) -> Figure:
+    """The classic synthetic-control figure, one panel per city with a placebo test: the
+    city's gap to its synthetic twin in % (100·(e^gap − 1), black, bold) over the comparison
+    cities' placebo gaps (grey; pruned placebos left out), the event, zero."""
+    words = P.FIGURE[lang]
+    shown = [e for e in estimates if e.comparison is not None and e.comparison.gaps is not None]
+    fig = _figure(9, 3.0 * max(1, len(shown)))
+    axes = fig.subplots(max(1, len(shown)), 1, squeeze=False)[:, 0]
+    for ax, est in zip(axes, shown, strict=False):
+        comparison = est.comparison
+        assert comparison is not None and comparison.gaps is not None
+        gaps = comparison.gaps
+        placebo = comparison.placebo
+        kept = set(placebo.loc[placebo["kept"], "unit"]) if placebo is not None else set()
+        periods = pd.to_datetime(pd.Series(gaps.index))
+        for unit in gaps.columns:
+            if unit != est.city and unit in kept:
+                ax.plot(periods, 100 * np.expm1(gaps[unit].to_numpy(dtype=float)),
+                        color="#b3b3b3", linewidth=0.8)  # fmt: skip
+        ax.plot(periods, 100 * np.expm1(gaps[est.city].to_numpy(dtype=float)), color="black",
+                linewidth=2.0)  # fmt: skip
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        _event_line(ax, est, lang)
+        p = format_number(comparison.placebo_p or float("nan"), lang, decimals=2)
+        ax.set_title(words["gaps"].format(city=_city(est.city, lang), p=p), fontsize=10)
+        ax.set_ylabel(words["gap_axis"])
+        ax.grid(alpha=0.3)
+        _date_axis(ax, max_ticks=10)
+    if simulated:
+        mark_simulated(fig, lang)
+    return fig
+
+
+def official_chart(
+    index_series: pd.DataFrame,
+    lines: Sequence[OfficialLine],
+    lang: Lang,
+    *,
+    simulated: bool,
+) -> Figure:
+    """Per city with an official series: the headline index (weekly, KZT per month, left
+    axis) and each official series on its own axis (right) in its unit, one line per source
+    and basis, broken at missing months (never filled, never spliced)."""
+    words = P.FIGURE[lang]
+    cities = list(dict.fromkeys(line.city for line in lines))
+    fig = _figure(9, 3.2 * len(cities))
+    axes = fig.subplots(len(cities), 1, squeeze=False)[:, 0]
+    for ax, city in zip(axes, cities, strict=True):
+        rows = index_series[(index_series["city"] == city) & index_series["headline"]]
+        rows = rows[rows["value"].notna()].sort_values("period")
+        periods = pd.to_datetime(rows["period"])
+        ax.plot(periods, rows["value"], color=OBSERVED_COLOUR, linewidth=1.2,
+                label=words["official_index"])  # fmt: skip
+        ax.yaxis.set_major_formatter(_thousands(lang))
+        ax.set_ylabel(words["official_index"])
+        right = ax.twinx()
+        first, last = (periods.min(), periods.max()) if len(periods) else (None, None)
+        for k, line in enumerate(x for x in lines if x.city == city):
+            months = line.frame.set_index("month")["value"]
+            full = pd.date_range(months.index.min(), months.index.max(), freq="MS")
+            values = months.reindex(full)  # a missing month is NaN: the line breaks there
+            if first is not None:
+                values = values[(values.index >= first - pd.Timedelta(days=31))
+                                & (values.index <= last)]  # fmt: skip
+            label = f"{line.metric} ({line.source}, {words['basis']} {line.basis}), {line.unit}"
+            right.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=2.5,
+                       linewidth=1.2, color=OFFICIAL_COLOURS[k % len(OFFICIAL_COLOURS)],
+                       label=label)  # fmt: skip
+        right.yaxis.set_major_formatter(_thousands(lang))
+        handles, labels = ax.get_legend_handles_labels()
+        more, more_labels = right.get_legend_handles_labels()
+        ax.legend(handles + more, labels + more_labels, fontsize=7, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.22), ncols=2, frameon=False)  # fmt: skip
+        ax.set_title(words["official"].format(city=_city(city, lang)), fontsize=10)
+        ax.grid(alpha=0.3)
+        _date_axis(ax, max_ticks=10)
     if simulated:
         mark_simulated(fig, lang)
     return fig

@@ -9,6 +9,9 @@ The definition (why these choices: ARCHITECTURE.md, "Headline estimator"):
   the first post period (the event is inclusive in the post period), so with the event on
   Wednesday 21 Sep 2022 the window starts on Monday 19 Sep;
 - **design and errors**: the ITS of :func:`headline_model`, fitted by :func:`fit_headline`;
+  or, for the comparison designs (``synthetic``, ``comparative``), the same series of the
+  donor cities (:func:`donor_pool`, built by :func:`analysis.index.panel.comparison_panel` on
+  the treated city's span) and the synthetic control or comparative ITS fitted on them;
 - **number**: :func:`headline_effect`, the average effect (Σ observed / Σ counterfactual − 1,
   in %) over the ``window_weeks`` weeks from that Monday;
 - **rounding**: one decimal, half up, by :func:`percent_text` wherever the number is printed
@@ -19,6 +22,7 @@ The definition (why these choices: ARCHITECTURE.md, "Headline estimator"):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -36,15 +40,27 @@ from analysis.index import (
     build_index,
     period_start,
 )
+from analysis.index.panel import comparison_panel
 from analysis.its import Effect, ITSModel, ITSResult
+from analysis.its.comparative import ComparativeITS, ComparativeITSResult
+from analysis.its.synthetic import (
+    SyntheticControl,
+    SyntheticControlResult,
+    SyntheticControlWarning,
+)
+from analysis.its.synthetic_inference import PlaceboInSpace
+from analysis.its.synthetic_weights import VARIANTS
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
 from reports.formatting import format_percent
 from reports.span import LeftOut, NoSpan, Span, choose_span
+from warehouse.cities import REGISTRY, CityRegistry
 from warehouse.errors import RentwatchError
 
-Design = Literal["counterfactual", "segmented"]
+Design = Literal["counterfactual", "segmented", "synthetic", "comparative"]
 DAYS_PER_MONTH = 365.25 / 12
+# What a fitted headline can be: the single-series ITS or one of the comparison designs.
+HeadlineFit = ITSResult | SyntheticControlResult | ComparativeITSResult
 
 
 class NotEnoughData(RentwatchError):
@@ -55,7 +71,10 @@ class InvalidParams(RentwatchError):
     """A report or headline parameter out of its range (one line, the parameter named)."""
 
 
-DESIGNS: tuple[Design, ...] = ("counterfactual", "segmented")
+SINGLE_SERIES_DESIGNS: tuple[Design, ...] = ("counterfactual", "segmented")
+COMPARISON_DESIGNS: tuple[Design, ...] = ("synthetic", "comparative")
+DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
+COMPARISONS = ("equal", "synthetic")
 
 
 @dataclass(frozen=True)
@@ -73,8 +92,18 @@ class ReportParams:
     The ITS (log scale): ``design="counterfactual"`` fits the trend and ``seasonality`` to the
     weeks before the event only and predicts the window (effect = observed − predicted, as
     CausalImpact), so the effect needs no shape; ``design="segmented"`` fits ``shape`` over the
-    whole series instead (``shape`` is not used otherwise). ``errors``: the error model
-    (``ar1``, ``arima``, ``newey``, ``ols``); ``alpha``: 1 − the interval level.
+    whole series instead. ``errors``: the error model (``ar1``, ``arima``, ``newey``, ``ols``);
+    ``alpha``: 1 − the interval level.
+
+    The comparison designs compare the city with ``donors`` (None: the registry's comparison
+    pool, with the ``[cities] roles`` setting when the caller passes ``Settings.registry``),
+    each donor's series on the same definition and span: ``design="synthetic"`` is a
+    synthetic control of variant ``sc_variant`` (conformal interval, placebo in space);
+    ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
+    ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
+    A donor is used when it has a value in every week of the window and in at least
+    ``donor_coverage`` of the treated city's weeks before the event (weeks some used donor
+    lacks leave the fit); fewer than ``min_donors`` usable donors refuse the estimate.
 
     The span (:mod:`reports.span`): ``start``/``end`` bound the observation days (inclusive);
     inside them the span is the run of covered weeks around the event in which no hole is
@@ -93,6 +122,11 @@ class ReportParams:
     flow: bool = True
     window_weeks: int = 6
     design: Design = "counterfactual"
+    sc_variant: str = "detrended"
+    comparison: str = "equal"
+    donors: tuple[str, ...] | None = None
+    min_donors: int = 3
+    donor_coverage: float = 0.8
     shape: str = "step-pulse"
     errors: str = "ar1"
     seasonality: str = "fourier:1"
@@ -115,6 +149,22 @@ class ReportParams:
             raise InvalidParams(
                 f"design must be one of {', '.join(DESIGNS)} on the warehouse; got {self.design!r}"
             )
+        if self.sc_variant not in VARIANTS:
+            raise InvalidParams(
+                f"sc_variant must be one of {', '.join(VARIANTS)}; got {self.sc_variant!r}"
+            )
+        if self.comparison not in COMPARISONS:
+            raise InvalidParams(
+                f"comparison must be one of {', '.join(COMPARISONS)}; got {self.comparison!r}"
+            )
+        if self.min_donors < 2:
+            raise InvalidParams(f"min_donors must be at least 2; got {self.min_donors}")
+        if not 0 <= self.donor_coverage <= 1:
+            raise InvalidParams(
+                f"donor_coverage is a share between 0 and 1; got {self.donor_coverage:g}"
+            )
+        if isinstance(self.donors, str):
+            raise InvalidParams("donors is a list of cities, not one string")
         if self.window_weeks < 1:
             raise InvalidParams(f"the window must be at least 1 week; got {self.window_weeks}")
         if not self.max_extrapolation > 0:
@@ -129,6 +179,11 @@ class ReportParams:
     @property
     def freq(self) -> Literal["W"]:
         return "W"
+
+    @property
+    def compares(self) -> bool:
+        """True for the comparison designs (synthetic, comparative)."""
+        return self.design in COMPARISON_DESIGNS
 
     @property
     def window_start(self) -> date:
@@ -153,14 +208,25 @@ class ReportParams:
 
     def estimator_text(self) -> str:
         """The ITS in words, for summaries and the demo's JSON."""
+        level = f"{100 * (1 - self.alpha):g}% interval"
+        pool = ", ".join(self.donors) if self.donors is not None else "the comparison cities"
         if self.design == "counterfactual":
             how = (
                 f"counterfactual design (log-linear trend and {self.seasonality} seasonality "
                 "fitted to the weeks before the event, predicted over the window)"
             )
-        else:
+        elif self.design == "segmented":
             how = f"segmented design ({self.shape} shape, {self.seasonality} seasonality)"
-        return f"{how}, {self.errors} errors, {100 * (1 - self.alpha):g}% interval"
+        elif self.design == "synthetic":
+            return (
+                f"synthetic control ({self.sc_variant} variant, donors: {pool}), conformal {level}"
+            )
+        else:
+            how = (
+                f"comparative ITS (minus the {self.comparison}-weighted mean of {pool}; "
+                f"{self.shape} shape, {self.seasonality} seasonality)"
+            )
+        return f"{how}, {self.errors} errors, {level}"
 
 
 def with_choices(params: ReportParams | None = None, **given: Any) -> ReportParams:
@@ -168,7 +234,23 @@ def with_choices(params: ReportParams | None = None, **given: Any) -> ReportPara
     keeps the default. :class:`InvalidParams` for a value out of range."""
     base = params or ReportParams()
     chosen = {k: v for k, v in given.items() if v is not None}
+    if "donors" in chosen:
+        chosen["donors"] = tuple(chosen["donors"])
     return replace(base, **chosen)
+
+
+def comparison_params(params: ReportParams) -> ReportParams:
+    """``params`` with a comparison design: itself when it has one, else synthetic control
+    (of ``params.sc_variant``). What the demo and the sensitivity table put beside a
+    single-series headline."""
+    return params if params.compares else replace(params, design="synthetic")
+
+
+def single_series_params(params: ReportParams) -> ReportParams:
+    """``params`` with a single-series design: itself when it has one, else the
+    counterfactual design (the single-series headline, "Headline estimator" in
+    ARCHITECTURE.md). What a comparison headline falls back to without donors."""
+    return replace(params, design="counterfactual") if params.compares else params
 
 
 def first_post(params: ReportParams, freq: Freq = "W") -> date:
@@ -242,8 +324,10 @@ def headline_series(
 
 
 def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
-    """The ITS the parameters ask for, on ``series`` (KZT per month, log scale), with the
-    event snapped to the start of its period."""
+    """The single-series ITS the parameters ask for, on ``series`` (KZT per month, log
+    scale), with the event snapped to the start of its period (a comparison design's
+    single-series twin: :func:`single_series_params`)."""
+    params = single_series_params(params)
     return ITSModel(
         series.frame,
         time_col="period",
@@ -259,28 +343,247 @@ def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
     )
 
 
-def fit_headline(series: IndexSeries, params: ReportParams) -> ITSResult:
-    """Fit the headline ITS on ``series`` (what the reports and the demo both quote)."""
-    return headline_model(series, params).fit(params.errors, alpha=params.alpha, seed=params.seed)
+# --- the comparison cities -----------------------------------------------------------------
 
 
-def headline_effect(result: ITSResult, params: ReportParams, freq: Freq = "W") -> Effect:
+@dataclass(frozen=True)
+class DonorLeftOut:
+    """A donor the comparison design could not use, and why: ``no_data`` (no usable
+    listing in the span), ``thin`` (values in ``values["n"]`` of the treated city's
+    ``values["of"]`` weeks before the event, fewer than ``values["share"]``) or
+    ``window_gap`` (no value in the window's week ``values["week"]``)."""
+
+    city: str
+    reason: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """In English, for the command line and the logs."""
+        v = self.values
+        if self.reason == "thin":
+            return (
+                f"{self.city} (values in {v['n']} of {v['of']} weeks before the event; "
+                f"needs {100 * v['share']:g}%)"
+            )
+        if self.reason == "window_gap":
+            return f"{self.city} (no value in the window's week of {v['week']})"
+        return f"{self.city} (no usable listing in the span)"
+
+
+@dataclass(frozen=True)
+class DonorPool:
+    """The comparison cities of a comparison design on the treated city's span.
+
+    ``asked``: the pool asked for (``ReportParams.donors`` or the registry's comparison
+    cities); ``used``: the donors the fit uses; ``left_out``: the others, with the reason;
+    ``values``: periods × [treated, *used] (KZT per month, NaN where a city had no listing
+    that week); ``series``: each city's index series (the treated city's is the headline's).
+    """
+
+    treated: str
+    asked: tuple[str, ...]
+    used: tuple[str, ...]
+    left_out: tuple[DonorLeftOut, ...]
+    values: pd.DataFrame
+    series: dict[str, IndexSeries]
+
+    @property
+    def simulated(self) -> bool:
+        return any(s.simulated for s in self.series.values())
+
+    def without(self, donor: str) -> DonorPool:
+        """The same pool without ``donor`` (a leave-one-out check)."""
+        used = tuple(d for d in self.used if d != donor)
+        return replace(self, used=used, values=self.values[[self.treated, *used]])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asked": list(self.asked),
+            "used": list(self.used),
+            "left_out": [
+                {"city": x.city, "reason": x.reason, **_plain(x.values)} for x in self.left_out
+            ],
+        }
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def donor_pool(
+    conn: duckdb.DuckDBPyConnection,
+    city: str,
+    params: ReportParams,
+    span: Span,
+    *,
+    rules: CountingRules | None = None,
+    registry: CityRegistry = REGISTRY,
+    require: bool = True,
+) -> DonorPool:
+    """The donors' headline series on ``city``'s span (see :class:`ReportParams` for which
+    donors are used); with ``require``, :class:`NotEnoughData` in one line, naming what is
+    missing, when fewer than ``params.min_donors`` are usable."""
+    spec = params.index_spec(city)
+    panel = comparison_panel(
+        conn, treated=city, donors=params.donors, method=spec.method, freq=spec.freq,
+        rooms=spec.rooms, flow=spec.flow, start=span.start, end=span.end, rules=rules,
+        registry=registry,
+    )  # fmt: skip
+    treated = panel.treated
+    named = registry.canonical(params.donors) if params.donors is not None else registry.comparison
+    asked = tuple(c for c in named if c != treated)
+    values = panel.values
+    periods = pd.to_datetime(values.index)
+    first = pd.Timestamp(first_post(params, spec.freq))
+    window = [first + pd.Timedelta(weeks=k) for k in range(window_periods(params, spec.freq))]
+    pre = values[treated].notna() & (periods < first)
+    left_out = [DonorLeftOut(c, "no_data") for c in panel.missing]
+    used = []
+    for donor in panel.donors:
+        column = values[donor]
+        absent = [p for p in window if pd.isna(column.get(p))]
+        n = int((column.notna() & pre).sum())
+        of = int(pre.sum())
+        if absent:
+            left_out.append(DonorLeftOut(donor, "window_gap", {"week": absent[0].date()}))
+        elif n < params.donor_coverage * of:
+            left_out.append(
+                DonorLeftOut(donor, "thin", {"n": n, "of": of, "share": params.donor_coverage})
+            )
+        else:
+            used.append(donor)
+    order = {c: i for i, c in enumerate(asked)}
+    left_out.sort(key=lambda x: order.get(x.city, len(order)))
+    pool = DonorPool(
+        treated=treated,
+        asked=asked,
+        used=tuple(used),
+        left_out=tuple(left_out),
+        values=values[[treated, *used]],
+        series={c: s for c, s in panel.series.items() if c == treated or c in used},
+    )
+    if require:
+        check_donors(pool, params)
+    return pool
+
+
+def left_out_text(left_out: tuple[DonorLeftOut, ...]) -> str:
+    """The donors left out, in English, those without data in one group."""
+    none = [x.city for x in left_out if x.reason == "no_data"]
+    parts = [x.text() for x in left_out if x.reason != "no_data"]
+    if none:
+        parts.append(f"no usable listing in the span: {', '.join(none)}")
+    return "; ".join(parts)
+
+
+def check_donors(pool: DonorPool, params: ReportParams) -> None:
+    """Refuse a pool with fewer than ``params.min_donors`` usable donors (one line)."""
+    if len(pool.used) >= params.min_donors:
+        return
+    have = ", ".join(pool.used) or "none"
+    missing = f"; left out: {left_out_text(pool.left_out)}" if pool.left_out else ""
+    if not pool.asked:
+        missing = "; the donor pool is empty (give --donor, or set [cities] roles)"
+    raise NotEnoughData(
+        f"{pool.treated}: the {params.design} design needs at least {params.min_donors} "
+        f"comparison cities with data, {len(pool.used)} have it ({have}){missing}. Load the "
+        "comparison cities (rentwatch crawl --city …) or use --design counterfactual"
+    )
+
+
+def design_for(
+    conn: duckdb.DuckDBPyConnection,
+    cities: tuple[str, ...] | list[str],
+    params: ReportParams,
+    *,
+    rules: CountingRules | None = None,
+    registry: CityRegistry = REGISTRY,
+) -> tuple[ReportParams, str | None]:
+    """``params`` when every city has the donors its design needs, else the single-series
+    design (:func:`single_series_params`) and a one-line note saying why: what the demo
+    does on a sandbox without comparison cities. Other refusals (too short a series) are
+    left to the estimate itself."""
+    if not params.compares:
+        return params, None
+    short = []
+    for city in cities:
+        try:
+            span = headline_span(conn, city, params)
+            pool = donor_pool(conn, city, params, span, rules=rules, registry=registry,
+                              require=False)  # fmt: skip
+        except NotEnoughData:
+            continue
+        if len(pool.used) < params.min_donors:
+            short.append(f"{city} {len(pool.used)}")
+    if not short:
+        return params, None
+    single = single_series_params(params)
+    return single, (
+        f"the {params.design} design needs at least {params.min_donors} comparison cities "
+        f"with data (have: {', '.join(short)}): the {single.design} design stands in for it"
+    )
+
+
+def fit_headline(
+    series: IndexSeries, params: ReportParams, pool: DonorPool | None = None
+) -> HeadlineFit:
+    """Fit the headline on ``series`` (what the reports and the demo both quote): the
+    single-series ITS, or with ``pool`` (required by the comparison designs) the synthetic
+    control or comparative ITS of the treated city against the pool's donors. Caveats of a
+    synthetic control are kept in the result's ``warnings``, not raised."""
+    if not params.compares:
+        return headline_model(series, params).fit(
+            params.errors, alpha=params.alpha, seed=params.seed
+        )
+    if pool is None:
+        raise InvalidParams(f"the {params.design} design needs the donor pool (donor_pool)")
+    event = pd.Timestamp(first_post(params, series.spec.freq))
+    common: dict[str, Any] = {
+        "treated": pool.treated, "event": event, "log": True, "missing": "drop-periods",
+        "unit": series.unit, "label": series.spec.label, "simulated": pool.simulated,
+    }  # fmt: skip
+    if params.design == "synthetic":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntheticControlWarning)
+            model = SyntheticControl(
+                pool.values, donors=list(pool.used), variant=params.sc_variant, **common
+            )
+            return model.fit(alpha=params.alpha)
+    comparative = ComparativeITS(
+        pool.values, controls=list(pool.used), comparison=params.comparison,
+        shape=params.shape, seasonality=params.seasonality, **common,
+    )  # fmt: skip
+    return comparative.fit(params.errors, alpha=params.alpha, seed=params.seed)
+
+
+def headline_effect(result: HeadlineFit, params: ReportParams, freq: Freq = "W") -> Effect:
     """The average effect over the window's periods from the event's period."""
     return result.average_effect(
         pd.Timestamp(first_post(params, freq)), periods=window_periods(params, freq)
     )
 
 
+def headline_placebo(
+    result: SyntheticControlResult, params: ReportParams, freq: Freq = "W"
+) -> PlaceboInSpace:
+    """Placebo in space over the headline's window: every donor treated in turn."""
+    return result.placebo_in_space(
+        pd.Timestamp(first_post(params, freq)), periods=window_periods(params, freq)
+    )
+
+
 @dataclass(frozen=True)
 class Headline:
-    """One city's headline: the span, the series, the fit and the window's effect."""
+    """One city's headline: the span, the series, the fit and the window's effect; the
+    donor pool for a comparison design (None otherwise)."""
 
     city: str
     params: ReportParams
     span: Span
     series: IndexSeries
-    result: ITSResult
+    result: HeadlineFit
     effect: Effect
+    pool: DonorPool | None = None
 
 
 def city_headline(
@@ -289,11 +592,21 @@ def city_headline(
     params: ReportParams,
     *,
     rules: CountingRules | None = None,
+    registry: CityRegistry = REGISTRY,
 ) -> Headline:
-    """The headline of ``city``: span, series, fit and effect, as every caller quotes it."""
-    span, series = headline_series(conn, city, params, rules=rules)
-    result = fit_headline(series, params)
-    return Headline(city, params, span, series, result, headline_effect(result, params))
+    """The headline of ``city``: span, series (and the donors' for a comparison design), fit
+    and effect, as every caller quotes it."""
+    if not params.compares:
+        span, series = headline_series(conn, city, params, rules=rules)
+        result = fit_headline(series, params)
+        return Headline(city, params, span, series, result, headline_effect(result, params))
+    span = headline_span(conn, city, params)
+    pool = donor_pool(conn, city, params, span, rules=rules, registry=registry, require=False)
+    series = pool.series[pool.treated]
+    check_length(city, series, params)
+    check_donors(pool, params)
+    result = fit_headline(series, params, pool)
+    return Headline(city, params, span, series, result, headline_effect(result, params), pool)
 
 
 # --- the headline in words and figures ---------------------------------------------------
@@ -375,13 +688,38 @@ def _left_out_text(left: LeftOut) -> str:
 
 
 def headline_dict(headline: Headline) -> dict[str, Any]:
-    """The headline as JSON values (the demo's and ``its --json``'s ``span``/``window``)."""
+    """The headline as JSON values (the demo's and ``its --json``'s ``span``/``window``;
+    for a comparison design also ``donors``)."""
     params = headline.params
-    return {
+    out: dict[str, Any] = {
         "span": headline.span.to_dict(),
         "window": window_dict(params),
         "effect": headline.effect.to_dict(),
     }
+    if headline.pool is not None:
+        out["donors"] = headline.pool.to_dict()
+    return out
+
+
+def comparison_dict(headline: Headline) -> dict[str, Any]:
+    """A comparison design's headline as ``rentwatch its --json`` prints it: the design's own
+    JSON (weights, pre-period RMSPE, for synthetic control the conformal interval and the
+    placebo-in-space table) with ``headline`` the reports' window effect, and the span,
+    window and donor pool."""
+    result, params = headline.result, headline.params
+    if isinstance(result, SyntheticControlResult):
+        window = result.panel.window(
+            pd.Timestamp(params.window_start), periods=window_periods(params)
+        )
+        out = result.to_dict(periods=params.window_weeks, placebo=False)
+        out["conformal"] = result.conformal(window).to_dict()
+        out["placebo_in_space"] = headline_placebo(result, params).to_dict()
+    elif isinstance(result, ComparativeITSResult):
+        out = result.to_dict(periods=params.window_weeks)
+    else:
+        raise InvalidParams(f"the {params.design} design compares no cities")
+    out["headline"] = headline.effect.to_dict()
+    return {**out, **headline_dict(headline)}
 
 
 def window_dict(params: ReportParams, freq: Freq = "W") -> dict[str, Any]:

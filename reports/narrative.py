@@ -14,7 +14,7 @@ from datetime import timedelta
 import pandas as pd
 
 from reports import phrases as P
-from reports.facts import Caveat, CityEstimate, Coverage, Interval, RoomMedians
+from reports.facts import Caveat, CityEstimate, Coverage, DonorNote, Interval, RoomMedians
 from reports.formatting import (
     MINUS,
     NBSP,
@@ -155,27 +155,89 @@ def method_phrase(method: str, lang: Lang, *, flow: bool = False) -> str:
 
 
 def method_sentence(est: CityEstimate, lang: Lang) -> str:
+    """How the estimate was made; a comparison design says what the expected level is
+    built from."""
+    template = P.METHOD[lang]
+    if est.comparison is not None:
+        template = P.METHOD_COMPARISON[lang][est.comparison.design]
     return fill(
-        P.METHOD[lang],
+        template,
         method=method_phrase(est.method, lang, flow=est.flow),
         periods=P.PERIODS[lang].get(est.freq, est.freq),
     )
 
 
 def means(est: CityEstimate, lang: Lang) -> str:
-    return fill(
-        P.MEANS[lang], weeks=counted(est.window_weeks, "week", lang), event=_event(est, lang)
-    )
+    template = P.MEANS[lang] if est.comparison is None else P.MEANS_COMPARISON[lang]
+    return fill(template, weeks=counted(est.window_weeks, "week", lang), event=_event(est, lang))
 
 
 def chart_caption(est: CityEstimate, lang: Lang) -> str:
+    template = P.CHART_CAPTION[lang] if est.comparison is None else P.CHART_CAPTION_COMPARISON[lang]
     return fill(
-        P.CHART_CAPTION[lang],
+        template,
         rooms=rooms_phrase(est.rooms, lang),
         method=method_phrase(est.method, lang, flow=est.flow),
         periods=P.PERIODS[lang].get(est.freq, est.freq),
         level=_level(est.effect_pct, lang),
     )
+
+
+# The officials' sentence names the donors that carry this share of the weight (at most
+# COMPARED_NAMED of them); the rest are counted.
+COMPARED_SHARE = 0.9
+COMPARED_NAMED = 4
+
+
+def compared_with(est: CityEstimate, lang: Lang) -> str | None:
+    """What a comparison design compared the city with, in plain words: the donors with the
+    largest weights and their shares ("Shymkent (41%), Karaganda (33%) and 2 more"), or the
+    cities averaged by a comparative design with equal weights; None for a single series."""
+    comparison = est.comparison
+    if comparison is None:
+        return None
+    used = [(c, w) for c, w in comparison.weights if w > 0]
+    equal = comparison.design == "comparative" and comparison.variant == "equal"
+    if equal:
+        named = used[:COMPARED_NAMED]
+        parts = [city_name(c, lang) for c, _ in named]
+    else:
+        named = list(comparison.top(COMPARED_SHARE))[:COMPARED_NAMED]
+        parts = [f"{city_name(c, lang)} ({format_percent(100 * w, lang, decimals=0)})"
+                 for c, w in named]  # fmt: skip
+    words = P.COMPARED_WITH[lang]
+    donors = ", ".join(parts)
+    rest = len(used) - len(named)
+    if rest > 0:
+        donors += " " + words["more"].format(n=format_number(rest, lang))
+    return fill(words["average" if equal else "weights"], donors=donors)
+
+
+def weights_sentence(est: CityEstimate, lang: Lang) -> str | None:
+    """The economist's sentence on the donor weights: "Almaty's counterfactual leans on
+    Shymkent 0.41, Karaganda 0.33 and 2 more with smaller weights."."""
+    comparison = est.comparison
+    if comparison is None or lang == "kk":
+        return None
+    words = P.ECONOMIST[lang]
+    named = comparison.top(COMPARED_SHARE)
+    parts = [f"{city_name(c, lang)} {format_number(w, lang, decimals=2)}" for c, w in named]
+    rest = sum(1 for _, w in comparison.weights if w > 0) - len(named)
+    more = words["weights_more"].format(n=format_number(rest, lang)) if rest > 0 else ""
+    return fill(words["weights_sentence"], city=city_name(est.city, lang),
+                weights=", ".join(parts), more=more)  # fmt: skip
+
+
+def donor_reason(note: DonorNote, lang: P.ReportLang) -> str:
+    """Why a donor was left out, in words (the economist's languages)."""
+    values = P.VALUES[lang]
+    v = note.values
+    if note.reason == "thin":
+        return values["thin_donor"].format(n=format_number(int(v["n"]), lang),
+                                     of=format_number(int(v["of"]), lang))  # fmt: skip
+    if note.reason == "window_gap":
+        return values["window_gap"].format(week=format_date(v["week"], lang))
+    return values.get(note.reason, note.reason)
 
 
 def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
@@ -200,6 +262,9 @@ def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
     elif caveat.key == "thin_weeks":
         fields["n"] = counted(int(v["n"]), "week_in", lang)
         fields["min"] = format_number(int(v["min"]), lang)
+    elif caveat.key == "placebo_space":
+        fields["p"] = format_number(float(v["p"]), lang, decimals=2)
+        fields["n"] = format_number(int(v["n"]), lang)
     return fill(P.CAVEAT[lang][caveat.key], **fields)
 
 

@@ -140,6 +140,52 @@ METHOD: Final[dict[Lang, str]] = {
     "en": "How: an interrupted time series on the {method}, by {periods}; the expected level "
     "continues the path of rents before the event.",
 }
+# The same for the comparison designs: what the expected level is built from.
+METHOD_COMPARISON: Final[dict[Lang, dict[str, str]]] = {
+    "ru": {
+        "synthetic": "Как считали: синтетический контроль; ряд — {method} по {periods}; "
+        "ожидаемый уровень — взвешенная смесь городов сравнения, которая до события точнее "
+        "всего повторяла цены города.",
+        "comparative": "Как считали: сравнительный прерванный временной ряд; ряд — {method} "
+        "по {periods}; ожидаемый уровень следует за городами сравнения с той разницей, что "
+        "была до события.",
+    },
+    "kk": {
+        "synthetic": "Қалай есептелді: синтетикалық бақылау; қатар — {method}, {periods}; "
+        "күтілетін деңгей — оқиғаға дейін қаланың бағасын ең дәл қайталаған салыстыру "
+        "қалаларының салмақты қоспасы.",
+        "comparative": "Қалай есептелді: салыстырмалы үзілген уақыт қатары; қатар — "
+        "{method}, {periods}; күтілетін деңгей салыстыру қалаларының үрдісін оқиғаға дейінгі "
+        "айырмашылықпен жалғастырады.",
+    },
+    "en": {
+        "synthetic": "How: a synthetic control on the {method}, by {periods}; the expected "
+        "level is the weighted mix of comparison cities that followed the city's rents most "
+        "closely before the event.",
+        "comparative": "How: a comparative interrupted time series on the {method}, by "
+        "{periods}; the expected level follows the comparison cities, with the city's gap to "
+        "them before the event.",
+    },
+}
+# Which cities a comparison design compared the city with, for the officials: the largest
+# weights (synthetic control) or the plain average (comparative ITS, equal weights).
+COMPARED_WITH: Final[dict[Lang, dict[str, str]]] = {
+    "ru": {
+        "weights": "Сравнивали с городами, куда приток людей не дошёл: {donors}.",
+        "average": "Сравнивали со средним по городам, куда приток людей не дошёл: {donors}.",
+        "more": "и ещё {n}",
+    },
+    "kk": {
+        "weights": "Көші-қон толқыны жетпеген қалалармен салыстырылды: {donors}.",
+        "average": "Көші-қон толқыны жетпеген қалалардың орташасымен салыстырылды: {donors}.",
+        "more": "және тағы {n}",
+    },
+    "en": {
+        "weights": "Compared with cities the inflow did not reach: {donors}.",
+        "average": "Compared with the average of cities the inflow did not reach: {donors}.",
+        "more": "and {n} more",
+    },
+}
 PERIODS: Final[dict[Lang, dict[str, str]]] = {
     "ru": {"D": "дням", "W": "неделям", "M": "месяцам"},
     "kk": {"D": "күн сайын", "W": "апта сайын", "M": "ай сайын"},
@@ -161,6 +207,18 @@ MEANS: Final[dict[Lang, str]] = {
     "en": "How far asking rents in the listings stood above (or below) the level their own "
     "path before the event would have led to, on average over the {weeks} from {event}. "
     "The rise that had begun before the event is already in the expected level.",
+}
+MEANS_COMPARISON: Final[dict[Lang, str]] = {
+    "ru": "Насколько цены в объявлениях были выше (или ниже) уровня, на который указывают "
+    "города сравнения, — в среднем за {weeks} начиная с {event}. Общее для всей страны "
+    "(инфляция, курс тенге, сезон) двигало и города сравнения и потому уже учтено.",
+    "kk": "Хабарландырулардағы баға салыстыру қалалары көрсететін деңгейден қаншалықты жоғары "
+    "(немесе төмен) болғаны — {event} бастап {weeks} ішіндегі орташа мән. Бүкіл елге ортақ "
+    "өзгерістер (инфляция, теңге бағамы, маусым) салыстыру қалаларына да әсер етті, сондықтан "
+    "ескерілген.",
+    "en": "How far asking rents stood above (or below) the level the comparison cities point "
+    "to, on average over the {weeks} from {event}. What the whole country shared (inflation, "
+    "the tenge, the season) moved the comparison cities too, so it is already allowed for.",
 }
 NOT_MEANS_TITLE: Final[dict[Lang, str]] = {
     "ru": "Чего это число не означает",
@@ -213,6 +271,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "includes_zero": "{city}: интервал включает ноль — нельзя исключить, что цены не "
         "изменились.",
         "thin_weeks": "{city}: в {n} меньше {min} объявлений.",
+        "placebo_space": "{city}: города сравнения, если считать их получившими шок, дают не "
+        "меньшие отклонения (плацебо в пространстве: ранговое p = {p}, городов: {n}); оценка "
+        "может оказаться шумом.",
     },
     "kk": {
         "simulated": "Бұл сандар нарықтан емес, СИМУЛЯЦИЯЛЫҚ деректерден (rentwatch "
@@ -232,6 +293,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "p = {p}); аралықтар тым тар болуы мүмкін.",
         "includes_zero": "{city}: аралық нөлді қамтиды — бағалар өзгермеген болуы мүмкін.",
         "thin_weeks": "{city}: {n} ішінде хабарландырулар тым аз (шекті мән: {min}).",
+        "placebo_space": "{city}: салыстыру қалаларын шок алған деп есептесек, олар да кем емес "
+        "ауытқу береді (кеңістіктегі плацебо: p = {p}, қалалар саны: {n}); бағалау кездейсоқ "
+        "шу болуы мүмкін.",
     },
     "en": {
         "simulated": "These figures come from SIMULATED data (the rentwatch sandbox), not "
@@ -250,6 +314,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "intervals may be too narrow.",
         "includes_zero": "{city}: the interval includes zero — no change cannot be ruled out.",
         "thin_weeks": "{city}: fewer than {min} listings in {n} of the data.",
+        "placebo_space": "{city}: comparison cities treated as if they had got the shock show "
+        "departures as large (placebo in space: rank p = {p} over {n} cities); the estimate "
+        "may be noise.",
     },
 }
 
@@ -275,11 +342,20 @@ TITLE: Final[dict[Lang, str]] = {
 
 CHART: Final[dict[Lang, dict[str, str]]] = {
     "ru": {"observed": "Наблюдаемые цены", "expected": "Ожидаемые без шока",
-           "band": "интервал {level}", "unit": "₸ в месяц", "event": "событие: {event}"},
+           "band": "интервал {level}", "unit": "₸ в месяц", "event": "событие: {event}",
+           "expected_synthetic": "Ожидаемые по городам сравнения",
+           "expected_comparative": "Ожидаемые по городам сравнения",
+           "band_window": "интервал {level} (окно)"},
     "kk": {"observed": "Байқалған баға", "expected": "Шоксыз күтілетін баға",
-           "band": "{level} аралық", "unit": "₸ айына", "event": "оқиға: {event}"},
+           "band": "{level} аралық", "unit": "₸ айына", "event": "оқиға: {event}",
+           "expected_synthetic": "Салыстыру қалалары бойынша күтілетін",
+           "expected_comparative": "Салыстыру қалалары бойынша күтілетін",
+           "band_window": "{level} аралық (кезең)"},
     "en": {"observed": "Observed", "expected": "Expected without the shock",
-           "band": "{level} interval", "unit": "₸ per month", "event": "event: {event}"},
+           "band": "{level} interval", "unit": "₸ per month", "event": "event: {event}",
+           "expected_synthetic": "Expected from comparison cities",
+           "expected_comparative": "Expected from comparison cities",
+           "band_window": "{level} interval (window)"},
 }  # fmt: skip
 CHART_CAPTION: Final[dict[Lang, str]] = {
     "ru": "Аренда {rooms}, ₸ в месяц ({method}, по {periods}): наблюдаемые цены и уровень, "
@@ -288,6 +364,15 @@ CHART_CAPTION: Final[dict[Lang, str]] = {
     "күтілетін деңгей, {level} аралықпен.",
     "en": "Rents for {rooms}, ₸ per month ({method}, by {periods}): observed, and expected "
     "without the shock with its {level} interval.",
+}
+CHART_CAPTION_COMPARISON: Final[dict[Lang, str]] = {
+    "ru": "Аренда {rooms}, ₸ в месяц ({method}, по {periods}): наблюдаемые цены и уровень, "
+    "ожидаемый по городам сравнения, с интервалом {level} для среднего за окно оценки.",
+    "kk": "{rooms} жалдау бағасы, айына ₸ ({method}, {periods}): байқалған баға және "
+    "салыстыру қалалары бойынша күтілетін деңгей, бағалау кезеңінің орташасы үшін {level} "
+    "аралықпен.",
+    "en": "Rents for {rooms}, ₸ per month ({method}, by {periods}): observed, and the level "
+    "the comparison cities point to, with the {level} interval of the window's average.",
 }
 
 TABLE_TITLE: Final[dict[Lang, str]] = {
@@ -392,6 +477,11 @@ FIGURE: Final[dict[Lang, dict[str, str]]] = {
         "estimate": "оценка в дату события",
         "breaks": "{city}: статистика поиска перелома",
         "break_interval": "интервал даты перелома",
+        "gaps": "{city}: отклонение от двойника, % (чёрным), плацебо (серым), p = {p}",
+        "gap_axis": "отклонение, %",
+        "official": "{city}: индекс (левая ось) и официальная статистика (правая ось)",
+        "official_index": "индекс, ₸ в месяц",
+        "basis": "база",
     },
     "kk": {
         "coverage": "{city}: аптасына хабарландырулар (сұр — деректерсіз апталар, қызғылт "
@@ -404,6 +494,11 @@ FIGURE: Final[dict[Lang, dict[str, str]]] = {
         "estimate": "оқиға күніндегі бағалау",
         "breaks": "{city}: үзіліс күнін іздеу статистикасы",
         "break_interval": "үзіліс күнінің аралығы",
+        "gaps": "{city}: егізден ауытқу, % (қара), плацебо (сұр), p = {p}",
+        "gap_axis": "ауытқу, %",
+        "official": "{city}: индекс (сол жақ ось) және ресми статистика (оң жақ ось)",
+        "official_index": "индекс, айына ₸",
+        "basis": "база",
     },
     "en": {
         "coverage": "{city}: listings per week (grey: weeks without data, orange: thin weeks)",
@@ -415,6 +510,11 @@ FIGURE: Final[dict[Lang, dict[str, str]]] = {
         "estimate": "estimate at the event",
         "breaks": "{city}: break-date statistic",
         "break_interval": "break interval",
+        "gaps": "{city}: gap to the synthetic twin, % (black), placebo gaps (grey), p = {p}",
+        "gap_axis": "gap, %",
+        "official": "{city}: the index (left axis) and official statistics (right axis)",
+        "official_index": "index, ₸ per month",
+        "basis": "basis",
     },
 }
 
@@ -468,9 +568,15 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "модели ошибок, то есть то, что она считает белым шумом.",
         "placebo": "Плацебо-даты и чувствительность",
         "sensitivity": "Чувствительность",
-        "sensitivity_note": "Строки «дизайн» переключают модель на сегментную регрессию и "
-        "показаны для сравнения; в диапазон «хрупкости» входят только варианты дизайна "
-        "оценки.",
+        "sensitivity_note": "Строки «дизайн» переключают модель на другой дизайн (сегментную "
+        "регрессию, синтетический контроль, сравнительный ПВР) и показаны для сравнения; в "
+        "диапазон «хрупкости» входят только варианты дизайна оценки.",
+        "sensitivity_note_comparison": "В диапазон «хрупкости» входят основная строка и строки, "
+        "где по одному исключён город сравнения с заметным весом. Строки «вариант» (другие "
+        "варианты синтетического контроля, только точечные оценки: их конформный интервал "
+        "может потребовать тысяч пересчётов) и «дизайн» (сравнительный ПВР, однорядные "
+        "дизайны) показаны для сравнения.",
+        "its_comparison": "Оценка эффекта",
         "breaks": "Поиск даты перелома",
         "caveats": "Оговорки",
         "no_caveat": "Ни одно правило оговорок не сработало (правила и пороги: {file}, "
@@ -487,6 +593,36 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "fig_residuals": "Остатки и их автокорреляция",
         "fig_placebos": "Эффекты плацебо-дат",
         "fig_breaks": "Статистика поиска даты перелома",
+        "comparison": "Города сравнения",
+        "comparison_intro": "Оценка — {design}: каждый город сравнивается с городами, куда "
+        "приток людей не дошёл (пул сравнения реестра городов), по тому же ряду и за тот же "
+        "период. Веса подобраны только по неделям до события; отклонение после него и есть "
+        "эффект.",
+        "weights": "Веса городов сравнения",
+        "weights_sentence": "{city}: контрфактический уровень опирается на {weights}{more}.",
+        "weights_more": " и ещё {n} с меньшими весами",
+        "rmspe_sentence": "RMSPE до события (среднеквадратичный промах до события): {rmspe} "
+        "лог. пункта, около {pct}.",
+        "placebo_space": "Плацебо в пространстве",
+        "placebo_space_sentence": "Каждый город сравнения по очереди считается получившим "
+        "шок и получает своего синтетического двойника из остальных; по отношению RMSPE после "
+        "события к RMSPE до него {city} получает ранговое p = {p} (наименьшее возможное для "
+        "{n} городов — {floor}).",
+        "no_placebo_space": "Плацебо в пространстве строится для синтетического контроля.",
+        "left_out": "Не вошли в пул: {cities}.",
+        "dropped": "Недель, исключённых из оценки, потому что в каком-то городе сравнения не "
+        "было объявлений: {n}.",
+        "fig_gaps": "Отклонения от синтетического двойника: {city}",
+        "placebo_comparison": "Плацебо-даты считаются для однорядных дизайнов; для "
+        "синтетического контроля плацебо-тест — в пространстве (раздел «Города сравнения»).",
+        "breaks_comparison": "Поиск даты перелома проводится для однорядных дизайнов.",
+        "official": "Официальная статистика рядом с индексом",
+        "official_note": "Каждый официальный ряд нарисован на своей оси (справа) в своих "
+        "единицах, отдельной линией для каждого источника и базы: базы никогда не сшиваются, "
+        "а месяц без значения остаётся пропуском.",
+        "fig_official": "Индекс и официальная статистика: {city}",
+        "diagnostics_synthetic": "Остатки синтетического контроля — отклонения города от "
+        "двойника до события (лог. пункты); регрессионные тесты остатков к нему не относятся.",
     },
     "en": {
         "made": "Made {made} (Almaty time) from {file} ({checksum}). Every table is also in "
@@ -521,8 +657,15 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "second row tests the error model's innovations, what it treats as white noise.",
         "placebo": "Placebo events and sensitivity",
         "sensitivity": "Sensitivity",
-        "sensitivity_note": 'The "design" rows switch to the segmented regression and are '
-        'shown for comparison; the "fragile" range covers the headline design\'s rows only.',
+        "sensitivity_note": 'The "design" rows switch to another design (the segmented '
+        "regression, synthetic control, comparative ITS) and are shown for comparison; the "
+        '"fragile" range covers the headline design\'s rows only.',
+        "sensitivity_note_comparison": 'The "fragile" range covers the base row and the rows '
+        'that leave out one comparison city of noticeable weight at a time. The "variant" '
+        "rows (the other synthetic-control variants, point estimates only: their conformal "
+        'interval can take thousands of refits) and the "design" rows (comparative ITS, the '
+        "single-series designs) are shown for comparison.",
+        "its_comparison": "The estimate",
         "breaks": "Break-date search",
         "caveats": "Caveats",
         "no_caveat": "No caveat rule fired (rules and thresholds: {file}, parameters).",
@@ -538,6 +681,36 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "fig_residuals": "Residuals and their autocorrelation",
         "fig_placebos": "Placebo effects",
         "fig_breaks": "Break-date statistic",
+        "comparison": "Comparison cities",
+        "comparison_intro": "The estimate is a {design}: each city is set against cities the "
+        "inflow did not reach (the city registry's comparison pool), on the same series and "
+        "span. The weights are fitted to the weeks before the event only; the gap after it is "
+        "the effect.",
+        "weights": "Donor weights",
+        "weights_sentence": "{city}'s counterfactual leans on {weights}{more}.",
+        "weights_more": " and {n} more with smaller weights",
+        "rmspe_sentence": "Pre-period RMSPE (the root mean squared miss before the event): "
+        "{rmspe} log points, about {pct}.",
+        "placebo_space": "Placebo in space",
+        "placebo_space_sentence": "Each comparison city in turn is treated as if it had got "
+        "the shock and gets its own synthetic twin from the others; by the ratio of the RMSPE "
+        "after the event to the RMSPE before it {city} ranks with p = {p} (the smallest p "
+        "{n} cities allow: {floor}).",
+        "no_placebo_space": "Placebo in space is run for the synthetic control.",
+        "left_out": "Left out of the pool: {cities}.",
+        "dropped": "Weeks left out of the fit because some comparison city had no listing: {n}.",
+        "fig_gaps": "Gaps to the synthetic twin: {city}",
+        "placebo_comparison": "Placebo event dates are run on the single-series designs; the "
+        'synthetic control\'s placebo test is in space (section "Comparison cities").',
+        "breaks_comparison": "The break-date search runs on the single-series designs.",
+        "official": "Official statistics beside the index",
+        "official_note": "Each official series is drawn on its own axis (right) in its unit, "
+        "one line per source and basis: bases are never spliced, and a month without a value "
+        "is a gap.",
+        "fig_official": "The index and official statistics: {city}",
+        "diagnostics_synthetic": "The synthetic control's residuals are the city's gaps to "
+        "its twin before the event (log points); the regression tests of residuals do not "
+        "apply to it.",
     },
 }
 
@@ -562,7 +735,10 @@ COLUMNS: Final[dict[ReportLang, dict[str, str]]] = {
         "first_post": "Первый период после", "break": "Перелом", "break_ci": "Интервал",
         "sup_f_p": "sup-F p", "inside": "Событие в интервале", "run": "Запуск",
         "spider": "Паук", "started": "Начат", "items": "Записей", "package": "Пакет",
-        "version": "Версия",
+        "version": "Версия", "donor": "Город сравнения", "weight": "Вес",
+        "pre_rmspe": "RMSPE до", "post_rmspe": "RMSPE после", "ratio": "Отношение",
+        "kept": "В расчёте", "rank": "Ранг", "metric": "Показатель", "basis": "База",
+        "unit": "Единица", "months": "Месяцев", "missing": "Пропущено месяцев",
     },
     "en": {
         "city": "City", "source": "Source", "origin": "Origin", "listings": "Listings",
@@ -582,6 +758,10 @@ COLUMNS: Final[dict[ReportLang, dict[str, str]]] = {
         "first_post": "First post period", "break": "Break", "break_ci": "Interval",
         "sup_f_p": "sup-F p", "inside": "Event inside", "run": "Run", "spider": "Spider",
         "started": "Started", "items": "Items", "package": "Package", "version": "Version",
+        "donor": "Donor", "weight": "Weight", "pre_rmspe": "Pre RMSPE",
+        "post_rmspe": "Post RMSPE", "ratio": "Ratio", "kept": "Kept", "rank": "Rank",
+        "metric": "Metric", "basis": "Basis", "unit": "Unit", "months": "Months",
+        "missing": "Missing months",
     },
 }  # fmt: skip
 
@@ -596,7 +776,13 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "range": "вне заданных дат", "counterfactual": "контрфактический",
         "segmented": "сегментный", "none": "—", "finished": "завершён", "failed": "сбой",
         "running": "идёт", "live": "сбор с сайтов", "archive": "веб-архив", "import": "импорт",
-        "simulated": "симуляция",
+        "simulated": "симуляция", "synthetic": "синтетический контроль",
+        "comparative": "сравнительный ПВР", "donors": "города сравнения",
+        "variant": "вариант", "conformal": "конформный", "without": "без: {city}",
+        "no_data": "нет данных", "thin_donor": "данные за {n} из {of} недель до события",
+        "window_gap": "нет данных за неделю с {week}", "equal": "равные веса",
+        "synthetic_weights": "синтетические веса",
+        "too few comparison cities": "мало городов сравнения",
     },
     "en": {
         "empty": "no data", "thin": "thin", "yes": "yes", "no": "no", "base": "base",
@@ -605,6 +791,11 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "headline window": "headline window", "gap": "beyond a hole",
         "extrapolation": "past the extrapolation limit", "range": "outside the dates asked",
         "counterfactual": "counterfactual", "segmented": "segmented", "none": "—",
-        "live": "live crawl", "archive": "web archive",
+        "live": "live crawl", "archive": "web archive", "synthetic": "synthetic control",
+        "comparative": "comparative ITS", "donors": "donors", "variant": "variant",
+        "conformal": "conformal", "without": "without {city}", "no_data": "no data",
+        "thin_donor": "data in {n} of {of} weeks before the event",
+        "window_gap": "no data in the week of {week}", "equal": "equal weights",
+        "synthetic_weights": "synthetic weights",
     },
 }  # fmt: skip

@@ -3,7 +3,9 @@ Kazakh or English.
 
 Laid out with fpdf2, which embeds subsets of DejaVu Sans (shipped inside matplotlib): the
 font covers Cyrillic, the Kazakh letters (Ә Ғ Қ Ң Ө Ұ Ү Һ І) and the tenge sign ₸, so the PDF
-reads the same on every machine. Content: the headline per city with its range, one chart
+reads the same on every machine. Content: the headline per city with its range (for a
+comparison design also what the city was compared with: the donors with the largest weights,
+cities the inflow did not reach), one chart
 (observed against expected without the shock, with its band; the legend below the panels,
 off the data), a small table of median rents before and after with a sentence on why its
 change differs from the headline, what the number means and does not mean, the caveats, and
@@ -174,6 +176,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(chart_height=2.6, title=13.0, body=8.5, small=7.0, gap=1.6),
     Layout(chart_height=2.4, title=12.5, body=8.0, small=7.0, gap=1.2),
     Layout(chart_height=2.2, title=12.0, body=8.0, small=6.5, gap=1.0),
+    # A comparison design's page says what each city was compared with: one step smaller.
+    Layout(chart_height=2.0, title=12.0, body=7.5, small=6.5, gap=0.8),
 )
 
 
@@ -284,9 +288,9 @@ def _render(
     for est in estimates:
         pdf.paragraph(narrative.headline(est, lang), size=body + 1.5, bold=True, gap=1)
         details = [narrative.interval_sentence(est, lang)]
-        kzt = narrative.kzt_sentence(est, lang)
-        if kzt:
-            details.append(kzt)
+        for extra in (narrative.kzt_sentence(est, lang), narrative.compared_with(est, lang)):
+            if extra:
+                details.append(extra)
         pdf.paragraph(" ".join(details), size=body, gap=gap)
 
     width = pdf.epw

@@ -34,7 +34,8 @@ NUMERIC = frozenset({
     "listings", "observations", "weeks", "max_listings", "periods", "listings_per_period",
     "window_change", "estimate", "se", "ci", "p", "effect_pct", "effect_kzt", "n",
     "durbin_watson", "lag1", "bg_p", "lb_p", "lags", "r2", "mape", "placebos", "empirical_p",
-    "level_change", "slope_change", "items", "pre_post",
+    "level_change", "slope_change", "items", "pre_post", "weight", "pre_rmspe", "post_rmspe",
+    "ratio", "rank", "months", "missing",
 })  # fmt: skip
 
 
@@ -247,9 +248,23 @@ def placebo_summary(data: ReportData, lang: ReportLang) -> pd.DataFrame:
 
 
 def _design(r: dict[str, Any], lang: ReportLang) -> str:
+    """The design with its shape (segmented), variant (synthetic control) or comparison
+    weights (comparative ITS)."""
     design = word(r.get("design"), lang)
-    shape = r.get("shape")
-    return design if missing(shape) else f"{design}, {shape}"
+    detail = r.get("shape")
+    if missing(detail):
+        detail = r.get("variant")
+        if r.get("design") == "comparative" and not missing(detail):
+            detail = word("synthetic_weights" if detail == "synthetic" else detail, lang)
+    return design if missing(detail) else f"{design}, {detail}"
+
+
+def _varied(r: dict[str, Any], lang: ReportLang) -> str:
+    """What a row varies; a leave-one-out row names the donor it left out."""
+    without = r.get("without")
+    if missing(without):
+        return word(r["varied"], lang)
+    return P.VALUES[lang]["without"].format(city=_city(without, lang))
 
 
 def _window(value: Any, lang: ReportLang) -> str:
@@ -270,7 +285,7 @@ def _short_series(value: Any) -> str:
 def sensitivity(frame: pd.DataFrame, lang: ReportLang) -> pd.DataFrame:
     """One city's sensitivity rows."""
     rows = [
-        {"varied": word(r["varied"], lang),
+        {"varied": _varied(r, lang),
          "series": _short_series(r.get("series")), "design": _design(r, lang),
          "errors": word(r.get("errors"), lang), "window": _window(r.get("window"), lang),
          "n": number(r.get("n"), lang),
@@ -335,3 +350,41 @@ def software(data: ReportData, lang: ReportLang) -> pd.DataFrame:
     versions = sorted(data.provenance.get("software", {}).items())
     rows = [{"package": k, "version": v} for k, v in versions]
     return _rows(rows, ("package", "version"), lang)
+
+
+def weights(frame: pd.DataFrame, lang: ReportLang) -> pd.DataFrame:
+    """One city's donor weights, largest first (three decimals; they sum to one)."""
+    rows = [{"donor": _city(r["donor"], lang), "weight": number(r["weight"], lang, 3)}
+            for r in _records(frame)]  # fmt: skip
+    return _rows(rows, ("donor", "weight"), lang)
+
+
+def placebo_space(frame: pd.DataFrame, lang: ReportLang) -> pd.DataFrame:
+    """One city's placebo-in-space table: the city first, then each comparison city treated
+    as if it had got the shock (RMSPE in log points)."""
+    rows = [
+        {"city": _city(r["unit"], lang), "pre_rmspe": number(r["pre_rmspe"], lang, 3),
+         "post_rmspe": number(r["post_rmspe"], lang, 3), "ratio": number(r["ratio"], lang, 2),
+         "effect_pct": percent(r["percent"], lang), "kept": word(bool(r["kept"]), lang),
+         "rank": number(r["rank"], lang)}
+        for r in _records(frame)
+    ]  # fmt: skip
+    columns = ("city", "pre_rmspe", "post_rmspe", "ratio", "effect_pct", "kept", "rank")
+    return _rows(rows, columns, lang)
+
+
+def official(data: ReportData, lang: ReportLang) -> pd.DataFrame:
+    """The official series shown beside the index: one row per city, metric, source and
+    basis, with its months and the months missing between its first and last."""
+    rows = []
+    for line in data.official:
+        months = pd.to_datetime(line.frame["month"])
+        missing_months = sum((b.year - a.year) * 12 + b.month - a.month + 1 for a, b in line.gaps)
+        rows.append(
+            {"city": _city(line.city, lang), "metric": line.metric, "source": line.source,
+             "basis": line.basis, "unit": line.unit, "months": number(len(months), lang),
+             "dates": f"{months.min():%Y-%m}{RANGE}{months.max():%Y-%m}",
+             "missing": number(missing_months, lang)}
+        )  # fmt: skip
+    columns = ("city", "metric", "source", "basis", "unit", "months", "dates", "missing")
+    return _rows(rows, columns, lang)

@@ -2,8 +2,11 @@
 
 Every week each city gets ``per_week`` new listings (1-, 2- and 3-room flats in four
 districts); a listing stays up ``life_weeks`` weeks and is seen once a week at its asking
-price. Asking prices grow ``weekly_growth`` a week, and listings posted on or after the event
-ask ``jump`` more. Used by tests/test_report*.py and bench/reports.py.
+price. Asking prices grow ``weekly_growth`` a week and follow a national ``season`` (the
+same annual wave in every city), and listings posted on or after the event ask ``jump`` more
+in the ``treated`` cities (None: every city). Comparison cities (:data:`COMPARISON`) share
+the growth and the season but not the jump: the donors of the comparison designs. Used by
+tests/test_report*.py and bench/reports.py.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ ALMATY = timezone(timedelta(hours=6))
 EVENT = date(2022, 9, 21)
 DISTRICTS = ("Алмалинский", "Ауэзовский", "Бостандыкский", "Медеуский")
 BASE_RENT = {"almaty": {1: 150_000, 2: 220_000, 3: 300_000},
-             "astana": {1: 115_000, 2: 170_000, 3: 240_000}}  # fmt: skip
+             "astana": {1: 115_000, 2: 170_000, 3: 240_000},
+             "shymkent": {1: 95_000, 2: 140_000, 3: 190_000},
+             "karaganda": {1: 105_000, 2: 150_000, 3: 200_000},
+             "taraz": {1: 75_000, 2: 110_000, 3: 150_000},
+             "aktau": {1: 170_000, 2: 240_000, 3: 320_000},
+             "kyzylorda": {1: 85_000, 2: 125_000, 3: 170_000}}  # fmt: skip
+# Cities of the registry's comparison pool, for a market with donors.
+COMPARISON = ("shymkent", "karaganda", "taraz", "aktau", "kyzylorda")
 AREA = {1: 40.0, 2: 60.0, 3: 85.0}
 
 
@@ -36,6 +46,8 @@ class Market:
     weekly_growth: float = 0.004
     jump: float = 0.30
     noise: float = 0.08
+    season: float = 0.0
+    treated: tuple[str, ...] | None = None
     origin: str = "simulated"
     seed: int = 7
     id_prefix: str = ""  # a second market loaded into the same warehouse needs its own ids
@@ -65,7 +77,9 @@ def write_market(spool_dir: Path, market: Market) -> list[Path]:
                 )
                 r = int(rooms[i])
                 level = BASE_RENT[city][r] * (1 + market.weekly_growth) ** posted_week[i]
-                shock = 1 + market.jump if posted >= EVENT else 1.0
+                level *= 1 + market.season * np.sin(2 * np.pi * posted.toordinal() / 365.25)
+                jumps = market.treated is None or city in market.treated
+                shock = 1 + market.jump if posted >= EVENT and jumps else 1.0
                 price = int(round(level * shock * noise[i], -3))
                 for k in range(market.life_weeks):
                     seen = posted + timedelta(weeks=k)

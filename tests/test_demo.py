@@ -24,7 +24,9 @@ from rentwatch.commands.demo import (
 )
 from rentwatch.settings import DemoSettings, Settings
 from reports import ReportParams
+from scrapers.sandbox.archive import Archive
 from scrapers.sandbox.country import DEFAULT_CITIES
+from scrapers.sandbox.market import LOCAL, Market, MarketConfig
 from scrapers.sandbox.truth import Truth
 from warehouse.cities import REGISTRY
 from warehouse.errors import RentwatchError
@@ -53,8 +55,10 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
     summary = json.loads(done.stdout)
     assert summary["simulated"] is True and summary["seed"] == 3
     assert {s["name"]: s["status"] for s in summary["stages"]} == {
-        name: "done" for name in ("market", "backfill", "crawl", "load", "index", "its", "reports")
-    }
+        name: "done"
+        for name in ("market", "backfill", "crawl", "load", "index", "its", "comparison",
+                     "reports")
+    }  # fmt: skip
     assert "[2] backfill: archive backfill of 20 cities" in done.stderr  # progress while it runs
     # The simulated country: every city of the default crawl list, and border cities.
     country = summary["country"]
@@ -68,6 +72,10 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
     assert summary["designs"]["its"]["estimator"] == headline.estimator_text()
     assert "same window and room count" in summary["definition"]
     assert set(summary["cities"]) == {"almaty", "astana"}
+    # The country has comparison cities: the other design runs beside the headline.
+    beside = summary["designs"]["comparison"]
+    assert beside["estimator"] != headline.estimator_text()
+    assert set(beside["cities"]) == {"almaty", "astana"}
     for city in ("almaty", "astana"):
         result = summary["cities"][city]
         assert result["series"] == headline.series_text() and result["design"] == "its"
@@ -103,11 +111,16 @@ def test_small_demo_crawls_the_whole_country_and_puts_estimate_beside_truth(
     assert sources == [("krisha",), ("olx",)]
     assert cities == indexed == set(country)
     # The sandbox's clock: today's crawl is the archive's last day, so no city has a hole
-    # between the archive and today (only the weeks the archive skipped, never months).
+    # between the archive and today: its weeks are exactly the weeks the archive captured
+    # it (the same seeded schedule) and the live crawl's.
+    archive = Archive(Market(MarketConfig(3, 0.2, DEFAULT_CITIES)), per_week=1, pages=1)
     for city in country:
         days = sorted(w for c, w, _ in weeks if c == city)
         assert days[-1] == date(2023, 6, 26)  # the week of the live crawl, 30 June 2023
-        assert max(b - a for a, b in itertools.pairwise(days)) <= timedelta(weeks=3)
+        captured = {_monday(c.moment.astimezone(LOCAL).date()) for c in archive.captures
+                    if c.city == city}  # fmt: skip
+        assert set(days) == captured | {date(2023, 6, 26)}
+        assert max(b - a for a, b in itertools.pairwise(days)) <= timedelta(weeks=6)
     status = subprocess.run(
         [sys.executable, "-m", "rentwatch.cli", "--db", str(db), "db", "status"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
@@ -205,6 +218,10 @@ def test_a_bad_option_is_a_one_line_error(tmp_path: Path) -> None:
         "rentwatch: error: invalid demo option market_scale: Input should be greater than 0"
     ]
     assert not (tmp_path / "d").exists()
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def test_summary_without_an_estimate_says_so(tmp_path: Path) -> None:

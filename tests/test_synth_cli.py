@@ -93,8 +93,3 @@ def test_bad_design_options_are_one_line_errors(
         args += ["--control-col", "d01", "--control-col", "d02"]
     code, _, err = run(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in err
-
-
-def test_warehouse_path_says_it_is_not_wired(capsys: Any) -> None:
-    code, _, err = run(capsys, "its", "--city", "almaty", "--design", "synthetic")
-    assert code == 1 and "city registry" in err

@@ -14,9 +14,14 @@ Stages, each timed and reported as it runs:
 5. **load**: the spools into the demo warehouse, in one transaction;
 6. **index**: weekly median, mix-adjusted and hedonic series and the headline series of every
    city, stored in the warehouse;
-7. **its**: the headline designs (:data:`HEADLINE_DESIGNS`; today the reports' own estimate,
-   ``reports.ReportParams``) per treated city, beside the truth on the same window and rooms;
-8. **reports**: the economist's report and the officials' summary in ru, kk and en, for the
+7. **its**: the reports' headline (``reports.ReportParams``: its series, design and window) per
+   treated city, beside the truth on the same window and rooms; a comparison-design headline
+   on a sandbox with fewer than three comparison cities falls back to the single-series
+   design, with a printed note (:func:`reports.headline.design_for`);
+8. **comparison**: the other design beside it (:data:`HEADLINE_DESIGNS`): the comparison
+   design beside a single-series headline, the single series beside a comparison headline,
+   or "not run" when the sandbox has too few comparison cities;
+9. **reports**: the economist's report and the officials' summary in ru, kk and en, for the
    treated cities.
 
 Stages whose capability is not installed are reported "not run" with the reason, never faked.
@@ -112,17 +117,17 @@ class CityResult:
 
 @dataclass(frozen=True)
 class HeadlineDesign:
-    """One way the demo estimates the headline for a treated city.
+    """One design the demo puts beside the truth for every treated city.
 
-    ``fit(demo, city)`` returns the estimate beside the truth on the same window and rooms, or
-    raises a :class:`RentwatchError` (the city is then reported failed, the others still run).
-    ``estimator(demo)`` says what it fitted, for the summary.
+    ``params(demo)`` is the reports' headline parameters it fits (every number printed is the
+    report's own, :func:`reports.headline.city_headline`), or ``None`` when it has nothing to
+    add (the other design is already the headline). A city whose fit raises a
+    :class:`RentwatchError` is reported failed; the others still run.
     """
 
     name: str
     title: str
-    fit: Callable[[Demo, str], CityResult]
-    estimator: Callable[[Demo], str]
+    params: Callable[[Demo], ReportParams | None]
 
 
 @dataclass
@@ -140,6 +145,7 @@ class DemoRun:
     country: dict[str, dict[str, Any]] = field(default_factory=dict)
     market: dict[str, int] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def cities(self) -> dict[str, CityResult]:
@@ -149,6 +155,15 @@ class DemoRun:
     @property
     def estimator(self) -> str:
         return next(iter(self.estimators.values()), "")
+
+    @property
+    def comparison(self) -> dict[str, CityResult]:
+        """The design put beside the headline (empty when it did not run)."""
+        return self.designs.get("comparison", {})
+
+    @property
+    def comparison_estimator(self) -> str:
+        return self.estimators.get("comparison", "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -168,6 +183,7 @@ class DemoRun:
                 }
                 for name, results in self.designs.items()
             },
+            "notes": self.notes,
             "stages": [asdict(stage) for stage in self.stages],
             "outputs": [str(p) for p in self.outputs],
         }
@@ -192,6 +208,9 @@ class Demo:
         # The headline series of every simulated city (the designs' input: a treated city's
         # own, and the comparison cities' for the designs that use them).
         self.series: dict[str, IndexSeries] = {}
+        # The headline as run: the reports' own, or its single-series stand-in when the
+        # sandbox lacks comparison cities (set by its()).
+        self._params: ReportParams | None = None
 
     # --- the frame --------------------------------------------------------------------------
 
@@ -221,6 +240,23 @@ class Demo:
         from reports import ReportParams
 
         return ReportParams(event=cal.EVENT_DATE, placebos=self.options.placebos)
+
+    @property
+    def params(self) -> ReportParams:
+        """The headline as the demo runs it (see ``_params``)."""
+        return self._params or self.headline()
+
+    def note(self, text: str) -> None:
+        self.run.notes.append(text)
+        self.progress(f"    note: {text}")
+
+    def donors_missing(self, params: ReportParams) -> str | None:
+        """Why ``params`` cannot run here for want of comparison cities (None: it can)."""
+        from reports.headline import design_for
+
+        with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+            _, why = design_for(conn, list(self.treated), params, registry=self.settings.registry)
+        return why
 
     @property
     def cities(self) -> tuple[str, ...]:
@@ -390,19 +426,33 @@ class Demo:
 
     def its(self) -> None:
         """Every headline design on every treated city, beside the truth."""
-        for design in HEADLINE_DESIGNS:
-            try:
-                estimator = design.estimator(self)
-            except ImportError as exc:
+        try:
+            import reports.headline  # noqa: F401  (the ITS engine and the reports)
+        except ImportError as exc:
+            for design in HEADLINE_DESIGNS:
                 self.not_run(design.name, f"{design.title} is not installed ({exc})")
+            return
+        why = self.donors_missing(self.headline())
+        if why:
+            from reports.headline import single_series_params
+
+            self._params = single_series_params(self.headline())
+            self.note(why)
+        for design in HEADLINE_DESIGNS:
+            params = design.params(self)
+            if params is None:
                 continue
+            if design.name != "its" and (why := self.donors_missing(params)):
+                self.not_run(design.name, f"{why.split(':')[0]}: the design above stands")
+                continue
+            estimator = params.estimator_text()
             self.run.estimators[design.name] = estimator
             results = self.run.designs.setdefault(design.name, {})
             with self.stage(design.name, f"{estimator}, per treated city") as stage:
                 lines, failed = [], []
                 for city in self.treated:
                     try:
-                        result = design.fit(self, city)
+                        result = self.fit(params, city, design.name)
                     except RentwatchError as exc:
                         failed.append(f"{city}: {exc}")
                         continue
@@ -417,6 +467,33 @@ class Demo:
                     stage.status = "failed"
                     stage.detail += ("; " if lines else "") + "failed: " + "; ".join(failed)
 
+    def fit(self, params: ReportParams, city: str, design: str) -> CityResult:
+        """The reports' own headline of a treated city (span, series, fit, window) beside the
+        truth on the same window and rooms: the number printed is the report's."""
+        from reports.headline import city_headline
+
+        assert self.truth is not None
+        with open_reader(self.db, retry_timeout=self.settings.read_retry_timeout) as conn:
+            headline = city_headline(conn, city, params, registry=self.settings.registry)
+        effect, series = headline.effect, headline.series
+        truth = self.truth.average_effect_pct(
+            city, params.window_start, params.window_end, rooms=params.rooms
+        )
+        return CityResult(
+            series=params.series_text(),
+            window_start=params.window_start.isoformat(),
+            window_end=params.window_end.isoformat(),
+            # Unrounded: the summary prints them once, as the reports do.
+            estimate_pct=effect.percent,
+            low_pct=effect.percent_low,
+            high_pct=effect.percent_high,
+            level=effect.level,
+            truth_pct=truth,
+            truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
+            observations=int(series.frame["n"].sum()),
+            design=design,
+        )
+
     def reports(self) -> None:
         try:
             from reports import write_economist_report, write_summary_pdf
@@ -425,7 +502,9 @@ class Demo:
             self.not_run("reports", f"the reports are not installed ({exc})")
             return
         with self.stage("reports", "economist report and summaries in ru, kk, en") as stage:
-            data = gather_report_data(self.db, cities=self.treated, params=self.headline())
+            data = gather_report_data(
+                self.db, cities=self.treated, params=self.params, registry=self.settings.registry
+            )
             report = write_economist_report(data, out_dir=self.out / "report")
             self.run.outputs.append(report.html)
             for lang in LANGS:
@@ -453,46 +532,23 @@ class Demo:
         return self.run
 
 
-def _its_estimator(demo: Demo) -> str:
-    from reports.headline import city_headline  # noqa: F401  (the ITS engine is installed)
+def _other_design(demo: Demo) -> ReportParams | None:
+    """Beside a single-series headline the comparison design, beside a comparison headline
+    the single series (a comparison headline that fell back has nothing to add)."""
+    from reports.headline import comparison_params, single_series_params
 
-    return demo.headline().estimator_text()
-
-
-def _its_fit(demo: Demo, city: str) -> CityResult:
-    """The reports' own headline of a treated city's own past (span, series, fit, window):
-    the number printed is the report's."""
-    from reports.headline import city_headline
-
-    assert demo.truth is not None
-    params = demo.headline()
-    with open_reader(demo.db, retry_timeout=demo.settings.read_retry_timeout) as conn:
-        headline = city_headline(conn, city, params)
-    effect, series = headline.effect, headline.series
-    truth = demo.truth.average_effect_pct(
-        city, params.window_start, params.window_end, rooms=params.rooms
-    )
-    return CityResult(
-        series=params.series_text(),
-        window_start=params.window_start.isoformat(),
-        window_end=params.window_end.isoformat(),
-        # Unrounded: the summary prints them once, as the reports do.
-        estimate_pct=effect.percent,
-        low_pct=effect.percent_low,
-        high_pct=effect.percent_high,
-        level=effect.level,
-        truth_pct=truth,
-        truth_in_interval=bool(effect.percent_low <= truth <= effect.percent_high),
-        observations=int(series.frame["n"].sum()),
-        design="its",
-    )
+    if demo._params is not None:
+        return None  # the headline fell back to the single series for want of donors
+    if demo.params.compares:
+        return single_series_params(demo.params)
+    return comparison_params(demo.params)
 
 
 # The designs the demo puts beside the truth, in the order printed; the first is the reports'
-# headline. A comparison design (synthetic control on the simulated comparison cities,
-# demo.series holds their series) is one more entry here.
+# headline as run.
 HEADLINE_DESIGNS: Final[tuple[HeadlineDesign, ...]] = (
-    HeadlineDesign("its", "the ITS engine", _its_fit, _its_estimator),
+    HeadlineDesign("its", "the ITS engine", lambda demo: demo.params),
+    HeadlineDesign("comparison", "the comparison designs", _other_design),
 )
 
 
@@ -568,6 +624,7 @@ def render_summary(run: DemoRun) -> str:
             lines.append("")
     else:
         lines.append("No estimate: the ITS did not run (see the stages above); coverage is above.")
+    lines += [f"Note: {note}" for note in run.notes]
     lines += ["", "Stages:"]
     for stage in run.stages:
         lines.append(f"  {stage.name:<9} {stage.status:<8} {stage.seconds:>7.1f} s")

@@ -5,7 +5,12 @@ warehouse (``--city``) every choice left unset is the reports' headline estimato
 (:class:`reports.ReportParams`) and the series is built on the span
 :func:`reports.headline.headline_span` picks, so ``rentwatch its --city almaty`` prints the
 number the reports print; the span, what it left out and the event's snapping are printed
-with it.
+with it. ``--design synthetic|comparative`` on the warehouse compares the city with the city
+registry's comparison pool (``[cities] roles``; ``--donor`` to name the donors), each donor's
+series on the same definition and span (:func:`reports.headline.city_headline`).
+``--official CITY:METRIC[:BASIS[:SOURCE]]`` runs the ITS on an imported official monthly
+series instead, ``--official-control`` adds one as a comparison series of a monthly outcome
+(:mod:`reports.official`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from analysis.its.synthetic_run import (
 from rentwatch.commands.common import settings_of
 from rentwatch.progress import task
 from reports import headline as hl
+from reports import official as off
 from warehouse import open_reader
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -50,6 +56,8 @@ DATE_FORMATS = ["%Y-%m-%d"]
 CSV_SHAPE = "step-slope"
 CSV_DESIGN = "segmented"
 CSV_SEASONALITY = "none"
+CSV_SC_VARIANT = "standard"
+CSV_COMPARISON = "equal"
 _HEADLINE = hl.ReportParams()
 
 
@@ -62,7 +70,32 @@ def its(
         str | None, typer.Option("--time-col", help="CSV: time column (numbers or dates).")
     ] = None,
     value_col: Annotated[str | None, typer.Option("--value-col", help="CSV: outcome.")] = None,
-    city: Annotated[str | None, typer.Option(help="Warehouse series: almaty or astana.")] = None,
+    city: Annotated[
+        str | None, typer.Option(help="Warehouse series: a registered city (almaty, astana …).")
+    ] = None,
+    official: Annotated[
+        str | None,
+        typer.Option(
+            help="An imported official monthly series as the outcome: "
+            "CITY:METRIC[:BASIS[:SOURCE]] (a basis must be named when there are several)."
+        ),
+    ] = None,
+    official_control: Annotated[
+        str | None,
+        typer.Option(
+            "--official-control",
+            help="An official monthly series (CITY:METRIC[:BASIS[:SOURCE]]) as a control "
+            "series of a monthly outcome (--official, or --city with --freq M).",
+        ),
+    ] = None,
+    donor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--donor",
+            help="Warehouse comparison designs: a donor city (repeat; default: the city "
+            "registry's comparison pool).",
+        ),
+    ] = None,
     method: Annotated[
         str | None,
         typer.Option(
@@ -135,20 +168,26 @@ def its(
         str | None,
         typer.Option(
             help="segmented, counterfactual, synthetic (synthetic control) or comparative "
-            f"(treated minus comparison; CSV only) \\[CSV default: {CSV_DESIGN}; "
+            f"(treated minus comparison) \\[CSV default: {CSV_DESIGN}; "
             f"warehouse: {_HEADLINE.design}]."
         ),
     ] = None,
     sc_variant: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--sc-variant",
-            help="Synthetic control: standard, demeaned, augmented or augmented-demeaned.",
+            help="Synthetic control: standard, demeaned, detrended, broken-trend, augmented, "
+            f"augmented-demeaned or augmented-detrended \\[CSV default: {CSV_SC_VARIANT}; "
+            f"warehouse: {_HEADLINE.sc_variant}].",
         ),
-    ] = "standard",
+    ] = None,
     comparison: Annotated[
-        str, typer.Option(help="Comparative design: equal or synthetic comparison weights.")
-    ] = "equal",
+        str | None,
+        typer.Option(
+            help="Comparative design: equal or synthetic comparison weights "
+            f"\\[default: {CSV_COMPARISON}].",
+        ),
+    ] = None,
     placebo_in_space: Annotated[
         bool,
         typer.Option(
@@ -255,16 +294,16 @@ def its(
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
     --value-col, --treated; --control-col picks donors, default all other units).
     """
-    if design in PANEL_DESIGNS:
+    if design in PANEL_DESIGNS and csv is not None:
         panel_options = PanelOptions(
             design=design,
-            variant=sc_variant,
+            variant=sc_variant or CSV_SC_VARIANT,
             periods=periods,
             alpha=alpha,
             placebo=placebo_in_space,
             prune=placebo_prune,
             ridge_lambda=ridge_lambda,
-            comparison=comparison,
+            comparison=comparison or CSV_COMPARISON,
             shape=shape or CSV_SHAPE,
             seasonality=seasonality or CSV_SEASONALITY,
             errors=errors or "ar1",
@@ -293,11 +332,19 @@ def its(
     }
     extra: dict[str, Any] = {}
     preamble: list[str] = []
+    warehouse_given = city is not None or official is not None
+    if official_control is not None and official is None and (city is None or freq != "M"):
+        raise InvalidSpecification(
+            "--official-control needs a monthly outcome: --official CITY:METRIC, or --city "
+            "with --freq M"
+        )
     if csv is not None:
-        if city is not None:
-            raise InvalidSpecification("use either --csv or --city, not both")
+        if warehouse_given:
+            raise InvalidSpecification("use either --csv or --city/--official, not both")
         if time_col is None or value_col is None or event is None:
             raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
+        if donor or official_control:
+            raise InvalidSpecification("--donor and --official-control apply to the warehouse")
         model_options: dict[str, Any] = {
             "shape": shape or CSV_SHAPE,
             "design": design or CSV_DESIGN,
@@ -324,7 +371,7 @@ def its(
             **model_options,
         )
         fit_options["errors"] = errors or default_errors(model)
-    elif city is not None:
+    elif warehouse_given:
         csv_only = {"--control-col": control_col, "--covariate-col": covariate_col,
                     "--group-col": group_col, "--treated": treated, "--season-col": season_col,
                     "--offset-col": offset_col}  # fmt: skip
@@ -337,28 +384,78 @@ def its(
             raise InvalidSpecification(
                 f"--method is one of {', '.join(METHODS)} and --freq one of {', '.join(FREQS)}"
             )
+        if city is not None and official is not None:
+            raise InvalidSpecification("use either --city or --official as the outcome")
         params = _warehouse_params(
             event=event, rooms=rooms, method=method, flow=flow, design=design, shape=shape,
             errors=errors, seasonality=seasonality, alpha=alpha, seed=seed,
             start=start.date() if start else None, end=end.date() if end else None,
-            max_extrapolation=max_extrapolation,
+            max_extrapolation=max_extrapolation, sc_variant=sc_variant, comparison=comparison,
+            donors=donor,
         )  # fmt: skip
-        series_freq = cast(Freq, freq)
-        if all_rooms and rooms is not None:
-            raise InvalidSpecification("use either --rooms N or --all-rooms, not both")
-        spec = dataclasses.replace(
-            params.index_spec(city),
-            freq=series_freq,
-            district=district,
-            rooms=None if all_rooms else params.rooms,
-        )
         settings = settings_of(ctx)
-        with (
-            task(f"{city}: building the series"),
-            open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
-        ):
-            span, series = hl.headline_series(conn, city, params, spec=spec)
-        model = hl.headline_model(series, params)
+        if params.compares:
+            if official is not None or official_control is not None:
+                raise InvalidSpecification(
+                    f"--design {params.design} compares warehouse cities; an official series "
+                    "runs with a single-series design"
+                )
+            if freq != "W" or district is not None or all_rooms:
+                raise InvalidSpecification(
+                    f"--design {params.design} runs on the weekly headline series: --freq, "
+                    "--district and --all-rooms do not apply"
+                )
+            assert city is not None
+            _comparison_design(ctx, city, params, as_json=as_json, plot=plot)
+            return
+        if donor:
+            raise InvalidSpecification("--donor goes with --design synthetic or comparative")
+        series_freq = cast(Freq, freq)
+        with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
+            control = (
+                off.read_key(conn, off.OfficialKey.parse(official_control, settings.registry))
+                if official_control is not None
+                else None
+            )
+            if official is not None:
+                outcome = off.read_key(conn, off.OfficialKey.parse(official, settings.registry))
+        if official is not None:
+            model = off.official_model(outcome, params, control)
+            series_freq = "M"
+            preamble = [f"official series {outcome.label}, {outcome.unit}"]
+            extra = {"official": _official_dict(outcome)}
+        else:
+            assert city is not None
+            if all_rooms and rooms is not None:
+                raise InvalidSpecification("use either --rooms N or --all-rooms, not both")
+            spec = dataclasses.replace(
+                params.index_spec(city),
+                freq=series_freq,
+                district=district,
+                rooms=None if all_rooms else params.rooms,
+            )
+            with (
+                task(f"{city}: building the series"),
+                open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+            ):
+                span, series = hl.headline_series(conn, city, params, spec=spec)
+            if control is not None:
+                model = off.monthly_model(
+                    series.frame[["period", "value"]], params, unit=series.unit,
+                    label=series.spec.label, simulated=series.simulated, control=control,
+                )  # fmt: skip
+            else:
+                model = hl.headline_model(series, params)
+            extra = {"span": span.to_dict()}
+            preamble = [hl.span_text(span)]
+        if control is not None:
+            preamble.append(f"control: official series {control.label}, {control.unit}")
+            extra["official_control"] = _official_dict(control)
+        if series_freq == "M":
+            note = off.gap_note(model.data["period"])
+            if note:
+                preamble.append(note)
+                extra["gaps"] = note
         changes = {"slope_anchor": slope_anchor, "phase_in": phase_in, "trend": trend}
         defaults = {"slope_anchor": 0, "phase_in": 0, "trend": True}
         changed = {k: v for k, v in changes.items() if v != defaults[k]}
@@ -368,13 +465,12 @@ def its(
             model = model.replace(**changed)
         fit_options["errors"] = params.errors
         periods = periods if periods is not None else hl.window_periods(params, series_freq)
-        extra = {"span": span.to_dict(), "window": hl.window_dict(params, series_freq)}
-        preamble = [
-            hl.span_text(span),
-            hl.window_text(params, series_freq),
-        ]
+        extra["window"] = hl.window_dict(params, series_freq)
+        preamble.append(hl.window_text(params, series_freq))
     else:
-        raise InvalidSpecification("give a series: --csv FILE or --city CITY")
+        raise InvalidSpecification(
+            "give a series: --csv FILE or --city CITY (or --official CITY:METRIC)"
+        )
 
     options = AnalysisOptions(
         periods=periods,
@@ -421,7 +517,7 @@ def _warehouse_params(**given: Any) -> hl.ReportParams:
 def _panel_design(
     options: PanelOptions,
     *,
-    csv: Path | None,
+    csv: Path,
     city: str | None,
     time_col: str | None,
     value_col: str | None,
@@ -434,13 +530,8 @@ def _panel_design(
     plot: Path | None,
 ) -> None:
     """--design synthetic / comparative on a CSV (wide or long)."""
-    if csv is None:
-        if city is not None:
-            raise InvalidSpecification(
-                f"--design {options.design} on the warehouse needs the city registry's donor "
-                "pool, which is not wired yet; use --csv"
-            )
-        raise InvalidSpecification("give a series: --csv FILE")
+    if city is not None:
+        raise InvalidSpecification("use either --csv or --city, not both")
     if time_col is None or value_col is None or event is None:
         raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
     data = read_csv(csv)
@@ -483,6 +574,81 @@ def _panel_design(
     else:
         for line in _panel_summary(analysis):
             typer.echo(line)
+
+
+def _comparison_design(
+    ctx: typer.Context, city: str, params: hl.ReportParams, *, as_json: bool, plot: Path | None
+) -> None:
+    """--design synthetic / comparative on the warehouse: the reports' own comparison
+    headline (donors from the registry's pool with the settings' roles, or --donor)."""
+    settings = settings_of(ctx)
+    with (
+        task(f"{city}: building the series of the city and its donors, fitting"),
+        open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
+    ):
+        headline = hl.city_headline(conn, city, params, registry=settings.registry)
+        out = hl.comparison_dict(headline)
+    if plot is not None:
+        fig, _ = headline.result.plot()
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+    if as_json:
+        typer.echo(json.dumps(_clean(out), ensure_ascii=False, indent=2, default=str))
+        return
+    for line in _comparison_summary(headline, out):
+        typer.echo(line)
+
+
+def _comparison_summary(headline: hl.Headline, out: dict[str, Any]) -> list[str]:
+    """The comparison headline in lines: what was fitted, the span and window, the donors
+    (used, left out), weights, pre-period RMSPE, the effect, placebo in space, caveats."""
+    params, pool, effect = headline.params, headline.pool, headline.effect
+    assert pool is not None
+    tag = " [SIMULATED data]" if pool.simulated else ""
+    lines = [
+        f"{headline.series.spec.label}{tag}: {params.estimator_text()}",
+        hl.span_text(headline.span),
+        hl.window_text(params),
+        f"donors: {', '.join(pool.used)} ({len(pool.used)} of {len(pool.asked)} asked)",
+    ]
+    if pool.left_out:
+        lines.append(f"left out: {hl.left_out_text(pool.left_out)}")
+    lines += [
+        "weights: "
+        + ", ".join(f"{u} {w:.3f}" for u, w in out["weights"].items() if abs(w) >= 5e-4),
+        f"pre-period RMSPE {out['pre_rmspe']:.4g} log points",
+    ]
+    if isinstance(headline.result, ComparativeITSResult):
+        for term in ("level_change", "slope_change"):
+            if term in out["coefficients"]:
+                c = out["coefficients"][term]
+                lines.append(
+                    f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
+                    f"p {c['p']:.4f}"
+                )
+    unit = f" {effect.unit}" if effect.unit else ""
+    lines.append(
+        f"effect {effect.start}..{effect.end} ({effect.periods} obs): {hl.effect_text(effect)} "
+        f"({effect.method}), p {effect.p:.4f}; {effect.absolute:+,.0f}{unit} "
+        f"[{effect.absolute_low:+,.0f}, {effect.absolute_high:+,.0f}]"
+    )
+    placebo = out.get("placebo_in_space")
+    if placebo is not None:
+        lines.append(
+            f"placebo in space: p {placebo['p']:.4f} (floor {placebo['p_floor']:.4f}, "
+            f"{placebo['n_units']} units)"
+        )
+        table = pd.DataFrame(placebo["table"])[
+            ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
+        ]
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    lines += [f"warning: {w}" for w in out.get("warnings", [])]
+    return lines
+
+
+def _official_dict(series: Any) -> dict[str, Any]:
+    return {"city": series.city, "metric": series.metric, "source": series.source,
+            "basis": series.basis, "unit": series.unit, "months": len(series.frame),
+            "gaps": [[a.isoformat(), b.isoformat()] for a, b in series.gaps]}  # fmt: skip
 
 
 def _panel_summary(analysis: PanelAnalysis) -> list[str]:

@@ -46,7 +46,7 @@ class Method(StrEnum):
 
 CityOpt = Annotated[
     list[str] | None,
-    typer.Option("--city", help="almaty or astana; repeat for both (default: both)."),
+    typer.Option("--city", help="A registered city; repeat (default: almaty and astana)."),
 ]
 DataOpt = Annotated[
     Path | None,
@@ -116,6 +116,31 @@ ExtrapolationOpt = Annotated[
         show_default=False,
     ),
 ]
+DesignOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--design",
+        help="counterfactual, segmented, synthetic or comparative (the last two compare the "
+        f"city with the registry's comparison cities) \\[default: {_HEADLINE.design}].",
+        show_default=False,
+    ),
+]
+VariantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sc-variant",
+        help=f"Synthetic-control variant \\[default: {_HEADLINE.sc_variant}].",
+        show_default=False,
+    ),
+]
+DonorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--donor",
+        help="A comparison city of the comparison designs (repeat; default: the registry's "
+        "comparison pool with [cities] roles).",
+    ),
+]
 PlacebosOpt = Annotated[
     int | None,
     typer.Option(
@@ -140,9 +165,15 @@ def _params(
     start: datetime | None = None,
     end: datetime | None = None,
     max_extrapolation: float | None = None,
+    design: str | None = None,
+    sc_variant: str | None = None,
+    donors: list[str] | None = None,
 ) -> ReportParams:
     """The headline estimator with the options the user set."""
     given: dict[str, Any] = {
+        "design": design,
+        "sc_variant": sc_variant,
+        "donors": donors or None,
         "rooms": rooms,
         "method": method.value if method else None,
         "window_weeks": weeks,
@@ -175,6 +206,9 @@ def economist(
     start: StartOpt = None,
     end: EndOpt = None,
     max_extrapolation: ExtrapolationOpt = None,
+    design: DesignOpt = None,
+    sc_variant: VariantOpt = None,
+    donor: DonorOpt = None,
     lang: Annotated[
         ReportLang, typer.Option("--lang", help="Language of the report.")
     ] = ReportLang.ru,
@@ -187,9 +221,11 @@ def economist(
             source,
             out_dir=out,
             cities=city or ("almaty", "astana"),
-            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
+            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
+                           design, sc_variant, donor),
             lang=lang.value,
-        )
+            registry=settings.registry,
+        )  # fmt: skip
     typer.echo(str(written.html))
     typer.echo(str(written.provenance))
 
@@ -209,6 +245,9 @@ def summary(
     start: StartOpt = None,
     end: EndOpt = None,
     max_extrapolation: ExtrapolationOpt = None,
+    design: DesignOpt = None,
+    sc_variant: VariantOpt = None,
+    donor: DonorOpt = None,
 ) -> None:
     """One A4 page for officials (two when the caveats need it): headline, chart, table,
     meaning, sources."""
@@ -220,8 +259,10 @@ def summary(
             out=out,
             lang=lang.value,
             cities=city or ("almaty", "astana"),
-            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation),
-        )
+            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
+                           design, sc_variant, donor),
+            registry=settings.registry,
+        )  # fmt: skip
     typer.echo(str(written))
 
 

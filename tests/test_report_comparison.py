@@ -1,0 +1,453 @@
+"""The comparison designs as the headline: a warehouse with two treated cities and five
+comparison cities (the same growth and season, no jump), an official series with two bases
+and gaps; the headline, `rentwatch its`, both reports, the official series and the demo.
+
+The warehouse, the gathered facts and the written reports are module-scoped: each is made
+once and every test reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import date
+from html import unescape
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pypdf
+import pytest
+
+from rentwatch.cli import main
+from rentwatch.commands.demo import Demo, render_summary
+from rentwatch.settings import DemoSettings, Settings
+from reports import (
+    NotEnoughData,
+    ReportData,
+    ReportParams,
+    gather_report_data,
+    write_economist_report,
+    write_summary_pdf,
+)
+from reports import official as off
+from reports.economist import sections
+from reports.headline import (
+    DESIGNS,
+    InvalidParams,
+    city_headline,
+    comparison_params,
+    design_for,
+    single_series_params,
+)
+from tests.report_market import COMPARISON, Market, build_warehouse
+from warehouse import open_reader, open_writer
+from warehouse.imports import load_official
+
+TREATED = ("almaty", "astana")
+JUMP_PCT = 30.0  # the market's jump in the treated cities (none in the comparison cities)
+LANGS = ("ru", "kk", "en")
+PARAMS = ReportParams(design="synthetic", placebos=0)
+# Almaty's official series: basis 2022 monthly from January 2021 with two gaps (three
+# missing months), and an old basis 2021 that stops in August 2021.
+GAPS = ("2021-05", "2022-03", "2022-04")
+
+
+def _official_rows() -> list[dict[str, object]]:
+    rows = []
+    rng = np.random.default_rng(5)
+    for i, month in enumerate(pd.period_range("2021-01", "2023-06", freq="M")):
+        value = 3000 * 1.01**i * (1.2 if month >= pd.Period("2022-10") else 1.0)
+        value *= float(np.exp(rng.normal(0, 0.01)))
+        if str(month) not in GAPS:
+            rows.append(_row(month, round(value), "2022"))
+        if month <= pd.Period("2021-08"):
+            rows.append(_row(month, round(0.8 * value), "2021"))
+    return rows
+
+
+def _row(month: pd.Period, value: float, basis: str) -> dict[str, object]:
+    return {"city": "almaty", "month": month.start_time.date(), "metric": "avg_rent_per_m2",
+            "value": float(value), "unit": "KZT/m2/month", "source": "BNS",
+            "basis": basis}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    market = Market(cities=(*TREATED, *COMPARISON), treated=TREATED, per_week=20, season=0.05)
+    db = build_warehouse(tmp_path_factory.mktemp("country"), market)
+    with open_writer(db, lock_timeout=10) as conn:
+        load_official(conn, _official_rows())
+    return db
+
+
+@pytest.fixture(scope="module")
+def data(warehouse: Path) -> ReportData:
+    return gather_report_data(warehouse, params=PARAMS)
+
+
+@pytest.fixture(scope="module")
+def pdfs(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("pdf")
+    return {lang: write_summary_pdf(data, out=out / f"s_{lang}.pdf", lang=lang) for lang in LANGS}
+
+
+@pytest.fixture(scope="module")
+def pages(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("economist")
+    return {lang: write_economist_report(data, out_dir=out / lang, lang=lang).html
+            for lang in ("ru", "en")}  # fmt: skip
+
+
+def _text(pdf: Path) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in pypdf.PdfReader(pdf).pages]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
+
+
+# --- the headline --------------------------------------------------------------------------
+
+
+def test_the_design_axis_and_its_one_default() -> None:
+    assert DESIGNS == ("counterfactual", "segmented", "synthetic", "comparative")
+    # The one place the default design and variant are set: ReportParams' defaults.
+    default = ReportParams()
+    assert comparison_params(default).design in ("synthetic", default.design)
+    assert comparison_params(default).sc_variant == default.sc_variant
+    assert single_series_params(PARAMS).design == "counterfactual"
+    with pytest.raises(InvalidParams, match="sc_variant must be one of standard"):
+        ReportParams(design="synthetic", sc_variant="magic")
+    with pytest.raises(InvalidParams, match="design must be one of"):
+        ReportParams(design="regression")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("design", ["synthetic", "comparative"])
+def test_comparison_headline_finds_the_jump_against_the_donors(
+    warehouse: Path, design: str
+) -> None:
+    params = replace(PARAMS, design=design)
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        headline = city_headline(conn, "almaty", params)
+    pool = headline.pool
+    assert pool is not None and set(pool.used) == set(COMPARISON)
+    # Registry comparison cities with no data are left out and named.
+    assert {x.city for x in pool.left_out} == set(pool.asked) - set(COMPARISON)
+    assert {x.reason for x in pool.left_out} == {"no_data"}
+    assert sum(headline.result.weights.values()) == pytest.approx(1.0)
+    effect = headline.effect
+    assert effect.percent_low <= JUMP_PCT <= effect.percent_high
+    assert abs(effect.percent - JUMP_PCT) < 6
+    # Same definition and span as the single series: the treated series is the headline's.
+    assert headline.series.spec == params.index_spec("almaty")
+    assert (headline.span.start, headline.span.end) == (date(2021, 9, 6), date(2023, 1, 29))
+
+
+def test_fewer_than_three_donors_is_a_one_line_refusal(warehouse: Path) -> None:
+    params = replace(PARAMS, donors=("shymkent", "turkestan", "taraz"))
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        with pytest.raises(NotEnoughData) as refused:
+            city_headline(conn, "almaty", params)
+        usable, note = design_for(conn, ["almaty"], params)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "needs at least 3 comparison cities with data, 2 have it (shymkent, taraz)" in message
+    assert "no usable listing in the span: turkestan" in message
+    assert usable.design == "counterfactual" and note and "almaty 2" in note
+
+
+def test_a_thin_donor_is_left_out_with_its_weeks(warehouse: Path) -> None:
+    params = replace(PARAMS, donor_coverage=1.0, min_donors=2)
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        headline = city_headline(conn, "almaty", params)
+    assert headline.pool is not None
+    # Every donor has every week here: a full coverage rule still keeps them all.
+    assert set(headline.pool.used) == set(COMPARISON)
+
+
+# --- rentwatch its on the warehouse ------------------------------------------------------------
+
+
+def test_its_city_design_synthetic_prints_the_comparison(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "--db", str(warehouse), "its", "--city", "almaty",
+                             "--design", "synthetic", "--json")  # fmt: skip
+    assert code == 0, err
+    found = json.loads(out)
+    for key in ("percent", "percent_low", "percent_high"):
+        assert key in found["headline"]
+    assert set(found["weights"]) == set(COMPARISON)
+    assert found["pre_rmspe"] > 0 and found["placebo_in_space"]["p"] >= 1 / 6
+    assert {r["unit"] for r in found["placebo_in_space"]["table"]} == {"almaty", *COMPARISON}
+    # The number is the report's.
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        headline = city_headline(conn, "almaty", ReportParams(design="synthetic"))
+    assert found["headline"]["percent"] == pytest.approx(headline.effect.percent, abs=1e-9)
+    code, out, _ = run_cli(capsys, "--db", str(warehouse), "its", "--city", "almaty",
+                           "--design", "synthetic", "--sc-variant", "standard")  # fmt: skip
+    assert code == 0
+    assert "synthetic control (standard variant" in out
+    assert "weights: " in out and "placebo in space: p " in out and "pre-period RMSPE" in out
+
+
+def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ("--db", str(warehouse), "its", "--city", "almaty")
+    code, out, _ = run_cli(capsys, *base, "--design", "comparative", "--donor", "shymkent",
+                           "--donor", "Караганда", "--donor", "taraz")  # fmt: skip
+    assert code == 0 and "donors: shymkent, karaganda, taraz (3 of 3 asked)" in out
+    code, _, err = run_cli(capsys, *base, "--design", "synthetic", "--donor", "shymkent")
+    assert code == 1 and err.count("\n") == 1 and "needs at least 3 comparison cities" in err
+    code, _, err = run_cli(capsys, *base, "--donor", "shymkent")
+    assert code == 1 and "--donor goes with --design synthetic or comparative" in err
+    code, out, _ = run_cli(capsys, *base, "--json")  # the single-series headline still
+    assert code == 0 and json.loads(out)["headline"]["percent"] > 10
+
+
+# --- the reports ----------------------------------------------------------------------------
+
+
+def test_report_facts_of_the_comparison(data: ReportData) -> None:
+    for city in TREATED:
+        est = data.estimates[city]
+        assert est.design == "synthetic" and est.comparison is not None
+        weights = dict(est.comparison.weights)
+        assert set(weights) == set(COMPARISON) and sum(weights.values()) == pytest.approx(1)
+        assert est.comparison.placebo_p is not None and est.comparison.placebo_floor == 1 / 6
+        assert est.comparison.gaps is not None and city in est.comparison.gaps.columns
+        # The band is the window's interval, over the window only.
+        band = est.path.dropna(subset=["expected_low"])
+        assert len(band) == est.window_weeks
+    # Six units: p cannot go below 1/6 > 0.10, so the placebo caveat says so.
+    assert {c.key for c in data.caveats if c.city} >= {"placebo_space"}
+
+
+def test_sensitivity_puts_the_designs_side_by_side(data: ReportData) -> None:
+    table = data.tables.sensitivity
+    almaty = table[table["city"] == "almaty"]
+    assert (almaty["status"] == "ok").all()
+    designs = set(almaty["design"])
+    assert {"synthetic", "comparative", "counterfactual", "segmented"} <= designs
+    assert set(almaty.loc[almaty["varied"] == "variant", "variant"]) == {
+        "standard", "demeaned", "broken-trend", "augmented", "augmented-demeaned",
+        "augmented-detrended"}  # fmt: skip
+    left = almaty[almaty["varied"] == "donors"]
+    assert set(left["without"]) <= set(COMPARISON) and len(left) >= 3
+    est = data.estimates["almaty"]
+    robust = almaty[almaty["varied"].isin(["base", "donors"])]
+    assert est.sensitivity is not None
+    assert est.sensitivity.low == pytest.approx(robust["percent"].min())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_says_what_each_city_was_compared_with_on_one_page(
+    data: ReportData, pdfs: dict[str, Path], lang: str
+) -> None:
+    pages = _text(pdfs[lang])
+    assert len(pages) == 1
+    words = {"ru": "Сравнивали с городами, куда приток людей не дошёл:",
+             "kk": "Көші-қон толқыны жетпеген қалалармен салыстырылды:",
+             "en": "Compared with cities the inflow did not reach:"}[lang]  # fmt: skip
+    assert pages[0].count(words) == 2
+    top, weight = data.estimates["almaty"].comparison.weights[0]  # type: ignore[union-attr]
+    name = {"ru": "name_ru", "kk": "name_kk", "en": "name_en"}[lang]
+    from warehouse.cities import REGISTRY
+
+    pct = f"{round(100 * weight)}{'%' if lang == 'en' else ' %'}"
+    assert f"{getattr(REGISTRY.get(top), name)} ({pct})" in pages[0]
+
+
+def test_pdf_pages_render(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is missing")
+    for lang, pdf in pdfs.items():
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / lang)],
+                       check=True)  # fmt: skip
+        (png,) = sorted(tmp_path.glob(f"{lang}*.png"))
+        ink = float((matplotlib.image.imread(png)[..., :3].min(axis=2) < 0.8).mean())
+        assert ink > 0.01
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_html_shows_the_twin_the_weights_and_the_placebos(
+    data: ReportData, pages: dict[str, Path], lang: str
+) -> None:
+    html = unescape(pages[lang].read_text(encoding="utf-8"))
+    for section in sections(data):
+        assert f'<section id="{section}">' in html
+    assert "comparison" in sections(data)
+    sentence = {"ru": "Алматы: контрфактический уровень опирается на",
+                "en": "Almaty's counterfactual leans on"}[lang]  # fmt: skip
+    assert sentence in html
+    assert {"ru": "Плацебо в пространстве", "en": "Placebo in space"}[lang] in html
+    assert "RMSPE" in html
+    figures = {p.stem for p in (pages[lang].parent / "figures").glob("*.png")}
+    assert {"gaps_almaty", "gaps_astana", "its_almaty", "official"} <= figures
+    tables = {p.stem for p in (pages[lang].parent / "tables").glob("*.csv")}
+    assert {"donor_weights", "placebo_in_space", "official_series"} <= tables
+    weights = pd.read_csv(pages[lang].parent / "tables" / "donor_weights.csv")
+    assert set(weights["donor"]) == set(COMPARISON) and weights["simulated"].all()
+
+
+def test_the_official_series_is_a_validation_line_with_its_bases(data: ReportData) -> None:
+    bases = {(line.city, line.basis) for line in data.official}
+    assert bases == {("almaty", "2021"), ("almaty", "2022")}  # never spliced
+    new = next(line for line in data.official if line.basis == "2022")
+    assert len(new.gaps) == 2 and len(new.frame) == 30 - len(GAPS)
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.mark.e2e
+def test_comparison_report_in_a_real_browser(data: ReportData, pages: dict[str, Path]) -> None:
+    from tests.browser import check_pages, chromium_or_skip
+
+    chromium_or_skip()
+    shots = {pages[lang]: ARTIFACTS / f"economist_comparison_{lang}.png" for lang in pages}
+    for check in check_pages(shots).values():
+        m = check.measured
+        assert m["sections"] == len(sections(data))
+        assert m["scrollWidth"] <= m["viewport"] and m["overflowing"] == []
+        assert m["scrolled"] == [] and check.console_errors == []
+        assert all(i["complete"] and i["width"] > 0 for i in m["images"])
+
+
+# --- official series as the outcome or a control --------------------------------------------
+
+
+def test_an_official_outcome_with_two_bases_refuses_to_splice(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "its", "--official",
+                           "almaty:avg_rent_per_m2")  # fmt: skip
+    assert code == 1 and err.count("\n") == 1
+    assert "has 2 versions (BNS basis 2021, BNS basis 2022)" in err and "never spliced" in err
+
+
+def test_a_gap_is_a_distance_not_a_step(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        series = off.read_key(conn, off.OfficialKey.parse("Алматы:avg_rent_per_m2:2022"))
+    params = ReportParams()
+    gapped = off.official_model(series, params)
+    # The same values one after another, the gaps closed up (what splicing the months would do).
+    spliced_frame = series.frame.assign(
+        month=pd.date_range("2021-01-01", periods=len(series.frame), freq="MS")
+    )
+    spliced = off.official_model(replace(series, frame=spliced_frame), params)
+    t = gapped.design()["pre_trend"].to_numpy()
+    assert t[-1] - t[0] == 29  # thirty calendar months, 27 of them with a value
+    assert sorted(np.diff(t))[-2:] == [2, 3]  # 2021-05 missing: 2 steps; 2022-03 and 04: 3
+    a, b = (m.fit(params.errors, alpha=params.alpha) for m in (gapped, spliced))
+    assert a.coefficients["pre_trend"].estimate != pytest.approx(
+        b.coefficients["pre_trend"].estimate, rel=1e-3
+    )
+    window = pd.Timestamp("2022-09-01")
+    assert a.average_effect(window, periods=2).percent != pytest.approx(
+        b.average_effect(window, periods=2).percent, rel=1e-3
+    )
+    code, out, err = run_cli(capsys, "--db", str(warehouse), "its", "--official",
+                             "almaty:avg_rent_per_m2:2022", "--json")  # fmt: skip
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["official"]["basis"] == "2022" and len(found["official"]["gaps"]) == 2
+    assert "3 missing month(s) in 2 gap(s) kept as gaps" in found["gaps"]
+    assert found["window"]["first_post"] == "2022-09-01"
+
+
+def test_an_official_control_for_a_monthly_outcome(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("--db", str(warehouse), "its", "--city", "almaty")
+    code, _, err = run_cli(capsys, *base, "--official-control", "almaty:avg_rent_per_m2:2022")
+    assert code == 1 and "needs a monthly outcome" in err
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        control = off.read_key(conn, off.OfficialKey.parse("almaty:avg_rent_per_m2:2022"))
+    frame = pd.DataFrame({"period": pd.date_range("2021-01-01", "2023-06-01", freq="MS")})
+    frame["value"] = 100.0 + np.arange(len(frame))
+    joined = off.with_control(frame, control, ReportParams())
+    # Months the control lacks are gaps of the joined series, not filled; the counterfactual
+    # design takes the control's log as a predictor.
+    assert len(joined) == len(frame) - len(GAPS)
+    assert joined[off.CONTROL_COL].iloc[0] == pytest.approx(np.log(control.frame["value"].iloc[0]))
+    model = off.monthly_model(frame, ReportParams(), unit="KZT", label="test", control=control)
+    assert "official_control" in model.design().columns
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+class _Truth:
+    """The report market's truth: the jump, exactly, in the treated cities."""
+
+    def average_effect_pct(self, city: str, start: date, end: date, *, rooms: int) -> float:
+        return JUMP_PCT if city in TREATED else 0.0
+
+
+def _demo(tmp_path: Path, db: Path, lines: list[str]) -> Demo:
+    demo = Demo(Settings(), DemoSettings(out_dir=tmp_path / "demo"), lines.append)
+    demo.db = db
+    demo.truth = _Truth()  # type: ignore[assignment]
+    return demo
+
+
+def test_demo_prints_the_comparison_design_beside_the_truth(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    lines: list[str] = []
+    demo = _demo(tmp_path, warehouse, lines)
+    demo.its()
+    assert [(s.name, s.status) for s in demo.run.stages] == [("its", "done"),
+                                                            ("comparison", "done")]  # fmt: skip
+    assert demo.run.comparison_estimator == comparison_params(ReportParams()).estimator_text()
+    for city in TREATED:
+        result = demo.run.comparison[city]
+        assert result.truth_pct == JUMP_PCT and result.truth_in_interval
+    text = render_summary(demo.run)
+    assert "COMPARISON: synthetic control" in text
+
+
+def test_demo_falls_back_to_the_single_series_without_donors(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = build_warehouse(tmp_path, Market(weeks=70, per_week=15))
+    lines: list[str] = []
+    demo = _demo(tmp_path, two, lines)
+    base = demo.headline()
+    monkeypatch.setattr(Demo, "headline", lambda self: replace(base, design="synthetic"))
+    demo.its()
+    assert demo.params.design == "counterfactual"
+    assert demo.run.estimator == replace(base, design="counterfactual").estimator_text()
+    (note,) = demo.run.notes
+    assert "needs at least 3 comparison cities with data (have: almaty 0, astana 0)" in note
+    assert any("note: the synthetic design needs" in line for line in lines)
+    # The headline was the comparison design: nothing more to put beside it.
+    assert [s.name for s in demo.run.stages] == ["its"]
+    assert f"Note: {note}" in render_summary(demo.run)
+
+
+def test_report_commands_take_the_design(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rentwatch.commands.report import _params
+
+    params = _params(None, None, None, None, None, design="comparative", sc_variant="standard",
+                     donors=["shymkent", "taraz", "aktau"])  # fmt: skip
+    assert (params.design, params.sc_variant, params.donors) == (
+        "comparative", "standard", ("shymkent", "taraz", "aktau"))  # fmt: skip
+    out = tmp_path / "s.pdf"
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "report", "summary", "--data",
+                           str(warehouse), "--design", "magic", "--out", str(out))  # fmt: skip
+    assert code == 1 and err.count("\n") == 1 and "design must be one of" in err
+    assert not out.exists()
