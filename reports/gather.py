@@ -93,7 +93,6 @@ SENSITIVITY_COLUMNS = (
 # A leave-one-out row for each donor with at least this weight (a donor of weight 0 changes
 # nothing when left out).
 LEAVE_ONE_OUT_WEIGHT = 0.01
-CONFORMAL = "conformal"
 # The status of a comparison design's sensitivity row when the pool has too few donors.
 TOO_FEW_DONORS = "too few comparison cities"
 INDEX_METHODS: tuple[Literal["median", "mix", "hedonic"], ...] = ("median", "mix", "hedonic")
@@ -475,7 +474,7 @@ def _comparison_row(
     thousands of refits)."""
     design = params.design
     variant = params.sc_variant if design == "synthetic" else params.comparison
-    errors: str | None = CONFORMAL
+    errors: str | None = params.sc_inference
     if design != "synthetic":
         errors = ErrorSpec(method=params.errors).label()  # type: ignore[arg-type]
     elif not interval:
@@ -582,7 +581,11 @@ def _comparison_sensitivity(work: _CityWork, params: ReportParams) -> pd.DataFra
     assert est.comparison is not None
     series = work.series_name
     variant = est.comparison.variant
-    errors = CONFORMAL if params.design == "synthetic" else ErrorSpec(method=params.errors).label()  # type: ignore[arg-type]
+    errors = (
+        params.sc_inference
+        if params.design == "synthetic"
+        else ErrorSpec(method=params.errors).label()  # type: ignore[arg-type]
+    )
     base = _row("base", series, design=params.design, variant=variant, errors=errors)
     assert not isinstance(headline.result, ITSResult)
     base.update(_effect_values(headline.effect, _fitted_n(headline.result)))
@@ -592,7 +595,7 @@ def _comparison_sensitivity(work: _CityWork, params: ReportParams) -> pd.DataFra
             rows.append(_comparison_row("donors", series, params, pool.without(donor),
                                         headline.series, without=donor))  # fmt: skip
     if params.design == "synthetic":
-        others = [replace(params, sc_variant=v) for v in VARIANTS if v != params.sc_variant]
+        others = [params.with_variant(v) for v in VARIANTS if v != params.sc_variant]
     else:
         others = [replace(params, comparison=c) for c in ("equal", "synthetic")
                   if c != params.comparison]  # fmt: skip

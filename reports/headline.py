@@ -49,7 +49,7 @@ from analysis.its.synthetic import (
     SyntheticControlWarning,
 )
 from analysis.its.synthetic_inference import PlaceboInSpace
-from analysis.its.synthetic_weights import VARIANTS
+from analysis.its.synthetic_weights import VARIANTS, is_detrended
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
 from reports.formatting import format_percent
@@ -75,6 +75,7 @@ SINGLE_SERIES_DESIGNS: tuple[Design, ...] = ("counterfactual", "segmented")
 COMPARISON_DESIGNS: tuple[Design, ...] = ("synthetic", "comparative")
 DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
 COMPARISONS = ("equal", "synthetic")
+SC_INFERENCES = ("conformal", "backtest")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ class ReportParams:
     The comparison designs compare the city with ``donors`` (None: the registry's comparison
     pool, with the ``[cities] roles`` setting when the caller passes ``Settings.registry``),
     each donor's series on the same definition and span: ``design="synthetic"`` is a
-    synthetic control of variant ``sc_variant`` (conformal interval, placebo in space);
+    synthetic control of variant ``sc_variant`` (placebo in space; ``sc_inference``: the
+    ``conformal`` interval, or ``backtest``, the design's own errors at pre-period pseudo-events;
+    ``sc_halflife``: the detrended variants weigh the recent pre-period gap more, with this
+    half-life in weeks);
     ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
@@ -123,6 +127,8 @@ class ReportParams:
     window_weeks: int = 6
     design: Design = "counterfactual"
     sc_variant: str = "detrended"
+    sc_inference: str = "conformal"
+    sc_halflife: float | None = None
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
     min_donors: int = 3
@@ -152,6 +158,17 @@ class ReportParams:
         if self.sc_variant not in VARIANTS:
             raise InvalidParams(
                 f"sc_variant must be one of {', '.join(VARIANTS)}; got {self.sc_variant!r}"
+            )
+        if self.sc_inference not in SC_INFERENCES:
+            raise InvalidParams(
+                f"sc_inference must be one of {', '.join(SC_INFERENCES)}; got {self.sc_inference!r}"
+            )
+        if self.sc_halflife is not None and not (
+            self.sc_halflife > 0 and is_detrended(self.sc_variant)
+        ):
+            raise InvalidParams(
+                "sc_halflife is a positive number of weeks, for the detrended variants; got "
+                f"{self.sc_halflife:g} with the {self.sc_variant} variant"
             )
         if self.comparison not in COMPARISONS:
             raise InvalidParams(
@@ -195,6 +212,12 @@ class ReportParams:
         """The window's last day (inclusive)."""
         return self.window_start + timedelta(weeks=self.window_weeks, days=-1)
 
+    def with_variant(self, variant: str) -> ReportParams:
+        """These choices with synthetic-control ``variant``: the trend half-life is kept for
+        a detrended variant and dropped for the others, which have no trend to weigh."""
+        halflife = self.sc_halflife if is_detrended(variant) else None
+        return replace(self, sc_variant=variant, sc_halflife=halflife)
+
     def index_spec(self, city: str) -> IndexSpec:
         """The headline series of ``city``."""
         return IndexSpec(city, self.method, self.freq, rooms=self.rooms, flow=self.flow)
@@ -218,8 +241,14 @@ class ReportParams:
         elif self.design == "segmented":
             how = f"segmented design ({self.shape} shape, {self.seasonality} seasonality)"
         elif self.design == "synthetic":
+            trend = (
+                f", recent weeks weighted with a {self.sc_halflife:g}-week half-life"
+                if self.sc_halflife is not None
+                else ""
+            )
             return (
-                f"synthetic control ({self.sc_variant} variant, donors: {pool}), conformal {level}"
+                f"synthetic control ({self.sc_variant} variant{trend}, donors: {pool}), "
+                f"{self.sc_inference} {level}"
             )
         else:
             how = (
@@ -234,6 +263,8 @@ def with_choices(params: ReportParams | None = None, **given: Any) -> ReportPara
     keeps the default. :class:`InvalidParams` for a value out of range."""
     base = params or ReportParams()
     chosen = {k: v for k, v in given.items() if v is not None}
+    if "sc_variant" in chosen and "sc_halflife" not in chosen:
+        base = base.with_variant(chosen.pop("sc_variant"))
     if "donors" in chosen:
         chosen["donors"] = tuple(chosen["donors"])
     return replace(base, **chosen)
@@ -546,8 +577,9 @@ def fit_headline(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntheticControlWarning)
             model = SyntheticControl(
-                pool.values, donors=list(pool.used), variant=params.sc_variant, **common
-            )
+                pool.values, donors=list(pool.used), variant=params.sc_variant,
+                trend_halflife=params.sc_halflife, **common,
+            )  # fmt: skip
             return model.fit(alpha=params.alpha)
     comparative = ComparativeITS(
         pool.values, controls=list(pool.used), comparison=params.comparison,
@@ -557,10 +589,12 @@ def fit_headline(
 
 
 def headline_effect(result: HeadlineFit, params: ReportParams, freq: Freq = "W") -> Effect:
-    """The average effect over the window's periods from the event's period."""
-    return result.average_effect(
-        pd.Timestamp(first_post(params, freq)), periods=window_periods(params, freq)
-    )
+    """The average effect over the window's periods from the event's period (a synthetic
+    control's interval by ``params.sc_inference``)."""
+    start, periods = pd.Timestamp(first_post(params, freq)), window_periods(params, freq)
+    if isinstance(result, SyntheticControlResult):
+        return result.average_effect(start, periods=periods, inference=params.sc_inference)
+    return result.average_effect(start, periods=periods)
 
 
 def headline_placebo(

@@ -43,6 +43,7 @@ from reports.headline import (
     comparison_params,
     design_for,
     single_series_params,
+    with_choices,
 )
 from tests.report_market import COMPARISON, Market, build_warehouse
 from warehouse import open_reader, open_writer
@@ -163,6 +164,55 @@ def test_fewer_than_three_donors_is_a_one_line_refusal(warehouse: Path) -> None:
     assert "needs at least 3 comparison cities with data, 2 have it (shymkent, taraz)" in message
     assert "no usable listing in the span: turkestan" in message
     assert usable.design == "counterfactual" and note and "almaty 2" in note
+
+
+def test_the_interval_and_the_trend_halflife_are_choices() -> None:
+    backtest = replace(PARAMS, sc_inference="backtest", sc_halflife=13)
+    assert "recent weeks weighted with a 13-week half-life" in backtest.estimator_text()
+    assert "backtest 95% interval" in backtest.estimator_text()
+    with pytest.raises(InvalidParams, match="sc_inference must be one of conformal, backtest"):
+        replace(PARAMS, sc_inference="bootstrap")
+    with pytest.raises(InvalidParams, match="positive number of weeks"):
+        replace(PARAMS, sc_halflife=-1)
+    with pytest.raises(InvalidParams, match="with the standard variant"):
+        replace(PARAMS, sc_variant="standard", sc_halflife=13)
+    # Another variant drops the half-life only where it has no trend to weigh.
+    assert backtest.with_variant("standard").sc_halflife is None
+    assert backtest.with_variant("augmented-detrended").sc_halflife == 13
+    assert with_choices(backtest, sc_variant="demeaned").sc_halflife is None
+    assert with_choices(backtest, sc_variant="demeaned", sc_halflife=None).sc_halflife is None
+
+
+def test_a_backtest_interval_differs_from_the_conformal_one(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conformal = PARAMS
+    backtest = replace(PARAMS, sc_inference="backtest")
+    weighted = replace(backtest, sc_halflife=13)
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        found = {
+            p: city_headline(conn, "almaty", p).effect for p in (conformal, backtest, weighted)
+        }
+    # One point estimate for one fit; the interval is what the inference changes.
+    assert found[backtest].percent == pytest.approx(found[conformal].percent, abs=1e-9)
+    assert (found[backtest].percent_low, found[backtest].percent_high) != pytest.approx(
+        (found[conformal].percent_low, found[conformal].percent_high)
+    )
+    assert found[weighted].percent != pytest.approx(found[backtest].percent, abs=1e-6)
+    for effect in found.values():
+        assert effect.percent_low <= JUMP_PCT <= effect.percent_high
+    base = ("--db", str(warehouse), "its", "--city", "almaty", "--design", "synthetic")
+    code, out, err = run_cli(capsys, *base, "--sc-inference", "backtest", "--sc-halflife", "13",
+                             "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["headline"]["percent_low"] == pytest.approx(
+        found[weighted].percent_low, abs=1e-9
+    )
+    code, _, err = run_cli(capsys, *base, "--sc-variant", "standard", "--sc-halflife", "13")
+    assert code == 1 and "for the detrended variants" in err
+    code, _, err = run_cli(capsys, "its", "--csv", "x.csv", "--time-col", "t", "--value-col",
+                           "v", "--event", "2022-09-21", "--sc-inference", "backtest")  # fmt: skip
+    assert code == 1 and "apply to the warehouse" in err
 
 
 def test_a_thin_donor_is_left_out_with_its_weeks(warehouse: Path) -> None:

@@ -181,6 +181,24 @@ def its(
             f"warehouse: {_HEADLINE.sc_variant}].",
         ),
     ] = None,
+    sc_inference: Annotated[
+        str | None,
+        typer.Option(
+            "--sc-inference",
+            help="Warehouse synthetic control: conformal, or backtest (the design's own errors "
+            f"at pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}].",
+            show_default=False,
+        ),
+    ] = None,
+    sc_halflife: Annotated[
+        float | None,
+        typer.Option(
+            "--sc-halflife",
+            help="Warehouse synthetic control, detrended variants: weigh the recent pre-period "
+            f"gap with this half-life in weeks \\[default: {_HEADLINE.sc_halflife or 'none'}].",
+            show_default=False,
+        ),
+    ] = None,
     comparison: Annotated[
         str | None,
         typer.Option(
@@ -294,6 +312,8 @@ def its(
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
     --value-col, --treated; --control-col picks donors, default all other units).
     """
+    if csv is not None and (sc_inference is not None or sc_halflife is not None):
+        raise InvalidSpecification("--sc-inference and --sc-halflife apply to the warehouse")
     if design in PANEL_DESIGNS and csv is not None:
         panel_options = PanelOptions(
             design=design,
@@ -391,7 +411,7 @@ def its(
             errors=errors, seasonality=seasonality, alpha=alpha, seed=seed,
             start=start.date() if start else None, end=end.date() if end else None,
             max_extrapolation=max_extrapolation, sc_variant=sc_variant, comparison=comparison,
-            donors=donor,
+            donors=donor, sc_inference=sc_inference, sc_halflife=sc_halflife,
         )  # fmt: skip
         settings = settings_of(ctx)
         if params.compares:

@@ -133,6 +133,24 @@ VariantOpt = Annotated[
         show_default=False,
     ),
 ]
+InferenceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sc-inference",
+        help="Synthetic control's interval: conformal, or backtest (the design's own errors at "
+        f"pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}].",
+        show_default=False,
+    ),
+]
+HalflifeOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--sc-halflife",
+        help="Synthetic control, detrended variants: weigh the recent pre-period gap with this "
+        f"half-life in weeks \\[default: {_HEADLINE.sc_halflife or 'none'}].",
+        show_default=False,
+    ),
+]
 DonorOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -168,11 +186,15 @@ def _params(
     design: str | None = None,
     sc_variant: str | None = None,
     donors: list[str] | None = None,
+    sc_inference: str | None = None,
+    sc_halflife: float | None = None,
 ) -> ReportParams:
     """The headline estimator with the options the user set."""
     given: dict[str, Any] = {
         "design": design,
         "sc_variant": sc_variant,
+        "sc_inference": sc_inference,
+        "sc_halflife": sc_halflife,
         "donors": donors or None,
         "rooms": rooms,
         "method": method.value if method else None,
@@ -208,6 +230,8 @@ def economist(
     max_extrapolation: ExtrapolationOpt = None,
     design: DesignOpt = None,
     sc_variant: VariantOpt = None,
+    sc_inference: InferenceOpt = None,
+    sc_halflife: HalflifeOpt = None,
     donor: DonorOpt = None,
     lang: Annotated[
         ReportLang, typer.Option("--lang", help="Language of the report.")
@@ -222,7 +246,7 @@ def economist(
             out_dir=out,
             cities=city or ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor),
+                           design, sc_variant, donor, sc_inference, sc_halflife),
             lang=lang.value,
             registry=settings.registry,
         )  # fmt: skip
@@ -247,6 +271,8 @@ def summary(
     max_extrapolation: ExtrapolationOpt = None,
     design: DesignOpt = None,
     sc_variant: VariantOpt = None,
+    sc_inference: InferenceOpt = None,
+    sc_halflife: HalflifeOpt = None,
     donor: DonorOpt = None,
 ) -> None:
     """One A4 page for officials (two when the caveats need it): headline, chart, table,
@@ -260,7 +286,7 @@ def summary(
             lang=lang.value,
             cities=city or ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor),
+                           design, sc_variant, donor, sc_inference, sc_halflife),
             registry=settings.registry,
         )  # fmt: skip
     typer.echo(str(written))
