@@ -45,6 +45,9 @@ def estimate_caveats(est: CityEstimate, rules: CaveatRules) -> list[Caveat]:
     """
     found: list[Caveat] = []
     city = est.city
+    if est.stand_in is not None:
+        found.append(Caveat("single_series", city, {"n": est.stand_in.found,
+                                                    "need": est.stand_in.needed}))  # fmt: skip
     clear = verdict(est.effect_pct) != "unclear"
     if not clear:
         found.append(Caveat("includes_zero", city))

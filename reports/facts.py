@@ -22,6 +22,23 @@ PATH_COLUMNS = ("period", "observed", "expected", "expected_low", "expected_high
 
 
 @dataclass(frozen=True)
+class StandIn:
+    """Why the single-series design stands in for a comparison design in one city:
+    ``found`` usable donors where ``needed`` were asked for."""
+
+    design: str
+    found: int
+    needed: int
+
+    def text(self) -> str:
+        return (
+            f"the {self.design} design needs at least {self.needed} comparison cities with "
+            f"data ({self.found} have it): the city's own pre-period trend stands in, and it "
+            "cannot tell a nationwide rise from the inflow"
+        )
+
+
+@dataclass(frozen=True)
 class Interval:
     """An estimate with its interval at ``level`` (0.95 = 95 %), in the unit its name says."""
 
@@ -126,7 +143,8 @@ class CityEstimate:
     largest window effect (%) over the specifications of the sensitivity table that could be
     fitted (``estimate`` is the headline's); ``sensitivity_includes_zero``: some of their
     intervals include zero. ``span``: the days the series was built on and what the span left
-    out (:mod:`reports.span`). ``design``: the headline's design; ``comparison``: what a
+    out (:mod:`reports.span`). ``design``: the headline's design (as fitted; ``stand_in``
+    says why the single series stands in for an asked comparison design); ``comparison``: what a
     comparison design compared the city with (None for the single-series designs), in which
     case ``expected`` is the synthetic twin (or the comparison-based counterfactual) and its
     band covers the window only (the interval of the window's average effect, as a range of
@@ -160,6 +178,7 @@ class CityEstimate:
     span: Span | None = None
     design: str = "counterfactual"
     comparison: Comparison | None = None
+    stand_in: StandIn | None = None
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,7 @@ def _city(
     index_frames: list[pd.DataFrame] = []
     spec, _, others = _city_specs(city, params)
     headline, all_rooms, other_series = _city_headline(conn, city, params, rules, registry)
+    params = headline.params  # a stand-in's single-series design where donors were short
     span, headline_series = headline.span, headline.series
     for method, series in zip(INDEX_METHODS, all_rooms, strict=True):
         if isinstance(series, SeriesError):
@@ -297,6 +298,7 @@ def _city(
         flow=params.flow,
         span=span,
         design=params.design,
+        stand_in=headline.stand_in,
         **parts,
     )
     alternatives: dict[str, IndexSeries | str] = {
@@ -757,7 +759,7 @@ def gather_report_data(
         index_frames: list[pd.DataFrame] = []
         for city in cities:
             work, frames = _city(conn, city, params, rules, registry)
-            works.append(_checks(work, params))
+            works.append(_checks(work, work.headline.params if work.headline else params))
             index_frames.extend(frames)
         medians = tuple(m for city in cities for m in _room_medians(conn, city, params, rules))
         official = _official_lines(conn, cities)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -52,6 +52,7 @@ from analysis.its.synthetic_inference import PlaceboInSpace
 from analysis.its.synthetic_weights import VARIANTS, is_detrended
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
+from reports.facts import StandIn
 from reports.formatting import format_percent
 from reports.span import LeftOut, NoSpan, Span, choose_span
 from warehouse.cities import REGISTRY, CityRegistry
@@ -107,7 +108,10 @@ class ReportParams:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
     ``donor_coverage`` of the treated city's weeks before the event (weeks some used donor
-    lacks leave the fit); fewer than ``min_donors`` usable donors refuse the estimate.
+    lacks leave the fit). With fewer than ``min_donors`` usable donors of the registry's
+    pool the single-series design stands in for that city when ``fallback`` (the reports say
+    so in a caveat: the city's own pre-trend cannot tell a nationwide rise from the inflow);
+    too few named ``donors``, or ``fallback`` False, refuse the estimate.
 
     The span (:mod:`reports.span`): ``start``/``end`` bound the observation days (inclusive);
     inside them the span is the run of covered weeks around the event in which no hole is
@@ -132,6 +136,7 @@ class ReportParams:
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
     min_donors: int = 3
+    fallback: bool = True
     donor_coverage: float = 0.8
     shape: str = "step-pulse"
     errors: str = "ar1"
@@ -609,7 +614,8 @@ def headline_placebo(
 @dataclass(frozen=True)
 class Headline:
     """One city's headline: the span, the series, the fit and the window's effect; the
-    donor pool for a comparison design (None otherwise)."""
+    donor pool for a comparison design (None otherwise). ``params`` are the ones fitted (a
+    stand-in's single-series design), ``stand_in`` says why when they are not the asked."""
 
     city: str
     params: ReportParams
@@ -618,6 +624,7 @@ class Headline:
     result: HeadlineFit
     effect: Effect
     pool: DonorPool | None = None
+    stand_in: StandIn | None = None
 
 
 def city_headline(
@@ -629,13 +636,19 @@ def city_headline(
     registry: CityRegistry = REGISTRY,
 ) -> Headline:
     """The headline of ``city``: span, series (and the donors' for a comparison design), fit
-    and effect, as every caller quotes it."""
+    and effect, as every caller quotes it. A comparison design short of the registry's donors
+    falls back to the single series when ``params.fallback`` (the headline's ``stand_in``
+    says so)."""
     if not params.compares:
         span, series = headline_series(conn, city, params, rules=rules)
         result = fit_headline(series, params)
         return Headline(city, params, span, series, result, headline_effect(result, params))
     span = headline_span(conn, city, params)
     pool = donor_pool(conn, city, params, span, rules=rules, registry=registry, require=False)
+    if params.fallback and params.donors is None and len(pool.used) < params.min_donors:
+        single = single_series_params(params)
+        headline = city_headline(conn, city, single, rules=rules, registry=registry)
+        return replace(headline, stand_in=StandIn(params.design, len(pool.used), params.min_donors))
     series = pool.series[pool.treated]
     check_length(city, series, params)
     check_donors(pool, params)
@@ -732,6 +745,8 @@ def headline_dict(headline: Headline) -> dict[str, Any]:
     }
     if headline.pool is not None:
         out["donors"] = headline.pool.to_dict()
+    if headline.stand_in is not None:
+        out["stand_in"] = {**asdict(headline.stand_in), "text": headline.stand_in.text()}
     return out
 
 

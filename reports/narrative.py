@@ -262,6 +262,9 @@ def caveat_sentence(caveat: Caveat, lang: Lang) -> str:
     elif caveat.key == "thin_weeks":
         fields["n"] = counted(int(v["n"]), "week_in", lang)
         fields["min"] = format_number(int(v["min"]), lang)
+    elif caveat.key == "single_series":
+        fields["n"] = format_number(int(v["n"]), lang)
+        fields["need"] = format_number(int(v["need"]), lang)
     elif caveat.key == "placebo_space":
         fields["p"] = format_number(float(v["p"]), lang, decimals=2)
         fields["n"] = format_number(int(v["n"]), lang)

@@ -271,6 +271,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "includes_zero": "{city}: интервал включает ноль — нельзя исключить, что цены не "
         "изменились.",
         "thin_weeks": "{city}: в {n} меньше {min} объявлений.",
+        "single_series": "{city}: городов сравнения с данными — {n}, а нужно не меньше {need}, "
+        "поэтому оценка опирается на собственный тренд города до события и не может "
+        "отличить общий рост аренды по стране от притока.",
         "placebo_space": "{city}: города сравнения, если считать их получившими шок, дают не "
         "меньшие отклонения (плацебо в пространстве: ранговое p = {p}, городов: {n}); оценка "
         "может оказаться шумом.",
@@ -293,6 +296,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "p = {p}); аралықтар тым тар болуы мүмкін.",
         "includes_zero": "{city}: аралық нөлді қамтиды — бағалар өзгермеген болуы мүмкін.",
         "thin_weeks": "{city}: {n} ішінде хабарландырулар тым аз (шекті мән: {min}).",
+        "single_series": "{city}: деректері бар салыстыру қалалары — {n}, ал кемінде {need} "
+        "қажет, сондықтан бағалау қаланың оқиғаға дейінгі өз трендіне сүйенеді "
+        "және ел бойынша жалпы жалдау бағасының өсуін көші-қоннан ажырата алмайды.",
         "placebo_space": "{city}: салыстыру қалаларын шок алған деп есептесек, олар да кем емес "
         "ауытқу береді (кеңістіктегі плацебо: p = {p}, қалалар саны: {n}); бағалау кездейсоқ "
         "шу болуы мүмкін.",
@@ -314,6 +320,9 @@ CAVEAT: Final[dict[Lang, dict[str, str]]] = {
         "intervals may be too narrow.",
         "includes_zero": "{city}: the interval includes zero — no change cannot be ruled out.",
         "thin_weeks": "{city}: fewer than {min} listings in {n} of the data.",
+        "single_series": "{city}: {n} comparison cities have data where at least {need} are "
+        "needed, so the estimate rests on the city's own trend before the event and cannot "
+        "tell a nationwide rise in rents from the inflow.",
         "placebo_space": "{city}: comparison cities treated as if they had got the shock show "
         "departures as large (placebo in space: rank p = {p} over {n} cities); the estimate "
         "may be noise.",

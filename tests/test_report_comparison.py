@@ -215,6 +215,32 @@ def test_a_backtest_interval_differs_from_the_conformal_one(
     assert code == 1 and "apply to the warehouse" in err
 
 
+def test_short_of_donors_the_single_series_stands_in_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two = build_warehouse(tmp_path, Market(weeks=70, per_week=15))  # no comparison city
+    with open_reader(two, retry_timeout=5) as conn:
+        headline = city_headline(conn, "almaty", PARAMS)
+        single = city_headline(conn, "almaty", single_series_params(PARAMS))
+        with pytest.raises(NotEnoughData, match="needs at least 3 comparison cities"):
+            city_headline(conn, "almaty", replace(PARAMS, fallback=False))
+    assert headline.params.design == "counterfactual" and headline.pool is None
+    assert headline.stand_in is not None and (headline.stand_in.found, headline.stand_in.needed) == (
+        0, 3)  # fmt: skip
+    assert headline.effect.percent == pytest.approx(single.effect.percent, abs=1e-9)
+    data = gather_report_data(two, params=replace(PARAMS, sensitivity=False, find_break=False))
+    est = data.estimates["almaty"]
+    assert est.design == "counterfactual" and est.stand_in == headline.stand_in
+    said = [c for c in data.caveats if c.key == "single_series"]
+    assert [c.city for c in said] == ["almaty", "astana"] and said[0].values == {"n": 0, "need": 3}
+    pdf = write_summary_pdf(data, out=tmp_path / "s.pdf", lang="en")
+    assert "cannot tell a nationwide rise in rents from the inflow" in " ".join(_text(pdf))
+    # its --city: the same stand-in with a note; asked for by name, the design is refused.
+    base = ("--db", str(two), "its", "--city", "almaty")
+    code, out, err = run_cli(capsys, *base, "--design", "synthetic")
+    assert code == 1 and "needs at least 3 comparison cities" in err
+
+
 def test_a_thin_donor_is_left_out_with_its_weeks(warehouse: Path) -> None:
     params = replace(PARAMS, donor_coverage=1.0, min_donors=2)
     with open_reader(warehouse, retry_timeout=5) as conn:

@@ -412,8 +412,16 @@ def its(
             start=start.date() if start else None, end=end.date() if end else None,
             max_extrapolation=max_extrapolation, sc_variant=sc_variant, comparison=comparison,
             donors=donor, sc_inference=sc_inference, sc_halflife=sc_halflife,
+            # Asked for by name, a comparison design short of donors is refused, not replaced.
+            fallback=False if design is not None else None,
         )  # fmt: skip
         settings = settings_of(ctx)
+        off_headline = (official is not None or official_control is not None or freq != "W"
+                        or district is not None or all_rooms)  # fmt: skip
+        if params.compares and design is None and off_headline:
+            # The default comparison design is the headline series'; another series (an
+            # official one, monthly, a district, all rooms) runs the single-series design.
+            params = hl.single_series_params(params)
         if params.compares:
             if official is not None or official_control is not None:
                 raise InvalidSpecification(
@@ -426,9 +434,10 @@ def its(
                     "--district and --all-rooms do not apply"
                 )
             assert city is not None
-            _comparison_design(ctx, city, params, as_json=as_json, plot=plot)
-            return
-        if donor:
+            if _comparison_design(ctx, city, params, as_json=as_json, plot=plot):
+                return
+            params = hl.single_series_params(params)  # the stand-in, said on stderr
+        elif donor:
             raise InvalidSpecification("--donor goes with --design synthetic or comparative")
         series_freq = cast(Freq, freq)
         with open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn:
@@ -598,24 +607,30 @@ def _panel_design(
 
 def _comparison_design(
     ctx: typer.Context, city: str, params: hl.ReportParams, *, as_json: bool, plot: Path | None
-) -> None:
+) -> bool:
     """--design synthetic / comparative on the warehouse: the reports' own comparison
-    headline (donors from the registry's pool with the settings' roles, or --donor)."""
+    headline (donors from the registry's pool with the settings' roles, or --donor). False
+    when the single series stands in for want of donors (the reports' own fallback, said
+    on stderr): the caller then runs the single-series headline."""
     settings = settings_of(ctx)
     with (
         task(f"{city}: building the series of the city and its donors, fitting"),
         open_reader(settings.db, retry_timeout=settings.read_retry_timeout) as conn,
     ):
         headline = hl.city_headline(conn, city, params, registry=settings.registry)
+        if headline.stand_in is not None:
+            typer.echo(f"note: {city}: {headline.stand_in.text()}", err=True)
+            return False
         out = hl.comparison_dict(headline)
     if plot is not None:
         fig, _ = headline.result.plot()
         fig.savefig(plot, dpi=120, bbox_inches="tight")
     if as_json:
         typer.echo(json.dumps(_clean(out), ensure_ascii=False, indent=2, default=str))
-        return
+        return True
     for line in _comparison_summary(headline, out):
         typer.echo(line)
+    return True
 
 
 def _comparison_summary(headline: hl.Headline, out: dict[str, Any]) -> list[str]:

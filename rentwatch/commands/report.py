@@ -195,6 +195,8 @@ def _params(
         "sc_variant": sc_variant,
         "sc_inference": sc_inference,
         "sc_halflife": sc_halflife,
+        # Asked for by name, a comparison design short of donors is refused, not replaced.
+        "fallback": False if design is not None else None,
         "donors": donors or None,
         "rooms": rooms,
         "method": method.value if method else None,
