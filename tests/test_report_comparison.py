@@ -225,8 +225,8 @@ def test_short_of_donors_the_single_series_stands_in_and_says_so(
         with pytest.raises(NotEnoughData, match="needs at least 3 comparison cities"):
             city_headline(conn, "almaty", replace(PARAMS, fallback=False))
     assert headline.params.design == "counterfactual" and headline.pool is None
-    assert headline.stand_in is not None and (headline.stand_in.found, headline.stand_in.needed) == (
-        0, 3)  # fmt: skip
+    stand_in = headline.stand_in
+    assert stand_in is not None and (stand_in.found, stand_in.needed) == (0, 3)
     assert headline.effect.percent == pytest.approx(single.effect.percent, abs=1e-9)
     data = gather_report_data(two, params=replace(PARAMS, sensitivity=False, find_break=False))
     est = data.estimates["almaty"]
@@ -237,7 +237,7 @@ def test_short_of_donors_the_single_series_stands_in_and_says_so(
     assert "cannot tell a nationwide rise in rents from the inflow" in " ".join(_text(pdf))
     # its --city: the same stand-in with a note; asked for by name, the design is refused.
     base = ("--db", str(two), "its", "--city", "almaty")
-    code, out, err = run_cli(capsys, *base, "--design", "synthetic")
+    code, _, err = run_cli(capsys, *base, "--design", "synthetic")
     assert code == 1 and "needs at least 3 comparison cities" in err
 
 
