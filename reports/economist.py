@@ -352,6 +352,7 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
             "placebo": "",
             "left_out": "",
             "dropped": "",
+            "filled": "",
         }
         if c.placebo_p is not None and c.placebo_floor:
             prose["placebo"] = narrative.fill(
@@ -373,6 +374,8 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
             prose["dropped"] = narrative.fill(
                 words["dropped"], n=format_number(c.dropped_periods, lang)
             )
+        if c.filled:
+            prose["filled"] = narrative.fill(words["filled"], n=format_number(c.filled, lang))
         out[city] = prose
     return out
 

@@ -81,7 +81,9 @@ class Comparison:
     (donor, weight), largest first (zeros included; they sum to 1). ``pre_rmspe``: root mean
     squared gap between the city and its synthetic twin (comparative: the difference
     series' fit) before the event, in log points. ``left_out``: donors that could not be
-    used. ``dropped_periods``: weeks left out of the fit because some donor had no listing.
+    used. ``dropped_periods``: weeks left out of the fit because some donor had no listing
+    (beyond a short gap) or the city itself had none; ``filled``: donor weeks bridged by
+    interpolation between their neighbours (gaps of at most three weeks).
     ``placebo``: the placebo-in-space table (``unit``, ``treated``, ``pre_rmspe``,
     ``post_rmspe``, ``ratio``, ``effect``, ``percent``, ``kept``, ``rank``; synthetic control
     only), ``placebo_p`` its rank p (at least ``placebo_floor`` = 1 / units), ``gaps`` the
@@ -94,6 +96,7 @@ class Comparison:
     pre_rmspe: float
     left_out: tuple[DonorNote, ...] = ()
     dropped_periods: int = 0
+    filled: int = 0
     placebo: pd.DataFrame | None = None
     placebo_p: float | None = None
     placebo_floor: float | None = None

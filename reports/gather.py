@@ -360,6 +360,7 @@ def _comparison_parts(
         pre_rmspe=float(result.pre_rmspe),
         left_out=tuple(DonorNote(x.city, x.reason, dict(x.values)) for x in pool.left_out),
         dropped_periods=len(panel.dropped_periods),
+        filled=len(panel.filled),
     )
     present = set(pd.to_datetime(result.series["time"]))
     weeks = [k for k in range(params.window_weeks)

@@ -575,7 +575,7 @@ def fit_headline(
         raise InvalidParams(f"the {params.design} design needs the donor pool (donor_pool)")
     event = pd.Timestamp(first_post(params, series.spec.freq))
     common: dict[str, Any] = {
-        "treated": pool.treated, "event": event, "log": True, "missing": "drop-periods",
+        "treated": pool.treated, "event": event, "log": True, "missing": "interpolate-donors",
         "unit": series.unit, "label": series.spec.label, "simulated": pool.simulated,
     }  # fmt: skip
     if params.design == "synthetic":

@@ -621,6 +621,8 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "left_out": "Не вошли в пул: {cities}.",
         "dropped": "Недель, исключённых из оценки, потому что в каком-то городе сравнения не "
         "было объявлений: {n}.",
+        "filled": "Недель городов сравнения, заполненных интерполяцией между соседними неделями "
+        "(пропуски не длиннее трёх недель): {n}.",
         "fig_gaps": "Отклонения от синтетического двойника: {city}",
         "placebo_comparison": "Плацебо-даты считаются для однорядных дизайнов; для "
         "синтетического контроля плацебо-тест — в пространстве (раздел «Города сравнения»).",
@@ -708,6 +710,8 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "no_placebo_space": "Placebo in space is run for the synthetic control.",
         "left_out": "Left out of the pool: {cities}.",
         "dropped": "Weeks left out of the fit because some comparison city had no listing: {n}.",
+        "filled": "Comparison-city weeks filled by interpolation between their neighbours (gaps "
+        "of at most three weeks): {n}.",
         "fig_gaps": "Gaps to the synthetic twin: {city}",
         "placebo_comparison": "Placebo event dates are run on the single-series designs; the "
         'synthetic control\'s placebo test is in space (section "Comparison cities").',

@@ -157,6 +157,26 @@ def test_a_gap_in_a_donor_is_a_clear_error_unless_handled() -> None:
                          missing="drop-donors")  # fmt: skip
 
 
+def test_short_donor_gaps_are_bridged_and_long_ones_leave_the_fit() -> None:
+    frame, event = simulated_panel(seed=1)
+    truth = frame.copy()
+    frame.loc[10:11, "d03"] = np.nan  # two weeks: bridged
+    frame.loc[20:23, "d04"] = np.nan  # four weeks: longer than MAX_BRIDGED (3), left out
+    frame.loc[0, "d05"] = np.nan  # an edge: nothing to interpolate from, left out
+    frame.loc[30, "treated"] = np.nan  # the treated unit's gap is never filled
+    panel = SyntheticControl(frame, time_col="week", treated="treated", event=event,
+                             missing="interpolate-donors").panel  # fmt: skip
+    weeks = frame["week"].astype(str)
+    assert [(u, str(w)) for u, w in panel.filled] == [("d03", weeks[10]), ("d03", weeks[11])]
+    assert set(panel.dropped_periods) == {weeks[i] for i in (0, 20, 21, 22, 23, 30)}
+    # Linear on the log scale between the neighbours, at their positions.
+    row = list(panel.times.astype(str)).index(weeks[10])
+    col = panel.units.index("d03")
+    a, b = np.log(truth.loc[9, "d03"]), np.log(truth.loc[12, "d03"])
+    assert panel.y[row, col] == pytest.approx(a + (b - a) / 3)
+    assert panel.levels[row, col] == pytest.approx(np.exp(a + (b - a) / 3))
+
+
 def test_bad_panels_are_one_line_errors() -> None:
     frame, event = simulated_panel(seed=1)
     with pytest.raises(InvalidData, match="cannot be modelled on the log scale"):

@@ -419,7 +419,9 @@ class FixedPartGLS:
         return _ar1_transform(y, x, self.rho, keep_first=True, gaps=self.gaps)
 
     def loglik(self, changing: np.ndarray) -> float:
-        _, wc = self._whiten(self.resid_y[:1], changing)
+        # Only the columns are whitened; y is a placeholder of their length (with gaps the
+        # transform pairs rows by their distances, so it must have every row).
+        _, wc = self._whiten(np.zeros(len(changing)), changing)
         rc = wc - self.basis @ (self.basis.T @ wc)
         gamma = np.linalg.lstsq(rc, self.resid_y, rcond=None)[0]
         fitted = rc @ gamma

@@ -115,7 +115,7 @@ class SyntheticControl:
 
     ``event``: the first post period (inclusive). ``variant``: ``standard``, ``demeaned``,
     ``augmented`` or ``augmented-demeaned``. ``log``: model log(value) (rents: yes).
-    ``missing``: ``error``, ``drop-donors`` or ``drop-periods`` (see
+    ``missing``: ``error``, ``drop-donors``, ``drop-periods`` or ``interpolate-donors`` (see
     :mod:`analysis.its.synthetic_panel`). ``ridge_lambda``: fix λ of the augmented variants
     (None: cross-validated). ``anticipation``: the last this many pre-period observations are
     left out of the fit (scpi's ``anticipation``, Abadie's backdating): the effect window
