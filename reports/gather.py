@@ -236,6 +236,8 @@ def _city_headline(
     spec, all_rooms, others = _city_specs(city, params)
     if params.compares:
         headline = city_headline(conn, city, params, rules=rules, registry=registry)
+        # A single-series stand-in (too few donors) varies the series as a single series does.
+        spec, all_rooms, others = _city_specs(city, headline.params)
         built = build_indexes_each(
             conn, [*all_rooms, *others], start=headline.span.start, end=headline.span.end,
             rules=rules,
@@ -262,9 +264,9 @@ def _city(
     registry: CityRegistry = REGISTRY,
 ) -> tuple[_CityWork, list[pd.DataFrame]]:
     index_frames: list[pd.DataFrame] = []
-    spec, _, others = _city_specs(city, params)
     headline, all_rooms, other_series = _city_headline(conn, city, params, rules, registry)
     params = headline.params  # a stand-in's single-series design where donors were short
+    spec, _, others = _city_specs(city, params)
     span, headline_series = headline.span, headline.series
     for method, series in zip(INDEX_METHODS, all_rooms, strict=True):
         if isinstance(series, SeriesError):

@@ -129,10 +129,13 @@ class ReportParams:
     method: Method = "mix"
     flow: bool = True
     window_weeks: int = 6
-    design: Design = "counterfactual"
+    # The headline design, chosen by the scenario study (ARCHITECTURE.md, "Headline
+    # estimator"): synthetic control, detrended, the trend weighted with a 13-week half-life,
+    # backtest intervals.
+    design: Design = "synthetic"
     sc_variant: str = "detrended"
-    sc_inference: str = "conformal"
-    sc_halflife: float | None = None
+    sc_inference: str = "backtest"
+    sc_halflife: float | None = 13.0
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
     min_donors: int = 3

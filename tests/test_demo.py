@@ -248,9 +248,9 @@ def test_summary_names_the_country_the_series_and_each_design(tmp_path: Path) ->
     assert "Simulated country: 3 cities" in lines
     assert "  comparison  shymkent, taraz" in lines
     assert f"  series: {params.series_text()}" in lines
-    assert f"  ITS:    {params.estimator_text()}" in lines
+    assert f"  HEADLINE:   {params.estimator_text()}" in lines
     assert "  almaty      +30.0%  [+20.0%, +40.0%]    +45.0%  no" in lines
-    assert "  SYNTH:  synthetic control" in lines
+    assert "  SYNTH:      synthetic control" in lines
     assert "  almaty      +44.0%  [+35.0%, +52.0%]    +45.0%  yes" in lines
     assert run.to_dict()["cities"]["almaty"]["estimate_pct"] == 30.0  # the first design
 

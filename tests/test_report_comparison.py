@@ -186,8 +186,8 @@ def test_the_interval_and_the_trend_halflife_are_choices() -> None:
 def test_a_backtest_interval_differs_from_the_conformal_one(
     warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conformal = PARAMS
-    backtest = replace(PARAMS, sc_inference="backtest")
+    conformal = replace(PARAMS, sc_inference="conformal", sc_halflife=None)
+    backtest = replace(conformal, sc_inference="backtest")
     weighted = replace(backtest, sc_halflife=13)
     with open_reader(warehouse, retry_timeout=5) as conn:
         found = {
@@ -283,9 +283,12 @@ def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFix
     assert code == 0 and "donors: shymkent, karaganda, taraz (3 of 3 asked)" in out
     code, _, err = run_cli(capsys, *base, "--design", "synthetic", "--donor", "shymkent")
     assert code == 1 and err.count("\n") == 1 and "needs at least 3 comparison cities" in err
+    # The default design compares too: too few named donors are refused, not replaced.
     code, _, err = run_cli(capsys, *base, "--donor", "shymkent")
+    assert code == 1 and "needs at least 3 comparison cities" in err
+    code, _, err = run_cli(capsys, *base, "--design", "counterfactual", "--donor", "shymkent")
     assert code == 1 and "--donor goes with --design synthetic or comparative" in err
-    code, out, _ = run_cli(capsys, *base, "--json")  # the single-series headline still
+    code, out, _ = run_cli(capsys, *base, "--design", "counterfactual", "--json")
     assert code == 0 and json.loads(out)["headline"]["percent"] > 10
 
 
@@ -478,7 +481,7 @@ def _demo(tmp_path: Path, db: Path, lines: list[str]) -> Demo:
     return demo
 
 
-def test_demo_prints_the_comparison_design_beside_the_truth(
+def test_demo_prints_the_headline_and_the_other_design_beside_the_truth(
     warehouse: Path, tmp_path: Path
 ) -> None:
     lines: list[str] = []
@@ -486,12 +489,15 @@ def test_demo_prints_the_comparison_design_beside_the_truth(
     demo.its()
     assert [(s.name, s.status) for s in demo.run.stages] == [("its", "done"),
                                                             ("comparison", "done")]  # fmt: skip
-    assert demo.run.comparison_estimator == comparison_params(ReportParams()).estimator_text()
-    for city in TREATED:
-        result = demo.run.comparison[city]
-        assert result.truth_pct == JUMP_PCT and result.truth_in_interval
+    # The headline is the comparison design; the single series is put beside it.
+    assert demo.run.estimator == comparison_params(ReportParams()).estimator_text()
+    assert demo.run.comparison_estimator == single_series_params(ReportParams()).estimator_text()
+    for results in (demo.run.cities, demo.run.comparison):
+        for city in TREATED:
+            assert results[city].truth_pct == JUMP_PCT and results[city].truth_in_interval
     text = render_summary(demo.run)
-    assert "COMPARISON: synthetic control" in text
+    assert "  HEADLINE:   synthetic control" in text
+    assert "  BESIDE IT:  counterfactual design" in text
 
 
 def test_demo_falls_back_to_the_single_series_without_donors(

@@ -118,7 +118,10 @@ def test_serve_prints_what_to_crawl_and_stops_cleanly_on_sigterm(tmp_path: Path)
         ]
     finally:
         serve.send_signal(signal.SIGTERM)
-        _, err = serve.communicate(timeout=60)
+        # Not communicate(): it reads stdout too, racing the reader thread for the last line.
+        serve.wait(timeout=60)
+        assert serve.stderr is not None
+        err = serve.stderr.read()
     assert serve.returncode == 0, err[-2000:]
     assert re.fullmatch(r"sandbox stopped after [\d,]+ requests", stdout.rest()[-1])
     for url in urls.values():  # the ports are closed

@@ -544,6 +544,8 @@ def _other_design(demo: Demo) -> ReportParams | None:
     return comparison_params(demo.params)
 
 
+# How the summary names each design's table.
+DESIGN_LABELS: Final = {"its": "HEADLINE", "comparison": "BESIDE IT"}
 # The designs the demo puts beside the truth, in the order printed; the first is the reports'
 # headline as run.
 HEADLINE_DESIGNS: Final[tuple[HeadlineDesign, ...]] = (
@@ -609,7 +611,8 @@ def render_summary(run: DemoRun) -> str:
         for name, results in run.designs.items():
             if not results:
                 continue
-            lines += [f"  {name.upper() + ':':<7} {run.estimators.get(name, '')}", ""]
+            label = DESIGN_LABELS.get(name, name.upper()) + ":"
+            lines += [f"  {label:<11} {run.estimators.get(name, '')}", ""]
             lines.append(
                 f"  {'city':<8} {'estimate':>9}  {'95% interval':<18} {'truth':>7}  covered"
             )
