@@ -38,7 +38,9 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData, Truth]
 
 
 @pytest.mark.parametrize("city", cal.CITIES)
-def test_default_headline_finds_the_shock_near_the_truth(market: tuple[ReportData, Truth], city: str) -> None:
+def test_default_headline_finds_the_shock_near_the_truth(
+    market: tuple[ReportData, Truth], city: str
+) -> None:
     data, truth = market
     est = data.estimates[city]
     # The comparison design ran on the registry's comparison cities (no stand-in).
