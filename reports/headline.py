@@ -107,8 +107,8 @@ class ReportParams:
     ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
-    ``donor_coverage`` of the treated city's weeks before the event (weeks some used donor
-    lacks leave the fit). With fewer than ``min_donors`` usable donors of the registry's
+    ``donor_coverage`` of the treated city's weeks before the event (a used donor's gap of at
+    most three weeks is interpolated, longer ones leave the week out of the fit). With fewer than ``min_donors`` usable donors of the registry's
     pool the single-series design stands in for that city when ``fallback`` (the reports say
     so in a caveat: the city's own pre-trend cannot tell a nationwide rise from the inflow);
     too few named ``donors``, or ``fallback`` False, refuse the estimate.
