@@ -185,7 +185,10 @@ elif step == "executemany":
         params.append([r["source"], r["listing_id"], r["observed_at"], r["observed_at"][:10],
                        r["price"], r["currency"], r["price_period"], r["origin"], r["run_id"],
                        None])
-    conn.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params)
+    # Columns named: later migrations added columns (parser_version, warc_record_id).
+    conn.executemany("INSERT INTO observations (source, listing_id, observed_at, observed_on, "
+                     "price, currency, price_period, origin, run_id, bumped_on) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params)
     rows = len(params)
 conn.close()
 elapsed = time.perf_counter() - t0
