@@ -60,6 +60,7 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
 
 
 def run_seed(seed: int, config: dict[str, Any]) -> list[dict[str, Any]]:
+    wanted = config.get("candidates") or list(CANDIDATES)
     rows = []
     with tempfile.TemporaryDirectory(prefix="headline-country-") as tmp:
         started = time.perf_counter()
@@ -68,7 +69,8 @@ def run_seed(seed: int, config: dict[str, Any]) -> list[dict[str, Any]]:
                                       cities=DEFAULT_CITIES)  # fmt: skip
         data_seconds = time.perf_counter() - started
         with open_reader(db, retry_timeout=30) as conn:
-            for name, params in CANDIDATES.items():
+            for name in wanted:
+                params = CANDIDATES[name]
                 for city in cal.TREATED:
                     row: dict[str, Any] = {"seed": seed, "city": city, "candidate": name,
                                            "data_seconds": data_seconds}  # fmt: skip
@@ -120,8 +122,11 @@ def main() -> None:
     parser.add_argument("--captures-per-week", type=int, default=2, help="demo: 2")
     parser.add_argument("--pages", type=int, default=3, help="demo: 3")
     parser.add_argument("--save", type=Path, help="write the rows here (CSV)")
+    parser.add_argument("--candidate", action="append", choices=list(CANDIDATES),
+                        help="only these candidates (repeatable)")  # fmt: skip
     args = parser.parse_args()
-    config = {"scale": args.scale, "per_week": args.captures_per_week, "pages": args.pages}
+    config = {"scale": args.scale, "per_week": args.captures_per_week, "pages": args.pages,
+              "candidates": args.candidate}  # fmt: skip
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:

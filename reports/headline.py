@@ -49,6 +49,7 @@ from analysis.its.synthetic import (
     SyntheticControlWarning,
 )
 from analysis.its.synthetic_inference import PlaceboInSpace
+from analysis.its.synthetic_panel import bridge_gaps
 from analysis.its.synthetic_weights import VARIANTS, is_detrended
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
@@ -107,11 +108,12 @@ class ReportParams:
     ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
-    ``donor_coverage`` of the treated city's weeks before the event (a used donor's gap of at
-    most three weeks is interpolated, longer ones leave the week out of the fit). With fewer than ``min_donors`` usable donors of the registry's
-    pool the single-series design stands in for that city when ``fallback`` (the reports say
-    so in a caveat: the city's own pre-trend cannot tell a nationwide rise from the inflow);
-    too few named ``donors``, or ``fallback`` False, refuse the estimate.
+    ``donor_coverage`` of the treated city's weeks before the event; a donor's gap of at most
+    three weeks between two of its values is interpolated (so it counts in the window too),
+    longer ones leave the week out of the fit. With fewer than ``min_donors`` usable donors of
+    the registry's pool the single-series design stands in for that city when ``fallback``
+    (the reports say so in a caveat: the city's own pre-trend cannot tell a nationwide rise
+    from the inflow); too few named ``donors``, or ``fallback`` False, refuse the estimate.
 
     The span (:mod:`reports.span`): ``start``/``end`` bound the observation days (inclusive);
     inside them the span is the run of covered weeks around the event in which no hole is
@@ -476,11 +478,16 @@ def donor_pool(
     first = pd.Timestamp(first_post(params, spec.freq))
     window = [first + pd.Timedelta(weeks=k) for k in range(window_periods(params, spec.freq))]
     pre = values[treated].notna() & (periods < first)
+    weeks = ((periods - periods[0]) / pd.Timedelta(weeks=1)).to_numpy(dtype=float)
     left_out = [DonorLeftOut(c, "no_data") for c in panel.missing]
     used = []
     for donor in panel.donors:
         column = values[donor]
-        absent = [p for p in window if pd.isna(column.get(p))]
+        # A window week the panel will bridge (a gap of at most three weeks between two of
+        # the donor's values, as in the fit) does not leave the donor out.
+        bridged = pd.Series(bridge_gaps(column.to_numpy(dtype=float), weeks, True)[0],
+                            index=values.index)  # fmt: skip
+        absent = [p for p in window if pd.isna(bridged.get(p))]
         n = int((column.notna() & pre).sum())
         of = int(pre.sum())
         if absent:

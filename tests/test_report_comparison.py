@@ -241,6 +241,30 @@ def test_short_of_donors_the_single_series_stands_in_and_says_so(
     assert code == 1 and "needs at least 3 comparison cities" in err
 
 
+def test_a_short_window_gap_is_bridged_and_a_long_one_leaves_the_donor_out(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "gaps.duckdb"
+    shutil.copyfile(warehouse, db)
+    with open_writer(db, lock_timeout=10) as conn:
+        # Shymkent loses one week of the window, Taraz four in a row.
+        for city, first, last in (("shymkent", "2022-09-26", "2022-10-02"),
+                                  ("taraz", "2022-09-19", "2022-10-16")):  # fmt: skip
+            conn.execute(
+                "DELETE FROM observations o USING listings l WHERE o.source = l.source AND "
+                "o.listing_id = l.listing_id AND l.city = ? AND o.observed_on BETWEEN ? AND ?",
+                [city, first, last],
+            )
+    with open_reader(db, retry_timeout=5) as conn:
+        headline = city_headline(conn, "almaty", PARAMS)
+    pool = headline.pool
+    assert pool is not None and "shymkent" in pool.used and "taraz" not in pool.used
+    (taraz,) = [x for x in pool.left_out if x.city == "taraz"]
+    assert taraz.reason == "window_gap" and taraz.values == {"week": date(2022, 9, 19)}
+    # The bridged week is filled in the fit, not dropped for every city.
+    assert ("shymkent", "2022-09-26") in {(u, str(w)) for u, w in headline.result.panel.filled}
+
+
 def test_a_thin_donor_is_left_out_with_its_weeks(warehouse: Path) -> None:
     params = replace(PARAMS, donor_coverage=1.0, min_donors=2)
     with open_reader(warehouse, retry_timeout=5) as conn:

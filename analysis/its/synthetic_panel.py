@@ -250,7 +250,7 @@ def _build(
     if missing == "interpolate-donors":
         positions = axis.positions(parsed)
         for unit in units[1:]:
-            column, bridged = _bridge(values[unit].to_numpy(dtype=float), positions, log)
+            column, bridged = bridge_gaps(values[unit].to_numpy(dtype=float), positions, log)
             values[unit] = column
             filled += [(unit, axis.label(parsed.iloc[i])) for i in bridged]
         gaps = values.isna()
@@ -318,7 +318,9 @@ def _build(
     )
 
 
-def _bridge(column: np.ndarray, positions: np.ndarray, log: bool) -> tuple[np.ndarray, list[int]]:
+def bridge_gaps(
+    column: np.ndarray, positions: np.ndarray, log: bool
+) -> tuple[np.ndarray, list[int]]:
     """``column`` with each run of at most :data:`MAX_BRIDGED` missing values between two
     values filled linearly at ``positions`` (on the log scale when ``log`` and every value
     is positive), and the rows filled. Edges and longer runs stay missing."""
