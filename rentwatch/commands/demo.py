@@ -630,7 +630,7 @@ def render_summary(run: DemoRun) -> str:
     lines += [f"Note: {note}" for note in run.notes]
     lines += ["", "Stages:"]
     for stage in run.stages:
-        lines.append(f"  {stage.name:<9} {stage.status:<8} {stage.seconds:>7.1f} s")
+        lines.append(f"  {stage.name:<11} {stage.status:<8} {stage.seconds:>7.1f} s")
     lines += ["", f"Outputs (under {run.out_dir}):"]
     index = [p for p in run.outputs if p.parent.name == "index" and p.suffix == ".csv"]
     lines += [f"  {path}" for path in run.outputs if path not in index]
