@@ -653,19 +653,32 @@ def _comparison_summary(headline: hl.Headline, out: dict[str, Any]) -> list[str]
         f"pre-period RMSPE {out['pre_rmspe']:.4g} log points",
     ]
     if isinstance(headline.result, ComparativeITSResult):
-        for term in ("level_change", "slope_change"):
-            if term in out["coefficients"]:
-                c = out["coefficients"][term]
-                lines.append(
-                    f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
-                    f"p {c['p']:.4f}"
-                )
+        lines += _change_lines(out)
     unit = f" {effect.unit}" if effect.unit else ""
     lines.append(
         f"effect {effect.start}..{effect.end} ({effect.periods} obs): {hl.effect_text(effect)} "
         f"({effect.method}), p {effect.p:.4f}; {effect.absolute:+,.0f}{unit} "
         f"[{effect.absolute_low:+,.0f}, {effect.absolute_high:+,.0f}]"
     )
+    return lines + _placebo_lines(out)
+
+
+def _change_lines(out: dict[str, Any]) -> list[str]:
+    """A comparative design's level and slope change, one line each."""
+    lines = []
+    for term in ("level_change", "slope_change"):
+        if term in out["coefficients"]:
+            c = out["coefficients"][term]
+            lines.append(
+                f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
+                f"p {c['p']:.4f}"
+            )
+    return lines
+
+
+def _placebo_lines(out: dict[str, Any]) -> list[str]:
+    """The placebo-in-space p and table, then the design's warnings."""
+    lines = []
     placebo = out.get("placebo_in_space")
     if placebo is not None:
         lines.append(
@@ -676,8 +689,7 @@ def _comparison_summary(headline: hl.Headline, out: dict[str, Any]) -> list[str]
             ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
         ]
         lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    lines += [f"warning: {w}" for w in out.get("warnings", [])]
-    return lines
+    return lines + [f"warning: {w}" for w in out.get("warnings", [])]
 
 
 def _official_dict(series: Any) -> dict[str, Any]:
@@ -702,13 +714,7 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         f"({'log points' if spec['scale'] == 'log' else 'units'})",
     ]
     if isinstance(result, ComparativeITSResult):
-        for term in ("level_change", "slope_change"):
-            if term in out["coefficients"]:
-                c = out["coefficients"][term]
-                lines.append(
-                    f"{term}: {c['estimate']:.6g} [{c['ci_low']:.6g}, {c['ci_high']:.6g}] "
-                    f"p {c['p']:.4f}"
-                )
+        lines += _change_lines(out)
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
     lines.append(
@@ -716,18 +722,7 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}] ({e.method}), p {e.p:.4f}; "
         f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
     )
-    placebo = out.get("placebo_in_space")
-    if placebo is not None:
-        lines.append(
-            f"placebo in space: p {placebo['p']:.4f} (floor {placebo['p_floor']:.4f}, "
-            f"{placebo['n_units']} units)"
-        )
-        table = pd.DataFrame(placebo["table"])[
-            ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
-        ]
-        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    lines += [f"warning: {w}" for w in out.get("warnings", [])]
-    return lines
+    return lines + _placebo_lines(out)
 
 
 def _clean(value: Any) -> Any:

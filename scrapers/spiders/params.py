@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from ipaddress import ip_address
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scrapers.clock import is_loopback
 from warehouse.cities import REGISTRY
 from warehouse.errors import RentwatchError
 
@@ -103,17 +102,6 @@ def parse_args(model: type[BaseModel], raw: Mapping[str, Any]) -> Any:
         raise SpiderArgumentError(
             f"spider argument {where}: {message}" if where else f"spider arguments: {message}"
         ) from exc
-
-
-def is_loopback(url: str) -> bool:
-    """Whether ``url``'s host is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_loopback_target(origin: str, base_urls: Mapping[str, str]) -> None:
