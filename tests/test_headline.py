@@ -20,11 +20,13 @@ from tests.sandbox_warehouse import archive_warehouse
 from warehouse.cities import REGISTRY
 
 SEED = 7  # fixed before the study, not picked from its results
-# Over bench/headline_country.py's 30 seeds the default's |estimate - truth| was under 14.1 pp
-# in 97.5% of the city-seeds (largest 15.6; RMSE 6.6 Almaty, 6.9 Astana): a larger error on
-# this seed is a regression. Coverage (0.93 / 0.93 there) is the bench's to measure: on seed 7
-# Astana's interval ends 0.05 pp above the truth, so one seed cannot guard it.
-TOLERANCE_PP = 15.0
+# bench/headline_country.py (50 seeds in two runs, 100 city-seeds): the default's
+# |estimate - truth| had its 97.5% quantile at 14.1-15.1 pp and its largest at 15.6 (RMSE
+# 6.5-7.0). Seed 7's Astana is one of those tail draws (15.0 pp), so the bound sits above the
+# largest seen: it catches a regression of the size that matters (the single series is +37 pp
+# off under an accelerating national trend), not a fit that moves by a tenth. Coverage (0.93-0.95
+# there) is the bench's to measure.
+TOLERANCE_PP = 18.0
 
 
 @pytest.fixture(scope="module")
