@@ -53,14 +53,8 @@ TREATED = ("almaty", "astana")
 SIZES = {"almaty": 1.0, "astana": 0.7}  # the other cities: 0.1 .. 0.33 of Almaty
 STAGES = ("load", "index", "its", "reports")
 
-U = "((hash(i, {k}) % 1000003) / 1000003.0)"
-Z = (
-    "(sqrt(-2 * ln(greatest("
-    + U.format(k="{k}")
-    + ", 1e-12))) * cos(2 * pi() * "
-    + U.format(k="{k} + 50")
-    + "))"
-)
+# The reproducible per-flat draws (u(k) uniform, z(k) normal) of the twins bench.
+from twins import U, Z  # noqa: E402
 
 # One city's flats: $flats of them arriving evenly over the three years (from 55 days before,
 # so the market is in its steady state from the first day), each listed 5–55 days.
