@@ -68,8 +68,11 @@ SELECT *, {OBSERVED_ON} AS observed_on, $spool AS spool, hash(source, listing_id
 FROM read_json($path, format = 'newline_delimited', columns = $columns)
 """
 
-# One chunk of the batch: the rows of the listings whose hash falls in it.
-CHUNK = "(SELECT * FROM batch WHERE listing_hash % $chunks = $chunk)"
+# One chunk of the batch: the rows of the listings whose hash falls in it. The parameters are
+# cast: an INTEGER parameter made DuckDB compute the modulo in HUGEINT, 2.6 s of thread time
+# on a million rows, more than the join it fed.
+IN_CHUNK = "listing_hash % CAST($chunks AS UBIGINT) = CAST($chunk AS UBIGINT)"
+CHUNK = f"(SELECT * FROM batch WHERE {IN_CHUNK})"
 
 # Why a row cannot be merged, or NULL when it can.
 ROW_PROBLEM = """
@@ -95,21 +98,35 @@ GROUP BY spool
 
 KEY = "source, listing_id, observed_on, origin"
 
-COUNT_REPEATS = f"""
-SELECT count(*) FROM (SELECT 1 FROM {CHUNK} GROUP BY {KEY} HAVING count(*) > 1)
+BATCH_SHAPE = (
+    "SELECT count(*), count(DISTINCT listing_hash), min(observed_on), max(observed_on) FROM batch"
+)
+
+# The listings of the batch with more than one row (a listing whose hash is shared with
+# another's counts too: it only takes the slower path). Only their rows can repeat a key or
+# need a per-listing aggregate.
+CREATE_MULTI = """
+CREATE OR REPLACE TEMP TABLE multi AS
+SELECT listing_hash FROM batch GROUP BY listing_hash HAVING count(*) > 1
 """
 
-# Only when the chunk repeats a key: keep the latest sighting of each.
+MULTI_ROWS = "(SELECT * FROM batch WHERE listing_hash IN (SELECT listing_hash FROM multi))"
+
+# Rows of the multi-row listings minus their distinct keys: zero proves no key repeats (equal
+# keys have equal hashes); otherwise the exact dedupe runs.
+COUNT_REPEATS = f"""
+SELECT count(*) - count(DISTINCT hash({KEY})) FROM {MULTI_ROWS}
+"""
+
+# Only when the batch repeats a key: keep the latest sighting of each.
 DEDUPE = f"""
 DELETE FROM batch WHERE rowid IN (
     SELECT rowid FROM batch
-    WHERE listing_hash % $chunks = $chunk
+    WHERE {IN_CHUNK} AND listing_hash IN (SELECT listing_hash FROM multi)
     QUALIFY row_number() OVER (
         PARTITION BY {KEY} ORDER BY observed_at DESC, run_id DESC, price DESC) > 1
 )
 """
-
-BATCH_DAYS = "SELECT count(*), min(observed_on), max(observed_on) FROM batch"
 
 # Listing attributes come from the latest sighting; one the latest sighting lacks is kept
 # from an earlier one.
@@ -117,37 +134,103 @@ LISTING_ATTRIBUTES: Final = (
     "city", "district", "district_raw", "rooms", "area_m2", "floor", "floors_total",
     "owner_type", "url", "title",
 )  # fmt: skip
+_ATTRIBUTES = ", ".join(LISTING_ATTRIBUTES)
 _LATEST_PER_LISTING = ", ".join(f"arg_max({c}, observed_at) AS {c}" for c in LISTING_ATTRIBUTES)
-_LATEST_WINS = ",\n    ".join(
-    f"{c} = CASE WHEN n.last_seen >= listings.last_seen "
-    f"THEN coalesce(n.{c}, listings.{c}) ELSE coalesce(listings.{c}, n.{c}) END"
-    for c in LISTING_ATTRIBUTES
+
+# One row per listing of the chunk: its latest attributes (arg_max skips NULLs, so each the
+# latest sighting that has it), first and last sighting, first and last day. A listing with
+# one row in the batch is its row; only the multi-row listings are aggregated, and when the
+# batch has one row per listing (a night), none.
+_ONE_ROW = f"""
+SELECT listing_hash, source, listing_id, {_ATTRIBUTES}, observed_at AS first_seen,
+       observed_at AS last_seen, observed_on AS first_day, observed_on AS last_day
+FROM {{rows}}
+"""
+_AGGREGATED = f"""
+SELECT listing_hash, source, listing_id, {_LATEST_PER_LISTING},
+       min(observed_at) AS first_seen, max(observed_at) AS last_seen,
+       min(observed_on) AS first_day, max(observed_on) AS last_day
+FROM {{rows}}
+GROUP BY listing_hash, source, listing_id
+"""
+CHUNK_LISTINGS_SINGLE = _ONE_ROW.format(rows=CHUNK)
+CHUNK_LISTINGS_MIXED = (
+    _ONE_ROW.format(rows=f"{CHUNK} b WHERE listing_hash NOT IN (SELECT listing_hash FROM multi)")
+    + "UNION ALL"
+    + _AGGREGATED.format(rows=f"{CHUNK} b WHERE listing_hash IN (SELECT listing_hash FROM multi)")
 )
 
-# The listings upsert, as an update by hash join plus an insert by anti-join: on a night's
-# batch (one row per listing, nearly all known) it took 0.65 of the time of
-# INSERT … ON CONFLICT DO UPDATE, which probes the primary key row by row.
-LATEST_PER_LISTING = f"""
-CREATE OR REPLACE TEMP TABLE batch_listings AS
-SELECT source, listing_id, {_LATEST_PER_LISTING},
-       min(observed_at) AS first_seen, max(observed_at) AS last_seen
-FROM {CHUNK}
-GROUP BY source, listing_id
+# A stored listing's attribute changes when the batch has it and the stored row lacks it, or
+# the batch's sighting is the later one and says otherwise (the CASE of _MERGED, unfolded).
+_ATTRIBUTES_CHANGE = " OR ".join(
+    f"(n.{c} IS NOT NULL AND (l.{c} IS NULL OR (n.last_seen >= l.last_seen AND n.{c} <> l.{c})))"
+    for c in LISTING_ATTRIBUTES
+)
+_MERGED = ",\n       ".join(
+    f"CASE WHEN stored IS NULL OR attributes_change THEN "
+    f"CASE WHEN stored IS NULL OR n_last_seen >= l_last_seen THEN coalesce(n_{c}, l_{c}) "
+    f"ELSE coalesce(l_{c}, n_{c}) END END AS {c}"
+    for c in LISTING_ATTRIBUTES
+)
+_BOTH = ", ".join(f"n.{c} AS n_{c}, l.{c} AS l_{c}" for c in LISTING_ATTRIBUTES)
+
+# Every stored observation lies between its listing's first_seen and last_seen (the loader
+# widens them by every row it reads and only ever deletes observations), and its observed_on
+# is its local day under any offset of UTC-12..+14 (so whatever time-zone rules were in force
+# when it was loaded). A batch row whose day is outside that window of its listing's stored
+# sightings cannot meet a stored key: only the rest ("maybe stored") are joined with the fact
+# table. On a night that is the re-run's rows, not the later sightings.
+_STORED_FROM = "CAST(timezone('UTC', l.first_seen) - INTERVAL 12 HOUR AS DATE)"
+_STORED_TO = "CAST(timezone('UTC', l.last_seen) + INTERVAL 14 HOUR AS DATE)"
+
+# The chunk's listings met with the stored ones once: rowid of the stored row (NULL: new),
+# merged sightings, what changes, the window of stored days, and the merged attributes and
+# the key only where a statement needs them (new and changed listings; maybe-stored ones):
+# on a night nearly every listing only moves its last sighting, and materialising ten
+# attributes of every listing had been the plan's largest cost.
+CREATE_PLAN = f"""
+CREATE OR REPLACE TEMP TABLE plan AS
+SELECT listing_hash, stored, first_seen, last_seen, dates_change, attributes_change,
+       stored_from, stored_to, maybe_stored,
+       CASE WHEN stored IS NULL OR maybe_stored THEN source END AS source,
+       CASE WHEN stored IS NULL OR maybe_stored THEN listing_id END AS listing_id,
+       {_MERGED}
+FROM (
+    SELECT n.listing_hash, n.source, n.listing_id, l.rowid AS stored, {_BOTH},
+           n.last_seen AS n_last_seen, l.last_seen AS l_last_seen,
+           least(l.first_seen, n.first_seen) AS first_seen,
+           greatest(l.last_seen, n.last_seen) AS last_seen,
+           l.rowid IS NOT NULL AND (n.first_seen < l.first_seen OR n.last_seen > l.last_seen)
+               AS dates_change,
+           l.rowid IS NOT NULL AND ({_ATTRIBUTES_CHANGE}) AS attributes_change,
+           {_STORED_FROM} AS stored_from, {_STORED_TO} AS stored_to,
+           l.rowid IS NOT NULL AND n.last_day >= {_STORED_FROM} AND n.first_day <= {_STORED_TO}
+               AS maybe_stored
+    FROM ({{listings}}) n
+    LEFT JOIN listings l ON l.source = n.source AND l.listing_id = n.listing_id
+)
 """
 
-UPDATE_LISTINGS = f"""
+# Updates go by rowid (a hash join on one integer; by source and listing_id the same update
+# took ten times as long) and write only what changes: on a night the sighting dates of
+# nearly every listing, the attributes of few.
+UPDATE_DATES = """
+UPDATE listings SET first_seen = p.first_seen, last_seen = p.last_seen
+FROM plan p WHERE listings.rowid = p.stored AND p.dates_change AND NOT p.attributes_change
+"""
+UPDATE_ALL = f"""
 UPDATE listings SET
-    {_LATEST_WINS},
-    first_seen = least(listings.first_seen, n.first_seen),
-    last_seen = greatest(listings.last_seen, n.last_seen)
-FROM batch_listings n
-WHERE listings.source = n.source AND listings.listing_id = n.listing_id
+    {", ".join(f"{c} = p.{c}" for c in LISTING_ATTRIBUTES)},
+    first_seen = p.first_seen, last_seen = p.last_seen
+FROM plan p WHERE listings.rowid = p.stored AND p.attributes_change
+"""
+INSERT_LISTINGS = f"""
+INSERT INTO listings BY NAME
+SELECT source, listing_id, {_ATTRIBUTES}, first_seen, last_seen FROM plan WHERE stored IS NULL
 """
 
-INSERT_LISTINGS = """
-INSERT INTO listings BY NAME
-SELECT n.* FROM batch_listings n
-ANTI JOIN listings l ON l.source = n.source AND l.listing_id = n.listing_id
+PLAN_COUNTS = """
+SELECT count(*), count(*) FILTER (maybe_stored) FROM plan
 """
 
 SAME_KEY = """
@@ -155,23 +238,44 @@ o.source = b.source AND o.listing_id = b.listing_id
 AND o.observed_on = b.observed_on AND o.origin = b.origin
 """
 
-# The stored observations a batch can meet: those of its days ($first_day..$last_day), which
-# is all the merge reads of the fact table, however long its history (rows are appended
-# night by night, so the scan skips the row groups of other days).
-STORED_DAYS = "(SELECT * FROM observations WHERE observed_on BETWEEN $first_day AND $last_day)"
+# The chunk's rows that may meet a stored key, and the days they span.
+CREATE_MAYBE = f"""
+CREATE OR REPLACE TEMP TABLE maybe AS
+SELECT b.source, b.listing_id, b.observed_on, b.origin, b.observed_at
+FROM {CHUNK} b
+JOIN (SELECT * FROM plan WHERE maybe_stored) p
+  ON b.listing_hash = p.listing_hash AND b.source = p.source AND b.listing_id = p.listing_id
+WHERE b.observed_on BETWEEN p.stored_from AND p.stored_to
+"""
+MAYBE_DAYS = "SELECT count(*), min(observed_on), max(observed_on) FROM maybe"
 
-# A same-day repeat replaces the stored observation only when it was observed later.
-DELETE_SUPERSEDED = f"""
-DELETE FROM observations o USING {CHUNK} b
-WHERE {SAME_KEY} AND b.observed_at > o.observed_at
-  AND o.observed_on BETWEEN $first_day AND $last_day
+# The stored rows those meet (the fact table read only on their days): each either
+# superseded (the batch saw it later that day) or kept, which blocks the batch row.
+CREATE_MET = f"""
+CREATE OR REPLACE TEMP TABLE met AS
+SELECT o.rowid AS stored, b.source, b.listing_id, b.observed_on, b.origin,
+       b.observed_at > o.observed_at AS superseded
+FROM maybe b
+JOIN (SELECT rowid, * FROM observations WHERE observed_on BETWEEN $first_day AND $last_day) o
+  ON {SAME_KEY}
+"""
+MET_COUNTS = "SELECT count(*) FILTER (superseded), count(*) FILTER (NOT superseded) FROM met"
+
+DELETE_SUPERSEDED = """
+DELETE FROM observations WHERE rowid IN (SELECT stored FROM met WHERE superseded)
 """
 
-INSERT_NEW_OBSERVATIONS = f"""
+_OBSERVATION_COLUMNS = (
+    "b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency, "
+    "b.price_period, b.origin, b.run_id, b.bumped_on, b.parser_version, b.warc_record_id"
+)
+INSERT_OBSERVATIONS = f"""
+INSERT INTO observations BY NAME SELECT {_OBSERVATION_COLUMNS} FROM {CHUNK} b
+"""
+INSERT_UNBLOCKED_OBSERVATIONS = f"""
 INSERT INTO observations BY NAME
-SELECT b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency,
-       b.price_period, b.origin, b.run_id, b.bumped_on, b.parser_version, b.warc_record_id
-FROM {CHUNK} b ANTI JOIN {STORED_DAYS} o ON {SAME_KEY}
+SELECT {_OBSERVATION_COLUMNS} FROM {CHUNK} b
+ANTI JOIN (SELECT * FROM met WHERE NOT superseded) o ON {SAME_KEY}
 """
 
 # A reparse: the responses it re-read, whose stored rows its own rows replace.
@@ -290,6 +394,7 @@ class _Batch:
     rejected: tuple[Rejected, ...]
     chunks: int  # the merge runs once per chunk of listings
     days: tuple[object, object]  # first and last observed_on of the batch
+    one_row_each: bool  # no listing has two rows in the batch
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int) -> _Batch:
@@ -327,16 +432,18 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
     per_spool = dict(conn.execute("SELECT spool, count(*) FROM batch GROUP BY spool").fetchall())
     rows = sum(per_spool.values())
     chunks = max(1, -(-rows // chunk_rows))
+    shape = conn.execute(BATCH_SHAPE).fetchone()
+    assert shape is not None
+    one_row_each = shape[1] == rows  # proven: no two rows share a listing (nor a key)
     folded = 0
-    for chunk in range(chunks):
-        where = {"chunks": chunks, "chunk": chunk}
-        repeats = conn.execute(COUNT_REPEATS, where).fetchone()
-        if repeats and repeats[0]:
-            deleted = conn.execute(DEDUPE, where).fetchone()
+    if not one_row_each:
+        conn.execute(CREATE_MULTI)
+        repeats = conn.execute(COUNT_REPEATS).fetchone()
+        for chunk in range(chunks if repeats and repeats[0] else 0):
+            deleted = conn.execute(DEDUPE, {"chunks": chunks, "chunk": chunk}).fetchone()
             folded += int(deleted[0]) if deleted else 0
-    found = conn.execute(BATCH_DAYS).fetchone()
-    days = (found[1], found[2]) if found else (None, None)
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, days)
+    days = (shape[2], shape[3])
+    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, days, one_row_each)
 
 
 def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
@@ -366,6 +473,33 @@ def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
         )
     conn.execute(RECORD_SPOOL, {"name": spool.name, "run_id": run_id, "rows": rows})
     return run_id
+
+
+def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
+    """Merge one chunk of listings; returns (listings upserted, observations written)."""
+    where = {"chunks": batch.chunks, "chunk": chunk}
+    listings = CHUNK_LISTINGS_SINGLE if batch.one_row_each else CHUNK_LISTINGS_MIXED
+    conn.execute(CREATE_PLAN.format(listings=listings), where)
+    conn.execute(UPDATE_DATES)
+    conn.execute(UPDATE_ALL)
+    conn.execute(INSERT_LISTINGS)
+    counted = conn.execute(PLAN_COUNTS).fetchone()
+    assert counted is not None
+    upserted, maybe_stored = int(counted[0]), int(counted[1])
+    blocked = 0
+    if maybe_stored:
+        conn.execute(CREATE_MAYBE, where)
+        found = conn.execute(MAYBE_DAYS).fetchone()
+        if found and found[0]:
+            conn.execute(CREATE_MET, {"first_day": found[1], "last_day": found[2]})
+            met = conn.execute(MET_COUNTS).fetchone()
+            assert met is not None
+            if met[0]:
+                conn.execute(DELETE_SUPERSEDED)
+            blocked = int(met[1])
+    insert = INSERT_UNBLOCKED_OBSERVATIONS if blocked else INSERT_OBSERVATIONS
+    written = conn.execute(insert, where).fetchone()
+    return upserted, int(written[0]) if written else 0
 
 
 def load_spools(
@@ -414,7 +548,6 @@ def load_spools(
     partial = sum(_split_partial_tail(s) for s in todo)
     batch = _read_batch(conn, todo, chunk_rows)
     good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
-    first_day, last_day = batch.days
     listings_written = observations_written = 0
     if replacing:
         conn.execute(
@@ -425,23 +558,17 @@ def load_spools(
     try:
         replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
         for chunk in range(batch.chunks if batch.kept else 0):
-            where = {"chunks": batch.chunks, "chunk": chunk}
-            days = {**where, "first_day": first_day, "last_day": last_day}
-            conn.execute(LATEST_PER_LISTING, where)
-            updated = conn.execute(UPDATE_LISTINGS).fetchone()
-            inserted = conn.execute(INSERT_LISTINGS).fetchone()
-            conn.execute(DELETE_SUPERSEDED, days)
-            obs_row = conn.execute(INSERT_NEW_OBSERVATIONS, days).fetchone()
-            listings_written += sum(int(r[0]) for r in (updated, inserted) if r)
-            observations_written += int(obs_row[0]) if obs_row else 0
+            listings, observations = _merge_chunk(conn, batch, chunk)
+            listings_written += listings
+            observations_written += observations
         runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
         pause_point("before-commit")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("DROP TABLE IF EXISTS batch")
-    conn.execute("DROP TABLE IF EXISTS batch_listings")
+    for table in ("batch", "multi", "plan", "maybe", "met"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("DROP TABLE IF EXISTS replaced")
 
     for spool in good:
