@@ -179,9 +179,17 @@ _BOTH = ", ".join(f"n.{c} AS n_{c}, l.{c} AS l_{c}" for c in LISTING_ATTRIBUTES)
 # is its local day under any offset of UTC-12..+14 (so whatever time-zone rules were in force
 # when it was loaded). A batch row whose day is outside that window of its listing's stored
 # sightings cannot meet a stored key: only the rest ("maybe stored") are joined with the fact
-# table. On a night that is the re-run's rows, not the later sightings.
-_STORED_FROM = "CAST(timezone('UTC', l.first_seen) - INTERVAL 12 HOUR AS DATE)"
-_STORED_TO = "CAST(timezone('UTC', l.last_seen) + INTERVAL 14 HOUR AS DATE)"
+# table. On a night that is the re-run's rows, not the later sightings. The days are counted
+# in epoch microseconds (the ICU time-zone functions took ten times as long); the lower bound
+# takes a day more, as integer division truncates toward zero before 1970.
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+_STORED_FROM = (
+    f"DATE '1970-01-01' + CAST((epoch_us(l.first_seen) - {36 * _HOUR_US}) // {_DAY_US} AS INTEGER)"
+)
+_STORED_TO = (
+    f"DATE '1970-01-01' + CAST((epoch_us(l.last_seen) + {14 * _HOUR_US}) // {_DAY_US} AS INTEGER)"
+)
 
 # The chunk's listings met with the stored ones once: rowid of the stored row (NULL: new),
 # merged sightings, what changes, the window of stored days, and the merged attributes and
@@ -190,7 +198,8 @@ _STORED_TO = "CAST(timezone('UTC', l.last_seen) + INTERVAL 14 HOUR AS DATE)"
 # attributes of every listing had been the plan's largest cost.
 CREATE_PLAN = f"""
 CREATE OR REPLACE TEMP TABLE plan AS
-SELECT listing_hash, stored, first_seen, last_seen, dates_change, attributes_change,
+SELECT listing_hash, stored, first_seen, last_seen, first_change, last_change,
+       attributes_change,
        stored_from, stored_to, maybe_stored,
        CASE WHEN stored IS NULL OR maybe_stored THEN source END AS source,
        CASE WHEN stored IS NULL OR maybe_stored THEN listing_id END AS listing_id,
@@ -200,8 +209,8 @@ FROM (
            n.last_seen AS n_last_seen, l.last_seen AS l_last_seen,
            least(l.first_seen, n.first_seen) AS first_seen,
            greatest(l.last_seen, n.last_seen) AS last_seen,
-           l.rowid IS NOT NULL AND (n.first_seen < l.first_seen OR n.last_seen > l.last_seen)
-               AS dates_change,
+           l.rowid IS NOT NULL AND n.first_seen < l.first_seen AS first_change,
+           l.rowid IS NOT NULL AND n.last_seen > l.last_seen AS last_change,
            l.rowid IS NOT NULL AND ({_ATTRIBUTES_CHANGE}) AS attributes_change,
            {_STORED_FROM} AS stored_from, {_STORED_TO} AS stored_to,
            l.rowid IS NOT NULL AND n.last_day >= {_STORED_FROM} AND n.first_day <= {_STORED_TO}
@@ -213,10 +222,16 @@ FROM (
 
 # Updates go by rowid (a hash join on one integer; by source and listing_id the same update
 # took ten times as long) and write only what changes: on a night the sighting dates of
-# nearly every listing, the attributes of few.
+# nearly every listing, the attributes of few; a later sighting only moves last_seen.
+UPDATE_LAST = """
+UPDATE listings SET last_seen = p.last_seen
+FROM plan p
+WHERE listings.rowid = p.stored AND p.last_change AND NOT p.first_change
+  AND NOT p.attributes_change
+"""
 UPDATE_DATES = """
 UPDATE listings SET first_seen = p.first_seen, last_seen = p.last_seen
-FROM plan p WHERE listings.rowid = p.stored AND p.dates_change AND NOT p.attributes_change
+FROM plan p WHERE listings.rowid = p.stored AND p.first_change AND NOT p.attributes_change
 """
 UPDATE_ALL = f"""
 UPDATE listings SET
@@ -229,8 +244,15 @@ INSERT INTO listings BY NAME
 SELECT source, listing_id, {_ATTRIBUTES}, first_seen, last_seen FROM plan WHERE stored IS NULL
 """
 
+# How many listings each statement below has to write (one that has none is not run).
 PLAN_COUNTS = """
-SELECT count(*), count(*) FILTER (maybe_stored) FROM plan
+SELECT count(*),
+       count(*) FILTER (last_change AND NOT first_change AND NOT attributes_change),
+       count(*) FILTER (first_change AND NOT attributes_change),
+       count(*) FILTER (attributes_change),
+       count(*) FILTER (stored IS NULL),
+       count(*) FILTER (maybe_stored)
+FROM plan
 """
 
 SAME_KEY = """
@@ -238,10 +260,20 @@ o.source = b.source AND o.listing_id = b.listing_id
 AND o.observed_on = b.observed_on AND o.origin = b.origin
 """
 
+_OBSERVATION_COLUMNS = (
+    "b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency, "
+    "b.price_period, b.origin, b.run_id, b.bumped_on, b.parser_version, b.warc_record_id"
+)
+# The columns outside the key, which a same-day sighting observed later replaces.
+_REPLACED = (
+    "observed_at", "price", "currency", "price_period", "run_id", "bumped_on",
+    "parser_version", "warc_record_id",
+)  # fmt: skip
+
 # The chunk's rows that may meet a stored key, and the days they span.
 CREATE_MAYBE = f"""
 CREATE OR REPLACE TEMP TABLE maybe AS
-SELECT b.source, b.listing_id, b.observed_on, b.origin, b.observed_at
+SELECT {_OBSERVATION_COLUMNS}
 FROM {CHUNK} b
 JOIN (SELECT * FROM plan WHERE maybe_stored) p
   ON b.listing_hash = p.listing_hash AND b.source = p.source AND b.listing_id = p.listing_id
@@ -250,32 +282,31 @@ WHERE b.observed_on BETWEEN p.stored_from AND p.stored_to
 MAYBE_DAYS = "SELECT count(*), min(observed_on), max(observed_on) FROM maybe"
 
 # The stored rows those meet (the fact table read only on their days): each either
-# superseded (the batch saw it later that day) or kept, which blocks the batch row.
+# superseded (the batch saw it later that day) or kept; either way the batch row is not
+# inserted.
 CREATE_MET = f"""
 CREATE OR REPLACE TEMP TABLE met AS
-SELECT o.rowid AS stored, b.source, b.listing_id, b.observed_on, b.origin,
-       b.observed_at > o.observed_at AS superseded
+SELECT o.rowid AS stored, b.*, b.observed_at > o.observed_at AS superseded
 FROM maybe b
 JOIN (SELECT rowid, * FROM observations WHERE observed_on BETWEEN $first_day AND $last_day) o
   ON {SAME_KEY}
 """
-MET_COUNTS = "SELECT count(*) FILTER (superseded), count(*) FILTER (NOT superseded) FROM met"
 
-DELETE_SUPERSEDED = """
-DELETE FROM observations WHERE rowid IN (SELECT stored FROM met WHERE superseded)
+MET_COUNTS = "SELECT count(*), count(*) FILTER (superseded) FROM met"
+
+# A superseded row is rewritten in place (its key stays): deleting it and inserting the
+# batch's row had cost a second at COMMIT for the 10,000 repeats of a night.
+REPLACE_SUPERSEDED = f"""
+UPDATE observations SET {", ".join(f"{c} = b.{c}" for c in _REPLACED)}
+FROM met b WHERE observations.rowid = b.stored AND b.superseded
 """
 
-_OBSERVATION_COLUMNS = (
-    "b.source, b.listing_id, b.observed_at, b.observed_on, b.price, b.currency, "
-    "b.price_period, b.origin, b.run_id, b.bumped_on, b.parser_version, b.warc_record_id"
-)
 INSERT_OBSERVATIONS = f"""
 INSERT INTO observations BY NAME SELECT {_OBSERVATION_COLUMNS} FROM {CHUNK} b
 """
-INSERT_UNBLOCKED_OBSERVATIONS = f"""
+INSERT_UNMET_OBSERVATIONS = f"""
 INSERT INTO observations BY NAME
-SELECT {_OBSERVATION_COLUMNS} FROM {CHUNK} b
-ANTI JOIN (SELECT * FROM met WHERE NOT superseded) o ON {SAME_KEY}
+SELECT {_OBSERVATION_COLUMNS} FROM {CHUNK} b ANTI JOIN met o ON {SAME_KEY}
 """
 
 # A reparse: the responses it re-read, whose stored rows its own rows replace.
@@ -480,26 +511,28 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
     where = {"chunks": batch.chunks, "chunk": chunk}
     listings = CHUNK_LISTINGS_SINGLE if batch.one_row_each else CHUNK_LISTINGS_MIXED
     conn.execute(CREATE_PLAN.format(listings=listings), where)
-    conn.execute(UPDATE_DATES)
-    conn.execute(UPDATE_ALL)
-    conn.execute(INSERT_LISTINGS)
     counted = conn.execute(PLAN_COUNTS).fetchone()
     assert counted is not None
-    upserted, maybe_stored = int(counted[0]), int(counted[1])
-    blocked = 0
+    upserted, *writes, maybe_stored = (int(v) for v in counted)
+    for statement, rows in zip(
+        (UPDATE_LAST, UPDATE_DATES, UPDATE_ALL, INSERT_LISTINGS), writes, strict=True
+    ):
+        if rows:
+            conn.execute(statement)
+    met = replaced = 0
     if maybe_stored:
         conn.execute(CREATE_MAYBE, where)
         found = conn.execute(MAYBE_DAYS).fetchone()
         if found and found[0]:
             conn.execute(CREATE_MET, {"first_day": found[1], "last_day": found[2]})
-            met = conn.execute(MET_COUNTS).fetchone()
-            assert met is not None
-            if met[0]:
-                conn.execute(DELETE_SUPERSEDED)
-            blocked = int(met[1])
-    insert = INSERT_UNBLOCKED_OBSERVATIONS if blocked else INSERT_OBSERVATIONS
-    written = conn.execute(insert, where).fetchone()
-    return upserted, int(written[0]) if written else 0
+            counted = conn.execute(MET_COUNTS).fetchone()
+            met, replaced = (int(v) for v in counted) if counted else (0, 0)
+            if replaced:
+                conn.execute(REPLACE_SUPERSEDED)
+    written = conn.execute(
+        INSERT_UNMET_OBSERVATIONS if met else INSERT_OBSERVATIONS, where
+    ).fetchone()
+    return upserted, replaced + (int(written[0]) if written else 0)
 
 
 def load_spools(
