@@ -173,6 +173,8 @@ if step == "merge":
     report = load_spools(conn, [Path(spool)])
     rows, written = report.rows_read, report.observations_written
 elif step == "floor":
+    # The loader lets DuckDB write in any order (warehouse.load._unordered); so does the floor.
+    conn.execute("SET preserve_insertion_order = false")
     conn.execute("CREATE TABLE plain AS SELECT * FROM read_json(?, format='newline_delimited', "
                  "columns=?) LIMIT 0", [spool, dict(RECORD_COLUMNS)])
     conn.execute("INSERT INTO plain SELECT * FROM read_json(?, format='newline_delimited', "

@@ -293,3 +293,20 @@ def test_chunked_loading_equals_unchunked(tmp_path: Path, seed: int) -> None:
             ])  # fmt: skip
     assert tables[0] == tables[1]
     assert len(tables[0][0]) > 25  # several days and origins per listing
+
+
+@pytest.mark.parametrize("stored_hour, later_hour", [(0, 23), (23, 0)])
+def test_a_repeat_at_the_other_end_of_the_local_day_still_meets_its_key(
+    conn: duckdb.DuckDBPyConnection, tmp_path: Path, stored_hour: int, later_hour: int
+) -> None:
+    """The merge joins the fact table only with rows inside their listing's window of stored
+    days; local midnight is 18:00 UTC, so a window of UTC days without margin would miss
+    these and store the key twice."""
+    day = record()["observed_at"].replace(hour=0, minute=5)  # 13 Oct 00:05 local
+    stored = day.replace(hour=stored_hour, minute=5 if stored_hour == 0 else 55)
+    other = day.replace(hour=later_hour, minute=5 if later_hour == 0 else 55)
+    load_spools(conn, [write_spool(tmp_path / "a", [record(3, price=100_000, observed_at=stored)])])
+    load_spools(conn, [write_spool(tmp_path / "b", [record(3, price=200_000, observed_at=other)])])
+    rows = conn.execute("SELECT observed_on::VARCHAR, price FROM observations").fetchall()
+    winner = 200_000 if other > stored else 100_000
+    assert rows == [("2022-10-13", winner)]

@@ -1,27 +1,38 @@
 """Merge spools into the warehouse: one transaction, idempotent by key.
 
 First, outside the transaction, in connection-local temporary tables:
-  1. read every spool into a batch (a spool that cannot be read, or holds records that break
-     the rules, is set aside whole under ``rejected/`` with its reason);
+  1. read every spool into a batch, all in one statement (a spool that cannot be read, or
+     holds records that break the rules, is set aside whole under ``rejected/`` with its
+     reason);
   2. dedupe inside the batch, chunk by chunk: one row per (source, listing_id, observed_on,
-     origin), the latest ``observed_at`` winning.
+     origin), the latest ``observed_at`` winning. Only listings with more than one row can
+     repeat a key, and when no listing has two rows (a night), nothing is checked at all.
 Then one short transaction, run chunk by chunk (each chunk every row of a set of listings,
 by a hash of source and listing id, so the result is the whole batch's and the memory a
 statement needs is a chunk's, however big the batch):
-  3. upsert the ``listings`` dimension (first/last seen widened, attributes from the latest
-     sighting; an attribute the latest sighting lacks is kept from an earlier one);
-  4. merge ``observations`` by key with a hash anti-join: a same-day repeat replaces the
-     stored row only when it was observed later;
+  3. meet the chunk's listings with the stored ones once (a ``plan`` by rowid): insert the
+     new, and write of the others only what changes (first/last seen widened, attributes
+     from the latest sighting; an attribute the latest sighting lacks is kept from an
+     earlier one);
+  4. merge ``observations`` by key: only the rows whose day lies in their listing's window
+     of stored days can meet a stored row; those are joined with the fact table, a same-day
+     repeat observed later rewrites the stored row in place, and every other row is
+     inserted;
   5. record the runs (``crawl_runs``) and the spools (``spool_loads``).
 Only after COMMIT are the spool files moved to ``loaded/``. A load killed at any point
 leaves the warehouse as it was, and the next load merges the same spools again.
+
+Step 4 rests on an invariant the loader keeps: every stored observation's ``observed_at``
+lies between its listing's ``first_seen`` and ``last_seen`` (both widened by every row a
+load reads; observations are only ever deleted, never moved).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -521,6 +532,24 @@ def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
     return run_id
 
 
+@contextmanager
+def _unordered(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB write the load's rows in any order, then restore the setting.
+
+    No result of the merge depends on the order rows reach a table (the dedupe orders by
+    observed_at, run_id and price; which of two sightings at the same instant gives a
+    listing's attribute was already up to DuckDB's parallel aggregation), and keeping the
+    insertion order serialises the parallel writers: a million-row spool went into the batch
+    in 1.7 s against 2.1-2.7 s.
+    """
+    found = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    conn.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET preserve_insertion_order = {bool(found and found[0])}")
+
+
 def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
     """Merge one chunk of listings; returns (listings upserted, observations written)."""
     where = {"chunks": batch.chunks, "chunk": chunk}
@@ -594,30 +623,31 @@ def load_spools(
         return LoadReport(already_loaded=tuple(s.name for s in already))
 
     partial = sum(_split_partial_tail(s) for s in todo)
-    batch = _read_batch(conn, todo, chunk_rows)
-    good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
-    listings_written = observations_written = 0
-    if replacing:
-        conn.execute(
-            CREATE_REPLACED,
-            {"run_ids": [r for r, _ in replacing], "record_ids": [i for _, i in replacing]},
-        )
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
-        for chunk in range(batch.chunks if batch.kept else 0):
-            listings, observations = _merge_chunk(conn, batch, chunk)
-            listings_written += listings
-            observations_written += observations
-        runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
-        pause_point("before-commit")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    for table in ("batch", "multi", "plan", "maybe", "met"):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute("DROP TABLE IF EXISTS replaced")
+    with _unordered(conn):
+        batch = _read_batch(conn, todo, chunk_rows)
+        good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
+        listings_written = observations_written = 0
+        if replacing:
+            conn.execute(
+                CREATE_REPLACED,
+                {"run_ids": [r for r, _ in replacing], "record_ids": [i for _, i in replacing]},
+            )
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
+            for chunk in range(batch.chunks if batch.kept else 0):
+                listings, observations = _merge_chunk(conn, batch, chunk)
+                listings_written += listings
+                observations_written += observations
+            runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
+            pause_point("before-commit")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        for table in ("batch", "multi", "plan", "maybe", "met"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute("DROP TABLE IF EXISTS replaced")
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
