@@ -56,6 +56,12 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
         SC, sc_variant="standard", sc_inference="conformal"
     ),
     "comparative ITS, equal weights": replace(DEFAULT, design="comparative", sc_halflife=None),
+    "synthetic control, broken trend, anticipation 3, backtest": replace(
+        SC, sc_variant="broken-trend", sc_inference="backtest", sc_anticipation=3
+    ),
+    "synthetic control, broken trend, anticipation 4, backtest": replace(
+        SC, sc_variant="broken-trend", sc_inference="backtest", sc_anticipation=4
+    ),
 }
 
 

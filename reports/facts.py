@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.index.official import OfficialSeries
 from reports.span import Span
 
 # Columns of CityEstimate.path, one row per period of the series the ITS ran on.
@@ -113,21 +114,6 @@ class Comparison:
             out.append((city, weight))
             total += weight
         return tuple(out)
-
-
-@dataclass(frozen=True)
-class OfficialLine:
-    """An imported official series of a city (one metric, source and basis: bases are never
-    spliced), for the economist's validation figure: ``frame`` holds ``month`` and ``value``
-    for the months with values only; ``gaps`` the spans of months without one."""
-
-    city: str
-    metric: str
-    source: str
-    basis: str
-    unit: str
-    frame: pd.DataFrame
-    gaps: tuple[tuple[date, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,7 +246,7 @@ class ReportData:
     provenance: dict[str, Any]
     tables: EconomistTables
     caveats: tuple[Caveat, ...]
-    official: tuple[OfficialLine, ...] = ()
+    official: tuple[OfficialSeries, ...] = ()
 
     @property
     def simulated(self) -> bool:

@@ -21,8 +21,9 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis.index.official import OfficialSeries
 from reports import phrases as P
-from reports.facts import CityEstimate, Coverage, OfficialLine
+from reports.facts import CityEstimate, Coverage
 from reports.formatting import Lang, format_date, format_number, format_percent
 
 # DejaVu Sans ships with matplotlib and covers Cyrillic, the Kazakh letters and ₸.
@@ -342,7 +343,7 @@ def gaps_chart(estimates: Sequence[CityEstimate], lang: Lang, *, simulated: bool
 
 def official_chart(
     index_series: pd.DataFrame,
-    lines: Sequence[OfficialLine],
+    lines: Sequence[OfficialSeries],
     lang: Lang,
     *,
     simulated: bool,
@@ -365,9 +366,8 @@ def official_chart(
         right = ax.twinx()
         first, last = (periods.min(), periods.max()) if len(periods) else (None, None)
         for k, line in enumerate(x for x in lines if x.city == city):
-            months = line.frame.set_index("month")["value"]
-            full = pd.date_range(months.index.min(), months.index.max(), freq="MS")
-            values = months.reindex(full)  # a missing month is NaN: the line breaks there
+            # Every month, a missing one NaN: the line breaks there.
+            values = line.monthly().set_index("month")["value"]
             if first is not None:
                 values = values[(values.index >= first - pd.Timedelta(days=31))
                                 & (values.index <= last)]  # fmt: skip

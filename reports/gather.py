@@ -30,7 +30,7 @@ from analysis.index import (
     build_indexes_each,
     median_rents_before_after,
 )
-from analysis.index.official import read_official
+from analysis.index.official import OfficialSeries, read_official
 from analysis.its import Effect, ErrorSpec, ITSError, ITSModel, ITSResult, TooFewPrePeriods
 from analysis.its.comparative import ComparativeITSResult
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
@@ -45,7 +45,6 @@ from reports.facts import (
     DonorNote,
     EconomistTables,
     Interval,
-    OfficialLine,
     ReportData,
     RoomMedians,
 )
@@ -700,19 +699,16 @@ def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _official_lines(conn: Any, cities: Sequence[str]) -> tuple[OfficialLine, ...]:
+def _official_lines(conn: Any, cities: Sequence[str]) -> tuple[OfficialSeries, ...]:
     """Every official series stored for ``cities``, one line per metric, source and basis
     (the validation figure's; bases are never spliced)."""
-    lines = []
-    for city, metric, source, basis in official_keys(conn, list(cities)):
-        series = read_official(conn, city=city, metric=metric, source=source, basis=basis)
-        lines.append(
-            OfficialLine(city, metric, source, basis, series.unit, series.frame, series.gaps)
-        )
-    return tuple(lines)
+    return tuple(
+        read_official(conn, city=city, metric=metric, source=source, basis=basis)
+        for city, metric, source, basis in official_keys(conn, list(cities))
+    )
 
 
-def _official_table(lines: Sequence[OfficialLine]) -> pd.DataFrame:
+def _official_table(lines: Sequence[OfficialSeries]) -> pd.DataFrame:
     frames = [
         line.frame.assign(city=line.city, metric=line.metric, source=line.source,
                           basis=line.basis, unit=line.unit)

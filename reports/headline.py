@@ -78,6 +78,7 @@ COMPARISON_DESIGNS: tuple[Design, ...] = ("synthetic", "comparative")
 DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
 COMPARISONS = ("equal", "synthetic")
 SC_INFERENCES = ("conformal", "backtest")
+MAX_ANTICIPATION = 13  # weeks: a quarter; longer and the trend is extrapolated too far
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,9 @@ class ReportParams:
     synthetic control of variant ``sc_variant`` (placebo in space; ``sc_inference``: the
     ``conformal`` interval, or ``backtest``, the design's own errors at pre-period pseudo-events;
     ``sc_halflife``: the detrended variants weigh the recent pre-period gap more, with this
-    half-life in weeks);
+    half-life in weeks; ``sc_anticipation``: the last this many weeks before the event's week
+    are left out of the fit and predicted, as the window is, so a rise that began before the
+    event counts in the effect instead of in the trend);
     ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
@@ -138,6 +141,7 @@ class ReportParams:
     sc_variant: str = "detrended"
     sc_inference: str = "backtest"
     sc_halflife: float | None = 13.0
+    sc_anticipation: int = 0
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
     min_donors: int = 3
@@ -179,6 +183,11 @@ class ReportParams:
             raise InvalidParams(
                 "sc_halflife is a positive number of weeks, for the detrended variants; got "
                 f"{self.sc_halflife:g} with the {self.sc_variant} variant"
+            )
+        if not 0 <= self.sc_anticipation <= MAX_ANTICIPATION:
+            raise InvalidParams(
+                f"sc_anticipation is a number of weeks from 0 to {MAX_ANTICIPATION}; got "
+                f"{self.sc_anticipation}"
             )
         if self.comparison not in COMPARISONS:
             raise InvalidParams(
@@ -256,6 +265,8 @@ class ReportParams:
                 if self.sc_halflife is not None
                 else ""
             )
+            if self.sc_anticipation:
+                trend += f", fitted up to {self.sc_anticipation} weeks before the event"
             return (
                 f"synthetic control ({self.sc_variant} variant{trend}, donors: {pool}), "
                 f"{self.sc_inference} {level}"
@@ -593,7 +604,8 @@ def fit_headline(
             warnings.simplefilter("ignore", SyntheticControlWarning)
             model = SyntheticControl(
                 pool.values, donors=list(pool.used), variant=params.sc_variant,
-                trend_halflife=params.sc_halflife, **common,
+                trend_halflife=params.sc_halflife, anticipation=params.sc_anticipation,
+                **common,
             )  # fmt: skip
             return model.fit(alpha=params.alpha)
     comparative = ComparativeITS(

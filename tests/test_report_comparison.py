@@ -215,6 +215,34 @@ def test_a_backtest_interval_differs_from_the_conformal_one(
     assert code == 1 and "apply to the warehouse" in err
 
 
+def test_anticipation_weeks_are_a_choice_of_the_warehouse_synthetic_control(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    early = replace(PARAMS, sc_inference="backtest", sc_anticipation=4)
+    assert "fitted up to 4 weeks before the event" in early.estimator_text()
+    assert "weeks before the event" not in replace(early, sc_anticipation=0).estimator_text()
+    for weeks in (-1, 14):
+        with pytest.raises(InvalidParams, match="sc_anticipation is a number of weeks"):
+            replace(PARAMS, sc_anticipation=weeks)
+    with open_reader(warehouse, retry_timeout=5) as conn:
+        found = {
+            p: city_headline(conn, "almaty", p) for p in (early, replace(early, sc_anticipation=0))
+        }
+    fits = {p.sc_anticipation: h for p, h in found.items()}
+    assert fits[4].result.model.spec.anticipation == 4
+    # The four weeks before the event leave the fit: another fit, another estimate.
+    assert fits[4].effect.percent != pytest.approx(fits[0].effect.percent, abs=1e-6)
+    assert fits[4].effect.percent_low <= JUMP_PCT <= fits[4].effect.percent_high
+    base = ("--db", str(warehouse), "its", "--city", "almaty", "--design", "synthetic")
+    code, out, err = run_cli(capsys, *base, "--sc-inference", "backtest", "--sc-anticipation",
+                             "4", "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["headline"]["percent"] == pytest.approx(fits[4].effect.percent, abs=1e-9)
+    code, _, err = run_cli(capsys, "its", "--csv", "x.csv", "--time-col", "t", "--value-col",
+                           "v", "--event", "2022-09-21", "--sc-anticipation", "2")  # fmt: skip
+    assert code == 1 and "apply to the warehouse" in err
+
+
 def test_short_of_donors_the_single_series_stands_in_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

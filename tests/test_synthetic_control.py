@@ -293,3 +293,24 @@ def test_the_broken_trend_variant_follows_a_bend_before_the_event() -> None:
     # Any bend found in a straight trend is negligible, and so is its effect on the estimate.
     assert straight._weights.bend_at is None or abs(straight._weights.bend) < 5e-4
     assert abs(straight.average_effect(periods=6, inference="none").percent) < 0.5
+
+
+def test_a_backtest_with_anticipation_predicts_at_the_windows_horizon() -> None:
+    """With the last k pre-period weeks left out of the fit, the event window starts k weeks
+    after the fit ends; each pseudo-event's window must leave the same k-week gap."""
+    panel = _trended_panel(kink=0.0)
+    event, k, window = panel.index[78], 3, 6
+    result = SyntheticControl(
+        panel, treated="treated", event=event, variant="detrended", log=True, anticipation=k
+    ).fit()  # fmt: skip
+    errors = result.backtest(periods=window).errors
+    assert len(errors) == 26
+    y = np.log(panel.to_numpy())
+    t = np.arange(len(panel), dtype=float)
+    fit_end = 78 - k  # weeks 0 … 74 are fitted
+    last = fit_end - k - window  # the last pseudo-event: its gap and window end at fit_end
+    w = fit_weights(y[:last, 0], y[:last, 1:], "detrended", time=t[:last])
+    after = np.arange(last + k, last + k + window)
+    synthetic = np.exp(w.predict(y[after, 1:], t[after]))
+    expected = 100 * (panel.to_numpy()[after, 0].sum() / synthetic.sum() - 1)
+    assert errors[-1] == pytest.approx(expected, rel=1e-9)

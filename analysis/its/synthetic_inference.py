@@ -341,7 +341,8 @@ def backtest_interval(
 
     At each pseudo-event e among the last ``max_tests`` fit periods that leave ``window``
     periods after them (and at least ``min_fit`` before), the design is refitted on the fit
-    periods before e (its own variant, bend and all) and predicts the next ``window``; the
+    periods before e (its own variant, bend and all) and predicts a ``window`` that starts as
+    far after the fit as the event's does (with ``anticipation`` k, k periods later); the
     error is that window's % effect, whose truth is 0. The interval is the estimate ± the t
     quantile × RMS error × √(1 + 1/df). Overlapping windows share errors, so df is the
     number of non-overlapping windows among them, k / window (Bartlett's effective sample
@@ -352,11 +353,14 @@ def backtest_interval(
     """
     rows = np.flatnonzero(fit_rows)
     n = len(rows)
-    last = n - window
+    # With anticipation the window starts this many pre-period observations after the fit
+    # ends: every pseudo-event leaves the same gap, so its errors are at the window's horizon.
+    gap = int(np.count_nonzero(~panel.post[rows[-1] + 1 :])) if n else 0
+    last = n - window - gap
     first = max(min_fit, last - max_tests + 1)
     errors = []
     for e in range(first, last + 1):
-        before, after = rows[:e], rows[e : e + window]
+        before, after = rows[:e], rows[e + gap : e + gap + window]
         weights = fit_weights(
             panel.y[before, 0], panel.y[before, 1:], variant,
             ridge_lambda=ridge_lambda if is_augmented(variant) else None,

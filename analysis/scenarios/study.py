@@ -177,6 +177,18 @@ DESIGNS: dict[str, Design] = {
     "synthetic control, broken trend, backtest": partial(
         synthetic_control, variant="broken-trend", inference="backtest"
     ),
+    # The last four pre-period weeks left out of the fit (and of each backtest's horizon):
+    # the remedy for a rise that starts before the event, at the price of a longer forecast.
+    "synthetic control, detrended (half-life 13), anticipation 4, backtest": partial(
+        synthetic_control,
+        variant="detrended",
+        inference="backtest",
+        trend_halflife=13,
+        anticipation=4,
+    ),
+    "synthetic control, broken trend, anticipation 4, backtest": partial(
+        synthetic_control, variant="broken-trend", inference="backtest", anticipation=4
+    ),
 }
 
 

@@ -199,6 +199,16 @@ def its(
             show_default=False,
         ),
     ] = None,
+    sc_anticipation: Annotated[
+        int | None,
+        typer.Option(
+            "--sc-anticipation",
+            help="Warehouse synthetic control: leave this many weeks before the event out of "
+            "the fit (a rise that began early counts in the effect) "
+            f"\\[default: {_HEADLINE.sc_anticipation}].",
+            show_default=False,
+        ),
+    ] = None,
     comparison: Annotated[
         str | None,
         typer.Option(
@@ -312,8 +322,10 @@ def its(
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
     --value-col, --treated; --control-col picks donors, default all other units).
     """
-    if csv is not None and (sc_inference is not None or sc_halflife is not None):
-        raise InvalidSpecification("--sc-inference and --sc-halflife apply to the warehouse")
+    if csv is not None and (sc_inference, sc_halflife, sc_anticipation) != (None, None, None):
+        raise InvalidSpecification(
+            "--sc-inference, --sc-halflife and --sc-anticipation apply to the warehouse"
+        )
     if design in PANEL_DESIGNS and csv is not None:
         panel_options = PanelOptions(
             design=design,
@@ -412,6 +424,7 @@ def its(
             start=start.date() if start else None, end=end.date() if end else None,
             max_extrapolation=max_extrapolation, sc_variant=sc_variant, comparison=comparison,
             donors=donor, sc_inference=sc_inference, sc_halflife=sc_halflife,
+            sc_anticipation=sc_anticipation,
             # Asked for by name, a comparison design short of donors is refused, not replaced.
             fallback=False if design is not None else None,
         )  # fmt: skip

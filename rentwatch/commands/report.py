@@ -151,6 +151,16 @@ HalflifeOpt = Annotated[
         show_default=False,
     ),
 ]
+AnticipationOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sc-anticipation",
+        help="Synthetic control: leave this many weeks before the event out of the fit (a rise "
+        "that began early counts in the effect) "
+        f"\\[default: {_HEADLINE.sc_anticipation}].",
+        show_default=False,
+    ),
+]
 DonorOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -188,6 +198,7 @@ def _params(
     donors: list[str] | None = None,
     sc_inference: str | None = None,
     sc_halflife: float | None = None,
+    sc_anticipation: int | None = None,
 ) -> ReportParams:
     """The headline estimator with the options the user set."""
     given: dict[str, Any] = {
@@ -195,6 +206,7 @@ def _params(
         "sc_variant": sc_variant,
         "sc_inference": sc_inference,
         "sc_halflife": sc_halflife,
+        "sc_anticipation": sc_anticipation,
         # Asked for by name, a comparison design short of donors is refused, not replaced.
         "fallback": False if design is not None else None,
         "donors": donors or None,
@@ -234,6 +246,7 @@ def economist(
     sc_variant: VariantOpt = None,
     sc_inference: InferenceOpt = None,
     sc_halflife: HalflifeOpt = None,
+    sc_anticipation: AnticipationOpt = None,
     donor: DonorOpt = None,
     lang: Annotated[
         ReportLang, typer.Option("--lang", help="Language of the report.")
@@ -248,7 +261,8 @@ def economist(
             out_dir=out,
             cities=city or ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor, sc_inference, sc_halflife),
+                           design, sc_variant, donor, sc_inference, sc_halflife,
+                           sc_anticipation),
             lang=lang.value,
             registry=settings.registry,
         )  # fmt: skip
@@ -275,6 +289,7 @@ def summary(
     sc_variant: VariantOpt = None,
     sc_inference: InferenceOpt = None,
     sc_halflife: HalflifeOpt = None,
+    sc_anticipation: AnticipationOpt = None,
     donor: DonorOpt = None,
 ) -> None:
     """One A4 page for officials (two when the caveats need it): headline, chart, table,
@@ -288,7 +303,8 @@ def summary(
             lang=lang.value,
             cities=city or ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor, sc_inference, sc_halflife),
+                           design, sc_variant, donor, sc_inference, sc_halflife,
+                           sc_anticipation),
             registry=settings.registry,
         )  # fmt: skip
     typer.echo(str(written))
