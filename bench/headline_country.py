@@ -56,6 +56,9 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
         SC, sc_variant="standard", sc_inference="conformal"
     ),
     "comparative ITS, equal weights": replace(DEFAULT, design="comparative", sc_halflife=None),
+    "synthetic control, broken trend, backtest": replace(
+        SC, sc_variant="broken-trend", sc_inference="backtest"
+    ),
     "synthetic control, broken trend, anticipation 3, backtest": replace(
         SC, sc_variant="broken-trend", sc_inference="backtest", sc_anticipation=3
     ),

@@ -10,7 +10,9 @@ wanders) with a currency jump in spring 2022 and, in some families, a drift that
 into the event or a national jump in the event week; λ_i is the city's loading on it (donors
 0.6–1.4, so the treated city is usually but not always inside their hull); s_i is a 2–3
 harmonic season whose amplitudes and phases differ by city and drift over time; k_i is a city's
-own trend kink at a random date; u_it is AR(1) with Student-t(4) shocks. What an estimator sees
+own trend kink at a random date (and, in one family, the treated city's own earlier level
+rise, like Almaty's first relocation wave in spring 2022); u_it is AR(1) with Student-t(4)
+shocks. What an estimator sees
 is the weekly index of the listings that came up, y_it + e_it with e_it ~ N(0, (0.3/√n_it)²)
 and n_it ~ Poisson(listings a week): a week with no listing is a gap (NaN).
 
@@ -50,6 +52,7 @@ class Family:
     national_jump: float = 0.0  # log jump of every city in the event week
     anticipation: float = 0.0  # the treated city's own rise over the 4 weeks before the event
     treated_kink: float = 0.0  # a change of the treated city's own weekly trend, pre-period
+    earlier_wave: float = 0.0  # a level rise of the treated city's own, ~22 weeks before
     effect: bool = True
     spill: float = 0.0  # share of the treated effect that reaches some donors
     spill_donors: int = 0
@@ -66,6 +69,8 @@ FAMILIES: Final[tuple[Family, ...]] = (
             why="the treated city rises in the four weeks before the event"),
     replace(BASE, name="treated-only trend kink", treated_kink=0.003,
             why="the treated city's own trend bends half a year before the event"),
+    replace(BASE, name="earlier wave", earlier_wave=0.10,
+            why="an earlier inflow lifted the treated city's level half a year before the event"),
     replace(BASE, name="true null", effect=False, why="nothing happened to the treated city"),
     replace(BASE, name="spill-over into donors", spill=0.25, spill_donors=3,
             why="three donors get a quarter of the treated city's effect"),
@@ -176,6 +181,10 @@ def simulate_panel(family: Family = BASE, seed: int = 0) -> Panel:
         if i == 0 and family.treated_kink:
             start = family.pre_weeks - 26
             own_kink = own_kink + family.treated_kink * np.maximum(t - start, 0)
+        if i == 0 and family.earlier_wave:
+            # Like the first relocation wave of March–May 2022: a rise over about six weeks
+            # that stays, part of the untreated path (the event's effect comes on top).
+            own_kink = own_kink + family.earlier_wave / (1 + np.exp(-(k + 22) / 2))
         noise = _ar1(rng, n, rng.uniform(0.3, 0.8), rng.uniform(0.008, 0.018))
         y0 = level + loadings[i] * factor + season + own_kink + noise
         y1 = y0.copy()
