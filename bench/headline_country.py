@@ -65,6 +65,12 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
     "synthetic control, broken trend, anticipation 4, backtest": replace(
         SC, sc_variant="broken-trend", sc_inference="backtest", sc_anticipation=4
     ),
+    "synthetic control, broken (shift or bend), backtest": replace(
+        SC, sc_variant="broken", sc_inference="backtest"
+    ),
+    "synthetic control, broken (shift or bend), anticipation 4, backtest": replace(
+        SC, sc_variant="broken", sc_inference="backtest", sc_anticipation=4
+    ),
 }
 
 

@@ -369,7 +369,7 @@ def test_sensitivity_puts_the_designs_side_by_side(data: ReportData) -> None:
     designs = set(almaty["design"])
     assert {"synthetic", "comparative", "counterfactual", "segmented"} <= designs
     assert set(almaty.loc[almaty["varied"] == "variant", "variant"]) == {
-        "standard", "demeaned", "broken-trend", "augmented", "augmented-demeaned",
+        "standard", "demeaned", "broken-trend", "broken", "augmented", "augmented-demeaned",
         "augmented-detrended"}  # fmt: skip
     left = almaty[almaty["varied"] == "donors"]
     assert set(left["without"]) <= set(COMPARISON) and len(left) >= 3

@@ -197,6 +197,10 @@ def test_outside_the_hull_warns_and_the_demeaned_variant_is_the_remedy() -> None
         standard = SyntheticControl(frame, time_col="week", treated="treated", event=event).fit()
     demeaned = fit(frame, event, time_col="week", variant="demeaned")
     assert not any("outside" in w for w in demeaned.warnings)
+    # Every variant with an intercept matches the level: none is told to use another.
+    for variant in ("detrended", "broken-trend", "broken", "augmented"):
+        other = fit(frame, event, time_col="week", variant=variant)
+        assert not any("outside" in w for w in other.warnings), variant
     assert demeaned.pre_rmspe < standard.pre_rmspe / 3
     truth = 100 * np.expm1(0.1)
     assert abs(demeaned.average_effect(periods=6).percent - truth) < abs(
@@ -248,14 +252,15 @@ def test_to_dict_and_plots() -> None:
     plt.close(fig)
 
 
-def _trended_panel(kink: float) -> pd.DataFrame:
+def _trended_panel(kink: float, shift: float = 0.0) -> pd.DataFrame:
     """Donors on random walks; the treated city is their mean plus its own trend, which bends
-    by ``kink`` a week 26 weeks before the event, plus a little noise."""
+    by ``kink`` a week 26 weeks before the event, and its level, which rises by ``shift`` 22
+    weeks before it, plus a little noise."""
     rng = np.random.default_rng(4)
     weeks = pd.date_range("2021-03-22", periods=86, freq="W-MON")
     donors = {f"d{j}": 11.5 + np.cumsum(rng.normal(0.004, 0.01, 86)) for j in range(6)}
     t = np.arange(86, dtype=float)
-    own = 0.002 * t + kink * np.maximum(t - 52, 0)
+    own = 0.002 * t + kink * np.maximum(t - 52, 0) + shift * (t >= 56)
     treated = np.mean(list(donors.values()), axis=0) + own + rng.normal(0, 0.002, 86)
     return pd.DataFrame({"treated": np.exp(treated), **{k: np.exp(v) for k, v in donors.items()}},
                         index=weeks)  # fmt: skip
@@ -293,6 +298,31 @@ def test_the_broken_trend_variant_follows_a_bend_before_the_event() -> None:
     # Any bend found in a straight trend is negligible, and so is its effect on the estimate.
     assert straight._weights.bend_at is None or abs(straight._weights.bend) < 5e-4
     assert abs(straight.average_effect(periods=6, inference="none").percent) < 0.5
+
+
+def test_the_broken_variant_keeps_a_level_that_rose_once_before_the_event() -> None:
+    """An earlier wave lifted the treated city's level and stayed: the broken variant fits a
+    shift where it rose, where a bend would carry the rise on into the window."""
+    event = pd.Timestamp("2022-09-19")
+    fits = {
+        v: SyntheticControl(
+            _trended_panel(kink=0.0, shift=0.08), treated="treated", event=event, variant=v,
+            log=True,
+        ).fit()
+        for v in ("broken", "broken-trend")
+    }  # fmt: skip
+    weights = fits["broken"]._weights
+    assert weights.break_kind == "shift" and weights.bend_at is not None
+    assert abs(weights.bend_at - 56) <= 2
+    assert weights.shift == pytest.approx(0.08, abs=0.01)
+    errors = {v: abs(r.average_effect(periods=6, inference="none").percent) for v, r in fits.items()}
+    assert errors["broken"] < 0.6 < errors["broken-trend"]
+    # A bend is still a bend to it.
+    bent = SyntheticControl(
+        _trended_panel(kink=0.004), treated="treated", event=event, variant="broken", log=True
+    ).fit()._weights  # fmt: skip
+    assert bent.break_kind in ("bend", "both") and bent.bend_at is not None
+    assert abs(bent.bend_at - 52) <= 3 and bent.bend == pytest.approx(0.004, abs=8e-4)
 
 
 def test_a_backtest_with_anticipation_predicts_at_the_windows_horizon() -> None:

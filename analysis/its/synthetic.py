@@ -489,6 +489,7 @@ class SyntheticControlResult:
                 ridge_lambda=self.ridge_lambda,
                 start=self._weights.simplex,
                 bend_at=self._weights.bend_at,
+                break_kind=self._weights.break_kind,
                 fit_rows=self.model.fit_rows,
                 trend_halflife=self.model.spec.trend_halflife,
             )

@@ -224,6 +224,7 @@ def conformal_interval(
     ridge_lambda: float | None,
     start: np.ndarray | None = None,
     bend_at: float | None = None,
+    break_kind: str | None = None,
     fit_rows: np.ndarray | None = None,
     trend_halflife: float | None = None,
 ) -> ConformalInterval:
@@ -253,7 +254,7 @@ def conformal_interval(
         adjusted = target - theta * in_window
         weights = fit_weights(
             adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times,
-            bend_at=bend_at, trend_halflife=trend_halflife,
+            bend_at=bend_at, break_kind=break_kind, trend_halflife=trend_halflife,
         )  # fmt: skip
         state.start = weights.simplex
         state.count += 1

@@ -17,6 +17,10 @@ augmentation. Pure functions over arrays (rows = periods, columns = donors, mode
   over the fit periods, τ searched over every fit period with at least ``MIN_SEGMENT``
   periods on each side. A treated city whose own trend turned half a year before the event
   is extrapolated along its recent slope, not its average one.
+- **broken**: as broken-trend, but the one break may also be a level shift (an indicator
+  1[t ≥ τ]) or a shift and a bend together, the kind and τ chosen by the same BIC. A treated
+  city whose level rose once half a year before the event (Almaty's first relocation wave of
+  spring 2022) keeps the new level without a slope fitted through the rise.
 - **augmented** (Ben-Michael, Feller & Rothstein 2021, ridge ASCM as R ``augsynth`` with
   ``progfunc="Ridge"``, ``fixedeff=FALSE``): w + (B'B + λI)⁻¹B'(a − Bw), with a, B the
   outcomes centred on the donors' mean in each period. The adjustment sums to zero, so the
@@ -49,16 +53,23 @@ Variant = Literal[
     "demeaned",
     "detrended",
     "broken-trend",
+    "broken",
     "augmented",
     "augmented-demeaned",
     "augmented-detrended",
 ]
 VARIANTS: tuple[str, ...] = (
-    "standard", "demeaned", "detrended", "broken-trend", "augmented", "augmented-demeaned",
-    "augmented-detrended",
+    "standard", "demeaned", "detrended", "broken-trend", "broken", "augmented",
+    "augmented-demeaned", "augmented-detrended",
 )  # fmt: skip
-# broken-trend: the shortest stretch a trend segment may span, in fit rows.
+# broken-trend, broken: the shortest stretch a trend segment may span, in fit rows.
 MIN_SEGMENT = 13
+# The kinds of break each broken variant may choose: a hinge (t − τ)₊, a level shift
+# 1[t ≥ τ], or both.
+BREAK_KINDS: dict[str, tuple[str, ...]] = {
+    "broken-trend": ("bend",),
+    "broken": ("bend", "shift", "both"),
+}
 
 _SUPPORT_TOL = 1e-9
 _KKT_TOL = 1e-8
@@ -81,29 +92,46 @@ class Weights:
     ridge_lambda: float | None
     info: dict[str, Any] = field(default_factory=dict)
     trend: float = 0.0  # per unit of time (detrended variants): counterfactual + trend·t
-    bend_at: float | None = None  # broken-trend: τ, and the slope change after it
+    bend_at: float | None = None  # broken variants: τ, and the slope change after it
     bend: float = 0.0
+    shift: float = 0.0  # broken: the level shift from τ on
+    break_kind: str | None = None  # "bend", "shift" or "both" (None: no break)
 
     def predict(self, donors: np.ndarray, time: np.ndarray | None = None) -> np.ndarray:
         """The counterfactual of rows ``donors`` at times ``time`` (needed when detrended)."""
         out = donors @ self.w + self.intercept
-        if self.trend or self.bend:
+        if self.trend or self.bend or self.shift:
             if time is None:
                 raise ValueError("a detrended synthetic control needs the rows' times")
             t = np.asarray(time, dtype=float)
             out = out + self.trend * t
             if self.bend_at is not None:
                 out = out + self.bend * np.maximum(t - self.bend_at, 0.0)
+                out = out + self.shift * (t >= self.bend_at)
         return np.asarray(out)
 
 
 def is_demeaned(variant: str) -> bool:
-    """Variants with an intercept (the detrended ones have a slope too)."""
-    return variant in ("demeaned", "augmented-demeaned", "detrended", "augmented-detrended")
+    """Variants with an intercept (the detrended ones, broken included, have a slope too)."""
+    return variant in ("demeaned", "augmented-demeaned") or is_detrended(variant)
 
 
 def is_detrended(variant: str) -> bool:
-    return variant in ("detrended", "augmented-detrended", "broken-trend")
+    return variant in ("detrended", "augmented-detrended", *BREAK_KINDS)
+
+
+# The terms of each kind of break, in the order of their basis columns.
+_BREAK_TERMS: dict[str, tuple[str, ...]] = {
+    "bend": ("bend",),
+    "shift": ("shift",),
+    "both": ("bend", "shift"),
+}
+
+
+def _break_columns(time: np.ndarray, tau: float, kind: str) -> list[np.ndarray]:
+    """The basis columns of a break of ``kind`` at ``tau`` (see ``_BREAK_TERMS``)."""
+    columns = {"bend": np.maximum(time - tau, 0.0), "shift": (time >= tau).astype(float)}
+    return [columns[term] for term in _BREAK_TERMS[kind]]
 
 
 def is_augmented(variant: str) -> bool:
@@ -119,15 +147,17 @@ def fit_weights(
     start: np.ndarray | None = None,
     time: np.ndarray | None = None,
     bend_at: float | None = None,
+    break_kind: str | None = None,
     trend_halflife: float | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
     ``ridge_lambda``: λ of the augmented variants (None: cross-validated); ``start``: a
     starting point for the QP (e.g. the weights of a nearby refit); ``time``: the rows'
-    times (periods), required by the detrended variants; ``bend_at``: the broken-trend
-    variant's bend, when already chosen (its conformal refits keep the pre-period's bend, as
-    they keep λ: else the bend would follow the tested effect into the window);
+    times (periods), required by the detrended variants; ``bend_at``, ``break_kind``: the
+    broken variants' break, when already chosen (their conformal refits keep the
+    pre-period's break, as they keep λ: else the break would follow the tested effect into
+    the window);
     ``trend_halflife``: the detrended variants' trend (and level) is the treated-minus-
     synthetic difference's least-squares line with weights halving every this many periods
     back from the last fit period, so a trend that turned recently is followed (None: all
@@ -140,11 +170,15 @@ def fit_weights(
             raise ValueError(f"the {variant} variant needs the rows' times")
         t = np.asarray(time, dtype=float)
         basis = np.column_stack([np.ones(len(a)), t])
-        if variant == "broken-trend":
+        if variant in BREAK_KINDS:
             if bend_at is None:
-                bend_at = choose_bend(a_raw, b_raw, t, start=start)
+                found = choose_break(a_raw, b_raw, t, kinds=BREAK_KINDS[variant], start=start)
+                bend_at, break_kind = found if found is not None else (None, None)
+            elif break_kind is None:
+                break_kind = "bend"
             if bend_at is not None:
-                basis = np.column_stack([basis, np.maximum(t - bend_at, 0.0)])
+                assert break_kind is not None
+                basis = np.column_stack([basis, *_break_columns(t, bend_at, break_kind)])
         project = basis @ np.linalg.pinv(basis)
         a, b = a - project @ a, b - project @ b
     elif is_demeaned(variant):
@@ -162,8 +196,8 @@ def fit_weights(
         w = simplex + ridge_adjustment(a, b, simplex, lam)
         info = {**info, "lambda_cv": ridge_lambda is None}
     if is_detrended(variant):
-        if variant != "broken-trend":
-            bend_at = None
+        if variant not in BREAK_KINDS:
+            bend_at = break_kind = None
         gap = a_raw - b_raw @ w
         if trend_halflife is not None:
             if not trend_halflife > 0:
@@ -172,35 +206,40 @@ def fit_weights(
             coef = np.linalg.lstsq(basis * root[:, None], gap * root, rcond=None)[0]
         else:
             coef = np.linalg.pinv(basis) @ gap
-        bend = float(coef[2]) if bend_at is not None else 0.0
+        extra = {}
+        if bend_at is not None:
+            assert break_kind is not None
+            extra = dict(zip(_BREAK_TERMS[break_kind], map(float, coef[2:]), strict=True))
         return Weights(
             w, simplex, float(coef[0]), lam, info, trend=float(coef[1]), bend_at=bend_at,
-            bend=bend,
+            bend=extra.get("bend", 0.0), shift=extra.get("shift", 0.0),
+            break_kind=break_kind if bend_at is not None else None,
         )  # fmt: skip
     intercept = float(a_mean - b_mean @ w) if is_demeaned(variant) else 0.0
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
 
 
-def choose_bend(
+def choose_break(
     target: np.ndarray,
     donors: np.ndarray,
     time: np.ndarray,
     *,
+    kinds: tuple[str, ...] = ("bend",),
     start: np.ndarray | None = None,
     step: int = 2,
-) -> float | None:
-    """τ of the hinge (t − τ)₊ that, with the weights refitted for it, lowers the BIC of the
-    treated-minus-synthetic difference below the straight detrended fit's; None when no bend
-    does. Candidates: every ``step``-th fit period with ``MIN_SEGMENT`` on each side. The
-    weights are refitted per candidate, because weights fitted around a straight trend bend
-    themselves to hide a kink."""
+) -> tuple[float, str] | None:
+    """(τ, kind) of the break that, with the weights refitted for it, lowers the BIC of the
+    treated-minus-synthetic difference below the straight detrended fit's; None when no break
+    does. Candidates: every ``step``-th fit period with ``MIN_SEGMENT`` on each side (then the
+    periods next to the best of them), each kind of ``kinds`` ("bend": a hinge (t − τ)₊; "shift": a level shift 1[t ≥ τ]; "both").
+    The weights are refitted per candidate, because weights fitted around a straight trend
+    bend themselves to hide a break."""
     n = len(target)
     if n < 2 * MIN_SEGMENT + 2:
         return None
 
-    def bic(tau: float | None) -> tuple[float, np.ndarray]:
-        columns = [np.ones(n), time] + ([np.maximum(time - tau, 0.0)] if tau is not None else [])
-        basis = np.column_stack(columns)
+    def bic(extra: list[np.ndarray]) -> tuple[float, np.ndarray]:
+        basis = np.column_stack([np.ones(n), time, *extra])
         project = basis @ np.linalg.pinv(basis)
         w, _ = simplex_weights(target - project @ target, donors - project @ donors, start=start)
         resid = target - donors @ w
@@ -208,12 +247,22 @@ def choose_bend(
         k = basis.shape[1] + int((w > 0).sum()) - 1
         return float(n * np.log(max(float(resid @ resid), 1e-300) / n) + k * np.log(n)), w
 
-    best, start = bic(None)
+    best, start = bic([])
     chosen = None
-    for tau in np.sort(time)[MIN_SEGMENT : n - MIN_SEGMENT : step]:
-        value, _ = bic(float(tau))
-        if value < best:
-            best, chosen = value, float(tau)
+    ordered = np.sort(time)
+    allowed = ordered[MIN_SEGMENT : n - MIN_SEGMENT]
+    for tau in allowed[::step]:
+        for kind in kinds:
+            value, _ = bic(_break_columns(time, float(tau), kind))
+            if value < best:
+                best, chosen = value, (float(tau), kind)
+    if chosen is not None and step > 1:
+        # The periods the coarse search stepped over next to its choice, same kind.
+        at = int(np.searchsorted(allowed, chosen[0]))
+        for tau in allowed[max(at - step + 1, 0) : at + step]:
+            value, _ = bic(_break_columns(time, float(tau), chosen[1]))
+            if value < best:
+                best, chosen = value, (float(tau), chosen[1])
     return chosen
 
 

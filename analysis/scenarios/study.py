@@ -189,6 +189,13 @@ DESIGNS: dict[str, Design] = {
     "synthetic control, broken trend, anticipation 4, backtest": partial(
         synthetic_control, variant="broken-trend", inference="backtest", anticipation=4
     ),
+    # The break may be a level shift too (an earlier wave is a step, not a bend).
+    "synthetic control, broken (shift or bend), backtest": partial(
+        synthetic_control, variant="broken", inference="backtest"
+    ),
+    "synthetic control, broken (shift or bend), anticipation 4, backtest": partial(
+        synthetic_control, variant="broken", inference="backtest", anticipation=4
+    ),
 }
 
 

@@ -176,7 +176,8 @@ def its(
         str | None,
         typer.Option(
             "--sc-variant",
-            help="Synthetic control: standard, demeaned, detrended, broken-trend, augmented, "
+            help="Synthetic control: standard, demeaned, detrended, broken-trend, broken, "
+            "augmented, "
             f"augmented-demeaned or augmented-detrended \\[CSV default: {CSV_SC_VARIANT}; "
             f"warehouse: {_HEADLINE.sc_variant}].",
         ),
