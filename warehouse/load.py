@@ -115,9 +115,7 @@ ORDER BY spool
 
 KEY = "source, listing_id, observed_on, origin"
 
-BATCH_SHAPE = (
-    "SELECT count(*), count(DISTINCT listing_hash), min(observed_on), max(observed_on) FROM batch"
-)
+BATCH_SHAPE = "SELECT count(*), count(DISTINCT listing_hash) FROM batch"
 
 # The listings of the batch with more than one row (a listing whose hash is shared with
 # another's counts too: it only takes the slower path). Only their rows can repeat a key or
@@ -441,7 +439,6 @@ class _Batch:
     kept: int  # rows left after folding same-key repeats
     rejected: tuple[Rejected, ...]
     chunks: int  # the merge runs once per chunk of listings
-    days: tuple[object, object]  # first and last observed_on of the batch
     one_row_each: bool  # no listing has two rows in the batch
 
 
@@ -489,6 +486,15 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
     per_spool = {names[number - 1]: count for number, count in counted}
     rows = sum(per_spool.values())
     chunks = max(1, -(-rows // chunk_rows))
+    one_row_each, folded = _fold(conn, rows, chunks)
+    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each)
+
+
+def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int]:
+    """Fold the same-key repeats of ``batch`` (``rows`` rows), chunk by chunk.
+
+    Returns whether no listing has two rows (then nothing was checked) and the rows deleted.
+    """
     shape = conn.execute(BATCH_SHAPE).fetchone()
     assert shape is not None
     one_row_each = shape[1] == rows  # proven: no two rows share a listing (nor a key)
@@ -499,8 +505,7 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
         for chunk in range(chunks if repeats and repeats[0] else 0):
             deleted = conn.execute(DEDUPE, {"chunks": chunks, "chunk": chunk}).fetchone()
             folded += int(deleted[0]) if deleted else 0
-    days = (shape[2], shape[3])
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, days, one_row_each)
+    return one_row_each, folded
 
 
 def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
