@@ -66,7 +66,7 @@ OBSERVED_ON = f"CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE)"
 
 # Rows merged per statement: the batch is merged in chunks of about this many rows, so the
 # memory a merge needs does not grow with the batch (see load_spools).
-CHUNK_ROWS: Final = 2_000_000
+CHUNK_ROWS: Final = 1_000_000
 
 CREATE_BATCH = """
 CREATE OR REPLACE TEMP TABLE batch AS
