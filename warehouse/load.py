@@ -627,12 +627,12 @@ def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) ->
     numbers = ", ".join(str(int(n)) for n in batch.rejected_numbers)
     listed = ", ".join(f"'{_quoted(f)}'" for f in files)
     conn.execute(STAGED_CHUNK_VIEW.format(files=listed, rejected=numbers))
-    counted = conn.execute("SELECT count(*) FROM batch").fetchone()
-    rows = int(counted[0]) if counted else 0
+    shape = conn.execute(BATCH_SHAPE).fetchone()
+    assert shape is not None
+    rows = int(shape[0])
     if not rows:
         return None
-    shape = conn.execute(BATCH_SHAPE).fetchone()
-    one_row_each = shape is not None and shape[1] == rows
+    one_row_each = shape[1] == rows  # proven: no two rows share a listing (nor a key)
     kept = rows
     if not one_row_each:
         conn.execute(CREATE_MULTI)
