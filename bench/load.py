@@ -30,12 +30,16 @@ kept, because other work on the shared 2-core machine slows single runs by up to
 * naive: row-by-row ``executemany`` INSERTs of a 10,000-row sample with no key check
   (target: the merge ≥ 300× faster per row).
 
-``--memory-rows`` (default 4,000,000) loads a night batch of that size too and prints both
-peaks (the batch is read whole into a temporary table, so the peak grows with it up to
-DuckDB's ``memory_limit``, past which DuckDB spills the table to disk).
+``--memory-rows`` (default 2,000,000 and 4,000,000; ``0`` skips it) loads batches of each
+kind at ``--rows`` and at those sizes once each and prints the peak RSS of three steps: the
+merge as it runs (a batch larger than a chunk, by its spools' size, is staged on disk and
+merged chunk by chunk, so its peak should not grow with the batch), the same merge with the
+batch read whole into memory (``load_spools(stage=False)``, the loader before staging: its
+peak grows with the batch up to DuckDB's ``memory_limit``), the merge staged whatever the
+batch's size (``stage=True``: what staging costs where it is not needed), and the floor.
 
-    .venv/bin/python bench/load.py [--rows 1000000] [--memory-rows 4000000] [--rounds 3]
-        [--kind night|backfill|both] [--keep DIR] [--proportions]
+    .venv/bin/python bench/load.py [--rows 1000000] [--memory-rows 2000000 4000000]
+        [--rounds 3] [--kind night|backfill|both] [--keep DIR] [--proportions]
 """
 
 from __future__ import annotations
@@ -171,9 +175,12 @@ conn = connect(db)
 migrate(conn)
 t0 = time.perf_counter()
 written = None
-if step == "merge":
+if step in ("merge", "merge_in_memory", "merge_staged"):
     from warehouse.load import load_spools
-    report = load_spools(conn, [Path(spool)])
+    # merge_in_memory: the batch read whole into memory whatever its size, as before staging;
+    # merge_staged: staged on disk whatever its size.
+    stage = {{"merge": None, "merge_in_memory": False, "merge_staged": True}}[step]
+    report = load_spools(conn, [Path(spool)], stage=stage)
     rows, written = report.rows_read, report.observations_written
 elif step in ("floor", "floor_ordered"):
     # The loader lets DuckDB write in any order (warehouse.load._unordered); so does the
@@ -294,10 +301,38 @@ def proportions() -> None:
           f"sightings, {100 * (rows - obs) / rows:.2f} % same-day repeats")  # fmt: skip
 
 
+def memory(kinds: tuple[str, ...], sizes: list[int], work: Path) -> None:
+    """Peak RSS of the merge (staged above a chunk), the merge in memory and the floor, by size."""
+    print("\npeak memory (one run each; MiB, seconds):")
+    steps = ("merge", "merge_in_memory", "merge_staged", "floor")
+    print(f"{'batch':<9} {'rows':>10}  " + "  ".join(f"{s.replace('_', ' '):>17}" for s in steps))
+    for kind in kinds:
+        peaks = []
+        for rows in sizes:
+            base, batch = (night if kind == "night" else backfill)(rows, work)
+            base_db = prefilled(base, work)
+            found = []
+            for step in steps:
+                db = work / f"{step}.duckdb"
+                db.unlink(missing_ok=True)
+                if step != "floor":
+                    shutil.copyfile(base_db, db)
+                found.append(run_step(step, db, batch))
+                db.unlink(missing_ok=True)
+            peaks.append([r["peak_mib"] for r in found])
+            print(f"{kind:<9} {found[0]['rows']:>10,}  "
+                  + "  ".join(f"{r['peak_mib']:>7,.0f} {r['seconds']:>6.2f} s" for r in found),
+                  flush=True)  # fmt: skip
+        first, last = peaks[0], peaks[-1]
+        print(f"{kind}: peak at {sizes[-1]:,} / at {sizes[0]:,} rows: merge "
+              f"{last[0] / first[0]:.2f}×, in memory {last[1] / first[1]:.2f}× "
+              "(target: the merge about 1×)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--memory-rows", type=int, default=4_000_000)
+    parser.add_argument("--memory-rows", type=int, nargs="*", default=[2_000_000, 4_000_000])
     parser.add_argument("--kind", choices=("night", "backfill", "both"), default="both")
     parser.add_argument(
         "--sample", type=int, default=10_000, help="rows for the executemany baseline"
@@ -342,19 +377,9 @@ def main() -> None:
         print(f"\n{line('naive (executemany)', naive)}")
         print(f"merge speed / executemany speed: {rate / (naive['rows'] / naive['seconds']):,.0f}× "
               "(target ≥ 300×)")  # fmt: skip
-        if args.memory_rows:
-            big_base, big_batch = night(args.memory_rows, work)
-            big = measure("night", big_base, big_batch, work, 1)
-            small = first if first["name"] == "night" else None
-            small = small or measure("night", *night(args.rows, work), work, 1)
-            ratio = big["merge"]["peak_mib"] / small["merge"]["peak_mib"]
-            print(f"\npeak memory of the merge, night batch: {small['merge']['rows']:,} rows "
-                  f"{small['merge']['peak_mib']:,.0f} MiB, {big['merge']['rows']:,} rows "
-                  f"{big['merge']['peak_mib']:,.0f} MiB ({ratio:.2f}×; floor "
-                  f"{small['floor']['peak_mib']:,.0f} / {big['floor']['peak_mib']:,.0f} MiB); "
-                  f"time {big['merge']['seconds']:.2f} s, "
-                  f"{big['merge']['seconds'] / big['floor']['seconds']:.2f}× "
-                  "its floor")  # fmt: skip
+        sizes = [n for n in args.memory_rows if n]
+        if sizes:
+            memory(kinds, [args.rows, *sizes], work)
         print(f"load average now {os.getloadavg()[0]:.1f}")
     finally:
         if not args.keep:

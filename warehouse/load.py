@@ -3,7 +3,8 @@
 First, outside the transaction, in connection-local temporary tables:
   1. read every spool into a batch, all in one statement (a spool that cannot be read, or
      holds records that break the rules, is set aside whole under ``rejected/`` with its
-     reason);
+     reason); a batch larger than a chunk is not held in memory but staged on disk, as
+     Parquet files partitioned into its chunks, each read back when it is merged;
   2. dedupe inside the batch, chunk by chunk: one row per (source, listing_id, observed_on,
      origin), the latest ``observed_at`` winning. Only listings with more than one row can
      repeat a key, and when no listing has two rows (a night), nothing is checked at all.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,7 +66,7 @@ OBSERVED_ON = f"CAST(timezone('{LOCAL_TIMEZONE}', observed_at) AS DATE)"
 
 # Rows merged per statement: the batch is merged in chunks of about this many rows, so the
 # memory a merge needs does not grow with the batch (see load_spools).
-CHUNK_ROWS: Final = 2_000_000
+CHUNK_ROWS: Final = 1_000_000
 
 CREATE_BATCH = """
 CREATE OR REPLACE TEMP TABLE batch AS
@@ -82,6 +84,58 @@ INSERT INTO batch BY NAME
 SELECT * EXCLUDE (filename), {OBSERVED_ON} AS observed_on,
        list_position($spools, filename) AS spool, hash(source, listing_id) AS listing_hash
 FROM read_json($paths, format = 'newline_delimited', columns = $columns, filename = true)
+"""
+
+# A batch larger than a chunk is never held whole in memory: its spools are parsed once into
+# Parquet files on disk, partitioned into chunks by the listing hash (every row of a listing
+# in one chunk), and each chunk is merged through views over its files. Tables would not
+# do: inside the load's one transaction DuckDB keeps every replaced temporary table until
+# COMMIT, so a table per chunk held the whole batch again (a 4M-row night peaked at 2.1 GiB
+# with 1M-row chunks, as high as reading it whole). The number of chunks is estimated from
+# the spools' size (a record is 300-500 bytes): the estimate decides only the memory,
+# never a result, which does not depend on the chunking.
+ROW_BYTES: Final = 450
+# The files are read back within the load, never kept: uncompressed (dictionary and
+# run-length encoding still apply), a 1M-row night staged in 6.1 s against 6.4-7.0 s with
+# snappy (load average 3). Rows a writer thread buffers per chunk before flushing
+# (DuckDB's default, 524,288, made the staging of a 4M-row night peak at 1.3-1.9 GiB;
+# 100,000: 0.8 GiB).
+STAGE_FLUSH_ROWS: Final = 100_000
+STAGE_SPOOLS = f"""
+COPY (
+    SELECT * EXCLUDE (filename), {OBSERVED_ON} AS observed_on,
+           list_position($spools, filename) AS spool, hash(source, listing_id) AS listing_hash,
+           hash(source, listing_id) % CAST($chunks AS UBIGINT) AS chunk
+    FROM read_json($paths, format = 'newline_delimited', columns = $columns, filename = true)
+) TO '{{stage}}' (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (chunk), APPEND)
+"""
+STAGED = "read_parquet($files, hive_partitioning = false)"
+FIND_BAD_STAGED_ROWS = f"""
+SELECT spool, count(*) AS bad, min(problem) AS example
+FROM (SELECT spool, {{problem}} AS problem FROM {STAGED})
+WHERE problem IS NOT NULL
+GROUP BY spool
+ORDER BY spool
+"""
+COUNT_STAGED = f"""
+SELECT spool, count(*) FROM {STAGED}
+WHERE NOT list_contains(CAST($rejected AS INTEGER[]), spool)
+GROUP BY spool
+"""
+# Views take no parameters: the file names are quoted, the spool numbers are integers.
+STAGED_CHUNK_VIEW = """
+CREATE OR REPLACE TEMP VIEW batch AS
+SELECT * FROM read_parquet([{files}], hive_partitioning = false)
+WHERE NOT list_contains([{rejected}]::INTEGER[], spool)
+"""
+# A chunk that repeats a key is folded once into a file of its own (a view cannot be
+# deleted from): the same rule as DEDUPE, the latest sighting of each key kept.
+FOLD_STAGED = """
+COPY (
+    SELECT * FROM batch
+    QUALIFY row_number() OVER (
+        PARTITION BY {key} ORDER BY observed_at DESC, run_id DESC, price DESC) = 1
+) TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)
 """
 
 # One chunk of the batch: the rows of the listings whose hash falls in it. The parameters are
@@ -115,9 +169,7 @@ ORDER BY spool
 
 KEY = "source, listing_id, observed_on, origin"
 
-BATCH_SHAPE = (
-    "SELECT count(*), count(DISTINCT listing_hash), min(observed_on), max(observed_on) FROM batch"
-)
+BATCH_SHAPE = "SELECT count(*), count(DISTINCT listing_hash) FROM batch"
 
 # The listings of the batch with more than one row (a listing whose hash is shared with
 # another's counts too: it only takes the slower path). Only their rows can repeat a key or
@@ -213,8 +265,7 @@ _STORED_TO = (
 # the key only where a statement needs them (new and changed listings; maybe-stored ones):
 # on a night nearly every listing only moves its last sighting, and materialising ten
 # attributes of every listing had been the plan's largest cost.
-CREATE_PLAN = f"""
-CREATE OR REPLACE TEMP TABLE plan AS
+PLAN = f"""
 SELECT listing_hash, stored, first_seen, last_seen, first_change, last_change,
        attributes_change,
        stored_from, stored_to, maybe_stored,
@@ -236,6 +287,10 @@ FROM (
     LEFT JOIN listings l ON l.source = n.source AND l.listing_id = n.listing_id
 )
 """
+CREATE_PLAN = "CREATE OR REPLACE TEMP TABLE plan AS " + PLAN
+# A staged chunk's plan goes to a file and is read through a view (see STAGE_SPOOLS).
+STAGE_PLAN = "COPY (" + PLAN + ") TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)"
+PLAN_VIEW = "CREATE OR REPLACE TEMP VIEW plan AS SELECT * FROM read_parquet('{path}')"
 
 # Updates go by rowid (a hash join on one integer; by source and listing_id the same update
 # took ten times as long) and write only what changes: on a night the sighting dates of
@@ -441,8 +496,9 @@ class _Batch:
     kept: int  # rows left after folding same-key repeats
     rejected: tuple[Rejected, ...]
     chunks: int  # the merge runs once per chunk of listings
-    days: tuple[object, object]  # first and last observed_on of the batch
     one_row_each: bool  # no listing has two rows in the batch
+    stage: Path | None = None  # staged: batch holds no rows yet, each chunk is read from here
+    rejected_numbers: tuple[int, ...] = ()  # staged: the rejected spools' numbers
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int) -> _Batch:
@@ -471,16 +527,7 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
             except duckdb.Error as exc:
                 name = Path(path).name
                 rejected.append(Rejected(name, f"unreadable: {str(exc).splitlines()[0]}"))
-    bad = conn.execute(
-        FIND_BAD_ROWS,
-        {
-            "cities": list(CITIES),
-            "max_price": MAX_PRICE,
-            "currencies": list(CURRENCIES),
-            "periods": list(PRICE_PERIODS),
-            "origins": list(ORIGINS),
-        },
-    ).fetchall()
+    bad = conn.execute(FIND_BAD_ROWS, _RULES).fetchall()
     for number, count, example in bad:
         name = names[number - 1]
         rejected.append(Rejected(name, f"{count} record(s) break the rules, e.g. {example}"))
@@ -489,6 +536,121 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
     per_spool = {names[number - 1]: count for number, count in counted}
     rows = sum(per_spool.values())
     chunks = max(1, -(-rows // chunk_rows))
+    one_row_each, folded = _fold(conn, rows, chunks)
+    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each)
+
+
+def _stage_batch(
+    conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunks: int, stage: Path
+) -> _Batch:
+    """Parse spools once into Parquet under ``stage``, ``chunks`` chunks, and check them there.
+
+    For a batch larger than a chunk: no row is read back into memory here; the rule checks
+    and the counts read only the columns they need, and each chunk is read when it is merged
+    (:func:`_staged_chunk`). A spool that cannot be read or breaks the rules is set aside
+    whole, as by :func:`_read_batch`.
+    """
+    columns = dict(RECORD_COLUMNS)
+    names = [s.name for s in spools]
+    paths = [str(s) for s in spools]
+    read = [str(s) for s in spools if s.stat().st_size > 0]
+    rejected: list[Rejected] = []
+
+    def copy(files: list[str], folder: Path) -> None:
+        conn.execute(
+            STAGE_SPOOLS.format(stage=_quoted(folder)),
+            {"paths": files, "spools": paths, "columns": columns, "chunks": chunks},
+        )
+
+    with _setting(conn, "partitioned_write_flush_threshold", STAGE_FLUSH_ROWS):
+        try:
+            if read:
+                copy(read, stage / "all")
+        except duckdb.Error:
+            # A failed COPY leaves the files it had begun without their footer (unreadable):
+            # remove them and stage the spools one by one, each in a folder of its own, to
+            # find the ones at fault.
+            shutil.rmtree(stage / "all", ignore_errors=True)
+            for number, path in enumerate(read):
+                try:
+                    copy([path], stage / str(number))
+                except duckdb.Error as exc:
+                    shutil.rmtree(stage / str(number), ignore_errors=True)
+                    name = Path(path).name
+                    rejected.append(Rejected(name, f"unreadable: {str(exc).splitlines()[0]}"))
+    files = sorted(str(f) for f in stage.glob("*/chunk=*/*.parquet"))
+    found = []
+    if files:
+        query = FIND_BAD_STAGED_ROWS.format(problem=ROW_PROBLEM)
+        found = conn.execute(query, {"files": files, **_RULES}).fetchall()
+    for number, count, example in found:
+        reason = f"{count} record(s) break the rules, e.g. {example}"
+        rejected.append(Rejected(names[number - 1], reason))
+    numbers = [names.index(r.spool) + 1 for r in rejected]
+    counted = (
+        conn.execute(COUNT_STAGED, {"files": files, "rejected": numbers}).fetchall()
+        if files
+        else []
+    )
+    per_spool = {names[number - 1]: count for number, count in counted}
+    rows = sum(per_spool.values())
+    return _Batch(per_spool, rows, rows, tuple(rejected), chunks, False, stage, tuple(numbers))
+
+
+def _quoted(path: Path) -> str:
+    """A path inside a single-quoted SQL literal (COPY and views take no parameters)."""
+    return str(path).replace("'", "''")
+
+
+@contextmanager
+def _setting(conn: duckdb.DuckDBPyConnection, name: str, value: int) -> Iterator[None]:
+    """Set a DuckDB setting for the duration, then restore it."""
+    found = conn.execute("SELECT current_setting(?)", [name]).fetchone()
+    conn.execute(f"SET {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        if found is not None:
+            conn.execute(f"SET {name} = {int(found[0])}")
+
+
+def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> _Batch | None:
+    """Point the view ``batch`` at chunk ``chunk`` of a staged batch, its repeats folded.
+
+    The chunk holds every row of its listings, so it is folded and merged as a whole batch
+    of one chunk. None: the chunk has no rows.
+    """
+    assert batch.stage is not None
+    files = sorted(batch.stage.glob(f"*/chunk={chunk}/*.parquet"))
+    if not files:
+        return None
+    numbers = ", ".join(str(int(n)) for n in batch.rejected_numbers)
+    listed = ", ".join(f"'{_quoted(f)}'" for f in files)
+    conn.execute(STAGED_CHUNK_VIEW.format(files=listed, rejected=numbers))
+    shape = conn.execute(BATCH_SHAPE).fetchone()
+    assert shape is not None
+    rows = int(shape[0])
+    if not rows:
+        return None
+    one_row_each = shape[1] == rows  # proven: no two rows share a listing (nor a key)
+    kept = rows
+    if not one_row_each:
+        conn.execute(CREATE_MULTI)
+        repeats = conn.execute(COUNT_REPEATS).fetchone()
+        if repeats and repeats[0]:
+            folded = batch.stage / f"folded-{chunk}.parquet"
+            conn.execute(FOLD_STAGED.format(key=KEY, path=_quoted(folded)))
+            conn.execute(STAGED_CHUNK_VIEW.format(files=f"'{_quoted(folded)}'", rejected=""))
+            counted = conn.execute("SELECT count(*) FROM batch").fetchone()
+            kept = int(counted[0]) if counted else 0
+    return _Batch({}, rows, kept, (), 1, one_row_each, batch.stage)
+
+
+def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int]:
+    """Fold the same-key repeats of ``batch`` (``rows`` rows), chunk by chunk.
+
+    Returns whether no listing has two rows (then nothing was checked) and the rows deleted.
+    """
     shape = conn.execute(BATCH_SHAPE).fetchone()
     assert shape is not None
     one_row_each = shape[1] == rows  # proven: no two rows share a listing (nor a key)
@@ -499,8 +661,16 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
         for chunk in range(chunks if repeats and repeats[0] else 0):
             deleted = conn.execute(DEDUPE, {"chunks": chunks, "chunk": chunk}).fetchone()
             folded += int(deleted[0]) if deleted else 0
-    days = (shape[2], shape[3])
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, days, one_row_each)
+    return one_row_each, folded
+
+
+_RULES: Final = {
+    "cities": list(CITIES),
+    "max_price": MAX_PRICE,
+    "currencies": list(CURRENCIES),
+    "periods": list(PRICE_PERIODS),
+    "origins": list(ORIGINS),
+}
 
 
 def _record_run(conn: duckdb.DuckDBPyConnection, spool: Path, rows: int) -> str:
@@ -551,10 +721,20 @@ def _unordered(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
-    """Merge one chunk of listings; returns (listings upserted, observations written)."""
-    where = {"chunks": batch.chunks, "chunk": chunk}
+    """Merge one chunk of listings; returns (listings upserted, observations written).
+
+    A staged chunk (``batch.stage``; ``batch`` a view over its files) writes its plan to a
+    file there too, named by ``chunk``.
+    """
+    # A staged chunk is a batch of one chunk, its filter the trivial one.
+    where = {"chunks": batch.chunks, "chunk": 0 if batch.stage else chunk}
     listings = CHUNK_LISTINGS_SINGLE if batch.one_row_each else CHUNK_LISTINGS_MIXED
-    conn.execute(CREATE_PLAN.format(listings=listings), where)
+    if batch.stage is None:
+        conn.execute(CREATE_PLAN.format(listings=listings), where)
+    else:
+        path = _quoted(batch.stage / f"plan-{chunk}.parquet")
+        conn.execute(STAGE_PLAN.format(listings=listings, path=path), where)
+        conn.execute(PLAN_VIEW.format(path=path))
     counted = conn.execute(PLAN_COUNTS).fetchone()
     assert counted is not None
     upserted, *writes, maybe_stored = (int(v) for v in counted)
@@ -579,12 +759,60 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
     return upserted, replaced + (int(written[0]) if written else 0)
 
 
+# Temporary objects a load creates in its connection (tables, or views over a staged batch).
+TEMPORARIES: Final = ("batch", "plan", "multi", "maybe", "met", "replaced")
+FIND_TEMPORARIES = """
+SELECT 'TABLE', table_name FROM duckdb_tables()
+WHERE temporary AND list_contains($names, table_name)
+UNION ALL
+SELECT 'VIEW', view_name FROM duckdb_views()
+WHERE temporary AND NOT internal AND list_contains($names, view_name)
+"""
+# A staged batch's folder beside the warehouse file, named after it (the writer lock is the
+# warehouse's, so a folder of that name found at a load's start was left by a killed load).
+STAGE_PREFIX: Final = ".{name}.load-"
+
+
+@contextmanager
+def _workspace(conn: duckdb.DuckDBPyConnection, staged: bool) -> Iterator[Path | None]:
+    """A scratch folder for a staged batch (None when not ``staged``); afterwards, or on any
+    error, the folder and the load's temporary objects are removed.
+
+    The folder sits beside the warehouse file (on its disk, not in a small /tmp), or in the
+    system's temporary folder for a database in memory. A folder a killed load left behind
+    is removed by the next staged load.
+    """
+    folder: Path | None = None
+    try:
+        if staged:
+            found = conn.execute(
+                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+            ).fetchone()
+            db = Path(found[0]) if found and found[0] else None
+            prefix = STAGE_PREFIX.format(name=db.name if db else "memory")
+            if db is not None:
+                for stale in db.parent.iterdir():
+                    if stale.name.startswith(prefix):
+                        shutil.rmtree(stale, ignore_errors=True)
+            folder = Path(tempfile.mkdtemp(prefix=prefix, dir=db.parent if db else None))
+        yield folder
+    finally:
+        try:
+            left = conn.execute(FIND_TEMPORARIES, {"names": list(TEMPORARIES)}).fetchall()
+            for kind, name in left:
+                conn.execute(f"DROP {kind} IF EXISTS {name}")
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_spools(
     conn: duckdb.DuckDBPyConnection,
     spools: Sequence[Path],
     *,
     explicit: bool = False,
     chunk_rows: int = CHUNK_ROWS,
+    stage: bool | None = None,
     replacing: Sequence[tuple[str, str]] = (),
 ) -> LoadReport:
     """Merge ``spools`` into the warehouse behind ``conn`` in one transaction.
@@ -596,7 +824,10 @@ def load_spools(
     The merge runs in chunks of about ``chunk_rows`` rows, each holding every row of its
     listings (by a hash of source and listing id), so each chunk's dedupe, listings upsert
     and keyed merge are exactly the batch's restricted to those listings: the result does
-    not depend on the chunking, and the memory each statement needs stays bounded.
+    not depend on the chunking, and the memory each statement needs stays bounded. A batch
+    of more than one chunk (by the spools' size, or as ``stage`` says) is staged on disk
+    (see STAGE_SPOOLS), so that the load's memory does not grow with the batch either; a
+    smaller one is read into memory, the faster way.
 
     ``replacing`` (a reparse): ``(run_id, warc_record_id)`` of the responses the spools were
     re-derived from; every stored row derived from one of them is deleted in the same
@@ -623,10 +854,17 @@ def load_spools(
         return LoadReport(already_loaded=tuple(s.name for s in already))
 
     partial = sum(_split_partial_tail(s) for s in todo)
-    with _unordered(conn):
-        batch = _read_batch(conn, todo, chunk_rows)
+    size = sum(s.stat().st_size for s in todo)
+    staged = size > chunk_rows * ROW_BYTES if stage is None else stage
+    with _unordered(conn), _workspace(conn, staged) as scratch:
+        if scratch is None:
+            batch = _read_batch(conn, todo, chunk_rows)
+        else:
+            chunks = max(1, -(-size // (chunk_rows * ROW_BYTES)))
+            batch = _stage_batch(conn, todo, chunks, scratch)
         good = [s for s in todo if s.name not in {r.spool for r in batch.rejected}]
         listings_written = observations_written = 0
+        folded = batch.rows - batch.kept
         if replacing:
             conn.execute(
                 CREATE_REPLACED,
@@ -636,7 +874,11 @@ def load_spools(
         try:
             replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
             for chunk in range(batch.chunks if batch.kept else 0):
-                listings, observations = _merge_chunk(conn, batch, chunk)
+                part = _staged_chunk(conn, batch, chunk) if batch.stage else batch
+                if part is None:
+                    continue
+                listings, observations = _merge_chunk(conn, part, chunk)
+                folded += part.rows - part.kept if batch.stage else 0
                 listings_written += listings
                 observations_written += observations
             runs = [_record_run(conn, spool, batch.per_spool.get(spool.name, 0)) for spool in good]
@@ -645,9 +887,6 @@ def load_spools(
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        for table in ("batch", "multi", "plan", "maybe", "met"):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute("DROP TABLE IF EXISTS replaced")
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
@@ -659,7 +898,7 @@ def load_spools(
     return LoadReport(
         spools=tuple(s.name for s in good),
         rows_read=batch.rows,
-        batch_duplicates=batch.rows - batch.kept,
+        batch_duplicates=folded,
         observations_written=observations_written,
         observations_replaced=int(replaced_row[0]) if replaced_row else 0,
         listings_written=listings_written,
