@@ -315,7 +315,9 @@ def test_the_broken_variant_keeps_a_level_that_rose_once_before_the_event() -> N
     assert weights.break_kind == "shift" and weights.bend_at is not None
     assert abs(weights.bend_at - 56) <= 2
     assert weights.shift == pytest.approx(0.08, abs=0.01)
-    errors = {v: abs(r.average_effect(periods=6, inference="none").percent) for v, r in fits.items()}
+    errors = {
+        v: abs(r.average_effect(periods=6, inference="none").percent) for v, r in fits.items()
+    }
     assert errors["broken"] < 0.6 < errors["broken-trend"]
     # A bend is still a bend to it.
     bent = SyntheticControl(

@@ -231,9 +231,9 @@ def choose_break(
     """(τ, kind) of the break that, with the weights refitted for it, lowers the BIC of the
     treated-minus-synthetic difference below the straight detrended fit's; None when no break
     does. Candidates: every ``step``-th fit period with ``MIN_SEGMENT`` on each side (then the
-    periods next to the best of them), each kind of ``kinds`` ("bend": a hinge (t − τ)₊; "shift": a level shift 1[t ≥ τ]; "both").
-    The weights are refitted per candidate, because weights fitted around a straight trend
-    bend themselves to hide a break."""
+    periods next to the best of them), each kind of ``kinds`` ("bend": a hinge (t − τ)₊;
+    "shift": a level shift 1[t ≥ τ]; "both"). The weights are refitted per candidate, because
+    weights fitted around a straight trend bend themselves to hide a break."""
     n = len(target)
     if n < 2 * MIN_SEGMENT + 2:
         return None
