@@ -315,6 +315,13 @@ def test_the_broken_variant_keeps_a_level_that_rose_once_before_the_event() -> N
     assert weights.break_kind == "shift" and weights.bend_at is not None
     assert abs(weights.bend_at - 56) <= 2
     assert weights.shift == pytest.approx(0.08, abs=0.01)
+    # The JSON says where and what the break is: the week 56 weeks after 22 Mar 2021.
+    described = fits["broken"].to_dict(periods=6, placebo=False)["trend_break"]
+    assert described["kind"] == "shift"
+    first = pd.Timestamp("2021-03-22") + pd.Timedelta(weeks=weights.bend_at)
+    assert described["from"] == first.date().isoformat()
+    assert fits["broken-trend"].trend_break is not None
+    assert fits["broken"].model.replace(variant="detrended").fit().trend_break is None
     errors = {
         v: abs(r.average_effect(periods=6, inference="none").percent) for v, r in fits.items()
     }

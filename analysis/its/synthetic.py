@@ -357,6 +357,22 @@ class SyntheticControlResult:
             }
         )
 
+    @property
+    def trend_break(self) -> dict[str, Any] | None:
+        """The broken variants' break (None when there is none): ``from`` (the first period
+        after it), ``kind`` (bend, shift or both), ``slope_change`` per period and
+        ``level_shift`` (model scale)."""
+        weights, panel = self._weights, self.panel
+        if weights.bend_at is None:
+            return None
+        row = int(np.flatnonzero(panel.t >= weights.bend_at)[0])
+        return {
+            "from": panel.axis.label(panel.times[row]),
+            "kind": weights.break_kind,
+            "slope_change": weights.bend,
+            "level_shift": weights.shift,
+        }
+
     def weight_table(self) -> pd.DataFrame:
         """Donors by weight, largest first."""
         table = pd.DataFrame({"donor": list(self.weights), "weight": list(self.weights.values())})
@@ -540,6 +556,7 @@ class SyntheticControlResult:
             "weights": dict(sorted(self.weights.items(), key=lambda kv: -kv[1])),
             "intercept": self.intercept,
             "trend": self.trend,
+            "trend_break": self.trend_break,
             "ridge_lambda": self.ridge_lambda,
             "pre_rmspe": self.pre_rmspe,
             "post_rmspe": self.post_rmspe,
