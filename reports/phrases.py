@@ -797,6 +797,12 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "window_gap": "нет данных за неделю с {week}", "equal": "равные веса",
         "synthetic_weights": "синтетические веса",
         "too few comparison cities": "мало городов сравнения",
+        # Synthetic control's variants (the CLI's --sc-variant names in words).
+        "standard": "стандартный", "demeaned": "с вычетом среднего",
+        "detrended": "с вычетом тренда", "broken-trend": "тренд с изломом",
+        "broken": "тренд с изломом или сдвигом", "augmented": "с ридж-поправкой",
+        "augmented-demeaned": "с ридж-поправкой, с вычетом среднего",
+        "augmented-detrended": "с ридж-поправкой, с вычетом тренда",
     },
     "en": {
         "empty": "no data", "thin": "thin", "yes": "yes", "no": "no", "base": "base",
@@ -812,5 +818,9 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "thin_donor": "data in {n} of {of} weeks before the event",
         "window_gap": "no data in the week of {week}", "equal": "equal weights",
         "synthetic_weights": "synthetic weights",
+        "standard": "standard", "demeaned": "de-meaned", "detrended": "detrended",
+        "broken-trend": "broken trend", "broken": "broken trend or level",
+        "augmented": "ridge-augmented", "augmented-demeaned": "ridge-augmented, de-meaned",
+        "augmented-detrended": "ridge-augmented, detrended",
     },
 }  # fmt: skip

@@ -254,8 +254,9 @@ def _design(r: dict[str, Any], lang: ReportLang) -> str:
     detail = r.get("shape")
     if missing(detail):
         detail = r.get("variant")
-        if r.get("design") == "comparative" and not missing(detail):
-            detail = word("synthetic_weights" if detail == "synthetic" else detail, lang)
+        if not missing(detail):
+            comparative = r.get("design") == "comparative" and detail == "synthetic"
+            detail = word("synthetic_weights" if comparative else detail, lang)
     return design if missing(detail) else f"{design}, {detail}"
 
 

@@ -45,6 +45,7 @@ from reports.headline import (
     single_series_params,
     with_choices,
 )
+from reports.tables import sensitivity
 from tests.report_market import COMPARISON, Market, build_warehouse
 from warehouse import open_reader, open_writer
 from warehouse.imports import load_official
@@ -371,6 +372,14 @@ def test_sensitivity_puts_the_designs_side_by_side(data: ReportData) -> None:
     assert set(almaty.loc[almaty["varied"] == "variant", "variant"]) == {
         "standard", "demeaned", "broken-trend", "broken", "augmented", "augmented-demeaned",
         "augmented-detrended"}  # fmt: skip
+    # In the reader's language, every variant in words (no CLI code left in a Russian table).
+    shown = sensitivity(almaty, "ru")
+    designs_ru = set(shown.iloc[:, 2])
+    assert "синтетический контроль, тренд с изломом или сдвигом" in designs_ru
+    assert not any("broken" in d or "detrended" in d for d in designs_ru), designs_ru
+    assert "synthetic control, ridge-augmented, de-meaned" in set(
+        sensitivity(almaty, "en").iloc[:, 2]
+    )
     left = almaty[almaty["varied"] == "donors"]
     assert set(left["without"]) <= set(COMPARISON) and len(left) >= 3
     est = data.estimates["almaty"]
