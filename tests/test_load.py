@@ -310,3 +310,54 @@ def test_a_repeat_at_the_other_end_of_the_local_day_still_meets_its_key(
     rows = conn.execute("SELECT observed_on::VARCHAR, price FROM observations").fetchall()
     winner = 200_000 if other > stored else 100_000
     assert rows == [("2022-10-13", winner)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_listing_attributes_follow_the_rule_load_by_load(tmp_path: Path, seed: int) -> None:
+    """Attributes changing, going missing and coming back, in batches of several sightings
+    loaded in any order: each load's latest sighting wins attribute by attribute (a missing
+    one keeps the known value), an earlier one only fills what is missing. The plan decides
+    by a hash of the attributes which listings may change; this checks it against the rule."""
+    import random
+
+    rng = random.Random(seed)
+    t0 = record()["observed_at"]
+    names = ("rooms", "floor", "district", "title")
+    values = {"rooms": [1, 2, None], "floor": [3, 7, None], "district": ["Медеуский", None],
+              "title": ["a", "b", None]}  # fmt: skip
+    days = iter(rng.sample(range(90), 90))  # one sighting a day: no same-day fold
+    loads = []
+    for _ in range(6):
+        rows = []
+        for _ in range(rng.randrange(1, 9)):
+            attrs = {n: rng.choice(values[n]) for n in names}
+            at = t0 + timedelta(days=next(days), minutes=rng.randrange(600))
+            rows.append(record(rng.randrange(5), observed_at=at, **attrs))
+        loads.append(rows)
+    expected: dict[str, dict[str, object]] = {}
+    with open_writer(tmp_path / "w.duckdb", lock_timeout=5) as conn:
+        for b, rows in enumerate(loads):
+            load_spools(conn, [write_spool(tmp_path / f"s{b}", rows)])
+            for lid in {r["listing_id"] for r in rows}:
+                mine = sorted((r for r in rows if r["listing_id"] == lid),
+                              key=lambda r: r["observed_at"])  # fmt: skip
+                latest = {n: next((r[n] for r in reversed(mine) if r[n] is not None), None)
+                          for n in names}  # fmt: skip
+                first, last = mine[0]["observed_at"], mine[-1]["observed_at"]
+                stored = expected.get(lid)
+                if stored is None:
+                    expected[lid] = {**latest, "first": first, "last": last}
+                    continue
+                later = last >= stored["last"]
+                for n in names:
+                    new, old = latest[n], stored[n]
+                    stored[n] = (new if new is not None else old) if later else (
+                        old if old is not None else new)  # fmt: skip
+                stored["first"] = min(first, stored["first"])
+                stored["last"] = max(last, stored["last"])
+        got = conn.execute(
+            f"SELECT listing_id, {', '.join(names)}, first_seen, last_seen FROM listings"
+        ).fetchall()
+    assert {g[0]: list(g[1:]) for g in got} == {
+        lid: [s[n] for n in names] + [s["first"], s["last"]] for lid, s in expected.items()
+    }
