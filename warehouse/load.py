@@ -540,11 +540,11 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
                 conn.execute(READ_SPOOLS, {"paths": [path], "spools": paths, "columns": columns})
             except duckdb.Error as exc:
                 name = Path(path).name
-                rejected.append(Rejected(name, f"unreadable: {str(exc).splitlines()[0]}"))
+                rejected.append(_unreadable(name, exc))
     bad = conn.execute(FIND_BAD_ROWS, _RULES).fetchall()
     for number, count, example in bad:
         name = names[number - 1]
-        rejected.append(Rejected(name, f"{count} record(s) break the rules, e.g. {example}"))
+        rejected.append(_breaks_rules(name, count, example))
         conn.execute("DELETE FROM batch WHERE spool = ?", [number])
     counted = conn.execute("SELECT spool, count(*) FROM batch GROUP BY spool").fetchall()
     per_spool = {names[number - 1]: count for number, count in counted}
@@ -591,15 +591,14 @@ def _stage_batch(
                 except duckdb.Error as exc:
                     shutil.rmtree(stage / str(number), ignore_errors=True)
                     name = Path(path).name
-                    rejected.append(Rejected(name, f"unreadable: {str(exc).splitlines()[0]}"))
+                    rejected.append(_unreadable(name, exc))
     files = sorted(str(f) for f in stage.glob("*/chunk=*/*.parquet"))
     found = []
     if files:
         query = FIND_BAD_STAGED_ROWS.format(problem=ROW_PROBLEM)
         found = conn.execute(query, {"files": files, **_RULES}).fetchall()
     for number, count, example in found:
-        reason = f"{count} record(s) break the rules, e.g. {example}"
-        rejected.append(Rejected(names[number - 1], reason))
+        rejected.append(_breaks_rules(names[number - 1], count, example))
     numbers = [names.index(r.spool) + 1 for r in rejected]
     counted = (
         conn.execute(COUNT_STAGED, {"files": files, "rejected": numbers}).fetchall()
@@ -611,21 +610,32 @@ def _stage_batch(
     return _Batch(per_spool, rows, rows, tuple(rejected), chunks, False, stage, tuple(numbers))
 
 
+def _unreadable(name: str, exc: duckdb.Error) -> Rejected:
+    """A spool DuckDB could not read (both read paths give the same reason)."""
+    return Rejected(name, f"unreadable: {str(exc).splitlines()[0]}")
+
+
+def _breaks_rules(name: str, count: int, example: str) -> Rejected:
+    """A spool with records that break the rules (both read paths give the same reason)."""
+    return Rejected(name, f"{count} record(s) break the rules, e.g. {example}")
+
+
 def _quoted(path: Path) -> str:
     """A path inside a single-quoted SQL literal (COPY and views take no parameters)."""
     return str(path).replace("'", "''")
 
 
 @contextmanager
-def _setting(conn: duckdb.DuckDBPyConnection, name: str, value: int) -> Iterator[None]:
-    """Set a DuckDB setting for the duration, then restore it."""
+def _setting(conn: duckdb.DuckDBPyConnection, name: str, value: int | bool) -> Iterator[None]:
+    """Set a numeric or boolean DuckDB setting for the duration, then restore it."""
     found = conn.execute("SELECT current_setting(?)", [name]).fetchone()
-    conn.execute(f"SET {name} = {int(value)}")
+    kind = bool if isinstance(value, bool) else int
+    conn.execute(f"SET {name} = {kind(value)}")
     try:
         yield
     finally:
         if found is not None:
-            conn.execute(f"SET {name} = {int(found[0])}")
+            conn.execute(f"SET {name} = {kind(found[0])}")
 
 
 def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> _Batch | None:
@@ -726,12 +736,8 @@ def _unordered(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
     insertion order serialises the parallel writers: a million-row spool went into the batch
     in 1.7 s against 2.1-2.7 s.
     """
-    found = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
-    conn.execute("SET preserve_insertion_order = false")
-    try:
+    with _setting(conn, "preserve_insertion_order", False):
         yield
-    finally:
-        conn.execute(f"SET preserve_insertion_order = {bool(found and found[0])}")
 
 
 def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
