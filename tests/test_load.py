@@ -358,6 +358,7 @@ def test_listing_attributes_follow_the_rule_load_by_load(tmp_path: Path, seed: i
         got = conn.execute(
             f"SELECT listing_id, {', '.join(names)}, first_seen, last_seen FROM listings"
         ).fetchall()
+    assert len(got) == len(expected)  # one row per listing: the loader keeps the key
     assert {g[0]: list(g[1:]) for g in got} == {
         lid: [s[n] for n in names] + [s["first"], s["last"]] for lid, s in expected.items()
     }

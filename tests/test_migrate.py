@@ -100,3 +100,38 @@ def test_memory_limit_applies_to_every_connection(tmp_path: Path) -> None:
             configure_connections(memory_limit="lots")
     finally:
         configure_connections(memory_limit=None)
+
+
+def test_listings_keep_every_row_and_column_when_their_key_moves_to_the_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 006 rebuilds listings without the primary-key index: every stored listing
+    and column comes through, and a load afterwards still keeps one row per listing."""
+    from datetime import timedelta
+
+    from tests.factories import record, write_spool
+    from warehouse.load import load_spools
+
+    shipped = available_migrations()
+    before = [m for m in shipped if m.version < 6]
+    conn = connect(tmp_path / "w.duckdb")
+    module = importlib.import_module("warehouse.migrate")
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "available_migrations", lambda: before)
+        migrate(conn)
+    load_spools(conn, [write_spool(tmp_path / "a", [record(n) for n in range(3)])])
+    stored = conn.execute("SELECT * FROM listings ORDER BY ALL").fetchall()
+    keys = (
+        "SELECT count(*) FROM duckdb_constraints() "
+        "WHERE table_name = 'listings' AND constraint_type = 'PRIMARY KEY'"
+    )
+    assert conn.execute(keys).fetchone() == (1,)
+    assert [m.version for m in migrate(conn)] == [m.version for m in shipped if m.version >= 6]
+    assert conn.execute("SELECT * FROM listings ORDER BY ALL").fetchall() == stored
+    assert conn.execute(keys).fetchone() == (0,)
+    later = record()["observed_at"] + timedelta(days=7)
+    rows = [record(n, observed_at=later, rooms=2) for n in range(5)]
+    load_spools(conn, [write_spool(tmp_path / "b", rows)])
+    counted = conn.execute("SELECT count(*), count(DISTINCT (source, listing_id)) FROM listings")
+    assert counted.fetchone() == (5, 5)
+    assert conn.execute("SELECT DISTINCT rooms FROM listings").fetchall() == [(2,)]
