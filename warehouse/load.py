@@ -11,7 +11,8 @@ First, outside the transaction, in connection-local temporary tables:
 Then one short transaction, run chunk by chunk (each chunk every row of a set of listings,
 by a hash of source and listing id, so the result is the whole batch's and the memory a
 statement needs is a chunk's, however big the batch):
-  3. meet the chunk's listings with the stored ones once (a ``plan`` by rowid): insert the
+  3. meet the chunk's listings with the stored ones once (a ``plan`` by rowid; a batch read
+     into memory is planned whole just before the transaction, see CREATE_PLANS): insert the
      new, and write of the others only what changes (first/last seen widened, attributes
      from the latest sighting; an attribute the latest sighting lacks is kept from an
      earlier one);
@@ -292,7 +293,18 @@ FROM (
     ) l ON l.source = n.source AND l.listing_id = n.listing_id
 )
 """
-CREATE_PLAN = "CREATE OR REPLACE TEMP TABLE plan AS " + PLAN
+# A batch read into memory is planned whole before the transaction, and each chunk reads its
+# part through a view: a temporary table made inside the load's transaction is read back at
+# about half the speed (its rows are the transaction's local storage), and every statement
+# below reads the plan (the bench's backfill wrote its 790,000 new listings in 1.2 s from a
+# plan made inside, 0.6 s from one made before). Nothing the transaction writes could
+# change the plan: chunks partition the listings, a reparse deletes only observations, and
+# the stored rows' rowids stay put (listings are never deleted).
+CREATE_PLANS = "CREATE OR REPLACE TEMP TABLE plans AS " + PLAN
+PLANS_VIEW = (
+    "CREATE OR REPLACE TEMP VIEW plan AS SELECT * FROM plans "
+    "WHERE listing_hash % CAST({chunks} AS UBIGINT) = CAST({chunk} AS UBIGINT)"
+)
 # A staged chunk's plan goes to a file and is read through a view (see STAGE_SPOOLS).
 STAGE_PLAN = "COPY (" + PLAN + ") TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)"
 PLAN_VIEW = "CREATE OR REPLACE TEMP VIEW plan AS SELECT * FROM read_parquet('{path}')"
@@ -740,6 +752,16 @@ def _unordered(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
 
 
+def _batch_listings(batch: _Batch) -> str:
+    """The query of a chunk's listings, one row each (aggregated only where a listing has two)."""
+    return CHUNK_LISTINGS_SINGLE if batch.one_row_each else CHUNK_LISTINGS_MIXED
+
+
+def _plan_whole(conn: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
+    """Plan every listing of a batch read into memory, before the transaction (CREATE_PLANS)."""
+    conn.execute(CREATE_PLANS.format(listings=_batch_listings(batch)), {"chunks": 1, "chunk": 0})
+
+
 def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
     """Merge one chunk of listings; returns (listings upserted, observations written).
 
@@ -748,12 +770,11 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
     """
     # A staged chunk is a batch of one chunk, its filter the trivial one.
     where = {"chunks": batch.chunks, "chunk": 0 if batch.stage else chunk}
-    listings = CHUNK_LISTINGS_SINGLE if batch.one_row_each else CHUNK_LISTINGS_MIXED
     if batch.stage is None:
-        conn.execute(CREATE_PLAN.format(listings=listings), where)
+        conn.execute(PLANS_VIEW.format(chunks=int(batch.chunks), chunk=int(chunk)))
     else:
         path = _quoted(batch.stage / f"plan-{chunk}.parquet")
-        conn.execute(STAGE_PLAN.format(listings=listings, path=path), where)
+        conn.execute(STAGE_PLAN.format(listings=_batch_listings(batch), path=path), where)
         conn.execute(PLAN_VIEW.format(path=path))
     counted = conn.execute(PLAN_COUNTS).fetchone()
     assert counted is not None
@@ -780,7 +801,7 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
 
 
 # Temporary objects a load creates in its connection (tables, or views over a staged batch).
-TEMPORARIES: Final = ("batch", "plan", "multi", "maybe", "met", "replaced")
+TEMPORARIES: Final = ("batch", "plans", "plan", "multi", "maybe", "met", "replaced")
 FIND_TEMPORARIES = """
 SELECT 'TABLE', table_name FROM duckdb_tables()
 WHERE temporary AND list_contains($names, table_name)
@@ -890,6 +911,8 @@ def load_spools(
                 CREATE_REPLACED,
                 {"run_ids": [r for r, _ in replacing], "record_ids": [i for _, i in replacing]},
             )
+        if batch.stage is None and batch.kept:
+            _plan_whole(conn, batch)
         conn.execute("BEGIN TRANSACTION")
         try:
             replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
