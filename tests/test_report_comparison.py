@@ -213,7 +213,7 @@ def test_a_backtest_interval_differs_from_the_conformal_one(
     assert code == 1 and "for the detrended variants" in err
     code, _, err = run_cli(capsys, "its", "--csv", "x.csv", "--time-col", "t", "--value-col",
                            "v", "--event", "2022-09-21", "--sc-inference", "backtest")  # fmt: skip
-    assert code == 1 and "apply to the warehouse" in err
+    assert code == 1 and "go with --design synthetic" in err
 
 
 def test_anticipation_weeks_are_a_choice_of_the_warehouse_synthetic_control(
@@ -241,7 +241,7 @@ def test_anticipation_weeks_are_a_choice_of_the_warehouse_synthetic_control(
     assert json.loads(out)["headline"]["percent"] == pytest.approx(fits[4].effect.percent, abs=1e-9)
     code, _, err = run_cli(capsys, "its", "--csv", "x.csv", "--time-col", "t", "--value-col",
                            "v", "--event", "2022-09-21", "--sc-anticipation", "2")  # fmt: skip
-    assert code == 1 and "apply to the warehouse" in err
+    assert code == 1 and "go with --design synthetic" in err
 
 
 def test_short_of_donors_the_single_series_stands_in_and_says_so(

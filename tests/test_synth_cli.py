@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from analysis.its.synthetic import METHODS, SyntheticControl
+from analysis.its.synthetic_inference import BACKTEST_MAX_TESTS
 from analysis.its.synthetic_simulate import simulated_panel
 from rentwatch.cli import main
+from reports.headline import ReportParams
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -49,7 +53,59 @@ def test_wide_synthetic_json(panel_files: tuple[Path, Path, str], capsys: Any) -
     table = data["placebo_in_space"]["table"]
     assert table[0]["unit"] == "treated" and len(table) == 7
     assert data["placebo_in_space"]["p"] >= 1 / 7
-    assert data["specification"]["variant"] == "standard"
+    # On a CSV too, unset options are the headline estimator's (reports.ReportParams).
+    headline = ReportParams()
+    assert data["specification"]["variant"] == headline.sc_variant
+    assert data["specification"]["trend_halflife"] == headline.sc_halflife
+    assert data["specification"]["anticipation"] == headline.sc_anticipation
+    assert data["headline"]["method"] == METHODS[headline.sc_inference]
+    assert data["backtest"]["pseudo_events"] == BACKTEST_MAX_TESTS
+
+
+def test_the_csv_default_is_the_headline_estimator(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    """`its --csv … --design synthetic` with nothing else set gives the number the same
+    panel gets from the headline's estimator in Python, interval and all."""
+    wide, _, event = panel_files
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", "synthetic", "--json"))
+    assert code == 0, err
+    got = json.loads(out)["headline"]
+    params = ReportParams()
+    frame = pd.read_csv(wide, parse_dates=["week"]).set_index("week")
+    model = SyntheticControl(
+        frame, treated="treated", donors=[f"d{j:02d}" for j in range(1, 7)], event=event,
+        variant=params.sc_variant, trend_halflife=params.sc_halflife,
+        anticipation=params.sc_anticipation, log=True,
+    )  # fmt: skip
+    want = model.fit().average_effect(periods=6, inference=params.sc_inference)
+    assert got["percent"] == pytest.approx(want.percent, abs=1e-9)
+    assert got["percent_low"] == pytest.approx(want.percent_low, abs=1e-9)
+    assert got["percent_high"] == pytest.approx(want.percent_high, abs=1e-9)
+    standard = run(capsys, *wide_args(wide, event, "--design", "synthetic", "--json",
+                                      "--sc-variant", "standard"))  # fmt: skip
+    spec = json.loads(standard[1])["specification"]
+    assert (spec["variant"], spec["trend_halflife"]) == ("standard", None)
+
+
+def test_a_short_pre_period_falls_back_to_the_conformal_interval_and_says_so(
+    tmp_path: Path, capsys: Any
+) -> None:
+    frame, event = simulated_panel(seed=3, effect=0.1, donors=6, pre=24)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    path = tmp_path / "short.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["headline"]["method"] == METHODS["conformal"] and "backtest" not in data
+    assert any("too short for a backtest" in w for w in data["warnings"])
+    code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic"))
+    assert code == 0 and "conformal interval: the pre-period is too short for a backtest" in out
+    assert out.count("too short for a backtest") == 1
+    code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
+                                          "--sc-inference", "backtest"))  # fmt: skip
+    assert code == 1 and "a backtest needs at least 33" in err and "Traceback" not in err
 
 
 def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], capsys: Any) -> None:

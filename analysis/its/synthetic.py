@@ -542,12 +542,18 @@ class SyntheticControlResult:
     # --- output ------------------------------------------------------------------------
 
     def to_dict(
-        self, *, periods: float | None = None, placebo: bool = True, prune: float | None = None
+        self,
+        *,
+        periods: float | None = None,
+        placebo: bool = True,
+        prune: float | None = None,
+        inference: str = "conformal",
     ) -> dict[str, Any]:
         """Everything as JSON-ready values: specification, weights, pre-fit, the headline
-        effect over ``periods`` (None: the whole post period) with its conformal interval,
+        effect over ``periods`` (None: the whole post period) with its ``inference``
+        interval (the conformal one is given too; a backtest's errors under ``backtest``),
         and (``placebo``) the placebo-in-space table."""
-        headline = self.average_effect(periods=periods)
+        headline = self.average_effect(periods=periods, inference=inference)
         out: dict[str, Any] = {
             "label": self.model.spec.label,
             "simulated": self.model.spec.simulated,
@@ -565,6 +571,8 @@ class SyntheticControlResult:
             "solver": dict(self.solver),
             "warnings": list(self.warnings),
         }
+        if inference == "backtest":
+            out["backtest"] = self.backtest(periods=periods).to_dict()
         if placebo:
             out["placebo_in_space"] = self.placebo_in_space(periods=periods, prune=prune).to_dict()
         return out

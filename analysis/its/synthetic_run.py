@@ -17,7 +17,7 @@ placebo-in-space table.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -28,6 +28,9 @@ from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
 
 PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
+# Synthetic control's interval: ``auto`` is the backtest where the pre-period has room for
+# one (BACKTEST_MIN_FIT + the window + 1 observations), else the conformal interval, said.
+PANEL_INFERENCES: tuple[str, ...] = ("conformal", "backtest", "auto")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,11 @@ class PanelOptions:
     ``design``: ``synthetic`` or ``comparative``. Synthetic control: ``variant``
     (``standard``, ``demeaned``, ``augmented``, ``augmented-demeaned``), ``ridge_lambda``
     (None: cross-validated), ``placebo`` (run placebo-in-space), ``prune`` (drop placebos
-    whose pre-RMSPE exceeds prune × the treated unit's). Comparative ITS: ``comparison``
+    whose pre-RMSPE exceeds prune × the treated unit's), ``trend_halflife`` (detrended
+    variants: weigh the recent pre-period gap with this half-life, in periods),
+    ``anticipation`` (leave the last this many pre-period observations out of the fit),
+    ``inference`` (the headline's interval: ``conformal``, ``backtest`` or ``auto``, see
+    PANEL_INFERENCES). Comparative ITS: ``comparison``
     (``equal`` or ``synthetic`` weights), ``shape``, ``seasonality``, ``errors`` and ``fit``
     (the other keyword arguments of :meth:`analysis.its.ITSModel.fit`). Both: ``periods``
     (the headline window from the event; None: the whole post period), ``alpha``,
@@ -57,11 +64,18 @@ class PanelOptions:
     errors: str = "ar1"
     fit: dict[str, Any] = field(default_factory=dict)
     missing: str = "error"
+    trend_halflife: float | None = None
+    anticipation: int = 0
+    inference: str = "conformal"
 
     def __post_init__(self) -> None:
         if self.design not in PANEL_DESIGNS:
             raise InvalidSpecification(
                 f"design must be one of {', '.join(PANEL_DESIGNS)}; got {self.design!r}"
+            )
+        if self.inference not in PANEL_INFERENCES:
+            raise InvalidSpecification(
+                f"inference must be one of {', '.join(PANEL_INFERENCES)}; got {self.inference!r}"
             )
 
 
@@ -70,20 +84,28 @@ PanelResult = SyntheticControlResult | ComparativeITSResult
 
 @dataclass(frozen=True, eq=False)
 class PanelAnalysis:
-    """A fitted comparison-unit design and the options it ran with."""
+    """A fitted comparison-unit design and the options it ran with (``auto`` inference
+    resolved; ``notes``: why, when it fell back to the conformal interval)."""
 
     result: PanelResult
     options: PanelOptions
+    notes: tuple[str, ...] = ()
 
     def headline(self) -> Effect:
+        if isinstance(self.result, SyntheticControlResult):
+            return self.result.average_effect(
+                periods=self.options.periods, inference=self.options.inference
+            )
         return self.result.average_effect(periods=self.options.periods)
 
     def to_dict(self) -> dict[str, Any]:
         if isinstance(self.result, SyntheticControlResult):
-            return self.result.to_dict(
+            out = self.result.to_dict(
                 periods=self.options.periods, placebo=self.options.placebo,
-                prune=self.options.prune,
+                prune=self.options.prune, inference=self.options.inference,
             )  # fmt: skip
+            out["warnings"] = [*out["warnings"], *self.notes]
+            return out
         return self.result.to_dict(periods=self.options.periods)
 
 
@@ -118,7 +140,7 @@ def panel_model(
     if options.design == "synthetic":
         return SyntheticControl(
             data, donors=donors, variant=options.variant, ridge_lambda=options.ridge_lambda,
-            **common,
+            trend_halflife=options.trend_halflife, anticipation=options.anticipation, **common,
         )  # fmt: skip
     return ComparativeITS(
         data, controls=donors, comparison=options.comparison, shape=options.shape,
@@ -141,7 +163,15 @@ def run_panel_design(
         data, treated=treated, donors=donors, event=event, options=options, **model_options
     )
     if isinstance(model, SyntheticControl):
-        result: PanelResult = model.fit(alpha=options.alpha)
-    else:
-        result = model.fit(options.errors, alpha=options.alpha, **options.fit)
+        fitted = model.fit(alpha=options.alpha)
+        if options.inference != "auto":
+            return PanelAnalysis(fitted, options)
+        try:
+            fitted.backtest(periods=options.periods)
+        except InvalidSpecification as short:
+            reason = str(short).split(";")[0]
+            note = f"conformal interval: the pre-period is too short for a backtest ({reason})"
+            return PanelAnalysis(fitted, replace(options, inference="conformal"), (note,))
+        return PanelAnalysis(fitted, replace(options, inference="backtest"))
+    result = model.fit(options.errors, alpha=options.alpha, **options.fit)
     return PanelAnalysis(result, options)

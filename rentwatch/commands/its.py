@@ -45,6 +45,7 @@ from analysis.its.synthetic_run import (
     PanelOptions,
     run_panel_design,
 )
+from analysis.its.synthetic_weights import is_detrended
 from rentwatch.commands.common import settings_of
 from rentwatch.progress import task
 from reports import headline as hl
@@ -56,7 +57,6 @@ DATE_FORMATS = ["%Y-%m-%d"]
 CSV_SHAPE = "step-slope"
 CSV_DESIGN = "segmented"
 CSV_SEASONALITY = "none"
-CSV_SC_VARIANT = "standard"
 CSV_COMPARISON = "equal"
 _HEADLINE = hl.ReportParams()
 
@@ -178,16 +178,17 @@ def its(
             "--sc-variant",
             help="Synthetic control: standard, demeaned, detrended, broken-trend, broken, "
             "augmented, "
-            f"augmented-demeaned or augmented-detrended \\[CSV default: {CSV_SC_VARIANT}; "
-            f"warehouse: {_HEADLINE.sc_variant}].",
+            f"augmented-demeaned or augmented-detrended \\[default: {_HEADLINE.sc_variant}, "
+            "the headline's, on a CSV too].",
         ),
     ] = None,
     sc_inference: Annotated[
         str | None,
         typer.Option(
             "--sc-inference",
-            help="Warehouse synthetic control: conformal, or backtest (the design's own errors "
-            f"at pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}].",
+            help="Synthetic control: conformal, or backtest (the design's own errors at "
+            f"pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}; on a CSV whose "
+            "pre-period is too short for one, conformal, said].",
             show_default=False,
         ),
     ] = None,
@@ -195,8 +196,9 @@ def its(
         float | None,
         typer.Option(
             "--sc-halflife",
-            help="Warehouse synthetic control, detrended variants: weigh the recent pre-period "
-            f"gap with this half-life in weeks \\[default: {_HEADLINE.sc_halflife or 'none'}].",
+            help="Synthetic control, detrended variants: weigh the recent pre-period gap with "
+            "this half-life in weeks (a CSV's periods) "
+            f"\\[default: {_HEADLINE.sc_halflife or 'none'}].",
             show_default=False,
         ),
     ] = None,
@@ -204,8 +206,8 @@ def its(
         int | None,
         typer.Option(
             "--sc-anticipation",
-            help="Warehouse synthetic control: leave this many weeks before the event out of "
-            "the fit (a rise that began early counts in the effect) "
+            help="Synthetic control: leave this many weeks (a CSV's periods) before the event "
+            "out of the fit (a rise that began early counts in the effect) "
             f"\\[default: {_HEADLINE.sc_anticipation}].",
             show_default=False,
         ),
@@ -323,14 +325,23 @@ def its(
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
     --value-col, --treated; --control-col picks donors, default all other units).
     """
-    if csv is not None and (sc_inference, sc_halflife, sc_anticipation) != (None, None, None):
+    sc_given = (sc_inference, sc_halflife, sc_anticipation) != (None, None, None)
+    if csv is not None and sc_given and design != "synthetic":
         raise InvalidSpecification(
-            "--sc-inference, --sc-halflife and --sc-anticipation apply to the warehouse"
+            "--sc-inference, --sc-halflife and --sc-anticipation go with --design synthetic"
         )
     if design in PANEL_DESIGNS and csv is not None:
+        # Synthetic control on a CSV is the headline's estimator unless told otherwise.
+        variant = sc_variant or _HEADLINE.sc_variant
+        halflife = sc_halflife
+        if halflife is None and is_detrended(variant):
+            halflife = _HEADLINE.sc_halflife
         panel_options = PanelOptions(
             design=design,
-            variant=sc_variant or CSV_SC_VARIANT,
+            variant=variant,
+            trend_halflife=halflife if design == "synthetic" else None,
+            anticipation=sc_anticipation or _HEADLINE.sc_anticipation,
+            inference=sc_inference or "auto",
             periods=periods,
             alpha=alpha,
             placebo=placebo_in_space,
