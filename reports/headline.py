@@ -25,7 +25,7 @@ import math
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import duckdb
 import pandas as pd
@@ -79,6 +79,9 @@ DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
 COMPARISONS = ("equal", "synthetic")
 SC_INFERENCES = ("conformal", "backtest")
 MAX_ANTICIPATION = 13  # weeks: a quarter; longer and the trend is extrapolated too far
+# A donor's short gaps (weeks without a listing in a thin town) are bridged, the treated
+# city's are left out (analysis.its.synthetic_panel); the scenario study ran the same rule.
+HEADLINE_MISSING: Final = "interpolate-donors"
 
 
 @dataclass(frozen=True)
@@ -596,7 +599,7 @@ def fit_headline(
         raise InvalidParams(f"the {params.design} design needs the donor pool (donor_pool)")
     event = pd.Timestamp(first_post(params, series.spec.freq))
     common: dict[str, Any] = {
-        "treated": pool.treated, "event": event, "log": True, "missing": "interpolate-donors",
+        "treated": pool.treated, "event": event, "log": True, "missing": HEADLINE_MISSING,
         "unit": series.unit, "label": series.spec.label, "simulated": pool.simulated,
     }  # fmt: skip
     if params.design == "synthetic":

@@ -149,3 +149,21 @@ def test_bad_design_options_are_one_line_errors(
         args += ["--control-col", "d01", "--control-col", "d02"]
     code, _, err = run(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_a_donor_gap_is_bridged_as_in_the_headline_and_said(tmp_path: Path, capsys: Any) -> None:
+    """A week without a value in a thin donor: by default bridged (the headline's rule) and
+    named in the warnings; `--missing error` refuses it in one line."""
+    frame, event = simulated_panel(seed=5, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    frame.loc[30, "d03"] = float("nan")
+    path = tmp_path / "gap.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert any(f"d03 {frame.loc[30, 'week']}" in w and "bridged" in w for w in data["warnings"])
+    assert data["specification"]["dropped_periods"] == []
+    code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
+                                          "--missing", "error"))  # fmt: skip
+    assert code == 1 and "donor 'd03' has no value" in err and "Traceback" not in err

@@ -625,6 +625,10 @@ def _caveats(
         )
     if panel.dropped_donors:
         notes.append(f"donors with gaps left out: {', '.join(panel.dropped_donors)}")
+    if panel.filled:
+        shown = ", ".join(f"{unit} {period}" for unit, period in panel.filled[:3])
+        more = f" and {len(panel.filled) - 3} more" if len(panel.filled) > 3 else ""
+        notes.append(f"{len(panel.filled)} donor value(s) bridged by interpolation: {shown}{more}")
     if panel.dropped_periods:
         notes.append(f"{len(panel.dropped_periods)} period(s) with gaps left out")
     if not weights.info.get("polished", True):

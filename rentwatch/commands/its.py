@@ -239,9 +239,14 @@ def its(
         ),
     ] = None,
     missing: Annotated[
-        str,
-        typer.Option(help="Synthetic/comparative gaps: error, drop-donors or drop-periods."),
-    ] = "error",
+        str | None,
+        typer.Option(
+            help="Synthetic/comparative gaps: error, drop-donors, drop-periods or "
+            "interpolate-donors (a donor's short gaps bridged, the periods still missing "
+            f"somewhere left out) \\[default: {hl.HEADLINE_MISSING}, the headline's].",
+            show_default=False,
+        ),
+    ] = None,
     errors: Annotated[
         str | None,
         typer.Option(
@@ -358,7 +363,7 @@ def its(
                 "arima_order": parse_order(arima_order),
                 "seed": seed,
             },
-            missing=missing,
+            missing=missing or hl.HEADLINE_MISSING,
         )
         _panel_design(
             panel_options, csv=csv, city=city, time_col=time_col, value_col=value_col,
