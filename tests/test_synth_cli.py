@@ -88,13 +88,38 @@ def test_the_csv_default_is_the_headline_estimator(
     assert (spec["variant"], spec["trend_halflife"]) == ("standard", None)
 
 
+def short_panel(tmp_path: Path, pre: int) -> tuple[Path, str]:
+    frame, event = simulated_panel(seed=3, effect=0.1, donors=6, pre=pre)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    path = tmp_path / f"short-{pre}.csv"
+    frame.to_csv(path, index=False)
+    return path, event
+
+
+def test_half_a_year_before_the_event_backtests_from_shorter_fits(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Under 33 pre-period weeks the backtest's pseudo-events are fitted on 13 weeks and
+    more, not 26: a finite interval where the detrended variant's conformal one has none."""
+    path, event = short_panel(tmp_path, 24)
+    code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["headline"]["method"] == METHODS["backtest"]
+    assert data["backtest"]["min_fit"] == 13 and data["backtest"]["pseudo_events"] == 6
+    low, high = data["headline"]["percent_low"], data["headline"]["percent_high"]
+    assert low < data["headline"]["percent"] < high and high - low < 100
+    assert data["conformal"]["high"] is None  # unbounded: why it is not the fallback
+    long_path, long_event = short_panel(tmp_path, 40)
+    code, out, _ = run(capsys, *wide_args(long_path, long_event, "--design", "synthetic",
+                                          "--json"))  # fmt: skip
+    assert code == 0 and json.loads(out)["backtest"]["min_fit"] == 26
+
+
 def test_a_short_pre_period_falls_back_to_the_conformal_interval_and_says_so(
     tmp_path: Path, capsys: Any
 ) -> None:
-    frame, event = simulated_panel(seed=3, effect=0.1, donors=6, pre=24)
-    frame["week"] = frame["week"].dt.date.astype(str)
-    path = tmp_path / "short.csv"
-    frame.to_csv(path, index=False)
+    path, event = short_panel(tmp_path, 16)
     code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
     assert code == 0, err
     data = json.loads(out)
@@ -105,7 +130,7 @@ def test_a_short_pre_period_falls_back_to_the_conformal_interval_and_says_so(
     assert out.count("too short for a backtest") == 1
     code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
                                           "--sc-inference", "backtest"))  # fmt: skip
-    assert code == 1 and "a backtest needs at least 33" in err and "Traceback" not in err
+    assert code == 1 and "a backtest needs at least 20" in err and "Traceback" not in err
 
 
 def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], capsys: Any) -> None:

@@ -45,6 +45,13 @@ if TYPE_CHECKING:
 # Backtests: pseudo-events need this many fit periods before them; at most this many.
 BACKTEST_MIN_FIT = 26
 BACKTEST_MAX_TESTS = 26
+# A pre-period too short for two pseudo-events after BACKTEST_MIN_FIT periods (under 33
+# for a six-period window) backtests from fits of this many: their errors are those of
+# shorter fits than the design's, so the interval is wider than it need be, never narrower.
+# On half a year of weekly data the conformal interval of the detrended variants was
+# unbounded in every one of 40 panels (its refits' trend absorbs any effect); this backtest
+# covered 0.97-1.00 at 44-49 pp (ARCHITECTURE.md, "Headline estimator").
+BACKTEST_SHORT_MIN_FIT = 13
 _CONSECUTIVE_REJECTIONS = 4
 _STEPS_BEFORE_DOUBLING = 40
 _MAX_EVALUATIONS = 2000
@@ -307,6 +314,7 @@ class BacktestInterval:
     quantile: float
     half_width: float
     level: float
+    min_fit: int = BACKTEST_MIN_FIT  # fit periods before the first pseudo-event
 
     def p(self, percent: float) -> float:
         """Two-sided p of "no effect" for an estimate of ``percent``."""
@@ -322,6 +330,7 @@ class BacktestInterval:
             "df": self.df,
             "half_width_percent": self.half_width,
             "level": self.level,
+            "min_fit": self.min_fit,
             "method": "backtest: the design refitted before each of the last pre-period weeks",
         }
 
@@ -335,7 +344,7 @@ def backtest_interval(
     level: float,
     ridge_lambda: float | None = None,
     trend_halflife: float | None = None,
-    min_fit: int = BACKTEST_MIN_FIT,
+    min_fit: int | None = None,
     max_tests: int = BACKTEST_MAX_TESTS,
 ) -> BacktestInterval:
     """How wrong the design has been at ``window``-period horizons before the event.
@@ -347,10 +356,12 @@ def backtest_interval(
     error is that window's % effect, whose truth is 0. The interval is the estimate ± the t
     quantile × RMS error × √(1 + 1/df). Overlapping windows share errors, so df is the
     number of non-overlapping windows among them, k / window (Bartlett's effective sample
-    size of an overlapping mean), at least 2. Every source of error the design has — the
-    weights, the trend's extrapolation, a season the donors do not share, autocorrelation —
-    is in these errors, which is why the scenario study prefers them to the conformal test
-    when the design's trend can bend (the conformal refits let a bend absorb the effect).
+    size of an overlapping mean), at least 2. ``min_fit`` None: BACKTEST_MIN_FIT where that
+    leaves two pseudo-events, else BACKTEST_SHORT_MIN_FIT. Every source of error the design
+    has — the weights, the trend's extrapolation, a season the donors do not share,
+    autocorrelation — is in these errors, which is why the scenario study prefers them to
+    the conformal test when the design's trend can bend (the conformal refits let a bend
+    absorb the effect).
     """
     rows = np.flatnonzero(fit_rows)
     n = len(rows)
@@ -358,6 +369,8 @@ def backtest_interval(
     # ends: every pseudo-event leaves the same gap, so its errors are at the window's horizon.
     gap = int(np.count_nonzero(~panel.post[rows[-1] + 1 :])) if n else 0
     last = n - window - gap
+    if min_fit is None:
+        min_fit = BACKTEST_MIN_FIT if last >= BACKTEST_MIN_FIT + 1 else BACKTEST_SHORT_MIN_FIT
     first = max(min_fit, last - max_tests + 1)
     errors = []
     for e in range(first, last + 1):
@@ -381,7 +394,7 @@ def backtest_interval(
     scale = float(np.sqrt(np.mean(found**2)))
     quantile = float(stats.t.ppf(0.5 + level / 2, df))
     return BacktestInterval(
-        found, scale, df, quantile, quantile * scale * math.sqrt(1 + 1 / df), level
+        found, scale, df, quantile, quantile * scale * math.sqrt(1 + 1 / df), level, min_fit
     )
 
 

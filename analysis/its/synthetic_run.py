@@ -29,7 +29,8 @@ from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
 
 PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
 # Synthetic control's interval: ``auto`` is the backtest where the pre-period has room for
-# one (BACKTEST_MIN_FIT + the window + 1 observations), else the conformal interval, said.
+# one (analysis.its.synthetic_inference.backtest_interval: 20 observations for a six-period
+# window, from fits of 13 below 33), else the conformal interval, said.
 PANEL_INFERENCES: tuple[str, ...] = ("conformal", "backtest", "auto")
 
 
