@@ -123,21 +123,32 @@ SELECT spool, count(*) FROM {STAGED}
 WHERE NOT list_contains(CAST($rejected AS INTEGER[]), spool)
 GROUP BY spool
 """
-# Views take no parameters: the file names are quoted, the spool numbers are integers.
+# Views take no parameters: the file names are quoted, the spool numbers are integers. A
+# row of a staged chunk is named by its file and its position in it.
+STAGED_ROWS = """
+(SELECT * FROM read_parquet([{files}], hive_partitioning = false, filename = true,
+                            file_row_number = true)
+ WHERE NOT list_contains([{rejected}]::INTEGER[], spool))
+"""
 STAGED_CHUNK_VIEW = """
 CREATE OR REPLACE TEMP VIEW batch AS
-SELECT * FROM read_parquet([{files}], hive_partitioning = false)
-WHERE NOT list_contains([{rejected}]::INTEGER[], spool)
+SELECT r.* EXCLUDE (filename, file_row_number) FROM {rows} r {fold}
 """
-# A chunk that repeats a key is folded once into a file of its own (a view cannot be
-# deleted from): the same rule as DEDUPE, the latest sighting of each key kept.
+# A chunk that repeats a key is folded by the same rule as DEDUPE (the latest sighting of
+# each key kept): the rows it drops, only ever among the listings with more than one row,
+# are named in a small table the view leaves out (a view cannot be deleted from). Writing
+# the folded chunk whole to a file of its own had taken 1.1-1.3 s a million rows, a
+# quarter of a staged 4M-row backfill, to drop 0.16 % of them.
 FOLD_STAGED = """
-COPY (
-    SELECT * FROM batch
-    QUALIFY row_number() OVER (
-        PARTITION BY {key} ORDER BY observed_at DESC, run_id DESC, price DESC) = 1
-) TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)
+CREATE OR REPLACE TEMP TABLE folded AS
+SELECT filename, file_row_number FROM {rows}
+WHERE listing_hash IN (SELECT listing_hash FROM multi)
+QUALIFY row_number() OVER (
+    PARTITION BY {key} ORDER BY observed_at DESC, run_id DESC, price DESC) > 1
 """
+FOLDED = (
+    "ANTI JOIN folded f ON r.filename = f.filename AND r.file_row_number = f.file_row_number"
+)
 
 # One chunk of the batch: the rows of the listings whose hash falls in it. The parameters are
 # cast: an INTEGER parameter made DuckDB compute the modulo in HUGEINT, 2.6 s of thread time
@@ -662,7 +673,8 @@ def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) ->
         return None
     numbers = ", ".join(str(int(n)) for n in batch.rejected_numbers)
     listed = ", ".join(f"'{_quoted(f)}'" for f in files)
-    conn.execute(STAGED_CHUNK_VIEW.format(files=listed, rejected=numbers))
+    staged = STAGED_ROWS.format(files=listed, rejected=numbers)
+    conn.execute(STAGED_CHUNK_VIEW.format(rows=staged, fold=""))
     shape = conn.execute(BATCH_SHAPE).fetchone()
     assert shape is not None
     rows = int(shape[0])
@@ -674,9 +686,8 @@ def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) ->
         conn.execute(CREATE_MULTI)
         repeats = conn.execute(COUNT_REPEATS).fetchone()
         if repeats and repeats[0]:
-            folded = batch.stage / f"folded-{chunk}.parquet"
-            conn.execute(FOLD_STAGED.format(key=KEY, path=_quoted(folded)))
-            conn.execute(STAGED_CHUNK_VIEW.format(files=f"'{_quoted(folded)}'", rejected=""))
+            conn.execute(FOLD_STAGED.format(rows=staged, key=KEY))
+            conn.execute(STAGED_CHUNK_VIEW.format(rows=staged, fold=FOLDED))
             counted = conn.execute("SELECT count(*) FROM batch").fetchone()
             kept = int(counted[0]) if counted else 0
     return _Batch({}, rows, kept, (), 1, one_row_each, batch.stage)
@@ -801,7 +812,7 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
 
 
 # Temporary objects a load creates in its connection (tables, or views over a staged batch).
-TEMPORARIES: Final = ("batch", "plans", "plan", "multi", "maybe", "met", "replaced")
+TEMPORARIES: Final = ("batch", "plans", "plan", "multi", "folded", "maybe", "met", "replaced")
 FIND_TEMPORARIES = """
 SELECT 'TABLE', table_name FROM duckdb_tables()
 WHERE temporary AND list_contains($names, table_name)
