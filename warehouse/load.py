@@ -146,9 +146,7 @@ WHERE listing_hash IN (SELECT listing_hash FROM multi)
 QUALIFY row_number() OVER (
     PARTITION BY {key} ORDER BY observed_at DESC, run_id DESC, price DESC) > 1
 """
-FOLDED = (
-    "ANTI JOIN folded f ON r.filename = f.filename AND r.file_row_number = f.file_row_number"
-)
+FOLDED = "ANTI JOIN folded f ON r.filename = f.filename AND r.file_row_number = f.file_row_number"
 
 # One chunk of the batch: the rows of the listings whose hash falls in it. The parameters are
 # cast: an INTEGER parameter made DuckDB compute the modulo in HUGEINT, 2.6 s of thread time
