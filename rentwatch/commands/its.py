@@ -345,7 +345,9 @@ def its(
             design=design,
             variant=variant,
             trend_halflife=halflife if design == "synthetic" else None,
-            anticipation=sc_anticipation or _HEADLINE.sc_anticipation,
+            anticipation=(
+                _HEADLINE.sc_anticipation if sc_anticipation is None else sc_anticipation
+            ),
             inference=sc_inference or "auto",
             periods=periods,
             alpha=alpha,
