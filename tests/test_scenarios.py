@@ -6,10 +6,16 @@ from dataclasses import replace
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.scenarios.panels import BASE, FAMILIES, simulate_panel
 from analysis.scenarios.study import DESIGNS, HEADLINE, choose_default, run_study, summarise
+from analysis.scenarios.two_factor import (
+    TWO_FACTOR_BASE,
+    TWO_FACTOR_FAMILIES,
+    simulate_two_factor,
+)
 from reports import ReportParams
 
 BY_NAME = {f.name: f for f in FAMILIES}
@@ -93,3 +99,69 @@ def test_an_earlier_wave_lifts_the_treated_citys_untreated_path_only() -> None:
     assert rise[e - 30] < 0.002 and 0.098 < rise[e - 14] <= 0.1
     assert np.allclose(p.observed[list(p.donors)], same.observed[list(p.donors)])
     assert (p.latent1 - p.latent0)[p.latent0.index < p.event].abs().max() == 0
+
+
+# --- the second world ------------------------------------------------------------------------
+
+TWO = {f.name: f for f in TWO_FACTOR_FAMILIES}
+
+
+def test_the_two_factor_world_has_the_same_families_built_another_way() -> None:
+    assert [f.name for f in TWO_FACTOR_FAMILIES] == [f.name for f in FAMILIES]
+    a, b = simulate_two_factor(TWO_FACTOR_BASE, 3), simulate_two_factor(TWO_FACTOR_BASE, 3)
+    assert a.observed.equals(b.observed) and a.simulated
+    assert set(a.long()["origin"]) == {"simulated"}
+    # Not the first world's panel: another length, other donors, other draws.
+    first = simulate_panel(BASE, 3)
+    assert a.observed.shape != first.observed.shape
+    assert simulate_two_factor(TWO["true null"], 0).truth() == pytest.approx(0.0, abs=1e-9)
+    assert simulate_two_factor(TWO["few donors"], 0).donors == ("donor01", "donor02", "donor03")
+    short = simulate_two_factor(TWO["short pre-period"], 0)
+    assert (short.observed.index < short.event).sum() == 52
+
+
+def _change(name: str, field: str, seed: int = 0) -> tuple[np.ndarray, int]:
+    """The treated city's latent change a family's own term makes (same draws without it)."""
+    family = TWO[name]
+    with_it = simulate_two_factor(family, seed)
+    without = simulate_two_factor(replace(family, **{field: 0.0}), seed)
+    return (with_it.latent1 - without.latent1).to_numpy(), family.pre_weeks
+
+
+def test_the_two_factor_worlds_hard_parts_sit_where_its_docstring_says() -> None:
+    surge, e = _change("anticipation surge", "anticipation")
+    assert surge[e - 6] == 0 and 0 < surge[e - 5] < surge[e - 1] < surge[e] == pytest.approx(0.08)
+    kink, e = _change("treated-only trend kink", "treated_kink")
+    assert kink[e - 40] == 0 and kink[e] == pytest.approx(0.002 * 40)
+    wave, e = _change("earlier wave", "earlier_wave")
+    assert wave[e - 30] == 0 and wave[e - 26] == pytest.approx(0.08) == wave[e + 5]
+
+
+def test_the_two_factor_national_jump_moves_each_city_by_its_own_loading() -> None:
+    jump = TWO["national jump at the event"]
+    p = simulate_two_factor(jump, 0)
+    q = simulate_two_factor(replace(jump, national_jump=0.0), 0)
+    moved = (p.latent0 - q.latent0).to_numpy()
+    e = jump.pre_weeks
+    assert moved[e - 1] == 0 and 0.7 * 0.15 <= moved[e] <= 1.3 * 0.15
+    rises = (p.observed - q.observed).iloc[e][list(p.donors)]
+    assert rises.max() - rises.min() > 0.02  # not one common jump: loadings differ
+
+
+def test_thin_two_factor_listings_leave_gaps() -> None:
+    thin = simulate_two_factor(TWO["thin listings"], 1)
+    assert thin.observed.isna().to_numpy().any() and (thin.n.to_numpy() == 0).any()
+
+
+def test_the_study_runs_each_world_and_counts_each_worlds_families_apart() -> None:
+    designs = {HEADLINE: DESIGNS[HEADLINE]}
+    first = run_study(seeds=1, families=[BY_NAME["true null"]], designs=designs)
+    second = run_study(seeds=1, families=[TWO["true null"]], designs=designs, world="two-factor")
+    assert set(first["world"]) == {"scenario"} and set(second["world"]) == {"two-factor"}
+    assert first["truth"].iloc[0] == second["truth"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert first["estimate"].iloc[0] != second["estimate"].iloc[0]
+    table = summarise(pd.concat([first, second], ignore_index=True))
+    assert sorted(table["family"]) == ["scenario: true null", "two-factor: true null"]
+    assert summarise(first)["family"].tolist() == ["true null"]
+    with pytest.raises(ValueError, match="world must be one of"):
+        run_study(seeds=1, world="flat earth")

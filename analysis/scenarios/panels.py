@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -81,13 +81,29 @@ FAMILIES: Final[tuple[Family, ...]] = (
 )  # fmt: skip
 
 
+class Scenario(Protocol):
+    """What a panel keeps of the family it was drawn from (any world's family has these)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def why(self) -> str: ...
+
+    @property
+    def pre_weeks(self) -> int: ...
+
+    @property
+    def post_weeks(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Panel:
     """A simulated panel. ``observed``: periods × cities (treated first), log index with NaN
     gaps; ``latent1``/``latent0``: the treated city's log path with and without the effect;
     ``n``: listings behind each observed value."""
 
-    family: Family
+    family: Scenario
     seed: int
     treated: str
     observed: pd.DataFrame

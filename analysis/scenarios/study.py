@@ -26,7 +26,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from analysis.scenarios.panels import FAMILIES, WINDOW, Family, Panel, simulate_panel
+from analysis.scenarios.panels import FAMILIES, WINDOW, Panel, Scenario, simulate_panel
+from analysis.scenarios.two_factor import TWO_FACTOR_FAMILIES, simulate_two_factor
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,28 @@ DESIGNS: dict[str, Design] = {
 HEADLINE: Final = "synthetic control, detrended (half-life 13), backtest"
 
 
-def _one(task: tuple[Family, int, Sequence[str], Mapping[str, Design]]) -> list[dict[str, Any]]:
-    family, seed, names, designs = task
-    panel = simulate_panel(family, seed)
+@dataclass(frozen=True)
+class World:
+    """A way of simulating panels and the families drawn from it."""
+
+    name: str
+    families: tuple[Scenario, ...]
+    simulate: Callable[[Any, int], Panel]
+
+
+# The study's worlds: the first, written beside the designs, and a second built unlike it
+# (analysis.scenarios.two_factor) so that a design tuned to the first world's process shows.
+WORLDS: Final[dict[str, World]] = {
+    "scenario": World("scenario", FAMILIES, simulate_panel),
+    "two-factor": World("two-factor", TWO_FACTOR_FAMILIES, simulate_two_factor),
+}
+
+
+def _one(
+    task: tuple[str, Scenario, int, Sequence[str], Mapping[str, Design]],
+) -> list[dict[str, Any]]:
+    world, family, seed, names, designs = task
+    panel = WORLDS[world].simulate(family, seed)
     truth = panel.truth()
     rows = []
     for name in names:
@@ -218,7 +238,7 @@ def _one(task: tuple[Family, int, Sequence[str], Mapping[str, Design]]) -> list[
             est, ok = Estimate(math.nan, math.nan, math.nan), False
             error = f"{type(exc).__name__}: {exc}"[:200]
         rows.append({
-            "family": family.name, "design": name, "seed": seed, "truth": truth,
+            "world": world, "family": family.name, "design": name, "seed": seed, "truth": truth,
             "estimate": est.percent, "low": est.low, "high": est.high, "ok": ok,
             "error": error,
         })  # fmt: skip
@@ -228,16 +248,21 @@ def _one(task: tuple[Family, int, Sequence[str], Mapping[str, Design]]) -> list[
 def run_study(
     *,
     seeds: int,
-    families: Iterable[Family] = FAMILIES,
+    families: Iterable[Scenario] | None = None,
     designs: Mapping[str, Design] | None = None,
     processes: int = 1,
     first_seed: int = 0,
+    world: str = "scenario",
 ) -> pd.DataFrame:
-    """One row per family × seed × design (see :func:`summarise`)."""
+    """One row per family × seed × design of ``world`` (see :func:`summarise`); ``families``
+    None: all of the world's."""
+    if world not in WORLDS:
+        raise ValueError(f"world must be one of {', '.join(WORLDS)}; got {world!r}")
     designs = dict(designs or DESIGNS)
     names = list(designs)
+    chosen = tuple(families) if families is not None else WORLDS[world].families
     tasks = [
-        (f, s, names, designs) for f in families for s in range(first_seed, first_seed + seeds)
+        (world, f, s, names, designs) for f in chosen for s in range(first_seed, first_seed + seeds)
     ]
     if processes > 1:
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
@@ -248,7 +273,12 @@ def run_study(
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per family and design: bias, RMSE (pp), coverage, width (pp), failures (share)."""
+    """Per family and design: bias, RMSE (pp), coverage, width (pp), failures (share). Rows of
+    more than one world name each family by its world too ("two-factor: true null"), so the
+    rule counts every world's family as a family of its own."""
+    rows = rows.copy()
+    if "world" in rows and rows["world"].nunique() > 1:
+        rows["family"] = rows["world"] + ": " + rows["family"]
     out = []
     for (family, design), g in rows.groupby(["family", "design"], sort=False):
         good = g[g["ok"]]
