@@ -77,7 +77,13 @@ SINGLE_SERIES_DESIGNS: tuple[Design, ...] = ("counterfactual", "segmented")
 COMPARISON_DESIGNS: tuple[Design, ...] = ("synthetic", "comparative")
 DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
 COMPARISONS = ("equal", "synthetic")
-SC_INFERENCES = ("conformal", "backtest")
+SC_INFERENCES = ("conformal", "backtest", "backtest-placebo")
+# The interval in the estimator's words (ReportParams.estimator_text).
+SC_INFERENCE_WORDS = {
+    "conformal": "conformal {level}",
+    "backtest": "backtest {level}",
+    "backtest-placebo": "backtest {level}, widened to the comparison cities' placebo effects",
+}
 MAX_ANTICIPATION = 13  # weeks: a quarter; longer and the trend is extrapolated too far
 # A donor's short gaps (weeks without a listing in a thin town) are bridged, the treated
 # city's are left out (analysis.its.synthetic_panel); the scenario study ran the same rule.
@@ -106,7 +112,9 @@ class ReportParams:
     pool, with the ``[cities] roles`` setting when the caller passes ``Settings.registry``),
     each donor's series on the same definition and span: ``design="synthetic"`` is a
     synthetic control of variant ``sc_variant`` (placebo in space; ``sc_inference``: the
-    ``conformal`` interval, or ``backtest``, the design's own errors at pre-period pseudo-events;
+    ``conformal`` interval, ``backtest``, the design's own errors at pre-period pseudo-events,
+    or ``backtest-placebo``, the backtest widened to the donors' placebo effects at the event
+    where the pool has five donors or more;
     ``sc_halflife``: the detrended variants weigh the recent pre-period gap more, with this
     half-life in weeks; ``sc_anticipation``: the last this many weeks before the event's week
     are left out of the fit and predicted, as the window is, so a rise that began before the
@@ -139,10 +147,10 @@ class ReportParams:
     window_weeks: int = 6
     # The headline design, chosen by the scenario study (ARCHITECTURE.md, "Headline
     # estimator"): synthetic control, detrended, the trend weighted with a 13-week half-life,
-    # backtest intervals.
+    # backtest intervals widened to the placebos' spread.
     design: Design = "synthetic"
     sc_variant: str = "detrended"
-    sc_inference: str = "backtest"
+    sc_inference: str = "backtest-placebo"
     sc_halflife: float | None = 13.0
     sc_anticipation: int = 0
     comparison: str = "equal"
@@ -270,9 +278,10 @@ class ReportParams:
             )
             if self.sc_anticipation:
                 trend += f", fitted up to {self.sc_anticipation} weeks before the event"
+            inference = SC_INFERENCE_WORDS.get(self.sc_inference, self.sc_inference)
             return (
                 f"synthetic control ({self.sc_variant} variant{trend}, donors: {pool}), "
-                f"{self.sc_inference} {level}"
+                f"{inference.format(level=level)}"
             )
         else:
             how = (

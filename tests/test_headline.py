@@ -59,7 +59,7 @@ def test_default_is_the_studied_estimator() -> None:
     params = ReportParams()
     assert (params.rooms, params.method, params.flow, params.window_weeks) == (1, "mix", True, 6)
     assert (params.design, params.sc_variant, params.sc_inference, params.sc_halflife) == (
-        "synthetic", "detrended", "backtest", 13.0,
+        "synthetic", "detrended", "backtest-placebo", 13.0,
     )  # fmt: skip
     assert params.fallback and params.donors is None and params.min_donors == 3
     assert (params.window_start.isoformat(), params.window_end.isoformat()) == (

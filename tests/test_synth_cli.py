@@ -60,6 +60,14 @@ def test_wide_synthetic_json(panel_files: tuple[Path, Path, str], capsys: Any) -
     assert data["specification"]["anticipation"] == headline.sc_anticipation
     assert data["headline"]["method"] == METHODS[headline.sc_inference]
     assert data["backtest"]["pseudo_events"] == BACKTEST_MAX_TESTS
+    # The interval is the wider of the backtest's and the six placebos' (each donor refitted
+    # as the treated city over the same window).
+    spread = data["placebo_interval"]
+    assert spread["placebos"] == 6 and spread["df"] == 5
+    half = max(data["backtest"]["half_width_percent"], spread["half_width_percent"])
+    assert spread["used"] == (spread["half_width_percent"] > data["backtest"]["half_width_percent"])
+    headline_ = data["headline"]
+    assert headline_["percent_high"] - headline_["percent"] == pytest.approx(half)
 
 
 def test_the_csv_default_is_the_headline_estimator(
@@ -105,7 +113,7 @@ def test_half_a_year_before_the_event_backtests_from_shorter_fits(
     code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
     assert code == 0, err
     data = json.loads(out)
-    assert data["headline"]["method"] == METHODS["backtest"]
+    assert data["headline"]["method"] == METHODS[ReportParams().sc_inference]
     assert data["backtest"]["min_fit"] == 13 and data["backtest"]["pseudo_events"] == 6
     low, high = data["headline"]["percent_low"], data["headline"]["percent_high"]
     assert low < data["headline"]["percent"] < high and high - low < 100

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy.optimize import nnls
 
 from analysis.its.exceptions import InvalidData, InvalidSpecification
@@ -353,3 +354,78 @@ def test_a_backtest_with_anticipation_predicts_at_the_windows_horizon() -> None:
     synthetic = np.exp(w.predict(y[after, 1:], t[after]))
     expected = 100 * (panel.to_numpy()[after, 0].sum() / synthetic.sum() - 1)
     assert errors[-1] == pytest.approx(expected, rel=1e-9)
+
+
+def _loading_jump_panel(donors: int = 8, jump: float = 0.15) -> tuple[pd.DataFrame, float]:
+    """Cities on one national trend (the treated city's loading 1.2, the donors' 0.7–1.3) and
+    their own small wiggles; the
+    whole country jumps in the event week, each city by its loading, and nothing else
+    happens. A straight national trend shows no loading that detrending leaves, so the
+    weights cannot learn how far the treated city will move with the jump. Returns the
+    panel (levels) and the treated city's true effect, 0."""
+    rng = np.random.default_rng(11)
+    n, pre = 90, 78
+    t = np.arange(n, dtype=float)
+    national = 0.004 * t + np.where(t >= pre, jump, 0.0)
+    loadings = np.concatenate([[1.2], rng.uniform(0.7, 1.3, donors)])
+    columns = {}
+    for i, b in enumerate(loadings):
+        name = "treated" if i == 0 else f"d{i}"
+        columns[name] = np.exp(11.5 + b * national + rng.normal(0, 0.004, n))
+    weeks = pd.date_range("2021-03-22", periods=n, freq="W-MON")
+    return pd.DataFrame(columns, index=weeks), 0.0
+
+
+def _fit_jump(donors: int) -> object:
+    panel, _ = _loading_jump_panel(donors)
+    return SyntheticControl(
+        panel, treated="treated", event=panel.index[78], variant="detrended", log=True,
+        trend_halflife=13,
+    ).fit()  # fmt: skip
+
+
+def test_the_placebo_widened_backtest_covers_a_jump_the_pre_period_cannot_show() -> None:
+    """The treated city loads 1.2 on a national jump at the event, more than its twin's
+    donors do: the twin rises too little, and part of the jump reads as an effect. The backtest's
+    pseudo-events never saw a jump, so its interval misses the truth (0); the donors, refitted
+    as placebos, meet the same jump at the event, and their spread widens the interval."""
+    result = _fit_jump(8)
+    backtest = result.average_effect(periods=6, inference="backtest")
+    widened = result.average_effect(periods=6, inference="backtest-placebo")
+    assert backtest.percent == widened.percent > 2  # the twin's shortfall on the jump
+    assert backtest.percent_low > 0  # the backtest interval excludes the truth
+    assert widened.percent_low < 0 < widened.percent_high
+    spread = result.placebo_interval(periods=6)
+    assert spread is not None and spread.half_width > result.backtest(periods=6).half_width
+    # The interval and its p are the placebos' where theirs is the wider one.
+    assert widened.percent_high - widened.percent == pytest.approx(spread.half_width)
+    assert widened.p == pytest.approx(spread.p(widened.percent)) and widened.p > 0.05
+    assert "placebos" in widened.method
+
+
+def test_the_placebo_interval_is_the_rms_of_the_kept_placebo_effects() -> None:
+    result = _fit_jump(8)
+    table = result.placebo_in_space(periods=6).table
+    effects = table.loc[~table["treated"], "percent"].to_numpy()
+    spread = result.placebo_interval(periods=6)
+    assert spread is not None and len(spread.errors) == 8 and spread.df == 7
+    rms = float(np.sqrt(np.mean(effects**2)))
+    assert spread.scale == pytest.approx(rms)
+    assert spread.half_width == pytest.approx(stats.t.ppf(0.975, 7) * rms * np.sqrt(1 + 1 / 8))
+    doc = result.to_dict(periods=6, inference="backtest-placebo")
+    assert doc["placebo_interval"]["used"] is True
+    assert doc["placebo_interval"]["placebos"] == 8 and "backtest" in doc
+
+
+def test_with_fewer_than_five_donors_the_interval_stays_the_backtests() -> None:
+    result = _fit_jump(4)
+    assert result.placebo_interval(periods=6) is None
+    backtest = result.average_effect(periods=6, inference="backtest")
+    widened = result.average_effect(periods=6, inference="backtest-placebo")
+    assert (widened.percent_low, widened.percent_high, widened.p) == (
+        backtest.percent_low, backtest.percent_high, backtest.p,
+    )  # fmt: skip
+    doc = result.to_dict(periods=6, inference="backtest-placebo")
+    assert doc["placebo_interval"] == {
+        "used": False, "reason": "fewer than 5 donors: the backtest's alone",
+    }  # fmt: skip

@@ -43,13 +43,16 @@ import pandas as pd
 from analysis.its.effects import Effect
 from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic_inference import (
+    PLACEBO_INTERVAL_MIN_DONORS,
     BacktestInterval,
     ConformalInterval,
     PlaceboInSpace,
+    PlaceboInterval,
     backtest_interval,
     conformal_interval,
     fit_mask,
     placebo_in_space,
+    placebo_interval,
     rmspe,
 )
 from analysis.its.synthetic_panel import (
@@ -76,6 +79,10 @@ CONFORMAL_METHOD = "conformal (CWZ 2021, moving-block permutations)"
 METHODS = {
     "conformal": CONFORMAL_METHOD,
     "backtest": "backtest (the design's errors at pseudo-events before the event)",
+    "backtest-placebo": (
+        "backtest widened to the placebos (the design's errors at pseudo-events before the "
+        "event and, in the donors, at the event)"
+    ),
     "none": "point estimate",
 }
 INFERENCES = tuple(METHODS)
@@ -395,7 +402,10 @@ class SyntheticControlResult:
         ``end`` (inclusive), or ``periods`` periods from the first post observation.
         ``inference``: ``conformal`` (default), ``backtest`` (the design's own errors at
         pseudo-events in the pre-period, :func:`analysis.its.synthetic_inference.
-        backtest_interval`) or ``none`` (point estimates only, NaN intervals)."""
+        backtest_interval`), ``backtest-placebo`` (the wider of the backtest interval and the
+        placebos' one, :func:`analysis.its.synthetic_inference.placebo_interval`, which
+        covers what moves every city at the event; the backtest's alone with fewer than
+        five donors) or ``none`` (point estimates only, NaN intervals)."""
         if inference not in INFERENCES:
             raise InvalidSpecification(
                 f"inference is one of {', '.join(INFERENCES)}; got {inference!r}"
@@ -415,10 +425,13 @@ class SyntheticControlResult:
             low, high, p = interval.low, interval.high, interval.p_zero
         pct_low, pct_high = (self._percent_at(observed, v) for v in (low, high))
         abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
-        if inference == "backtest":
+        if inference in ("backtest", "backtest-placebo"):
             test = self.backtest(rows)
-            pct_low, pct_high = percent - test.half_width, percent + test.half_width
-            p = test.p(percent)
+            half_width, p = test.half_width, test.p(percent)
+            spread = self.placebo_interval(rows) if inference == "backtest-placebo" else None
+            if spread is not None and spread.half_width > half_width:
+                half_width, p = spread.half_width, max(p, spread.p(percent))
+            pct_low, pct_high = percent - half_width, percent + half_width
             low, high = (math.log1p(v / 100) if panel.log else nan for v in (pct_low, pct_high))
             abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
         labels = panel.labels()
@@ -484,6 +497,15 @@ class SyntheticControlResult:
         interval: BacktestInterval = self._cache[key]
         return interval
 
+    def placebo_interval(
+        self, rows: np.ndarray | None = None, *, periods: float | None = None
+    ) -> PlaceboInterval | None:
+        """The placebos' interval of a window (None with fewer than five donors; see
+        :func:`analysis.its.synthetic_inference.placebo_interval`)."""
+        if rows is None:
+            rows = self.panel.window(periods=periods)
+        return placebo_interval(self._placebos(rows), level=self.level)
+
     def conformal(
         self, rows: np.ndarray | None = None, *, periods: float | None = None
     ) -> ConformalInterval:
@@ -523,7 +545,9 @@ class SyntheticControlResult:
         """Every donor as a placebo treated unit over the same window (cached; see
         :func:`analysis.its.synthetic_inference.placebo_in_space`). Augmented variants
         cross-validate each placebo's own λ unless the model fixed one."""
-        rows = self.panel.window(start, end, periods=periods)
+        return self._placebos(self.panel.window(start, end, periods=periods), prune)
+
+    def _placebos(self, rows: np.ndarray, prune: float | None = None) -> PlaceboInSpace:
         key = ("placebo", tuple(int(r) for r in rows), prune)
         if key not in self._cache:
             self._cache[key] = placebo_in_space(
@@ -551,7 +575,8 @@ class SyntheticControlResult:
     ) -> dict[str, Any]:
         """Everything as JSON-ready values: specification, weights, pre-fit, the headline
         effect over ``periods`` (None: the whole post period) with its ``inference``
-        interval (the conformal one is given too; a backtest's errors under ``backtest``),
+        interval (the conformal one is given too; a backtest's errors under ``backtest``,
+        and the placebos' interval too under ``backtest-placebo``),
         and (``placebo``) the placebo-in-space table."""
         headline = self.average_effect(periods=periods, inference=inference)
         out: dict[str, Any] = {
@@ -571,8 +596,22 @@ class SyntheticControlResult:
             "solver": dict(self.solver),
             "warnings": list(self.warnings),
         }
-        if inference == "backtest":
+        if inference in ("backtest", "backtest-placebo"):
             out["backtest"] = self.backtest(periods=periods).to_dict()
+        if inference == "backtest-placebo":
+            spread = self.placebo_interval(periods=periods)
+            out["placebo_interval"] = (
+                {
+                    **spread.to_dict(),
+                    "used": spread.half_width > out["backtest"]["half_width_percent"],
+                }
+                if spread is not None
+                else {
+                    "used": False,
+                    "reason": f"fewer than {PLACEBO_INTERVAL_MIN_DONORS} donors: "
+                    "the backtest's alone",
+                }
+            )
         if placebo:
             out["placebo_in_space"] = self.placebo_in_space(periods=periods, prune=prune).to_dict()
         return out

@@ -52,6 +52,10 @@ BACKTEST_MAX_TESTS = 26
 # unbounded in every one of 40 panels (its refits' trend absorbs any effect); this backtest
 # covered 0.97-1.00 at 44-49 pp (ARCHITECTURE.md, "Headline estimator").
 BACKTEST_SHORT_MIN_FIT = 13
+# The backtest interval widened by the placebos' spread needs at least this many placebos
+# (donors): with fewer, a spread of three or four values says little, and the interval
+# stays the backtest's (said in the JSON).
+PLACEBO_INTERVAL_MIN_DONORS = 5
 _CONSECUTIVE_REJECTIONS = 4
 _STEPS_BEFORE_DOUBLING = 40
 _MAX_EVALUATIONS = 2000
@@ -333,6 +337,61 @@ class BacktestInterval:
             "min_fit": self.min_fit,
             "method": "backtest: the design refitted before each of the last pre-period weeks",
         }
+
+
+@dataclass(frozen=True)
+class PlaceboInterval:
+    """The design's errors at the event in the comparison units (see
+    :func:`placebo_interval`): each donor's placebo window effect in % (truth 0), their RMS
+    ``scale``, the t quantile on ``df`` = placebos − 1, and ``half_width`` = quantile × scale ×
+    √(1 + 1/placebos)."""
+
+    errors: np.ndarray
+    scale: float
+    df: int
+    quantile: float
+    half_width: float
+    level: float
+
+    def p(self, percent: float) -> float:
+        """Two-sided p of "no effect" for an estimate of ``percent``."""
+        if not self.scale > 0:
+            return float("nan")
+        spread = self.scale * math.sqrt(1 + 1 / len(self.errors))
+        return float(2 * stats.t.sf(abs(percent) / spread, self.df))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "placebos": len(self.errors),
+            "rms_error_percent": self.scale,
+            "df": self.df,
+            "half_width_percent": self.half_width,
+            "level": self.level,
+            "method": "placebo in space: each donor's window effect as the treated unit",
+        }
+
+
+def placebo_interval(placebo: PlaceboInSpace, *, level: float) -> PlaceboInterval | None:
+    """How wrong the design is at the event itself, read off the donors.
+
+    Each donor refitted as the treated unit over the same window (its placebo effect, whose
+    truth is 0 when the shock did not reach it) meets whatever moved the whole country in
+    the event's weeks: a national jump that the pre-period never showed the loadings of, a
+    donor the inflow reached. A backtest's pseudo-events before the event hold none of
+    these. The interval is the estimate ± the t quantile (placebos − 1 df) × the RMS of the
+    placebo effects × √(1 + 1/placebos), the treated unit being one more draw. None with
+    fewer than PLACEBO_INTERVAL_MIN_DONORS placebos (kept ones; the treated row excluded).
+    """
+    table = placebo.table
+    errors = table.loc[table["kept"] & ~table["treated"], "percent"].to_numpy(dtype=float)
+    errors = errors[np.isfinite(errors)]
+    if len(errors) < PLACEBO_INTERVAL_MIN_DONORS:
+        return None
+    scale = float(np.sqrt(np.mean(errors**2)))
+    df = len(errors) - 1
+    quantile = float(stats.t.ppf(0.5 + level / 2, df))
+    half_width = quantile * scale * math.sqrt(1 + 1 / len(errors))
+    return PlaceboInterval(errors, scale, df, quantile, half_width, level)
 
 
 def backtest_interval(

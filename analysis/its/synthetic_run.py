@@ -28,10 +28,13 @@ from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
 
 PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
-# Synthetic control's interval: ``auto`` is the backtest where the pre-period has room for
-# one (analysis.its.synthetic_inference.backtest_interval: 20 observations for a six-period
-# window, from fits of 13 below 33), else the conformal interval, said.
-PANEL_INFERENCES: tuple[str, ...] = ("conformal", "backtest", "auto")
+# Synthetic control's interval: ``auto`` is the headline's (reports.ReportParams.sc_inference,
+# kept equal by tests/test_synth_cli.py): the backtest widened to the placebos where the
+# pre-period has room for a backtest (analysis.its.synthetic_inference.backtest_interval: 20
+# observations for a six-period window, from fits of 13 below 33), else the conformal
+# interval, said.
+PANEL_INFERENCES: tuple[str, ...] = ("conformal", "backtest", "backtest-placebo", "auto")
+AUTO_INFERENCE = "backtest-placebo"
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ class PanelOptions:
     whose pre-RMSPE exceeds prune × the treated unit's), ``trend_halflife`` (detrended
     variants: weigh the recent pre-period gap with this half-life, in periods),
     ``anticipation`` (leave the last this many pre-period observations out of the fit),
-    ``inference`` (the headline's interval: ``conformal``, ``backtest`` or ``auto``, see
-    PANEL_INFERENCES). Comparative ITS: ``comparison``
+    ``inference`` (the headline's interval: ``conformal``, ``backtest``,
+    ``backtest-placebo`` or ``auto``, see PANEL_INFERENCES). Comparative ITS: ``comparison``
     (``equal`` or ``synthetic`` weights), ``shape``, ``seasonality``, ``errors`` and ``fit``
     (the other keyword arguments of :meth:`analysis.its.ITSModel.fit`). Both: ``periods``
     (the headline window from the event; None: the whole post period), ``alpha``,
@@ -173,6 +176,6 @@ def run_panel_design(
             reason = str(short).split(";")[0]
             note = f"conformal interval: the pre-period is too short for a backtest ({reason})"
             return PanelAnalysis(fitted, replace(options, inference="conformal"), (note,))
-        return PanelAnalysis(fitted, replace(options, inference="backtest"))
+        return PanelAnalysis(fitted, replace(options, inference=AUTO_INFERENCE))
     result = model.fit(options.errors, alpha=options.alpha, **options.fit)
     return PanelAnalysis(result, options)

@@ -186,9 +186,11 @@ def its(
         str | None,
         typer.Option(
             "--sc-inference",
-            help="Synthetic control: conformal, or backtest (the design's own errors at "
-            f"pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}; on a CSV whose "
-            "pre-period is too short for one, conformal, said].",
+            help="Synthetic control: conformal; backtest (the design's own errors at "
+            "pre-period pseudo-events); or backtest-placebo (the backtest widened to the "
+            "donors' placebo effects at the event, with five donors or more) "
+            f"\\[default: {_HEADLINE.sc_inference}; on a CSV whose pre-period is too short "
+            "for a backtest, conformal, said].",
             show_default=False,
         ),
     ] = None,

@@ -137,8 +137,10 @@ InferenceOpt = Annotated[
     str | None,
     typer.Option(
         "--sc-inference",
-        help="Synthetic control's interval: conformal, or backtest (the design's own errors at "
-        f"pre-period pseudo-events) \\[default: {_HEADLINE.sc_inference}].",
+        help="Synthetic control's interval: conformal; backtest (the design's own errors at "
+        "pre-period pseudo-events); or backtest-placebo (the backtest widened to the donors' "
+        "placebo effects at the event, with five donors or more) "
+        f"\\[default: {_HEADLINE.sc_inference}].",
         show_default=False,
     ),
 ]
