@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from reports import figures, narrative
 from reports import phrases as P
 from reports import tables as T
-from reports.facts import ReportData
+from reports.facts import IntervalParts, ReportData
 from reports.formatting import format_number, format_percent
 from reports.phrases import ReportLang
 from warehouse.records import LOCAL_TIMEZONE
@@ -349,6 +349,7 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
                 rmspe=format_number(c.pre_rmspe, lang, decimals=3),
                 pct=format_percent(100 * math.expm1(c.pre_rmspe), lang, decimals=1),
             ),
+            "interval": interval_text(c.interval, lang),
             "placebo": "",
             "left_out": "",
             "dropped": "",
@@ -378,6 +379,25 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
             prose["filled"] = narrative.fill(words["filled"], n=format_number(c.filled, lang))
         out[city] = prose
     return out
+
+
+def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
+    """What set the window's interval, in a sentence ('' for the conformal interval)."""
+    if parts is None:
+        return ""
+    words = P.ECONOMIST[lang]
+    values = {
+        "n": format_number(parts.pseudo_events, lang),
+        "backtest": format_number(parts.backtest, lang, decimals=1),
+    }
+    if parts.inference == "backtest":
+        return narrative.fill(words["interval_backtest"], **values)
+    if parts.placebo is None:
+        return narrative.fill(words["interval_few_donors"], **values)
+    key = "interval_placebo_wider" if parts.placebo > parts.backtest else "interval_backtest_wider"
+    return narrative.fill(
+        words[key], **values, placebo=format_number(parts.placebo, lang, decimals=1)
+    )
 
 
 def render_html(

@@ -74,6 +74,18 @@ class DonorNote:
 
 
 @dataclass(frozen=True)
+class IntervalParts:
+    """What set a synthetic control's backtest interval: ``pseudo_events`` and the backtest's
+    half-width, and under ``backtest-placebo`` the placebos' (None with fewer than five
+    donors), all in percentage points."""
+
+    inference: str
+    pseudo_events: int
+    backtest: float
+    placebo: float | None
+
+
+@dataclass(frozen=True)
 class Comparison:
     """What a comparison design compared the city with.
 
@@ -89,6 +101,8 @@ class Comparison:
     ``post_rmspe``, ``ratio``, ``effect``, ``percent``, ``kept``, ``rank``; synthetic control
     only), ``placebo_p`` its rank p (at least ``placebo_floor`` = 1 / units), ``gaps`` the
     treated and placebo gaps (period × unit, log points) for the classic figure.
+    ``interval``: what set a backtest interval (reports.headline.IntervalParts; None for the
+    conformal one and comparative ITS).
     """
 
     design: str
@@ -102,6 +116,7 @@ class Comparison:
     placebo_p: float | None = None
     placebo_floor: float | None = None
     gaps: pd.DataFrame | None = None
+    interval: IntervalParts | None = None
 
     def top(self, share: float = 0.9, least: float = 0.01) -> tuple[tuple[str, float], ...]:
         """The largest weights until they add up to ``share`` of the whole (each at least

@@ -63,6 +63,7 @@ from reports.headline import (
     headline_model,
     headline_placebo,
     headline_span,
+    interval_parts,
     single_series_params,
 )
 from warehouse import open_reader
@@ -362,6 +363,7 @@ def _comparison_parts(
         left_out=tuple(DonorNote(x.city, x.reason, dict(x.values)) for x in pool.left_out),
         dropped_periods=len(panel.dropped_periods),
         filled=len(panel.filled),
+        interval=interval_parts(result, params),
     )
     present = set(pd.to_datetime(result.series["time"]))
     weeks = [k for k in range(params.window_weeks)

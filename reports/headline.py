@@ -53,7 +53,7 @@ from analysis.its.synthetic_panel import bridge_gaps
 from analysis.its.synthetic_weights import VARIANTS, is_detrended
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
-from reports.facts import StandIn
+from reports.facts import IntervalParts, StandIn
 from reports.formatting import format_percent
 from reports.span import LeftOut, NoSpan, Span, choose_span
 from warehouse.cities import REGISTRY, CityRegistry
@@ -634,6 +634,23 @@ def headline_effect(result: HeadlineFit, params: ReportParams, freq: Freq = "W")
     if isinstance(result, SyntheticControlResult):
         return result.average_effect(start, periods=periods, inference=params.sc_inference)
     return result.average_effect(start, periods=periods)
+
+
+def interval_parts(
+    result: HeadlineFit, params: ReportParams, freq: Freq = "W"
+) -> IntervalParts | None:
+    """The parts of the headline's interval (:func:`headline_effect`'s window), or None
+    when it is not a backtest."""
+    if not isinstance(result, SyntheticControlResult) or params.sc_inference == "conformal":
+        return None
+    start, periods = pd.Timestamp(first_post(params, freq)), window_periods(params, freq)
+    rows = result.panel.window(start, None, periods=periods)
+    test = result.backtest(rows)
+    spread = result.placebo_interval(rows) if params.sc_inference == "backtest-placebo" else None
+    return IntervalParts(
+        params.sc_inference, len(test.errors), test.half_width,
+        spread.half_width if spread is not None else None,
+    )  # fmt: skip
 
 
 def headline_placebo(

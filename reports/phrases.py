@@ -612,6 +612,17 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "weights_more": " и ещё {n} с меньшими весами",
         "rmspe_sentence": "RMSPE до события (среднеквадратичный промах до события): {rmspe} "
         "лог. пункта, около {pct}.",
+        "interval_backtest": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "события: ±{backtest} п. п.",
+        "interval_few_donors": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "события: ±{backtest} п. п. (городов сравнения меньше пяти, их плацебо не "
+        "учитываются).",
+        "interval_backtest_wider": "Интервал окна — более широкий из двух: ошибки метода на "
+        "{n} псевдособытиях до события дают ±{backtest} п. п., города сравнения, по очереди "
+        "принятые за получившие шок, — ±{placebo} п. п.",
+        "interval_placebo_wider": "Интервал окна — более широкий из двух: города сравнения, "
+        "по очереди принятые за получившие шок, дают ±{placebo} п. п., ошибки метода на {n} "
+        "псевдособытиях до события — ±{backtest} п. п.",
         "placebo_space": "Плацебо в пространстве",
         "placebo_space_sentence": "Каждый город сравнения по очереди считается получившим "
         "шок и получает своего синтетического двойника из остальных; по отношению RMSPE после "
@@ -702,6 +713,17 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "weights_more": " and {n} more with smaller weights",
         "rmspe_sentence": "Pre-period RMSPE (the root mean squared miss before the event): "
         "{rmspe} log points, about {pct}.",
+        "interval_backtest": "The window's interval comes from the design's errors at {n} "
+        "pseudo-events before the event: ±{backtest} pp.",
+        "interval_few_donors": "The window's interval comes from the design's errors at {n} "
+        "pseudo-events before the event: ±{backtest} pp (with fewer than five comparison "
+        "cities their placebos are not used).",
+        "interval_backtest_wider": "The window's interval is the wider of two: the design's "
+        "errors at {n} pseudo-events before the event give ±{backtest} pp, the comparison "
+        "cities refitted in turn as if they had got the shock ±{placebo} pp.",
+        "interval_placebo_wider": "The window's interval is the wider of two: the comparison "
+        "cities refitted in turn as if they had got the shock give ±{placebo} pp, the "
+        "design's errors at {n} pseudo-events before the event ±{backtest} pp.",
         "placebo_space": "Placebo in space",
         "placebo_space_sentence": "Each comparison city in turn is treated as if it had got "
         "the shock and gets its own synthetic twin from the others; by the ratio of the RMSPE "

@@ -36,6 +36,7 @@ from reports import (
 )
 from reports import official as off
 from reports.economist import sections
+from reports.formatting import format_number
 from reports.headline import (
     DESIGNS,
     InvalidParams,
@@ -430,6 +431,13 @@ def test_html_shows_the_twin_the_weights_and_the_placebos(
     assert sentence in html
     assert {"ru": "Плацебо в пространстве", "en": "Placebo in space"}[lang] in html
     assert "RMSPE" in html
+    # What set the window's interval, with the numbers the estimate was given.
+    parts = data.estimates["almaty"].comparison.interval  # type: ignore[union-attr]
+    assert parts is not None and parts.inference == ReportParams().sc_inference
+    opening = {"ru": "Интервал окна", "en": "The window's interval"}[lang]
+    assert opening in html
+    width = format_number(parts.backtest, lang, decimals=1)  # type: ignore[arg-type]
+    assert f"±{width}" in html
     figures = {p.stem for p in (pages[lang].parent / "figures").glob("*.png")}
     assert {"gaps_almaty", "gaps_astana", "its_almaty", "official"} <= figures
     tables = {p.stem for p in (pages[lang].parent / "tables").glob("*.csv")}
