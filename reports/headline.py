@@ -803,8 +803,9 @@ def headline_dict(headline: Headline) -> dict[str, Any]:
 
 def comparison_dict(headline: Headline) -> dict[str, Any]:
     """A comparison design's headline as ``rentwatch its --json`` prints it: the design's own
-    JSON (weights, pre-period RMSPE, for synthetic control the conformal interval and the
-    placebo-in-space table) with ``headline`` the reports' window effect, and the span,
+    JSON (weights, pre-period RMSPE, for synthetic control the conformal interval, what set
+    a backtest interval and the placebo-in-space table) with ``headline`` the reports' window
+    effect, and the span,
     window and donor pool."""
     result, params = headline.result, headline.params
     if isinstance(result, SyntheticControlResult):
@@ -813,6 +814,7 @@ def comparison_dict(headline: Headline) -> dict[str, Any]:
         )
         out = result.to_dict(periods=params.window_weeks, placebo=False)
         out["conformal"] = result.conformal(window).to_dict()
+        out.update(result.interval_dict(window, params.sc_inference))
         out["placebo_in_space"] = headline_placebo(result, params).to_dict()
     elif isinstance(result, ComparativeITSResult):
         out = result.to_dict(periods=params.window_weeks)

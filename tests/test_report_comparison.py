@@ -319,6 +319,11 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert set(found["weights"]) == set(COMPARISON)
     assert found["pre_rmspe"] > 0 and found["placebo_in_space"]["p"] >= 1 / 6
     assert {r["unit"] for r in found["placebo_in_space"]["table"]} == {"almaty", *COMPARISON}
+    # What set the interval: the backtest and the donors' placebos, the wider of the two.
+    spread, backtest = found["placebo_interval"], found["backtest"]
+    assert spread["placebos"] == len(COMPARISON) and backtest["pseudo_events"] >= 2
+    half = found["headline"]["percent_high"] - found["headline"]["percent"]
+    assert half == pytest.approx(max(spread["half_width_percent"], backtest["half_width_percent"]))
     # The number is the report's.
     with open_reader(warehouse, retry_timeout=5) as conn:
         headline = city_headline(conn, "almaty", ReportParams(design="synthetic"))
@@ -328,6 +333,7 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert code == 0
     assert "synthetic control (standard variant" in out
     assert "weights: " in out and "placebo in space: p " in out and "pre-period RMSPE" in out
+    assert "interval: backtest ±" in out and "placebos ±" in out
 
 
 def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:

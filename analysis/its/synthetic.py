@@ -596,10 +596,20 @@ class SyntheticControlResult:
             "solver": dict(self.solver),
             "warnings": list(self.warnings),
         }
-        if inference in ("backtest", "backtest-placebo"):
-            out["backtest"] = self.backtest(periods=periods).to_dict()
+        out.update(self.interval_dict(self.panel.window(periods=periods), inference))
+        if placebo:
+            out["placebo_in_space"] = self.placebo_in_space(periods=periods, prune=prune).to_dict()
+        return out
+
+    def interval_dict(self, rows: np.ndarray, inference: str) -> dict[str, Any]:
+        """What set a backtest interval of the window ``rows``, as JSON: ``backtest`` (and
+        under ``backtest-placebo`` ``placebo_interval``, with ``used``: whether it set the
+        width); empty for the other inferences."""
+        if inference not in ("backtest", "backtest-placebo"):
+            return {}
+        out: dict[str, Any] = {"backtest": self.backtest(rows).to_dict()}
         if inference == "backtest-placebo":
-            spread = self.placebo_interval(periods=periods)
+            spread = self.placebo_interval(rows)
             out["placebo_interval"] = (
                 {
                     **spread.to_dict(),
@@ -612,8 +622,6 @@ class SyntheticControlResult:
                     "the backtest's alone",
                 }
             )
-        if placebo:
-            out["placebo_in_space"] = self.placebo_in_space(periods=periods, prune=prune).to_dict()
         return out
 
     def plot(self, *, ax: Axes | None = None, kind: str = "fit") -> tuple[Figure, Axes]:

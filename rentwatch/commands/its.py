@@ -694,7 +694,28 @@ def _comparison_summary(headline: hl.Headline, out: dict[str, Any]) -> list[str]
         f"({effect.method}), p {effect.p:.4f}; {effect.absolute:+,.0f}{unit} "
         f"[{effect.absolute_low:+,.0f}, {effect.absolute_high:+,.0f}]"
     )
-    return lines + _placebo_lines(out)
+    return lines + _interval_lines(out) + _placebo_lines(out)
+
+
+def _interval_lines(out: dict[str, Any]) -> list[str]:
+    """What set a backtest interval, in one line (none for the other intervals)."""
+    backtest = out.get("backtest")
+    if backtest is None:
+        return []
+    line = (
+        f"interval: backtest ±{backtest['half_width_percent']:.1f} pp "
+        f"({backtest['pseudo_events']} pseudo-events before the event)"
+    )
+    spread = out.get("placebo_interval")
+    if spread is None:
+        return [line]
+    if "half_width_percent" not in spread:
+        return [f"{line}; placebos not used: {spread['reason']}"]
+    wider = "the placebos'" if spread["used"] else "the backtest's"
+    return [
+        f"{line}; placebos ±{spread['half_width_percent']:.1f} pp ({spread['placebos']} "
+        f"donors refitted as the treated unit); the wider, {wider}, is the interval"
+    ]
 
 
 def _change_lines(out: dict[str, Any]) -> list[str]:
@@ -756,7 +777,7 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}] ({e.method}), p {e.p:.4f}; "
         f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
     )
-    return lines + _placebo_lines(out)
+    return lines + _interval_lines(out) + _placebo_lines(out)
 
 
 def _clean(value: Any) -> Any:
