@@ -307,10 +307,10 @@ def fit_mask(panel: Panel, anticipation: int = 0) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class BacktestInterval:
-    """The design's own out-of-sample errors before the event (see :func:`backtest_interval`):
-    ``errors`` in % (one per pseudo-event), their RMS ``scale``, the t quantile on ``df``
-    degrees of freedom, and ``half_width`` = quantile × scale × √(1 + 1/df)."""
+class _ErrorInterval:
+    """An interval read off the design's own errors where the truth is 0: ``errors`` in %,
+    their RMS ``scale``, the t quantile on ``df`` degrees of freedom, and ``half_width`` =
+    quantile × scale × ``inflation`` (the estimate being one more draw)."""
 
     errors: np.ndarray
     scale: float
@@ -318,55 +318,60 @@ class BacktestInterval:
     quantile: float
     half_width: float
     level: float
-    min_fit: int = BACKTEST_MIN_FIT  # fit periods before the first pseudo-event
+
+    @property
+    def inflation(self) -> float:
+        raise NotImplementedError
 
     def p(self, percent: float) -> float:
         """Two-sided p of "no effect" for an estimate of ``percent``."""
         if not self.scale > 0:
             return float("nan")
-        return float(2 * stats.t.sf(abs(percent) / (self.scale * math.sqrt(1 + 1 / self.df)),
-                                    self.df))  # fmt: skip
+        return float(2 * stats.t.sf(abs(percent) / (self.scale * self.inflation), self.df))
 
-    def to_dict(self) -> dict[str, Any]:
+    def _common(self) -> dict[str, Any]:
         return {
-            "pseudo_events": len(self.errors),
             "rms_error_percent": self.scale,
             "df": self.df,
             "half_width_percent": self.half_width,
             "level": self.level,
+        }
+
+
+@dataclass(frozen=True)
+class BacktestInterval(_ErrorInterval):
+    """The design's own out-of-sample errors before the event (see :func:`backtest_interval`),
+    one per pseudo-event; ``inflation`` √(1 + 1/df)."""
+
+    min_fit: int = BACKTEST_MIN_FIT  # fit periods before the first pseudo-event
+
+    @property
+    def inflation(self) -> float:
+        return math.sqrt(1 + 1 / self.df)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pseudo_events": len(self.errors),
+            **self._common(),
             "min_fit": self.min_fit,
             "method": "backtest: the design refitted before each of the last pre-period weeks",
         }
 
 
 @dataclass(frozen=True)
-class PlaceboInterval:
+class PlaceboInterval(_ErrorInterval):
     """The design's errors at the event in the comparison units (see
-    :func:`placebo_interval`): each donor's placebo window effect in % (truth 0), their RMS
-    ``scale``, the t quantile on ``df`` = placebos − 1, and ``half_width`` = quantile × scale ×
-    √(1 + 1/placebos)."""
+    :func:`placebo_interval`), one per donor refitted as the treated unit; df = placebos − 1,
+    ``inflation`` √(1 + 1/placebos)."""
 
-    errors: np.ndarray
-    scale: float
-    df: int
-    quantile: float
-    half_width: float
-    level: float
-
-    def p(self, percent: float) -> float:
-        """Two-sided p of "no effect" for an estimate of ``percent``."""
-        if not self.scale > 0:
-            return float("nan")
-        spread = self.scale * math.sqrt(1 + 1 / len(self.errors))
-        return float(2 * stats.t.sf(abs(percent) / spread, self.df))
+    @property
+    def inflation(self) -> float:
+        return math.sqrt(1 + 1 / len(self.errors))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "placebos": len(self.errors),
-            "rms_error_percent": self.scale,
-            "df": self.df,
-            "half_width_percent": self.half_width,
-            "level": self.level,
+            **self._common(),
             "method": "placebo in space: each donor's window effect as the treated unit",
         }
 
@@ -452,9 +457,8 @@ def backtest_interval(
     df = max(len(found) // window, 2)
     scale = float(np.sqrt(np.mean(found**2)))
     quantile = float(stats.t.ppf(0.5 + level / 2, df))
-    return BacktestInterval(
-        found, scale, df, quantile, quantile * scale * math.sqrt(1 + 1 / df), level, min_fit
-    )
+    half_width = quantile * scale * math.sqrt(1 + 1 / df)  # BacktestInterval.inflation
+    return BacktestInterval(found, scale, df, quantile, half_width, level, min_fit)
 
 
 class _Refits:
