@@ -35,7 +35,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from peak import peak_rss_bytes  # noqa: E402  (bench/: the script's own directory)
 
 GIB = 1024**3
 MEMORY_LIMIT = "2GB"
@@ -147,7 +148,8 @@ def generate(spool_dir: Path, total_obs: int) -> int:
 
 
 def peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident memory of this process image, bytes (bench/peak.py: not the parent's)."""
+    return peak_rss_bytes()
 
 
 def stage(name: str, work: Path) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -41,6 +40,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from peak import peak_rss_bytes  # noqa: E402  (bench/: the script's own directory)
 
 GIB = 1024**3
 WEEKS = 157  # 2021-01-04 .. 2023-12-31
@@ -112,8 +113,8 @@ FROM observations o JOIN listings l USING (source, listing_id)
 
 
 def peak_rss() -> int:
-    """Peak resident memory of this process, bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident memory of this process image, bytes (bench/peak.py: not the parent's)."""
+    return peak_rss_bytes()
 
 
 def generate(db: Path, observations: int) -> dict[str, Any]:

@@ -163,9 +163,11 @@ def backfill(rows: int, work: Path) -> tuple[Path, Path]:
 
 
 STEP = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+from peak import peak_rss_bytes
 from warehouse.connection import configure_connections, connect
 from warehouse.migrate import migrate
 from warehouse.records import RECORD_COLUMNS
@@ -212,7 +214,7 @@ elif step == "executemany":
 conn.close()
 elapsed = time.perf_counter() - t0
 print(json.dumps({{"rows": rows, "written": written, "seconds": elapsed,
-                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                   "peak_mib": peak_rss_bytes() / 2**20}}))
 """
 
 
@@ -224,7 +226,7 @@ def run_step(step: str, db: Path, spool: Path, *extra: str) -> dict[str, Any]:
     # made ext4 flush the whole file first (auto_da_alloc), 0.4 s on a million rows.
     shutil.rmtree(copy.parent / LOADED_DIR, ignore_errors=True)
     shutil.copyfile(spool, copy)
-    code = STEP.format(root=str(ROOT), limit=MEMORY_LIMIT)
+    code = STEP.format(root=str(ROOT), bench=str(ROOT / "bench"), limit=MEMORY_LIMIT)
     out = subprocess.run(
         [sys.executable, "-c", code, step, str(db), str(copy), *extra],
         capture_output=True,
