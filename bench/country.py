@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from peak import peak_rss_bytes  # noqa: E402  (bench/: the script's own directory)
+from peak import peak_rss_bytes as peak_rss  # noqa: E402  (bench/: this script's directory)
 
 GIB = 1024**3
 MEMORY_LIMIT = "2GB"
@@ -145,11 +145,6 @@ def generate(spool_dir: Path, total_obs: int) -> int:
         rows += int(found[0]) if found else 0
     conn.close()
     return rows
-
-
-def peak_rss() -> int:
-    """Peak resident memory of this process image, bytes (bench/peak.py: not the parent's)."""
-    return peak_rss_bytes()
 
 
 def stage(name: str, work: Path) -> dict[str, Any]:

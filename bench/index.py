@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from peak import peak_rss_bytes  # noqa: E402  (bench/: the script's own directory)
+from peak import peak_rss_bytes as peak_rss  # noqa: E402  (bench/: this script's directory)
 
 GIB = 1024**3
 WEEKS = 157  # 2021-01-04 .. 2023-12-31
@@ -110,11 +110,6 @@ SELECT CAST(o.observed_on AS DATE) AS observed_on, o.price AS rent, l.rooms, l.a
        l.district, l.floor, l.floors_total, l.owner_type
 FROM observations o JOIN listings l USING (source, listing_id)
 """
-
-
-def peak_rss() -> int:
-    """Peak resident memory of this process image, bytes (bench/peak.py: not the parent's)."""
-    return peak_rss_bytes()
 
 
 def generate(db: Path, observations: int) -> dict[str, Any]:

@@ -309,19 +309,25 @@ def fit_mask(panel: Panel, anticipation: int = 0) -> np.ndarray:
 @dataclass(frozen=True)
 class _ErrorInterval:
     """An interval read off the design's own errors where the truth is 0: ``errors`` in %,
-    their RMS ``scale``, the t quantile on ``df`` degrees of freedom, and ``half_width`` =
-    quantile × scale × ``inflation`` (the estimate being one more draw)."""
+    their RMS ``scale``, ``df`` degrees of freedom; ``half_width`` = the t quantile at
+    ``level`` × scale × ``inflation`` (the estimate being one more draw)."""
 
     errors: np.ndarray
     scale: float
     df: int
-    quantile: float
-    half_width: float
     level: float
 
     @property
     def inflation(self) -> float:
         raise NotImplementedError
+
+    @property
+    def quantile(self) -> float:
+        return float(stats.t.ppf(0.5 + self.level / 2, self.df))
+
+    @property
+    def half_width(self) -> float:
+        return self.quantile * self.scale * self.inflation
 
     def p(self, percent: float) -> float:
         """Two-sided p of "no effect" for an estimate of ``percent``."""
@@ -392,11 +398,7 @@ def placebo_interval(placebo: PlaceboInSpace, *, level: float) -> PlaceboInterva
     errors = errors[np.isfinite(errors)]
     if len(errors) < PLACEBO_INTERVAL_MIN_DONORS:
         return None
-    scale = float(np.sqrt(np.mean(errors**2)))
-    df = len(errors) - 1
-    quantile = float(stats.t.ppf(0.5 + level / 2, df))
-    half_width = quantile * scale * math.sqrt(1 + 1 / len(errors))
-    return PlaceboInterval(errors, scale, df, quantile, half_width, level)
+    return PlaceboInterval(errors, float(np.sqrt(np.mean(errors**2))), len(errors) - 1, level)
 
 
 def backtest_interval(
@@ -455,10 +457,7 @@ def backtest_interval(
             f"(found {n}); use the conformal interval"
         )
     df = max(len(found) // window, 2)
-    scale = float(np.sqrt(np.mean(found**2)))
-    quantile = float(stats.t.ppf(0.5 + level / 2, df))
-    half_width = quantile * scale * math.sqrt(1 + 1 / df)  # BacktestInterval.inflation
-    return BacktestInterval(found, scale, df, quantile, half_width, level, min_fit)
+    return BacktestInterval(found, float(np.sqrt(np.mean(found**2))), df, level, min_fit)
 
 
 class _Refits:
