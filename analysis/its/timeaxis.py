@@ -8,6 +8,7 @@ after the event (the event date is inclusive in the post period).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,9 +87,15 @@ class TimeAxis:
                     f"{value!r} is not a number, but the time column holds numbers"
                 ) from None
         try:
-            stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise InvalidData(f"{value!r} is not a date, but the time column holds dates") from None
+            if isinstance(value, str):
+                stamp = pd.Timestamp(parse_dates(pd.Series([value], name="event")).iloc[0])
+            else:
+                stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError, InvalidData):
+            raise InvalidData(
+                f"{value!r} is not a date, but the time column holds dates (write it as "
+                "YYYY-MM-DD)"
+            ) from None
         if stamp is pd.NaT:
             raise InvalidData(f"{value!r} is not a date")
         return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
@@ -118,16 +125,62 @@ def as_time_values(values: pd.Series) -> pd.Series:
         numeric = pd.to_numeric(values, errors="coerce")
         if numeric.notna().all() and len(values):
             return numeric.astype(float)
-        try:
-            parsed = pd.to_datetime(values, format="mixed")
-        except (ValueError, TypeError) as exc:
-            raise InvalidData(
-                f"time column {values.name!r} holds values that are neither numbers nor dates "
-                f"({exc})"
-            ) from None
+        parsed = parse_dates(values)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed
+
+
+# Day, month and year as numbers with one separator (05.04.2021, 4/13/2021, 13-04-21), a
+# time of day allowed after them.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:$|[\sT])")
+
+
+def day_first(values: pd.Series) -> bool | None:
+    """Whether a column of numeric dates puts the day first (None: not such dates).
+
+    The whole column has one order, read from its values: a first field above 12 is a day
+    (day first), a second field above 12 is a day (month first). Where every field is 12 or
+    less, dots mean day first (dd.mm.yyyy, the Russian and Kazakh way; no convention writes
+    the month first with dots); slashes or dashes are refused as ambiguous. A dateutil-style
+    parser would read each value month-first where it can, so that 05.04.2021 became 4 May
+    and 13.04.2021 13 April in the same column.
+    """
+    strings = values.astype(str)
+    fields = strings.str.extract(_NUMERIC_DATE)
+    if not len(values) or fields[0].isna().any():
+        return None
+    first, second = fields[0].astype(int), fields[2].astype(int)
+    example = str(strings.iloc[0]).strip()
+    if (first > 12).any() and (second > 12).any():
+        raise InvalidData(
+            f"time column {values.name!r} mixes day-first and month-first dates (e.g. "
+            f"{strings[first > 12].iloc[0].strip()!r} and {strings[second > 12].iloc[0].strip()!r}); "
+            "write them as YYYY-MM-DD"
+        )
+    if (first > 12).any():
+        return True
+    if (second > 12).any():
+        return False
+    if set(fields[1]) == {"."}:
+        return True
+    raise InvalidData(
+        f"time column {values.name!r}: a date like {example!r} may be day/month or month/day "
+        "and no value tells which; write the dates as YYYY-MM-DD"
+    )
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates from strings: ISO or any format pandas reads, one order of day and month for
+    the whole column when they are numbers (:func:`day_first`)."""
+    dayfirst = day_first(values)
+    try:
+        return pd.to_datetime(values, format="mixed", dayfirst=bool(dayfirst))
+    except (ValueError, TypeError) as exc:
+        raise InvalidData(
+            f"time column {values.name!r} holds values that are neither numbers nor dates "
+            f"({exc})"
+        ) from None
 
 
 def regular_step(t: np.ndarray) -> float:
@@ -158,3 +211,66 @@ def check_event_inside(times: pd.Series, event: TimePoint, axis: TimeAxis) -> No
             f"event {axis.label(event)} is outside the data: it must be after the first "
             f"observation ({axis.label(first)}) and no later than the last ({axis.label(last)})"
         )
+
+
+_PERIOD_WORDS: dict[str, str] = {"week": "week", "month": "month", "quarter": "quarter"}
+
+
+@dataclass(frozen=True)
+class EventSnap:
+    """An event moved to the first day of the period it falls in (see :func:`snap_event`)."""
+
+    given: str
+    used: str
+    period: str  # "week", "month" or "quarter"
+
+    def text(self) -> str:
+        return (
+            f"event {self.given} falls in the {self.period} starting {self.used}: the rows are "
+            f"dated by their {self.period}'s first day, so the post period starts with that "
+            f"{self.period} (--event {self.used} says the same)"
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return {"given": self.given, "used": self.used, "reason": self.text()}
+
+
+def snap_event(values: pd.Series, event: object) -> EventSnap | None:
+    """The start of the period that holds ``event``, when the rows are dated by the first
+    day of their periods and the event falls strictly inside one.
+
+    Weekly rows dated on Mondays (ISO weeks, as the warehouse writes them), monthly rows on
+    the 1st, quarterly rows on the first day of a quarter: a row covers its period, so an
+    event on Wednesday 21 September 2022 is in the row of Monday 19 September, and with the
+    inclusive rule alone (time >= event) that week, in which the effect began, would have
+    been fitted as pre-period. Rows dated otherwise (Sundays, month ends, numbers, days) are
+    left to the inclusive rule: a row dated by its period's last day at or after the event
+    is already post. None: nothing to move (or the column is not such dates; the model's
+    own checks report what is wrong with it).
+    """
+    try:
+        times = as_time_values(values.dropna())
+        if not len(times) or pd.api.types.is_numeric_dtype(times):
+            return None
+        axis = TimeAxis.from_values(times)
+        point = pd.Timestamp(axis.point(event))
+    except (InvalidData, ValueError, TypeError):
+        return None
+    stamps = pd.DatetimeIndex(times.drop_duplicates()).sort_values()
+    if point in stamps or axis.freq not in _PERIOD_WORDS:
+        return None
+    if axis.freq == "week":
+        if not (stamps.day_of_week == 0).all():
+            return None
+        start = point.normalize() - pd.Timedelta(days=int(point.day_of_week))
+    elif axis.freq == "month":
+        if not (stamps.day == 1).all():
+            return None
+        start = point.normalize().replace(day=1)
+    else:
+        if not ((stamps.day == 1) & stamps.month.isin([1, 4, 7, 10])).all():
+            return None
+        start = pd.Timestamp(year=point.year, month=3 * ((point.month - 1) // 3) + 1, day=1)
+    if start == point or not (stamps[0] < start <= stamps[-1]):
+        return None
+    return EventSnap(str(event), str(axis.label(start)), _PERIOD_WORDS[axis.freq])
