@@ -5,8 +5,8 @@ Each command group lives in ``rentwatch/commands/<group>.py`` and exposes
 asked for, and ``rentwatch --help`` lists the commands from their one-line summaries
 (``rentwatch.commands.SUMMARIES``) without importing any. Settings, DuckDB and the error
 types are imported when a command runs, not at start-up. Errors the user can act on
-(:class:`~warehouse.errors.RentwatchError`) print one line and exit 1; anything else is a bug
-and keeps its traceback.
+(:class:`~warehouse.errors.RentwatchError`) print one line and exit 1, and so does an
+``OSError`` (a file the OS refused); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -120,6 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     _log_to_stderr()
     try:
         app(args=argv, prog_name="rentwatch")
+    except OSError as exc:
+        # What the early checks did not foresee (a disk that fills, a folder removed while a
+        # report is written) is the machine's, not a bug: one line, as for RentwatchError.
+        typer.echo(f"rentwatch: error: {os_error_line(exc)}", err=True)
+        sys.exit(1)
     except Exception as exc:
         from warehouse.errors import RentwatchError
 
@@ -127,6 +132,13 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo(f"rentwatch: error: {exc}", err=True)
         sys.exit(1)
+
+
+def os_error_line(exc: OSError) -> str:
+    """``"/x/y.pdf: Is a directory"``: the file the OS refused and its reason, on one line."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {why}" if paths else why
 
 
 if __name__ == "__main__":

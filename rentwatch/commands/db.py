@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rentwatch.commands.common import echo_json, settings_of
+from rentwatch.commands.common import echo_json, settings_of, writable
 from rentwatch.progress import task
 from warehouse import open_reader, open_writer
 from warehouse.errors import RentwatchError
@@ -126,7 +126,7 @@ def snapshot(
     named instead of copying the file again (unless --fresh).
     """
     settings = settings_of(ctx)
-    where = out_dir or settings.snapshots
+    where = writable(out_dir or settings.snapshots, directory=True)
     with task("snapshot"):
         snap = take_snapshot(
             settings.db, where, lock_timeout=settings.lock_timeout, reuse=not fresh
@@ -150,6 +150,7 @@ def export_cmd(
     or CSV, with datapackage.json: a Frictionless data dictionary of every column and unit."""
     if fmt not in ("parquet", "csv"):
         raise RentwatchError(f"--format must be parquet or csv, not {fmt!r}")
+    writable(out, directory=True)
     settings = settings_of(ctx)
     chosen: ExportFormat = "parquet" if fmt == "parquet" else "csv"
     with (

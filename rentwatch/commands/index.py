@@ -26,7 +26,7 @@ from analysis.index import (
     store_index,
 )
 from analysis.index.fx import read_fx_rates
-from rentwatch.commands.common import settings_of
+from rentwatch.commands.common import settings_of, writable
 from rentwatch.progress import track
 from warehouse import open_reader, open_writer
 from warehouse.cities import REGISTRY
@@ -107,6 +107,8 @@ def index(
     settings = settings_of(ctx)
     if se not in ("hc1", "classical"):
         raise SeriesError(f"--se must be hc1 or classical, not {se!r}")
+    if csv is not None:
+        writable(csv)
     specs = [
         IndexSpec(c, cast(Method, m), cast(Freq, f), district, rooms, flow)
         for c in (REGISTRY.canonical(city) if city else REGISTRY.codes)

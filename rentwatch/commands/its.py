@@ -46,7 +46,7 @@ from analysis.its.synthetic_run import (
     run_panel_design,
 )
 from analysis.its.synthetic_weights import is_detrended
-from rentwatch.commands.common import settings_of
+from rentwatch.commands.common import settings_of, writable
 from rentwatch.progress import task
 from reports import headline as hl
 from reports import official as off
@@ -332,6 +332,8 @@ def its(
     (--value-col is the treated column, each --control-col a donor) or long (--group-col,
     --value-col, --treated; --control-col picks donors, default all other units).
     """
+    if plot is not None:
+        writable(plot)
     sc_given = (sc_inference, sc_halflife, sc_anticipation) != (None, None, None)
     if csv is not None and sc_given and design != "synthetic":
         raise InvalidSpecification(

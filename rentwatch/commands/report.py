@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rentwatch.commands.common import report_snapshot, settings_of
+from rentwatch.commands.common import report_snapshot, settings_of, writable
 from rentwatch.progress import task
 from rentwatch.settings import Settings
 from reports import ReportParams, write_economist_report, write_summary_pdf
@@ -255,6 +255,7 @@ def economist(
     ] = ReportLang.ru,
 ) -> None:
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
+    writable(out, directory=True)
     settings = settings_of(ctx)
     source = _source(settings, data)
     with task("economist report: gathering the series, fitting, placebos, writing"):
@@ -296,6 +297,7 @@ def summary(
 ) -> None:
     """One A4 page for officials (two when the caveats need it): headline, chart, table,
     meaning, sources."""
+    writable(out)
     settings = settings_of(ctx)
     source = _source(settings, data)
     with task(f"summary ({lang.value}): gathering the series, fitting, writing the PDF"):

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from rentwatch.commands.common import settings_of
+from rentwatch.commands.common import settings_of, writable
 from warehouse.errors import RentwatchError
 
 # Its help is rentwatch.commands.SUMMARIES["sandbox"].
@@ -95,6 +95,8 @@ def serve(
     from scrapers.sandbox.market import Market, MarketConfig
     from scrapers.sandbox.server import Sandbox
 
+    if truth is not None:
+        writable(truth, directory=True)
     options = settings_of(ctx).demo
     cities = resolve(city or options.cities)
     chosen_scale = options.market_scale if scale is None else scale
