@@ -108,3 +108,55 @@ def test_export_refuses_a_non_empty_directory(
     with pytest.raises(SystemExit, match="1"):
         main(["db", "export", "--out", str(tmp_path / "busy")])
     assert "not empty" in capsys.readouterr().err
+
+
+def fails(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``rentwatch ARGS`` exits 1 with one line on stderr (no traceback); that line."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1, err
+    assert err.startswith("rentwatch: error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "why"),
+    [
+        ("wide.csv", "source,listing_id,price\nkrisha,1,300000\n", "rentwatch import listings"),
+        ("notes.txt", "hello\n", "not a spool"),
+        ("page.html", "<html></html>", "not a spool"),
+    ],
+)
+def test_load_refuses_a_named_file_that_is_not_a_spool_and_leaves_it(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, why: str
+) -> None:
+    good = write_spool(db.parent / "spool", [record(1)])
+    mine = tmp_path / name
+    mine.write_text(text)
+    err = fails(capsys, "db", "load", str(good), str(mine))
+    assert f"{mine} is not a spool" in err and why in err
+    assert mine.read_text() == text  # left where it was, as it was
+    assert not (tmp_path / "rejected").exists()
+    assert good.exists()  # refused before anything: the real spool waits for the next load
+
+
+def test_load_refuses_a_named_directory(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "is a directory, not a spool" in fails(capsys, "db", "load", str(tmp_path))
+
+
+def test_a_rejected_spool_says_where_it_went(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spool = db.parent / "spool" / "handmade.jsonl"
+    spool.parent.mkdir(parents=True)
+    spool.write_text("this is not json\n")
+    with pytest.raises(SystemExit, match="1"):
+        main(["db", "load", str(spool)])
+    out = capsys.readouterr().out
+    moved = db.parent / "spool" / "rejected"
+    assert "REJECTED handmade.jsonl: unreadable" in out
+    assert f"(moved to {moved}/, reason in handmade.jsonl.reason)" in out
+    assert (moved / "handmade.jsonl").read_text() == "this is not json\n"

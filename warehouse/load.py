@@ -36,7 +36,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -56,6 +56,7 @@ from warehouse.records import (
 from warehouse.spool import (
     LOADED_DIR,
     REJECTED_DIR,
+    SPOOL_SUFFIX,
     RunMeta,
     is_being_written,
     meta_path_for,
@@ -442,6 +443,16 @@ RECORD_SPOOL = "INSERT INTO spool_loads VALUES ($name, $run_id, $rows, now())"
 class Rejected:
     spool: str
     reason: str
+    # Where the spool was set aside; not part of what the load found (two loads of the same
+    # spools from two folders found the same).
+    moved_to: Path | None = field(default=None, compare=False)
+
+    def line(self) -> str:
+        """``"REJECTED x.jsonl: why (moved to DIR/, reason in x.jsonl.reason)"``."""
+        if self.moved_to is None:
+            return f"REJECTED {self.spool}: {self.reason}"
+        where = f"moved to {self.moved_to}/, reason in {self.spool}.reason"
+        return f"REJECTED {self.spool}: {self.reason} ({where})"
 
 
 @dataclass(frozen=True)
@@ -475,8 +486,7 @@ class LoadReport:
             parts.append(f"{len(self.already_loaded)} already loaded (skipped)")
         if self.partial_lines:
             parts.append(f"{self.partial_lines} line(s) cut short by a crash set aside (.tail)")
-        for r in self.rejected:
-            parts.append(f"REJECTED {r.spool}: {r.reason}")
+        parts += [r.line() for r in self.rejected]
         return "; ".join(parts)
 
 
@@ -889,6 +899,8 @@ def load_spools(
     todo: list[Path] = []
     already: list[Path] = []
     for spool in spools:
+        if explicit:
+            _require_spool(spool)
         if not spool.is_file():
             raise RentwatchError(f"spool {spool} does not exist")
         if spool.name in loaded_names:
@@ -942,10 +954,13 @@ def load_spools(
 
     for spool in good:
         _move(_companions(spool), spool.parent / LOADED_DIR)
+    rejected = []
     for r in batch.rejected:
         spool = next(s for s in todo if s.name == r.spool)
-        _move(_companions(spool), spool.parent / REJECTED_DIR)
-        (spool.parent / REJECTED_DIR / f"{spool.name}.reason").write_text(r.reason + "\n")
+        folder = spool.parent / REJECTED_DIR
+        _move(_companions(spool), folder)
+        (folder / f"{spool.name}.reason").write_text(r.reason + "\n")
+        rejected.append(replace(r, moved_to=folder))
 
     return LoadReport(
         spools=tuple(s.name for s in good),
@@ -955,9 +970,28 @@ def load_spools(
         observations_replaced=int(replaced_row[0]) if replaced_row else 0,
         listings_written=listings_written,
         already_loaded=tuple(s.name for s in already),
-        rejected=batch.rejected,
+        rejected=tuple(rejected),
         partial_lines=partial,
         runs=tuple(runs),
+    )
+
+
+def _require_spool(path: Path) -> None:
+    """Refuse a file the user named that is not a spool, before anything is moved: a load sets
+    a spool it cannot read aside under ``rejected/``, which for the user's own CSV would move
+    it out of their hands. A spool is what discovery finds (``*.jsonl``)."""
+    if path.is_dir():
+        raise RentwatchError(f"{path} is a directory, not a spool: name the {SPOOL_SUFFIX} files")
+    if path.suffix == SPOOL_SUFFIX:
+        return
+    hint = (
+        f"; a CSV of listings is imported with `rentwatch import listings {path}`"
+        if path.suffix.lower() == ".csv"
+        else ""
+    )
+    raise RentwatchError(
+        f"{path} is not a spool (a crawl's {SPOOL_SUFFIX} file, with its run's .run.json beside "
+        f"it); nothing was loaded or moved{hint}"
     )
 
 
