@@ -160,3 +160,17 @@ def test_a_rejected_spool_says_where_it_went(
     assert "REJECTED handmade.jsonl: unreadable" in out
     assert f"(moved to {moved}/, reason in handmade.jsonl.reason)" in out
     assert (moved / "handmade.jsonl").read_text() == "this is not json\n"
+
+
+@pytest.mark.parametrize("command", [["db", "status"], ["db", "init"], ["db", "snapshot"]])
+def test_a_directory_as_the_warehouse_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    err = fails(capsys, "--db", str(folder), *command)
+    assert f"{folder} is a directory, not a warehouse file" in err
+    assert "corrupt" not in err and "restore" not in err
+    assert not (tmp_path / "data.lock").exists()  # no lock file left beside it

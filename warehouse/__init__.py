@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import connect
+from warehouse.connection import check_warehouse_path, connect
 from warehouse.errors import RentwatchError, storage_cause, storage_error
 from warehouse.lock import WriterLock
 from warehouse.migrate import migrate, require_schema
@@ -26,6 +26,7 @@ __all__ = ["RentwatchError", "connect", "open_reader", "open_writer"]
 @contextmanager
 def open_writer(db_path: Path, *, lock_timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writable connection, held under the warehouse's writer lock."""
+    check_warehouse_path(db_path)  # before the lock, whose file would be made beside it
     with WriterLock(db_path, timeout=lock_timeout):
         conn = connect(db_path)
         try:

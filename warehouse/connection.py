@@ -69,6 +69,16 @@ def lock_holder(path: Path, *, read_only: bool) -> int | None:
     return None if kind == fcntl.F_UNLCK else int(pid)
 
 
+def check_warehouse_path(path: Path | str) -> None:
+    """Refuse a directory as the warehouse: DuckDB's error for one reads as a damaged file,
+    and its advice (restore a snapshot) would be wrong."""
+    if str(path) != MEMORY and Path(path).is_dir():
+        raise SchemaError(
+            f"{path} is a directory, not a warehouse file: give the file's path "
+            f"(--db, setting `db` or RENTWATCH_DB), e.g. {Path(path) / 'rentwatch.duckdb'}"
+        )
+
+
 def connect(
     path: Path | str, *, read_only: bool = False, retry_timeout: float = 0.0
 ) -> duckdb.DuckDBPyConnection:
@@ -81,6 +91,7 @@ def connect(
     the file cannot be opened for any other reason.
     """
     target = str(path)
+    check_warehouse_path(target)
     if target != MEMORY:
         file = Path(target)
         if read_only and not file.exists():

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import duckdb
 
-from warehouse.connection import connect
+from warehouse.connection import check_warehouse_path, connect
 from warehouse.errors import (
     DiskFull,
     RentwatchError,
@@ -202,6 +202,7 @@ def take_snapshot(
     Raises :class:`WarehouseCorrupt` when the copy does not read back and :class:`DiskFull`
     when there is no room for it; neither leaves a file behind.
     """
+    check_warehouse_path(db_path)
     if not db_path.exists():
         raise SchemaError(f"no warehouse at {db_path}")
     now = datetime.now(UTC)
