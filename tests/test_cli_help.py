@@ -50,3 +50,30 @@ def test_a_commands_help_starts_with_its_summary_and_never_repeats_it(name: str)
     summary = SUMMARIES[name]
     assert command.help.startswith(summary)
     assert summary not in command.help[len(summary) :], "the module repeats the summary"
+
+
+@pytest.mark.parametrize(
+    ("command", "columns"),
+    [
+        ("listings", ("LISTING_REQUIRED", "LISTING_OPTIONAL")),
+        ("official", ("OFFICIAL_COLUMNS", "OFFICIAL_OPTIONAL")),
+    ],
+)
+def test_an_imports_help_names_every_column_it_reads(
+    command: str,
+    columns: tuple[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Square brackets in help are rich markup: "[more]" once rendered as nothing at all.
+    import warehouse.imports
+
+    from rentwatch.cli import main
+
+    monkeypatch.setenv("COLUMNS", "300")
+    with pytest.raises(SystemExit):
+        main(["import", command, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for column in (c for group in columns for c in getattr(warehouse.imports, group)):
+        assert column in shown
+    assert " ." not in shown and "[]" not in shown

@@ -28,7 +28,8 @@ import_app = typer.Typer(no_args_is_help=True)
 def listings(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 ) -> None:
-    """Listing observations: source, listing_id, city, observed_at, price, currency, [more].
+    """Listing observations: source, listing_id, city, observed_at, price, currency; optional:
+    district, rooms, area_m2, floor, floors_total, owner_type, url, title, price_period.
 
     Stored under their own keys (source ``import.<source>``): an import never changes a
     crawled listing."""
