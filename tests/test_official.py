@@ -12,8 +12,9 @@ from analysis.index.official import read_official
 from analysis.index.spec import SeriesError
 from rentwatch.cli import main
 from warehouse import open_reader, open_writer
-from warehouse.imports import load_official, read_official_csv
+from warehouse.imports import describe_official, load_official, read_official_csv
 from warehouse.migrate import migrate
+from warehouse.status import counted
 
 # The BNS average rent per m² on its old and new bases (the new one starts higher), with
 # 2022-03 and 2022-06 … 2022-07 missing from the new basis.
@@ -83,7 +84,7 @@ def test_the_import_says_what_it_stored(
     assert "almaty avg_rent_per_m2 (BNS, basis 2021): 3 months 2021-09 … 2021-11" in out
     assert (
         "almaty avg_rent_per_m2 (BNS, basis 2022): 6 months 2022-01 … 2022-09, "
-        "3 missing month(s) in 2 gap(s), kept as gaps"
+        "3 missing months in 2 gaps, kept as gaps"
     ) in out
 
 
@@ -160,3 +161,32 @@ def test_db_status_lists_each_basis(
     out = capsys.readouterr().out
     assert "almaty          avg_rent_per_m2 · BNS · basis 2021: 3 months 2021-09-01" in out
     assert "basis 2022: 6 months 2022-01-01 … 2022-09-01" in out
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "text"),
+    [(0, "month", "0 months"), (1, "month", "1 month"), (2, "month", "2 months"),
+     (11, "gap", "11 gaps"), (21, "month", "21 months")],
+)  # fmt: skip
+def test_counted(n: int, noun: str, text: str) -> None:
+    assert counted(n, noun) == text
+
+
+@pytest.mark.parametrize(
+    ("months", "line"),
+    [
+        (["2022-09"], "1 month 2022-09 … 2022-09"),
+        (["2022-09", "2022-11"], "2 months 2022-09 … 2022-11, 1 missing month in 1 gap, kept"),
+        (["2022-01", "2022-03", "2022-06"],
+         "3 months 2022-01 … 2022-06, 3 missing months in 2 gaps, kept"),
+    ],
+)  # fmt: skip
+def test_the_import_counts_in_words(tmp_path: Path, months: list[str], line: str) -> None:
+    csv = tmp_path / "one.csv"
+    csv.write_text(
+        "city,month,metric,value,unit,source\n"
+        + "".join(f"almaty,{m},avg_rent_per_m2,4612,KZT/m2/month,BNS\n" for m in months),
+        encoding="utf-8",
+    )
+    [described] = describe_official(read_official_csv(csv))
+    assert line in described

@@ -45,6 +45,7 @@ from warehouse.records import (
     PRICE_PERIODS,
     ROOMS_RANGE,
 )
+from warehouse.status import counted
 
 LISTING_REQUIRED = ("source", "listing_id", "city", "observed_at", "price", "currency")
 LISTING_OPTIONAL = (
@@ -521,9 +522,13 @@ def describe_official(rows: list[dict[str, Any]]) -> list[str]:
         missing = (index[-1] - index[0] + 1) - len(index)
         gaps = sum(1 for a, b in itertools.pairwise(index) if b - a > 1)
         lines.append(
-            f"{city} {metric} ({source}, basis {basis}): {len(months)} months "
+            f"{city} {metric} ({source}, basis {basis}): {counted(len(months), 'month')} "
             f"{months[0]:%Y-%m} … {months[-1]:%Y-%m}"
-            + (f", {missing} missing month(s) in {gaps} gap(s), kept as gaps" if missing else "")
+            + (
+                f", {counted(missing, 'missing month')} in {counted(gaps, 'gap')}, kept as gaps"
+                if missing
+                else ""
+            )
         )
     return lines
 

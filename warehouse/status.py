@@ -10,6 +10,12 @@ import duckdb
 from warehouse.cities import REGISTRY
 from warehouse.migrate import schema_version
 
+
+def counted(n: int, noun: str) -> str:
+    """``"1 month"``, ``"2 months"``: the CLI's English, for nouns whose plural takes an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 TABLES = (
     "crawl_runs", "listings", "observations", "official_series", "index_series", "spool_loads",
 )  # fmt: skip
@@ -92,7 +98,7 @@ class WarehouseStatus:
         for o in self.official:
             lines.append(
                 f"  {o['city']:<15} {o['metric']} · {o['source']} · basis {o['basis']}: "
-                f"{o['months']} months {o['first_month']} … {o['last_month']}"
+                f"{counted(o['months'], 'month')} {o['first_month']} … {o['last_month']}"
             )
         lines.append("last crawl runs:")
         if not self.recent_runs:
