@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from rentwatch.cli import main
-from rentwatch.commands.parse import observed_at_of
+from rentwatch.commands.parse import not_search_results, observed_at_of
+from scrapers.items import ParsedPage
+from scrapers.parse.krisha import TRUNCATED
 from tests.test_parse_krisha import card_2022, page
 from tests.test_parse_olx import ad, state_page
 from warehouse.errors import RentwatchError
@@ -19,6 +22,7 @@ FIELDS = [
     "floors_total", "price", "currency", "price_period", "owner_type", "bumped_on", "url", "title",
 ]  # fmt: skip
 ALMATY = timezone(timedelta(hours=6))
+NOTHING = "no listing cards, result count or pagination on it"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -123,3 +127,54 @@ def test_observed_at_defaults_to_now() -> None:
 def test_observed_at_rejects_garbage() -> None:
     with pytest.raises(RentwatchError, match="not a date or time"):
         observed_at_of("yesterday")
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (ParsedPage(snapshots=[], problem="detail page"), "detail page"),
+        (ParsedPage(snapshots=[], problem="not a rent search: sale"), "not a rent search: sale"),
+        (ParsedPage(snapshots=[]), NOTHING),
+        (ParsedPage(snapshots=[], problem=TRUNCATED), NOTHING),
+        (ParsedPage(snapshots=[], cards_seen=3, dropped=Counter(no_price=3)), None),
+        (ParsedPage(snapshots=[], total=0), None),  # a search that found nothing is a search
+        (ParsedPage(snapshots=[], last_page=7), None),
+        (ParsedPage(snapshots=[], cards_seen=2, problem=TRUNCATED), None),
+    ],
+)  # fmt: skip
+def test_not_search_results(page: ParsedPage, expected: str | None) -> None:
+    assert not_search_results(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "source", "why"),
+    [
+        (b"<html><body><h1>hello</h1></body></html>", "krisha", NOTHING),
+        (b"<html><body><h1>hello</h1></body></html>", "olx", NOTHING),
+        (b"", "krisha", NOTHING),
+        (b"<html><head><title>x</title></head>", "krisha", NOTHING),  # cut short, too
+        (b'<html><link rel="canonical" href="https://krisha.kz/a/show/1"></html>', "krisha",
+         "detail page"),
+    ],
+)  # fmt: skip
+def test_a_page_that_is_not_search_results_warns_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: bytes, source: str, why: str
+) -> None:
+    html = tmp_path / "other.html"
+    html.write_bytes(body)
+    code, out, err = run(capsys, "parse", str(html), "--source", source)
+    assert (code, out) == (1, "")
+    summary, warning = err.splitlines()
+    assert summary.startswith(f"{html}: ")
+    assert warning == f"rentwatch: warning: {html} does not look like a search-results page ({why})"
+
+
+@pytest.mark.parametrize("body", [b"%PDF-1.4\n\x00\x01\x02\xff", bytes(range(256)) * 8])
+def test_a_binary_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: bytes
+) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(body)
+    code, out, err = run(capsys, "parse", str(path), "--source", "krisha")
+    assert (code, out) == (1, "")
+    assert err == f"rentwatch: error: {path} is a binary file, not an HTML page\n"

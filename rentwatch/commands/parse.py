@@ -9,6 +9,7 @@ parsed as the crawl would (the run's source and city, observed when the run obse
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import asdict
 from datetime import datetime, time
@@ -20,10 +21,15 @@ import typer
 
 from scrapers.items import ParsedPage
 from scrapers.parse.blocking import blocked_reason
+from scrapers.parse.krisha import TRUNCATED
 from scrapers.parse.pages import parser_for
 from warehouse.cities import city_code
 from warehouse.errors import RentwatchError
 from warehouse.records import LOCAL_TIMEZONE
+
+# How much of a page is scanned for the NUL byte that marks a binary file (bytes).
+BINARY_SCAN = 8192
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def observed_at_of(text: str | None) -> datetime:
@@ -53,6 +59,17 @@ def summary(page: ParsedPage) -> str:
     found = f"{page.total} found" if page.total is not None else "total unknown"
     parsed = f"{len(page.snapshots)} of {page.cards_seen} cards parsed"
     return f"{parsed}; dropped: {dropped}; {where}; {found}"
+
+
+def not_search_results(page: ParsedPage) -> str | None:
+    """Why ``page`` is not a search-results page (a detail page, a sale search, a page with no
+    cards, result count or pagination: another page, or a layout the parser no longer knows),
+    or None when it is one, an empty search included (its count or pagination says so)."""
+    if page.problem is not None and page.problem != TRUNCATED:
+        return page.problem
+    if page.cards_seen or page.total is not None or page.page or page.last_page:
+        return None
+    return "no listing cards, result count or pagination on it"
 
 
 def _warc_listing(warc: Path) -> None:
@@ -195,7 +212,17 @@ def register(app: typer.Typer) -> None:
             raise RentwatchError(
                 f"{what} is a web firewall's challenge page ({reason}), not a search page"
             )
+        # No HTML holds a NUL (UTF-16 aside, which declares itself); images, PDFs, archives do.
+        if b"\0" in body[:BINARY_SCAN] and not body.startswith(UTF16_BOMS):
+            raise RentwatchError(f"{what} is a binary file, not an HTML page")
         parsed = parser(body, when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
         typer.echo(f"{what}: {summary(parsed)}", err=True)
+        if (why := not_search_results(parsed)) is not None:
+            # As in a crawl, where such a page fails the run (monitors: page_problems).
+            typer.echo(
+                f"rentwatch: warning: {what} does not look like a search-results page ({why})",
+                err=True,
+            )
+            raise typer.Exit(1)
