@@ -352,6 +352,41 @@ def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFix
     assert code == 0 and json.loads(out)["headline"]["percent"] > 10
 
 
+@pytest.mark.parametrize("design", ["synthetic", "comparative", "counterfactual", "segmented"])
+@pytest.mark.parametrize("name", ["Алматы", "Alma-Ata", "ALMATY "])
+def test_its_city_takes_any_name_the_registry_knows(
+    warehouse: Path, capsys: pytest.CaptureFixture[str], name: str, design: str
+) -> None:
+    # The comparison designs had answered "the warehouse holds no observation of this city"
+    # to every name but the code, the single-series ones "unknown city".
+    args = ("--db", str(warehouse), "its", "--design", design, "--json")
+    code, out, err = run_cli(capsys, *args, "--city", name)
+    assert code == 0, err
+    code, by_code, err = run_cli(capsys, *args, "--city", "almaty")
+    assert code == 0, err
+    named, coded = (json.loads(o)["headline"] for o in (out, by_code))
+    keys = ("percent", "percent_low", "percent_high")
+    assert [named[k] for k in keys] == pytest.approx([coded[k] for k in keys], rel=1e-9)
+
+
+def test_its_city_refuses_an_unknown_city_and_the_treated_city_as_donor(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "its", "--city", "Moscow")
+    assert code == 1 and err.count("\n") == 1 and "unknown city 'Moscow'" in err
+    donors = [a for c in ("Алматы", "shymkent", "taraz") for a in ("--donor", c)]
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "its", "--city", "almaty", *donors)
+    assert code == 1 and "the treated city cannot be its own donor" in err
+
+
+def test_a_border_city_named_as_donor_is_said(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    donors = [a for c in ("uralsk", *COMPARISON[:3]) for a in ("--donor", c)]
+    code, _, err = run_cli(capsys, "--db", str(warehouse), "its", "--city", "almaty", *donors)
+    assert code == 0 and "uralsk is a border city in the registry" in err
+
+
 # --- the reports ----------------------------------------------------------------------------
 
 

@@ -93,8 +93,7 @@ class TimeAxis:
                 stamp = pd.Timestamp(value)  # type: ignore[arg-type]
         except (TypeError, ValueError, InvalidData):
             raise InvalidData(
-                f"{value!r} is not a date, but the time column holds dates (write it as "
-                "YYYY-MM-DD)"
+                f"{value!r} is not a date, but the time column holds dates (write it as YYYY-MM-DD)"
             ) from None
         if stamp is pd.NaT:
             raise InvalidData(f"{value!r} is not a date")
@@ -153,10 +152,10 @@ def day_first(values: pd.Series) -> bool | None:
     first, second = fields[0].astype(int), fields[2].astype(int)
     example = str(strings.iloc[0]).strip()
     if (first > 12).any() and (second > 12).any():
+        day_one, month_one = (strings[m].iloc[0].strip() for m in (first > 12, second > 12))
         raise InvalidData(
             f"time column {values.name!r} mixes day-first and month-first dates (e.g. "
-            f"{strings[first > 12].iloc[0].strip()!r} and {strings[second > 12].iloc[0].strip()!r}); "
-            "write them as YYYY-MM-DD"
+            f"{day_one!r} and {month_one!r}); write them as YYYY-MM-DD"
         )
     if (first > 12).any():
         return True
@@ -178,8 +177,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values, format="mixed", dayfirst=bool(dayfirst))
     except (ValueError, TypeError) as exc:
         raise InvalidData(
-            f"time column {values.name!r} holds values that are neither numbers nor dates "
-            f"({exc})"
+            f"time column {values.name!r} holds values that are neither numbers nor dates ({exc})"
         ) from None
 
 

@@ -46,6 +46,7 @@ from analysis.its.synthetic_run import (
     run_panel_design,
 )
 from analysis.its.synthetic_weights import is_detrended
+from analysis.its.timeaxis import EventSnap, snap_event
 from rentwatch.commands.common import settings_of, writable
 from rentwatch.progress import task
 from reports import headline as hl
@@ -334,6 +335,22 @@ def its(
     """
     if plot is not None:
         writable(plot)
+    if city is not None:
+        # Any name the registry knows (Алматы, Alma-Ata, Нур-Султан …) is its code from here.
+        registry = settings_of(ctx).registry
+        city = registry.get(city).code
+        named = registry.canonical(donor or ())
+        if city in named:
+            raise InvalidSpecification(f"--donor {city}: the treated city cannot be its own donor")
+        border = [c for c in named if registry.get(c).role == "border"]
+        if border:
+            one = len(border) == 1
+            typer.echo(
+                f"note: {', '.join(border)} {'is a border city' if one else 'are border cities'}"
+                " in the registry, never a comparison city by default: the inflow may have "
+                f"reached {'it' if one else 'them'} too, which would pull the estimate down",
+                err=True,
+            )
     sc_given = (sc_inference, sc_halflife, sc_anticipation) != (None, None, None)
     if csv is not None and sc_given and design != "synthetic":
         raise InvalidSpecification(
@@ -416,6 +433,11 @@ def its(
             "trend": trend,
         }
         data = read_csv(csv)
+        snap = _snapped_event(data, time_col, event)
+        if snap is not None:
+            event = snap.used
+            preamble.append(snap.text())
+            extra["event_snapped"] = snap.to_dict()
         model = ITSModel(
             data,
             time_col=time_col,
@@ -600,6 +622,9 @@ def _panel_design(
     if time_col is None or value_col is None or event is None:
         raise InvalidSpecification("--csv needs --time-col, --value-col and --event")
     data = read_csv(csv)
+    snap = _snapped_event(data, time_col, event)
+    if snap is not None:
+        event = snap.used
     if group_col is None:
         if treated is not None:
             raise InvalidSpecification("--treated goes with --group-col (long form)")
@@ -633,10 +658,13 @@ def _panel_design(
         fig, _ = analysis.result.plot()
         fig.savefig(plot, dpi=120, bbox_inches="tight")
     if as_json:
-        typer.echo(
-            json.dumps(_clean(analysis.to_dict()), ensure_ascii=False, indent=2, default=str)
-        )
+        out = analysis.to_dict()
+        if snap is not None:
+            out = {**out, "event_snapped": snap.to_dict()}
+        typer.echo(json.dumps(_clean(out), ensure_ascii=False, indent=2, default=str))
     else:
+        if snap is not None:
+            typer.echo(snap.text())
         for line in _panel_summary(analysis):
             typer.echo(line)
 
@@ -859,3 +887,11 @@ def _summary(analysis: Analysis) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     app.command("its")(its)
+
+
+def _snapped_event(data: pd.DataFrame, time_col: str, event: str) -> EventSnap | None:
+    """The event moved to the start of its period on a CSV whose rows are dated by their
+    periods' first days (analysis.its.timeaxis.snap_event); None when it stays."""
+    if time_col not in data.columns:
+        return None  # the model names the missing column
+    return snap_event(data[time_col], event)

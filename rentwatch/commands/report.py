@@ -262,7 +262,7 @@ def economist(
         written = write_economist_report(
             source,
             out_dir=out,
-            cities=city or ("almaty", "astana"),
+            cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
                            design, sc_variant, donor, sc_inference, sc_halflife,
                            sc_anticipation),
@@ -305,7 +305,7 @@ def summary(
             source,
             out=out,
             lang=lang.value,
-            cities=city or ("almaty", "astana"),
+            cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
                            design, sc_variant, donor, sc_inference, sc_halflife,
                            sc_anticipation),
