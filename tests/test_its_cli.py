@@ -128,6 +128,37 @@ def test_argument_errors_are_one_line_and_exit_1(
     assert err.count("\n") == 1 and err.startswith("rentwatch: error:")
 
 
+def _resave(path: Path, **to_csv: Any) -> Path:
+    out = path.with_name("resaved.csv")
+    pd.read_csv(path).to_csv(out, index=False, **to_csv)
+    return out
+
+
+@pytest.mark.parametrize(
+    "to_csv", [{"sep": ";"}, {"sep": ";", "decimal": ","}, {"sep": "\t"}], ids=str
+)
+def test_a_spreadsheets_csv_gives_the_same_estimate(
+    weekly_csv: Path, capsys: pytest.CaptureFixture[str], to_csv: dict[str, str]
+) -> None:
+    """Semicolons (and decimal commas) were "column 'week' is not in the data (columns:
+    week;rent;astana)"."""
+    args = ("--log", "--shape", "step", "--errors", "ols")
+    same = run_json(capsys, *csv_args(weekly_csv, *args))["headline"]["percent"]
+    resaved = run_json(capsys, *csv_args(_resave(weekly_csv, **to_csv), *args))
+    assert resaved["headline"]["percent"] == pytest.approx(same, rel=1e-9)
+
+
+def test_a_cp1251_csv_is_asked_to_be_saved_as_utf8(
+    weekly_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(weekly_csv).rename(columns={"astana": "Астана"})
+    path = tmp_path / "cp1251.csv"
+    frame.to_csv(path, index=False, encoding="cp1251")
+    code, _, err = run(capsys, *csv_args(path, "--control-col", "Астана"))
+    assert code == 1 and "is not UTF-8 (save the file as UTF-8)" in err
+    assert err.count("\n") == 1 and "UnicodeDecodeError" not in err
+
+
 def test_missing_csv_and_missing_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, *csv_args(tmp_path / "nope.csv"))
     assert code == 1 and "does not exist" in err

@@ -6,6 +6,7 @@ The command line (``rentwatch its``) is a thin face over :func:`read_csv`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,18 +27,78 @@ INDEX_TIME_COL = "period"
 INDEX_VALUE_COL = "value"
 
 
+# Separators a spreadsheet may write instead of a comma, used when the header holds one of
+# them and no comma.
+OTHER_DELIMITERS = (";", "\t")
+_COMMA_DECIMAL = re.compile(r"^\s*[-+]?\d+(,\d+)?([eE][-+]?\d+)?\s*$")
+
+
 def read_csv(path: Path) -> pd.DataFrame:
-    """The whole file as a table; unreadable or empty files are one-line errors."""
+    """The whole file as a table; unreadable or empty files are one-line errors.
+
+    Comma-separated UTF-8 is the format. A file whose header line holds no comma but ``;``
+    or a tab (what a spreadsheet in a Russian or Kazakh locale saves as "CSV") is read
+    with that delimiter instead, and there a column whose every value is a number with a
+    decimal comma (``66630,09``) is read as numbers: with ``;`` between fields the comma is
+    the decimal mark, never a thousands separator. A file that is not UTF-8 (cp1251 from
+    Excel) is refused with the byte and line, as ``rentwatch import`` refuses it.
+    """
     try:
-        table = pd.read_csv(path)
+        delimiter = _delimiter(path)
+        table = pd.read_csv(path, sep=delimiter)
+        if delimiter != ",":
+            table = _comma_decimals(table)
     except FileNotFoundError:
         raise InvalidData(f"CSV file {path} does not exist") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InvalidData(_not_utf8(path)) from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidData(f"cannot read CSV file {path}: {first}") from None
     if table.empty:
         raise InvalidData(f"CSV file {path} has a header but no rows")
     return table
+
+
+def _delimiter(path: Path) -> str:
+    """``,`` unless the header line holds no comma but :data:`OTHER_DELIMITERS` (the most
+    frequent of them)."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        header = file.readline()
+    counts = {sep: header.count(sep) for sep in OTHER_DELIMITERS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if "," not in header and counts[best] else ","
+
+
+def _comma_decimals(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a decimal-comma number, as numbers."""
+    out = table.copy()
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        values = column.dropna().astype(str)
+        if len(values) and values.str.match(_COMMA_DECIMAL).all():
+            out[name] = pd.to_numeric(
+                column.astype(str)
+                .str.replace(",", ".", regex=False)
+                .str.strip()
+                .where(column.notna())
+            )
+    return out
+
+
+def _not_utf8(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return (
+            f"CSV file {path}: byte 0x{raw[exc.start]:02x} on line {line} is not UTF-8 "
+            "(save the file as UTF-8)"
+        )
+    return f"CSV file {path} is not UTF-8 text (save the file as UTF-8)"
 
 
 def index_frame(series: IndexSeries) -> tuple[pd.DataFrame, dict[str, Any]]:
