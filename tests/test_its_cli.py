@@ -159,6 +159,37 @@ def test_a_cp1251_csv_is_asked_to_be_saved_as_utf8(
     assert err.count("\n") == 1 and "UnicodeDecodeError" not in err
 
 
+@pytest.mark.parametrize(
+    ("column", "rows", "value", "more", "message"),
+    [
+        ("rent", slice(None), np.nan, [], "column 'rent' has no values"),
+        ("astana", slice(None), np.nan, ["--control-col", "astana"],
+         "column 'astana' has no values"),
+        ("rent", [110], 1e12, [], "column 'rent', 2022-11-07 (data row 111): 1e+12 is"),
+        ("rent", [110], 1e300, ["--design", "counterfactual"], "1e+300 is"),
+        ("astana", [5], np.inf, ["--control-col", "astana"],
+         "column 'astana', data row 6: inf is not a finite number"),
+    ],
+)  # fmt: skip
+def test_empty_infinite_and_implausible_columns_are_one_line_errors(
+    weekly_csv: Path,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    rows: Any,
+    value: float,
+    more: list[str],
+    message: str,
+) -> None:
+    """An empty control was dropped without a word, an empty outcome crashed, a value of
+    1e12 among rents gave +126,381,735%."""
+    frame = pd.read_csv(weekly_csv)
+    frame.loc[rows, column] = value
+    frame.to_csv(weekly_csv, index=False)
+    code, _, err = run(capsys, *csv_args(weekly_csv, "--log", *more))
+    assert code == 1 and message in err and "Traceback" not in err, err
+    assert err.count("\n") == 1
+
+
 def test_missing_csv_and_missing_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, *csv_args(tmp_path / "nope.csv"))
     assert code == 1 and "does not exist" in err

@@ -1,12 +1,14 @@
-"""The ITS engine's input checks as pure functions: reading a CSV."""
+"""The ITS engine's input checks as pure functions: reading a CSV, implausible values."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.its.data import implausible_value
 from analysis.its.exceptions import InvalidData
 from analysis.its.inputs import read_csv
 
@@ -67,3 +69,38 @@ def test_unreadable_csv_files_are_one_line_errors(
     with pytest.raises(InvalidData) as info:
         read_csv(path)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+RNG = np.random.default_rng(0)
+STABLE = 1e5 * np.exp(RNG.normal(0, 0.02, 120))
+
+
+def with_value(position: int, value: float) -> np.ndarray:
+    values = STABLE.copy()
+    values[position] = value
+    return values
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "expected"),
+    [
+        ("rents around 1e5", STABLE, None),
+        ("one value of 1e12", with_value(80, 1e12), 80),
+        ("one value of 1e300", with_value(80, 1e300), 80),
+        ("150 times the median", with_value(3, 1.5e7), 3),
+        ("a 200th of the median", with_value(5, 500.0), 5),
+        ("50 times the median: not refused", with_value(3, 5e6), None),
+        ("a gap is ignored", with_value(80, np.nan), None),
+        ("a tenfold rise over three years", np.geomspace(1e5, 1e6, 156), None),
+        ("growth from 1 to 10,000", np.geomspace(1, 1e4, 100), None),
+        ("a linear count from 1 to 1,000", np.arange(1.0, 1001.0), None),
+        ("counts with zeros", RNG.poisson(3, 100).astype(float), None),
+        ("counts with zeros and a spike", np.r_[np.zeros(10), np.ones(80), [500.0]], None),
+        ("differences, negative and positive", RNG.normal(0, 1, 100) * 1e3, None),
+        ("a constant series", np.full(50, 1e5), None),
+        ("a constant series and one wild value", np.r_[np.full(50, 1e5), [1e8]], 50),
+        ("two values only", np.array([1.0, 1e6]), None),
+    ],
+)
+def test_implausible_values(case: str, values: np.ndarray, expected: int | None) -> None:
+    assert implausible_value(values) == expected, case

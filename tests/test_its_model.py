@@ -318,6 +318,67 @@ def test_bad_inputs_give_one_line_errors(
     assert "\n" not in str(info.value)
 
 
+def _values(frame: pd.DataFrame, column: str, rows: slice | list[int], value: float) -> None:
+    frame.loc[rows, column] = value
+
+
+BAD_VALUES = [
+    # (change to the two-unit frame, other options, message)
+    (lambda f: _values(f, "value", slice(None), np.nan), {},
+     "column 'value' has no values"),
+    (lambda f: _values(f, "astana", slice(None), np.nan), {},
+     "column 'astana' has no values"),
+    (lambda f: _values(f, "value", [70], np.inf), {},
+     "column 'value', data row 71: inf is not a finite number"),
+    (lambda f: _values(f, "astana", [3], -np.inf), {},
+     "column 'astana', data row 4: -inf is not a finite number"),
+    (lambda f: _values(f, "value", [70], 1e12), {},
+     "column 'value', 2022-10-01 (data row 71): 1e+12 is"),
+    (lambda f: _values(f, "astana", [10], 0.5), {"log": True},
+     "column 'astana', 2022-08-02 (data row 11): 0.5 is 1/"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "options", "message"), BAD_VALUES)
+def test_empty_infinite_and_implausible_values_are_one_line_errors(
+    change: Any, options: dict[str, Any], message: str
+) -> None:
+    """A control that is empty in every row used to be dropped without a word (or to crash
+    the event check); 1e12 among rents of 100 gave an effect of millions of percent."""
+    frame = daily(level=5).assign(astana=lambda d: d["value"] - 3)
+    change(frame)
+    with pytest.raises(InvalidData) as info:
+        model(frame, control_cols=["astana"], **options)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_long_form_units_without_values_are_named() -> None:
+    frame = daily(level=5)
+    long = pd.concat([frame.assign(city="almaty"), frame.assign(city="astana", value=np.nan)])
+    with pytest.raises(InvalidData, match=r"unit 'astana' \(column 'value'\) has no values"):
+        ITSModel(long, time_col="day", value_col="value", event=EVENT, group_col="city",
+                 treated="almaty")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "options"),
+    [
+        ("counts with zeros and a spike", np.r_[np.zeros(45), np.ones(44), [400.0]],
+         {"family": "poisson"}),
+        ("differences around zero", np.r_[np.full(45, -2.0), np.full(45, 3.0)], {}),
+        ("a tenfold rise", np.geomspace(1e5, 1e6, 90), {"log": True}),
+    ],
+)  # fmt: skip
+def test_legitimate_series_are_not_refused_as_implausible(
+    case: str, values: np.ndarray, options: dict[str, Any]
+) -> None:
+    rng = np.random.default_rng(3)
+    frame = daily().assign(value=values * (1 + rng.normal(0, 0.01, 90)))
+    if options.get("family") == "poisson":
+        frame["value"] = values
+    assert model(frame, **options).fit("ols").n == 90, case
+
+
 def test_pooled_designs_refuse_ar1_errors() -> None:
     frame = noisy(daily(level=5), 1.0).assign(control=lambda d: d["value"] - 3)
     with pytest.raises(InvalidSpecification, match="pooled"):

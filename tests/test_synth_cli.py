@@ -200,3 +200,50 @@ def test_a_donor_gap_is_bridged_as_in_the_headline_and_said(tmp_path: Path, caps
     code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
                                           "--missing", "error"))  # fmt: skip
     assert code == 1 and "donor 'd03' has no value" in err and "Traceback" not in err
+
+
+def _all_empty(frame: pd.DataFrame, column: str) -> None:
+    frame[column] = float("nan")
+
+
+def _empty_from_row(frame: pd.DataFrame, column: str, row: int) -> None:
+    frame.loc[row:, column] = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("change", "extra", "message"),
+    [
+        (lambda f: _all_empty(f, "d03"), ["--design", "synthetic"], "column 'd03' has no values"),
+        (lambda f: _all_empty(f, "d03"), ["--design", "comparative"], "column 'd03' has no values"),
+        (lambda f: _all_empty(f, "treated"), ["--design", "synthetic"],
+         "column 'treated', the treated unit, has no values"),
+        (lambda f: _empty_from_row(f, "d05", 58), ["--design", "synthetic"],
+         "column 'd05' has no values after"),
+        (lambda f: f.__setitem__("treated", f["treated"].where(f.index != 78, 1e12)),
+         ["--design", "synthetic"], "column 'treated', "),
+    ],
+)  # fmt: skip
+def test_empty_truncated_and_implausible_columns_are_one_line_errors(
+    tmp_path: Path, capsys: Any, change: Any, extra: list[str], message: str
+) -> None:
+    """Before: a traceback ('NaTType' object has no attribute 'normalize'), an "event outside
+    the data" for a donor that stopped early, a +126,381,735% effect for a value of 1e12."""
+    frame, event = simulated_panel(seed=5, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    change(frame)
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    code, _, err = run(capsys, *wide_args(path, event, *extra))
+    assert code == 1 and message in err and "Traceback" not in err, err
+    assert err.count("\n") == 1
+
+
+def test_the_treated_unit_named_as_a_control_in_the_long_form(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    _, long, event = panel_files
+    code, _, err = run(capsys, "its", "--csv", str(long), "--time-col", "week", "--value-col",
+                       "rent", "--group-col", "city", "--treated", "treated", "--control-col",
+                       "treated", "--control-col", "d01", "--event", event, "--design",
+                       "synthetic", "--json")  # fmt: skip
+    assert code == 1 and "unit 'treated' is named twice" in err and "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -176,6 +177,77 @@ def test_short_donor_gaps_are_bridged_and_long_ones_leave_the_fit() -> None:
     a, b = np.log(truth.loc[9, "d03"]), np.log(truth.loc[12, "d03"])
     assert panel.y[row, col] == pytest.approx(a + (b - a) / 3)
     assert panel.levels[row, col] == pytest.approx(np.exp(a + (b - a) / 3))
+
+
+def _set(column: str, rows: slice | list[int], value: float) -> object:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[rows, column] = value
+
+    return change
+
+
+PANEL_VALUE_ERRORS = [
+    # (change, missing, message): every policy, since the default one had hidden the cause
+    (_set("d03", slice(None), np.nan), "error", "column 'd03' has no values"),
+    (_set("d03", slice(None), np.nan), "interpolate-donors", "column 'd03' has no values"),
+    (_set("d03", slice(None), np.nan), "drop-periods", "missing='drop-donors'"),
+    (_set("treated", slice(None), np.nan), "drop-donors",
+     "column 'treated', the treated unit, has no values"),
+    (_set("d05", slice(40, None), np.nan), "interpolate-donors",
+     "column 'd05' has no values after 2021-11-29 (the event is 2022-08-08)"),
+    (_set("d05", slice(40, None), np.nan), "drop-periods", "--missing drop-donors"),
+    (_set("d05", slice(None, 74), np.nan), "interpolate-donors",
+     "column 'd05' has no values before 2022-08-08"),
+    (_set("treated", slice(40, None), np.nan), "drop-periods",
+     "the treated unit, has no values after 2021-11-29"),
+    (_set("treated", [77], 1e12), "error", "column 'treated', 2022-08-22: 1e+12 is"),
+    (_set("d02", [3], 1e300), "error", "column 'd02', 2021-03-22: 1e+300 is"),
+    (_set("d02", [3], np.inf), "error", "unit 'd02', row 4: inf is not a finite number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "missing", "message"), PANEL_VALUE_ERRORS)
+def test_empty_truncated_and_implausible_units_are_named(
+    change: Any, missing: str, message: str
+) -> None:
+    frame, event = simulated_panel(seed=1)
+    change(frame)
+    with pytest.raises(InvalidData) as info:
+        SyntheticControl(frame, time_col="week", treated="treated", event=event, missing=missing)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(40, None)])
+def test_drop_donors_leaves_out_a_donor_empty_in_all_or_the_last_periods(rows: slice) -> None:
+    frame, event = simulated_panel(seed=1)
+    frame.loc[rows, "d05"] = np.nan
+    result = fit(frame, event, time_col="week", missing="drop-donors")
+    assert result.model.panel.dropped_donors == ("d05",)
+    assert "donors with gaps left out: d05" in result.warnings
+
+
+@pytest.mark.parametrize(
+    ("controls", "message"),
+    [
+        (["treated", "d01"], "unit 'treated' is named twice"),
+        (["d01", "d01"], "unit 'd01' is named twice"),
+    ],
+)
+def test_a_unit_named_twice_in_the_long_form_is_refused(controls: list[str], message: str) -> None:
+    frame, event = simulated_panel(seed=1)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    with pytest.raises(InvalidSpecification, match=message):
+        SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", donors=controls, event=event)  # fmt: skip
+
+
+def test_long_form_messages_name_the_unit_and_the_value_column() -> None:
+    frame, event = simulated_panel(seed=1)
+    frame["d03"] = np.nan
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    with pytest.raises(InvalidData, match=r"unit 'd03' \(column 'rent'\) has no values"):
+        SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", event=event)  # fmt: skip
 
 
 def test_bad_panels_are_one_line_errors() -> None:

@@ -11,7 +11,8 @@ One row per unit and period, sorted by unit then time. Columns:
 - one column per covariate, under its own name.
 
 Rows whose outcome is empty are dropped (a gap in the series); a value that is not a number
-is an error.
+or not finite, a unit whose outcome is empty in every row, and an implausible value
+(:func:`implausible_value`) are errors.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from analysis.its.timeaxis import (
 )
 
 TREATED_UNIT = "treated"
+# A value at least this many times its column's median, or at most its 1/PLAUSIBLE_RATIO,
+# and PLAUSIBLE_Z robust standard deviations from it on the log scale, is a data error.
+PLAUSIBLE_RATIO = 100.0
+PLAUSIBLE_Z = 10.0
+_MAD_TO_SD = 1.4826  # the normal distribution's sd / median absolute deviation
 RESERVED = frozenset(
     {"time", "t", "unit", "treated", "post", "phase_in", "value", "y", "offset", "season"}
 )
@@ -98,7 +104,11 @@ def prepare(
     frames = []
     dropped = 0
     for unit, is_treated, values in units:
-        outcome = _numeric(values, columns.value if unit == TREATED_UNIT else str(unit))
+        label = unit_name(unit, columns)
+        outcome = _numeric(values, label)
+        if outcome.isna().all():
+            raise InvalidData(f"{label} has no values: every row of it is empty")
+        check_plausible(outcome, label, times.loc[values.index], axis)
         keep = outcome.notna().to_numpy()
         dropped += int((~keep).sum())
         rows = values.index[keep]
@@ -111,7 +121,7 @@ def prepare(
             }
         )
         for name in columns.covariates:
-            part[name] = _numeric(table.loc[rows, name], name).to_numpy(dtype=float)
+            part[name] = _numeric(table.loc[rows, name], f"column {name!r}").to_numpy(float)
         part["offset"] = _offset(table.loc[rows], columns.offset)
         part["season"] = _season(table.loc[rows], columns.season, times.loc[rows], axis)
         frames.append(part)
@@ -167,7 +177,66 @@ def _stack_units(table: pd.DataFrame, columns: Columns) -> list[tuple[Hashable, 
     return stacked
 
 
-def _numeric(values: pd.Series, name: str) -> pd.Series:
+def unit_name(unit: Hashable, columns: Columns) -> str:
+    """How a message names a unit's outcome: its column (wide) or its label (long)."""
+    if columns.group is None:
+        return f"column {columns.value if unit == TREATED_UNIT else str(unit)!r}"
+    label = columns.treated if unit == TREATED_UNIT else unit
+    return f"unit {str(label)!r} (column {columns.value!r})"
+
+
+def implausible_value(values: np.ndarray) -> int | None:
+    """Position of the value farthest from the others when it is implausible, else None.
+
+    On the log scale, with m the median of log(values) and s = 1.4826 × the median absolute
+    deviation from m (a robust standard deviation), a value is implausible when
+    |log(value) − m| exceeds both log(:data:`PLAUSIBLE_RATIO`) (it is 100 times the
+    median or a hundredth of it) and :data:`PLAUSIBLE_Z` · s (it is far outside the
+    column's own spread). A rent index does not move a hundredfold; a value typed with
+    extra digits or in other units does (1e12 among rents of 1e5 gave a "+126,381,735%"
+    effect). The spread condition leaves alone a series that spans orders of magnitude by
+    itself (growth from 1 to 10,000, a linear count from 1). Only a column whose values are
+    all positive is checked: with zeros (counts) or negative values (differences, changes)
+    a ratio to the median means nothing. Empty values (NaN) are ignored; fewer than three
+    values are not checked.
+    """
+    array = np.asarray(values, dtype=float)
+    known = array[~np.isnan(array)]
+    if len(known) < 3 or not (known > 0).all():
+        return None
+    logs = np.log(array)
+    centre = float(np.median(np.log(known)))
+    spread = _MAD_TO_SD * float(np.median(np.abs(np.log(known) - centre)))
+    distance = np.abs(logs - centre)
+    limit = max(np.log(PLAUSIBLE_RATIO), PLAUSIBLE_Z * spread)
+    worst = int(np.nanargmax(distance))
+    return worst if distance[worst] > limit else None
+
+
+def implausible_message(name: str, where: str, value: float, values: np.ndarray) -> str:
+    """The one-line error for :func:`implausible_value`'s find."""
+    median = float(np.nanmedian(values))
+    ratio = value / median
+    size = f"{ratio:.3g} times" if ratio >= 1 else f"1/{1 / ratio:.3g} of"
+    return (
+        f"{name}, {where}: {value:.6g} is {size} the column's median {median:.6g}, a "
+        "data error (a typo or another unit?); correct or remove the value"
+    )
+
+
+def check_plausible(values: pd.Series, name: str, times: pd.Series, axis: TimeAxis) -> None:
+    """:func:`implausible_value` as an error naming the value, its period and data row."""
+    pos = implausible_value(values.to_numpy(dtype=float, na_value=np.nan))
+    if pos is not None:
+        where = f"{axis.label(times.iloc[pos])} (data row {int(values.index[pos]) + 1})"
+        raise InvalidData(
+            implausible_message(name, where, float(values.iloc[pos]), values.to_numpy(float))
+        )
+
+
+def _numeric(values: pd.Series, label: str) -> pd.Series:
+    """``values`` as floats (empty stays NaN); ``label`` names the column in the errors for
+    text and for infinite values, with the data row (the table's row, 1 the first)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype(float)
     numbers = pd.to_numeric(values, errors="coerce")
@@ -178,17 +247,22 @@ def _numeric(values: pd.Series, name: str) -> pd.Series:
     if bad.any():
         pos = int(np.argmax(bad.to_numpy()))
         raise InvalidData(
-            f"column {name!r}, data row {pos + 1}: {values.iloc[pos]!r} is not a number"
+            f"{label}, data row {int(values.index[pos]) + 1}: {values.iloc[pos]!r} is not a number"
         )
-    if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
-        raise InvalidData(f"column {name!r} holds infinite values")
+    infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        pos = int(np.argmax(infinite))
+        raise InvalidData(
+            f"{label}, data row {int(values.index[pos]) + 1}: {values.iloc[pos]} is not a "
+            "finite number"
+        )
     return numbers.astype(float)
 
 
 def _offset(rows: pd.DataFrame, column: str | None) -> np.ndarray:
     if column is None:
         return np.zeros(len(rows))
-    exposure = _numeric(rows[column], column)
+    exposure = _numeric(rows[column], f"column {column!r}")
     if exposure.isna().any() or (exposure <= 0).any():
         raise InvalidData(f"offset column {column!r} must be positive wherever the outcome is set")
     return np.log(exposure.to_numpy(dtype=float))
@@ -196,7 +270,7 @@ def _offset(rows: pd.DataFrame, column: str | None) -> np.ndarray:
 
 def _season(rows: pd.DataFrame, column: str | None, times: pd.Series, axis: TimeAxis) -> np.ndarray:
     if column is not None:
-        season = _numeric(rows[column], column)
+        season = _numeric(rows[column], f"column {column!r}")
         if season.isna().any():
             raise InvalidData(f"season column {column!r} has empty values")
         return season.to_numpy(dtype=float)

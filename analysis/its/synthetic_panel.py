@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis.its.data import implausible_message, implausible_value
 from analysis.its.exceptions import (
     ColumnNotFound,
     InvalidData,
@@ -208,6 +209,10 @@ def panel_from_long(
         unknown = [d for d in donor_names if d not in units]
         if unknown:
             raise InvalidData(f"donor {unknown[0]!r} is not in column {group_col!r}")
+        named = [str(treated), *donor_names]
+        twice = next((u for u in named if named.count(u) > 1), None)
+        if twice is not None:
+            raise InvalidSpecification(f"unit {twice!r} is named twice (treated or donor)")
     keep = labels.isin([str(treated), *donor_names])
     part = data.loc[keep, [time_col, value_col]].copy()
     part["_unit"] = labels[keep]
@@ -225,12 +230,23 @@ def panel_from_long(
     wide = part.pivot(index="_time", columns="_unit", values="_value").sort_index()
     wide = wide[[str(treated), *donor_names]]
     times = pd.Series(wide.index, name=time_col)
-    return _build(times, wide.reset_index(drop=True), event=event, log=log, missing=missing)
+    return _build(
+        times, wide.reset_index(drop=True), event=event, log=log, missing=missing,
+        value_col=value_col,
+    )  # fmt: skip
 
 
 def _build(
-    times: pd.Series, values: pd.DataFrame, *, event: object, log: bool, missing: str
+    times: pd.Series,
+    values: pd.DataFrame,
+    *,
+    event: object,
+    log: bool,
+    missing: str,
+    value_col: str | None = None,
 ) -> Panel:
+    """The balanced panel (see the module doc). ``value_col``: the long form's outcome
+    column (the messages name a unit and that column); None: the units are columns."""
     if missing not in MISSING:
         raise InvalidSpecification(f"missing must be one of {', '.join(MISSING)}; got {missing!r}")
     axis = TimeAxis.from_values(times)
@@ -243,6 +259,8 @@ def _build(
     values = values.iloc[order].reset_index(drop=True)
     event_point = axis.point(event)
     units = [str(c) for c in values.columns]
+    _check_values(values, parsed, axis, missing=missing, value_col=value_col)
+    given, times_given = values.copy(), parsed
     dropped_donors: list[str] = []
     dropped_periods: list[str | float] = []
     gaps = values.isna()
@@ -276,6 +294,8 @@ def _build(
         values = values.loc[~bad].reset_index(drop=True)
         parsed = parsed.loc[~bad].reset_index(drop=True)
     units = [str(c) for c in values.columns]
+    if dropped_periods:
+        _check_edges(given, times_given, parsed, event_point, axis, value_col=value_col)
     if len(units) - 1 < MIN_DONORS:
         raise InvalidData(
             f"{len(units) - 1} donor(s) left"
@@ -316,6 +336,73 @@ def _build(
         dropped_periods=tuple(dropped_periods),
         filled=tuple(filled),
     )
+
+
+def _name(unit: str, value_col: str | None) -> str:
+    return f"column {unit!r}" if value_col is None else f"unit {unit!r} (column {value_col!r})"
+
+
+def _check_values(
+    values: pd.DataFrame,
+    times: pd.Series,
+    axis: TimeAxis,
+    *,
+    missing: str,
+    value_col: str | None,
+) -> None:
+    """Every unit has a value somewhere (a donor without any may leave the pool under
+    ``drop-donors``), and none is implausible (:func:`analysis.its.data.implausible_value`)."""
+    for i, unit in enumerate(map(str, values.columns)):
+        column = values.iloc[:, i].to_numpy(dtype=float)
+        name = _name(unit, value_col)
+        if np.isnan(column).all():
+            if i == 0:
+                raise InvalidData(f"{name}, the treated unit, has no values: every row is empty")
+            if missing != "drop-donors":
+                raise InvalidData(
+                    f"{name} has no values: every row is empty; leave it out of the donors or "
+                    "use missing='drop-donors' (--missing drop-donors)"
+                )
+        pos = implausible_value(column)
+        if pos is not None:
+            where = str(axis.label(times.iloc[pos]))
+            raise InvalidData(implausible_message(name, where, float(column[pos]), column))
+
+
+def _check_edges(
+    values: pd.DataFrame,
+    times: pd.Series,
+    kept: pd.Series,
+    event: TimePoint,
+    axis: TimeAxis,
+    *,
+    value_col: str | None,
+) -> None:
+    """When leaving out the periods with gaps (``kept`` is what is left of ``times``) leaves
+    no post period or too short a pre-period, the unit whose values stop before the event
+    (or start after it) is named: the event itself is inside the data."""
+    post = post_mask(kept, event)
+    if post.any() and int((~post).sum()) >= MIN_PRE_PERIODS:
+        return
+    for i, unit in enumerate(map(str, values.columns)):
+        known = times[values.iloc[:, i].notna().to_numpy()]
+        if not post.any() and known.max() < event:
+            edge = f"no values after {axis.label(known.max())}"
+        elif post.any() and int((known < event).sum()) < MIN_PRE_PERIODS:
+            edge = f"no values before {axis.label(known.min())}"
+        else:
+            continue
+        name = _name(unit, value_col)
+        if i == 0:
+            raise InvalidData(
+                f"{name}, the treated unit, has {edge}: the event ({axis.label(event)}) must "
+                "fall inside its values"
+            )
+        raise InvalidData(
+            f"{name} has {edge} (the event is {axis.label(event)}), and the periods it "
+            "misses cannot be left out: leave it out with missing='drop-donors' "
+            "(--missing drop-donors)"
+        )
 
 
 def bridge_gaps(
@@ -362,14 +449,16 @@ def _missing_column(name: str, table: pd.DataFrame) -> str:
 def _numeric(values: pd.Series, name: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype(float)
-        if np.isinf(numbers.to_numpy()).any():
-            raise InvalidData(f"unit {name!r} holds infinite values")
-        return numbers
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
-    if bad.any():
-        pos = int(np.argmax(bad.to_numpy()))
-        raise InvalidData(f"unit {name!r}, row {pos + 1}: {values.iloc[pos]!r} is not a number")
-    if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
-        raise InvalidData(f"unit {name!r} holds infinite values")
-    return numbers.astype(float)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+        if bad.any():
+            pos = int(np.argmax(bad.to_numpy()))
+            raise InvalidData(f"unit {name!r}, row {pos + 1}: {values.iloc[pos]!r} is not a number")
+    infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        pos = int(np.argmax(infinite))
+        raise InvalidData(
+            f"unit {name!r}, row {pos + 1}: {values.iloc[pos]} is not a finite number"
+        )
+    return numbers
