@@ -190,6 +190,17 @@ def test_empty_infinite_and_implausible_columns_are_one_line_errors(
     assert err.count("\n") == 1
 
 
+def test_a_window_longer_than_the_data_is_said_in_the_json(
+    weekly_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_json(capsys, *csv_args(weekly_csv, "--log", "--errors", "ols", "--periods", "500"))
+    assert out["headline"]["periods"] == 26
+    assert out["notes"] == ["the window of 500 periods was cut to the 26 the data have from "
+                            "the event on"]  # fmt: skip
+    out = run_json(capsys, *csv_args(weekly_csv, "--log", "--errors", "ols", "--periods", "26"))
+    assert "notes" not in out
+
+
 def test_missing_csv_and_missing_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, *csv_args(tmp_path / "nope.csv"))
     assert code == 1 and "does not exist" in err

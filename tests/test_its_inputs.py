@@ -1,4 +1,5 @@
-"""The ITS engine's input checks as pure functions: reading a CSV, implausible values."""
+"""The ITS engine's input checks as pure functions: reading a CSV, implausible values, a
+window longer than the data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.its.data import implausible_value
+from analysis.its.data import implausible_value, window_cut_note
 from analysis.its.exceptions import InvalidData
 from analysis.its.inputs import read_csv
 
@@ -104,3 +105,22 @@ def with_value(position: int, value: float) -> np.ndarray:
 )
 def test_implausible_values(case: str, values: np.ndarray, expected: int | None) -> None:
     assert implausible_value(values) == expected, case
+
+
+@pytest.mark.parametrize(
+    ("t", "periods", "cut"),
+    [
+        (np.arange(117.0), 500, "the window of 500 periods was cut to the 41"),
+        (np.arange(117.0), 41, None),
+        (np.arange(117.0), 6, None),
+        (np.arange(117.0), None, None),
+        (np.arange(0.0, 585.0, 5.0), 205, None),  # every fifth year: 41 rows span 205 years
+        (np.arange(0.0, 585.0, 5.0), 206, "cut to the 205"),
+    ],
+)
+def test_a_window_longer_than_the_post_period_is_said(
+    t: np.ndarray, periods: float | None, cut: str | None
+) -> None:
+    post = np.arange(len(t)) >= 76
+    note = window_cut_note(t, post, periods)
+    assert note == cut if cut is None else cut in (note or "")

@@ -238,6 +238,18 @@ def test_empty_truncated_and_implausible_columns_are_one_line_errors(
     assert err.count("\n") == 1
 
 
+def test_a_donor_that_stops_early_can_be_dropped(tmp_path: Path, capsys: Any) -> None:
+    frame, event = simulated_panel(seed=5, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    frame.loc[58:, "d05"] = float("nan")
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, *wide_args(path, event, "--design", "comparative",
+                                            "--missing", "drop-donors"))  # fmt: skip
+    assert code == 0, err
+    assert "warning: donors with gaps left out: d05" in out
+
+
 def test_the_treated_unit_named_as_a_control_in_the_long_form(
     panel_files: tuple[Path, Path, str], capsys: Any
 ) -> None:
@@ -247,3 +259,14 @@ def test_the_treated_unit_named_as_a_control_in_the_long_form(
                        "treated", "--control-col", "d01", "--event", event, "--design",
                        "synthetic", "--json")  # fmt: skip
     assert code == 1 and "unit 'treated' is named twice" in err and "Traceback" not in err
+
+
+def test_a_window_longer_than_the_data_is_said(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    wide, _, event = panel_files
+    args = wide_args(wide, event, "--design", "comparative")
+    args[args.index("--periods") + 1] = "500"
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "warning: the window of 500 periods was cut to the 6 the data have" in out

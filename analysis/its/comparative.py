@@ -322,7 +322,14 @@ class ComparativeITSResult:
             "pre_rmspe": self.pre_rmspe,
             "fit": {"df_resid": its.df_resid, "rho": its.rho, "lags": its.lags, "llf": its.llf},
             "diagnostics": its.diagnostics.to_dict(),
+            "warnings": self.warnings(periods=periods),
         }
+
+    def warnings(self, *, periods: float | None = None) -> list[str]:
+        """Caveats of the fit: what balancing the panel left out or filled, and a headline
+        window of ``periods`` cut to the post period the data have."""
+        note = self.panel.window_note(periods)
+        return self.panel.gap_notes() + ([] if note is None else [note])
 
     @property
     def pre_rmspe(self) -> float:

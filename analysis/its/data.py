@@ -30,6 +30,7 @@ from analysis.its.timeaxis import (
     as_time_values,
     check_event_inside,
     post_mask,
+    regular_step,
 )
 
 TREATED_UNIT = "treated"
@@ -175,6 +176,22 @@ def _stack_units(table: pd.DataFrame, columns: Columns) -> list[tuple[Hashable, 
     ]
     stacked += [(u, False, table.loc[labels == u, columns.value]) for u in others]
     return stacked
+
+
+def window_cut_note(t: np.ndarray, post: np.ndarray, periods: float | None) -> str | None:
+    """A note when a window of ``periods`` periods from the first post period reaches past
+    the data (positions ``t``, post flags ``post``): the effect then averages only the post
+    periods there are, and a reader of "500 periods" must be told. None when it fits."""
+    if periods is None or not post.any():
+        return None
+    t_post = np.asarray(t, dtype=float)[np.asarray(post, dtype=bool)]
+    available = float(t_post.max() - t_post.min() + regular_step(t))
+    if periods <= available:
+        return None
+    return (
+        f"the window of {periods:g} periods was cut to the {available:g} the data have from "
+        "the event on"
+    )
 
 
 def unit_name(unit: Hashable, columns: Columns) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from analysis.its.data import window_cut_note
 from analysis.its.exceptions import InvalidData, InvalidSpecification
 
 if TYPE_CHECKING:
@@ -185,9 +186,21 @@ class Analysis:
     def headline(self) -> Any:
         return self.result.average_effect(periods=self.options.periods)
 
+    def notes(self) -> list[str]:
+        """What a reader of the headline must know about how it was taken (a window cut to
+        the data's post period)."""
+        series = self.result.series
+        note = window_cut_note(
+            series["t"].to_numpy(), series["post"].to_numpy(), self.options.periods
+        )
+        return [] if note is None else [note]
+
     def to_dict(self) -> dict[str, Any]:
         out = self.result.to_dict(horizons=self.options.horizons, windows=self.options.windows)
         out["headline"] = self.headline().to_dict()
+        notes = self.notes()
+        if notes:
+            out["notes"] = notes
         if self.breaks is not None:
             out["find_break"] = self.breaks.to_dict()
         if self.placebo is not None:

@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.its.data import implausible_message, implausible_value
+from analysis.its.data import implausible_message, implausible_value, window_cut_note
 from analysis.its.exceptions import (
     ColumnNotFound,
     InvalidData,
@@ -130,6 +130,25 @@ class Panel:
                     f"({self.axis.label(first)})"
                 )
         return np.flatnonzero(mask)
+
+    def window_note(self, periods: float | None) -> str | None:
+        """A note when a window of ``periods`` reaches past the last period (it is cut)."""
+        return window_cut_note(self.t, self.post, periods)
+
+    def gap_notes(self) -> list[str]:
+        """What balancing the panel left out or filled, one note each."""
+        notes = []
+        if self.dropped_donors:
+            notes.append(f"donors with gaps left out: {', '.join(self.dropped_donors)}")
+        if self.filled:
+            shown = ", ".join(f"{unit} {period}" for unit, period in self.filled[:3])
+            more = f" and {len(self.filled) - 3} more" if len(self.filled) > 3 else ""
+            notes.append(
+                f"{len(self.filled)} donor value(s) bridged by interpolation: {shown}{more}"
+            )
+        if self.dropped_periods:
+            notes.append(f"{len(self.dropped_periods)} period(s) with gaps left out")
+        return notes
 
     def with_donors(self, treated: str, donors: Sequence[str]) -> Panel:
         """The same periods with another unit as treated (placebo-in-space)."""
