@@ -43,12 +43,14 @@ from tests.sandbox_warehouse import archive_warehouse  # noqa: E402
 from warehouse import open_reader  # noqa: E402
 
 DEFAULT: Final = ReportParams(event=cal.EVENT_DATE, end=cal.ARCHIVE_TO)
-SC: Final = replace(DEFAULT, design="synthetic", sc_halflife=None)
+SC: Final = replace(DEFAULT, design="synthetic", sc_halflife=None, sc_anticipation=0)
 CANDIDATES: Final[dict[str, ReportParams]] = {
     "the default (ReportParams())": DEFAULT,
     "single-series counterfactual (baseline)": single_series_params(DEFAULT),
     "synthetic control, detrended, conformal": replace(SC, sc_inference="conformal"),
     "synthetic control, detrended, backtest": replace(SC, sc_inference="backtest"),
+    "synthetic control, detrended (half-life 13), backtest + placebo (the default until 3 Dec, "
+    "evening)": replace(DEFAULT, sc_halflife=13, sc_anticipation=0),
     "synthetic control, detrended (half-life 13), backtest": replace(
         SC, sc_inference="backtest", sc_halflife=13
     ),
@@ -70,6 +72,9 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
     ),
     "synthetic control, broken (shift or bend), anticipation 4, backtest": replace(
         SC, sc_variant="broken", sc_inference="backtest", sc_anticipation=4
+    ),
+    "synthetic control, detrended (half-life 6), anticipation 2, backtest + placebo": replace(
+        DEFAULT, sc_halflife=6, sc_anticipation=2
     ),
 }
 

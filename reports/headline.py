@@ -146,13 +146,14 @@ class ReportParams:
     flow: bool = True
     window_weeks: int = 6
     # The headline design, chosen by the scenario study (ARCHITECTURE.md, "Headline
-    # estimator"): synthetic control, detrended, the trend weighted with a 13-week half-life,
-    # backtest intervals widened to the placebos' spread.
+    # estimator"): synthetic control, detrended, the trend weighted with a 6-week half-life
+    # and fitted up to 3 weeks before the event, backtest intervals widened to the placebos'
+    # spread.
     design: Design = "synthetic"
     sc_variant: str = "detrended"
     sc_inference: str = "backtest-placebo"
-    sc_halflife: float | None = 13.0
-    sc_anticipation: int = 0
+    sc_halflife: float | None = 6.0
+    sc_anticipation: int = 3
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
     min_donors: int = 3

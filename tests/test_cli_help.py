@@ -67,7 +67,6 @@ def test_an_imports_help_names_every_column_it_reads(
 ) -> None:
     # Square brackets in help are rich markup: "[more]" once rendered as nothing at all.
     import warehouse.imports
-
     from rentwatch.cli import main
 
     monkeypatch.setenv("COLUMNS", "300")

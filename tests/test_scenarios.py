@@ -78,14 +78,14 @@ def test_the_headline_is_the_design_the_study_chose() -> None:
     chosen = DESIGNS[HEADLINE]
     assert isinstance(chosen, partial) and chosen.keywords == {
         "variant": params.sc_variant, "inference": params.sc_inference,
-        "trend_halflife": params.sc_halflife,
+        "trend_halflife": params.sc_halflife, "anticipation": params.sc_anticipation,
     }  # fmt: skip
     assert params.design == "synthetic"
     family = BY_NAME["accelerating national trend"]
     designs = {n: DESIGNS[n] for n in (HEADLINE, "single-series counterfactual")}
     rows = run_study(seeds=8, families=[family], designs=designs)
     table = summarise(rows).set_index("design")
-    assert abs(table.loc[HEADLINE, "bias"]) < 5  # 200 seeds: +0.2 pp, coverage 0.99
+    assert abs(table.loc[HEADLINE, "bias"]) < 5  # 200 seeds: +0.5 pp, coverage 0.99
     assert table.loc["single-series counterfactual", "bias"] > 20  # 200 seeds: +36.8 pp
     assert table.loc[HEADLINE, "coverage"] >= 0.75
 
@@ -170,16 +170,20 @@ def test_the_study_runs_each_world_and_counts_each_worlds_families_apart() -> No
 
 
 def test_on_the_second_world_the_placebos_widen_the_interval_where_the_backtest_is_blind() -> None:
-    """The guard behind the headline's interval (200 seeds: coverage 0.84 → 0.93): a national
+    """The guard behind the headline's interval (200 seeds of the half-life-13 default: coverage
+    0.84 → 0.93): a national
     jump that each city takes by its own loading is in no pseudo-event before the event, and
     in every donor's placebo at it."""
-    backtest = "synthetic control, detrended (half-life 13), backtest"
-    designs = {n: DESIGNS[n] for n in (HEADLINE, backtest)}
+    chosen = DESIGNS[HEADLINE]
+    assert isinstance(chosen, partial)
+    backtest = "the headline's estimate, backtest alone"
+    designs = {HEADLINE: chosen, backtest: partial(chosen, inference="backtest")}
     rows = run_study(seeds=40, families=[TWO["national jump at the event"]], designs=designs,
                      world="two-factor")  # fmt: skip
     wide, narrow = (rows[rows["design"] == n].set_index("seed") for n in (HEADLINE, backtest))
     assert (wide["estimate"] == narrow["estimate"]).all()  # the same estimate
     assert ((wide["high"] - wide["low"]) >= (narrow["high"] - narrow["low"]) - 1e-9).all()
     covered = lambda r: ((r["low"] <= r["truth"]) & (r["truth"] <= r["high"])).sum()  # noqa: E731
-    # 40 seeds: 35 covered against 30 (200 seeds: 0.93 against 0.84).
-    assert covered(wide) >= covered(narrow) + 3 and covered(wide) >= 32
+    # 40 seeds: 35 covered against 33 (the half-life-13 default before: 35 against 30; its
+    # 200 seeds: 0.93 against 0.84).
+    assert covered(wide) >= covered(narrow) + 2 and covered(wide) >= 34

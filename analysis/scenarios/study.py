@@ -195,6 +195,22 @@ DESIGNS: dict[str, Design] = {
     "synthetic control, broken trend, anticipation 4, backtest": partial(
         synthetic_control, variant="broken-trend", inference="backtest", anticipation=4
     ),
+    # A shorter half-life follows a recent bend; the last weeks left out keep a surge before
+    # the event out of that trend (3 Dec 2026, evening).
+    "synthetic control, detrended (half-life 6), anticipation 2, backtest + placebo": partial(
+        synthetic_control,
+        variant="detrended",
+        inference="backtest-placebo",
+        trend_halflife=6,
+        anticipation=2,
+    ),
+    "synthetic control, detrended (half-life 6), anticipation 3, backtest + placebo": partial(
+        synthetic_control,
+        variant="detrended",
+        inference="backtest-placebo",
+        trend_halflife=6,
+        anticipation=3,
+    ),
     # The break may be a level shift too (an earlier wave is a step, not a bend).
     "synthetic control, broken (shift or bend), backtest": partial(
         synthetic_control, variant="broken", inference="backtest"
@@ -207,7 +223,7 @@ DESIGNS: dict[str, Design] = {
 
 # The design the rule chose on the 200-seed study (ARCHITECTURE.md, "Headline estimator"):
 # reports.ReportParams' defaults are this design (tests/test_scenarios.py holds them together).
-HEADLINE: Final = "synthetic control, detrended (half-life 13), backtest + placebo"
+HEADLINE: Final = "synthetic control, detrended (half-life 6), anticipation 3, backtest + placebo"
 
 
 @dataclass(frozen=True)
