@@ -199,6 +199,10 @@ def test_a_window_longer_than_the_data_is_said_in_the_json(
                             "the event on"]  # fmt: skip
     out = run_json(capsys, *csv_args(weekly_csv, "--log", "--errors", "ols", "--periods", "26"))
     assert "notes" not in out
+    code, text, err = run(capsys, *csv_args(weekly_csv, "--log", "--errors", "ols", "--periods",
+                                            "500"))  # fmt: skip
+    assert code == 0, err
+    assert "note: the window of 500 periods was cut to the 26" in text
 
 
 def test_missing_csv_and_missing_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -108,8 +108,10 @@ def test_half_a_year_before_the_event_backtests_from_shorter_fits(
     tmp_path: Path, capsys: Any
 ) -> None:
     """Under 33 pre-period weeks the backtest's pseudo-events are fitted on 13 weeks and
-    more, not 26: a finite interval where the detrended variant's conformal one has none."""
-    path, event = short_panel(tmp_path, 24)
+    more, not 26: a finite interval where the detrended variant's conformal one has none.
+    The headline leaves the last 3 weeks out of the fit, and each pseudo-event as many
+    between its fit and its window, so 30 weeks give the six pseudo-events 24 gave without."""
+    path, event = short_panel(tmp_path, 24 + 2 * ReportParams().sc_anticipation)
     code, out, err = run(capsys, *wide_args(path, event, "--design", "synthetic", "--json"))
     assert code == 0, err
     data = json.loads(out)
@@ -267,6 +269,10 @@ def test_a_window_longer_than_the_data_is_said(
     wide, _, event = panel_files
     args = wide_args(wide, event, "--design", "comparative")
     args[args.index("--periods") + 1] = "500"
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "warning: the window of 500 periods was cut to the 6 the data have" in out
+    args[args.index("comparative")] = "synthetic"
     code, out, err = run(capsys, *args)
     assert code == 0, err
     assert "warning: the window of 500 periods was cut to the 6 the data have" in out

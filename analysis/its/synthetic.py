@@ -194,7 +194,8 @@ class SyntheticControl:
         if not 0 <= spec.anticipation <= panel.n_pre - MIN_PRE_PERIODS:
             raise InvalidSpecification(
                 f"anticipation must leave at least {MIN_PRE_PERIODS} pre-period observations to "
-                f"fit ({panel.n_pre} before the event); got {spec.anticipation}"
+                f"fit ({panel.n_pre} before the event); got {spec.anticipation} (anticipation "
+                "0, --sc-anticipation 0, fits every pre-period observation)"
             )
         self._panel = panel
         self._spec = spec
@@ -670,14 +671,7 @@ def _caveats(
             f"with {len(panel.donors)} donors the placebo-in-space p-value cannot go below "
             f"{floor:.3f} (1/(J+1)), above alpha {alpha:g}"
         )
-    if panel.dropped_donors:
-        notes.append(f"donors with gaps left out: {', '.join(panel.dropped_donors)}")
-    if panel.filled:
-        shown = ", ".join(f"{unit} {period}" for unit, period in panel.filled[:3])
-        more = f" and {len(panel.filled) - 3} more" if len(panel.filled) > 3 else ""
-        notes.append(f"{len(panel.filled)} donor value(s) bridged by interpolation: {shown}{more}")
-    if panel.dropped_periods:
-        notes.append(f"{len(panel.dropped_periods)} period(s) with gaps left out")
+    notes += panel.gap_notes()
     if not weights.info.get("polished", True):
         problems.append("the weights' active-set polish failed; SLSQP's solution is used as is")
     return problems + notes, problems

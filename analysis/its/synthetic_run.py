@@ -168,14 +168,17 @@ def run_panel_design(
     )
     if isinstance(model, SyntheticControl):
         fitted = model.fit(alpha=options.alpha)
+        cut = model.panel.window_note(options.periods)
+        window = () if cut is None else (cut,)
         if options.inference != "auto":
-            return PanelAnalysis(fitted, options)
+            return PanelAnalysis(fitted, options, window)
         try:
             fitted.backtest(periods=options.periods)
         except InvalidSpecification as short:
             reason = str(short).split(";")[0]
             note = f"conformal interval: the pre-period is too short for a backtest ({reason})"
-            return PanelAnalysis(fitted, replace(options, inference="conformal"), (note,))
-        return PanelAnalysis(fitted, replace(options, inference=AUTO_INFERENCE))
+            conformal = replace(options, inference="conformal")
+            return PanelAnalysis(fitted, conformal, (note, *window))
+        return PanelAnalysis(fitted, replace(options, inference=AUTO_INFERENCE), window)
     result = model.fit(options.errors, alpha=options.alpha, **options.fit)
     return PanelAnalysis(result, options)

@@ -882,7 +882,7 @@ def _summary(analysis: Analysis) -> list[str]:
             ]
         ]
         lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    return lines
+    return lines + [f"note: {n}" for n in analysis.notes()]
 
 
 def register(app: typer.Typer) -> None:
