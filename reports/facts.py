@@ -102,7 +102,8 @@ class Comparison:
     only), ``placebo_p`` its rank p (at least ``placebo_floor`` = 1 / units), ``gaps`` the
     treated and placebo gaps (period × unit, log points) for the classic figure.
     ``interval``: what set a backtest interval (reports.headline.IntervalParts; None for the
-    conformal one and comparative ITS).
+    conformal one and comparative ITS). ``anticipation``: the weeks before the event left
+    out of the synthetic control's fit (0: none).
     """
 
     design: str
@@ -117,6 +118,7 @@ class Comparison:
     placebo_floor: float | None = None
     gaps: pd.DataFrame | None = None
     interval: IntervalParts | None = None
+    anticipation: int = 0
 
     def top(self, share: float = 0.9, least: float = 0.01) -> tuple[tuple[str, float], ...]:
         """The largest weights until they add up to ``share`` of the whole (each at least

@@ -364,6 +364,7 @@ def _comparison_parts(
         dropped_periods=len(panel.dropped_periods),
         filled=len(panel.filled),
         interval=interval_parts(result, params),
+        anticipation=params.sc_anticipation if params.design == "synthetic" else 0,
     )
     present = set(pd.to_datetime(result.series["time"]))
     weeks = [k for k in range(params.window_weeks)

@@ -160,11 +160,15 @@ def method_sentence(est: CityEstimate, lang: Lang) -> str:
     template = P.METHOD[lang]
     if est.comparison is not None:
         template = P.METHOD_COMPARISON[lang][est.comparison.design]
-    return fill(
+    sentence = fill(
         template,
         method=method_phrase(est.method, lang, flow=est.flow),
         periods=P.PERIODS[lang].get(est.freq, est.freq),
     )
+    weeks = est.comparison.anticipation if est.comparison is not None else 0
+    if weeks:
+        sentence += " " + fill(P.ANTICIPATION[lang], weeks=counted(weeks, "week", lang))
+    return sentence
 
 
 def means(est: CityEstimate, lang: Lang) -> str:

@@ -167,6 +167,15 @@ METHOD_COMPARISON: Final[dict[Lang, dict[str, str]]] = {
         "them before the event.",
     },
 }
+# The weeks before the event a synthetic control leaves out of its fit, said after METHOD.
+ANTICIPATION: Final[dict[Lang, str]] = {
+    "ru": "Последние {weeks} перед событием в подбор не входят: рост, начавшийся в них, "
+    "считается частью эффекта.",
+    "kk": "Оқиғаның алдындағы соңғы {weeks} сәйкестендіруге кірмейді: сол кезде басталған "
+    "өсу әсердің бөлігі болып саналады.",
+    "en": "The last {weeks} before the event are left out of the fit: a rise that began in "
+    "them counts as part of the effect.",
+}
 # Which cities a comparison design compared the city with, for the officials: the largest
 # weights (synthetic control) or the plain average (comparative ITS, equal weights).
 COMPARED_WITH: Final[dict[Lang, dict[str, str]]] = {

@@ -14,7 +14,7 @@ from reports import narrative
 from reports import phrases as P
 from reports.caveats import CaveatRules, estimate_caveats, find_caveats
 from reports.coverage import find_gaps
-from reports.facts import CityEstimate, Coverage, Interval
+from reports.facts import CityEstimate, Comparison, Coverage, Interval
 from reports.formatting import (
     MINUS,
     NBSP,
@@ -342,3 +342,32 @@ def test_where_the_project_keeps_its_own_rule_over_babels() -> None:
     assert format_decimal(1_234_567.891, format="#,##0.0", locale="ru") == format_number(
         1_234_567.891, "ru", decimals=1
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "weeks", "said"),
+    [
+        ("en", 3, f"The last 3{NBSP}weeks before the event are left out of the fit: a rise "
+                  "that began in them counts as part of the effect."),
+        ("en", 1, f"The last 1{NBSP}week before the event"),
+        ("ru", 3, f"Последние 3{NBSP}недели перед событием в подбор не входят"),
+        ("ru", 5, f"Последние 5{NBSP}недель перед событием"),
+        ("kk", 3, f"Оқиғаның алдындағы соңғы 3{NBSP}апта сәйкестендіруге кірмейді"),
+        ("en", 0, None),
+    ],
+)  # fmt: skip
+def test_a_synthetic_controls_weeks_left_out_are_said_with_the_method(
+    lang: str, weeks: int, said: str | None
+) -> None:
+    comparison = Comparison(
+        design="synthetic", variant="detrended", weights=(("shymkent", 1.0),), pre_rmspe=0.02,
+        anticipation=weeks,
+    )  # fmt: skip
+    estimate = _estimate(30, 20, 40, comparison=comparison)
+    sentence = narrative.method_sentence(estimate, check_lang(lang))
+    start = P.METHOD_COMPARISON[check_lang(lang)]["synthetic"][:10]
+    assert sentence.startswith(start)
+    if said is None:
+        assert sentence.count(".") == 1 and "left out" not in sentence
+    else:
+        assert said in sentence
