@@ -22,6 +22,7 @@ The definition (why these choices: ARCHITECTURE.md, "Headline estimator"):
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -60,7 +61,8 @@ from warehouse.cities import REGISTRY, CityRegistry
 from warehouse.errors import RentwatchError
 
 Design = Literal["counterfactual", "segmented", "synthetic", "comparative"]
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 # What a fitted headline can be: the single-series ITS or one of the comparison designs.
 HeadlineFit = ITSResult | SyntheticControlResult | ComparativeITSResult
 
@@ -393,6 +395,11 @@ def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
     scale), with the event snapped to the start of its period (a comparison design's
     single-series twin: :func:`single_series_params`)."""
     params = single_series_params(params)
+    seasonality = params.seasonality
+    if series.spec.freq == "D" and re.fullmatch(r"fourier:\d+", seasonality):
+        # A daily series has the days the portals were seen, often two a week: its axis is
+        # measured in days without a regular step, so the season's period is said in days.
+        seasonality = f"{seasonality}:{DAYS_PER_YEAR:g}"
     return ITSModel(
         series.frame,
         time_col="period",
@@ -402,7 +409,7 @@ def headline_model(series: IndexSeries, params: ReportParams) -> ITSModel:
         shape=params.shape if params.design == "segmented" else "step",
         log=True,
         unit=series.unit,
-        seasonality=params.seasonality,
+        seasonality=seasonality,
         label=series.spec.label,
         simulated=series.simulated,
     )

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib.image
 import numpy as np
@@ -43,6 +44,7 @@ from reports.headline import (
     city_headline,
     comparison_params,
     design_for,
+    headline_model,
     single_series_params,
     with_choices,
 )
@@ -643,3 +645,25 @@ def test_report_commands_take_the_design(
                            str(warehouse), "--design", "magic", "--out", str(out))  # fmt: skip
     assert code == 1 and err.count("\n") == 1 and "design must be one of" in err
     assert not out.exists()
+
+
+def test_a_daily_warehouse_series_runs_with_the_default_season() -> None:
+    # The days the portals were seen (here two a week) are not a regular grid, so the
+    # season's period is given in days; it had been "fourier seasonality needs a period: use
+    # dates in the time column, a season column …", advice for a CSV.
+    rng = np.random.default_rng(2)
+    days = pd.DatetimeIndex(sorted(
+        {d for w in pd.date_range("2021-06-07", "2023-03-27", freq="W-MON")
+         for d in (w + pd.Timedelta(days=1), w + pd.Timedelta(days=4))}
+    ))  # fmt: skip
+    value = 150_000 * np.exp(0.3 * (days >= "2022-09-21") + rng.normal(0, 0.02, len(days)))
+    series = SimpleNamespace(
+        frame=pd.DataFrame({"period": days, "value": value}),
+        spec=SimpleNamespace(freq="D", label="almaty 1-room mix D flow"),
+        unit="KZT/month", simulated=True,
+    )  # fmt: skip
+    params = replace(ReportParams(), design="counterfactual")
+    model = headline_model(series, params)  # type: ignore[arg-type]
+    assert model.describe()["seasonality"].endswith(":365.25")
+    result = model.fit("ar1")
+    assert {"sin_1", "cos_1"} <= set(result.coefficients)
