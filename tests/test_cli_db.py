@@ -9,16 +9,15 @@ import duckdb
 import pytest
 
 from rentwatch.cli import main
+from tests.cli import run_cli
 from tests.factories import record, write_spool
 from warehouse.snapshot import file_sha256
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    assert exit_info.value.code in (0, None), captured.err
-    return captured.out
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    return out
 
 
 @pytest.fixture

@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rentwatch.cli import main, os_error_line
+from rentwatch.cli import os_error_line
 from rentwatch.commands.common import writable
+from tests.cli import run_cli as run
 from warehouse.errors import RentwatchError
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 @pytest.fixture

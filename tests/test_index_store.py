@@ -21,6 +21,7 @@ from analysis.index import (
 )
 from analysis.index.fx import read_fx_rates
 from rentwatch.cli import main
+from tests.cli import run_cli
 from tests.index_markets import HedonicMarket, load_market, sighting
 from warehouse import open_reader, open_writer
 from warehouse.snapshot import take_snapshot
@@ -63,11 +64,9 @@ def test_reading_a_series_never_built_is_a_clear_error(warehouse_db: Path) -> No
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    assert exit_info.value.code in (0, None), captured.err
-    return captured.out
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    return out
 
 
 def test_the_command_builds_stores_and_writes_csv(

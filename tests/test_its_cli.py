@@ -12,16 +12,8 @@ import pandas as pd
 import pytest
 
 from analysis.its.simulate import simulate_series
-from rentwatch.cli import main
+from tests.cli import run_cli as run
 from tests.index_markets import HedonicMarket, load_market
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

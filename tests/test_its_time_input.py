@@ -12,7 +12,7 @@ import pytest
 
 from analysis.its.exceptions import InvalidData
 from analysis.its.timeaxis import TimeAxis, day_first, parse_dates, snap_event
-from rentwatch.cli import main
+from tests.cli import run_cli as run
 
 WEEKS = pd.date_range("2021-04-05", periods=80, freq="W-MON")
 
@@ -87,14 +87,6 @@ def test_an_event_inside_a_period_moves_to_the_periods_first_day(
 
 def test_numbers_are_not_snapped() -> None:
     assert snap_event(pd.Series(np.arange(10.0)), "4.5") is None
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

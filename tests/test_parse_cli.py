@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rentwatch.cli import main
 from rentwatch.commands.parse import not_search_results, observed_at_of
 from scrapers.items import ParsedPage
 from scrapers.parse.krisha import TRUNCATED
+from tests.cli import run_cli as run
 from tests.test_parse_krisha import card_2022, page
 from tests.test_parse_olx import ad, state_page
 from warehouse.errors import RentwatchError
@@ -23,13 +23,6 @@ FIELDS = [
 ]  # fmt: skip
 ALMATY = timezone(timedelta(hours=6))
 NOTHING = "no listing cards, result count or pagination on it"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
 
 
 def test_krisha_page_to_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,7 +24,6 @@ import pandas as pd
 import pypdf
 import pytest
 
-from rentwatch.cli import main
 from rentwatch.commands.demo import Demo, render_summary
 from rentwatch.settings import DemoSettings, Settings
 from reports import (
@@ -49,6 +48,7 @@ from reports.headline import (
     with_choices,
 )
 from reports.tables import sensitivity
+from tests.cli import run_cli
 from tests.report_market import COMPARISON, Market, build_warehouse
 from warehouse import open_reader, open_writer
 from warehouse.imports import load_official
@@ -110,14 +110,6 @@ def pages(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 def _text(pdf: Path) -> list[str]:
     return [re.sub(r"\s+", " ", page.extract_text()) for page in pypdf.PdfReader(pdf).pages]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(argv))
-    out = capsys.readouterr()
-    return int(done.value.code or 0), out.out, out.err
 
 
 # --- the headline --------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from rentwatch.cli import main
 from reports import NotEnoughData, ReportData, ReportParams, gather_report_data
 from reports.headline import percent_text
 from reports.span import NoSpan, choose_span, holes, runs
+from tests.cli import run_cli as run
 from tests.report_market import Market, add_market, build_warehouse
 
 EVENT = date(2022, 9, 21)
@@ -112,14 +112,6 @@ def test_report_spans_stop_at_the_hole_and_say_so(data: ReportData) -> None:
     assert len(empty) == 2  # one run per city, not a row per empty week
     assert set(empty["last_week"]) == {LATE.start - timedelta(weeks=1)}
     assert (empty["weeks"] > 50).all()
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 def test_its_city_with_no_flag_prints_the_reports_number(

@@ -12,16 +12,8 @@ import pytest
 from analysis.its.synthetic import METHODS, SyntheticControl
 from analysis.its.synthetic_inference import BACKTEST_MAX_TESTS
 from analysis.its.synthetic_simulate import simulated_panel
-from rentwatch.cli import main
 from reports.headline import ReportParams
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
+from tests.cli import run_cli as run
 
 
 @pytest.fixture(scope="module")
