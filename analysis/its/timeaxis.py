@@ -211,7 +211,8 @@ def check_event_inside(times: pd.Series, event: TimePoint, axis: TimeAxis) -> No
         )
 
 
-_PERIOD_WORDS: dict[str, str] = {"week": "week", "month": "month", "quarter": "quarter"}
+# The axes whose rows may be dated by their periods' first days (see snap_event).
+_SNAPPED: tuple[Frequency, ...] = ("week", "month", "quarter")
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def snap_event(values: pd.Series, event: object) -> EventSnap | None:
     except (InvalidData, ValueError, TypeError):
         return None
     stamps = pd.DatetimeIndex(times.drop_duplicates()).sort_values()
-    if point in stamps or axis.freq not in _PERIOD_WORDS:
+    if point in stamps or axis.freq not in _SNAPPED:
         return None
     if axis.freq == "week":
         if not (stamps.day_of_week == 0).all():
@@ -271,4 +272,4 @@ def snap_event(values: pd.Series, event: object) -> EventSnap | None:
         start = pd.Timestamp(year=point.year, month=3 * ((point.month - 1) // 3) + 1, day=1)
     if start == point or not (stamps[0] < start <= stamps[-1]):
         return None
-    return EventSnap(str(event), str(axis.label(start)), _PERIOD_WORDS[axis.freq])
+    return EventSnap(str(event), str(axis.label(start)), axis.freq)
