@@ -483,6 +483,35 @@ def test_monthly_windows_count_from_the_first_post_month() -> None:
     assert (three.start, three.end, three.periods) == ("2022-10-01", "2022-12-01", 3)
 
 
+# A window of days counts from the window's start date on an axis of days, whether every day
+# is there or only the days a portal was seen; on weeks and months from the first period.
+DAY_WINDOWS = [
+    # (days kept after the event, periods, expected start, end, observations)
+    ("every day", range(0, 30), 6, "2022-09-21", "2022-09-26", 6),
+    ("the event's day missing", range(1, 30), 6, "2022-09-22", "2022-09-26", 5),
+    ("seen every third day from day 5", range(5, 30, 3), 14, "2022-09-26", "2022-10-02", 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("days", "periods", "start", "end", "n"),
+    [case[1:] for case in DAY_WINDOWS],
+    ids=[case[0] for case in DAY_WINDOWS],
+)
+def test_a_window_of_days_counts_from_its_start_date(
+    days: range, periods: int, start: str, end: str, n: int
+) -> None:
+    frame = noisy(daily(level=5), 1.0)
+    event = pd.Timestamp(EVENT)
+    post = pd.to_datetime(frame["day"]) >= event
+    keep = ~post | pd.to_datetime(frame["day"]).sub(event).dt.days.isin(list(days))
+    # Every second pre-period day too, for the irregular case: its axis is then in days.
+    if days.step > 1:
+        keep &= post | (np.arange(len(frame)) % 2 == 0)
+    effect = model(frame[keep].reset_index(drop=True)).fit("ols").average_effect(periods=periods)
+    assert (effect.start, effect.end, effect.periods) == (start, end, n)
+
+
 def test_the_model_keeps_its_own_copy_of_the_data() -> None:
     frame = noisy(daily(level=5), 1.0)
     m = model(frame, shape="step")

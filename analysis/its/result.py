@@ -268,8 +268,13 @@ class ITSResult:
             if not after.any():
                 raise EventOutsideData(f"no post-period observation from {axis.label(first)}")
             # Count periods from the first observation in the window, not from the start
-            # date: a monthly series with a mid-month event starts on the next month.
-            t_first = float(t[after].min())
+            # date: a monthly series with a mid-month event starts on the next month. On an
+            # axis counted in days (daily, or irregular dates: the days a portal was seen)
+            # the periods are days from the start date itself: a window of 42 days from an
+            # event five days before the first capture after it had ended five days late.
+            day_axis = axis.kind == "date" and axis.freq in ("day", "irregular")
+            start_at = axis.positions(pd.Index([first]))[0] if day_axis else t[after].min()
+            t_first = float(start_at)
             mask = after & (t < t_first + periods)
         else:
             last = axis.point(end) if end is not None else times.max()
