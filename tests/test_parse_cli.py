@@ -1,4 +1,4 @@
-"""`rentwatch parse PAGE.html --source …`: JSON Lines out, a summary on stderr, one-line errors."""
+"""`rentwatch parse PAGE.html`: JSON Lines out, a summary on stderr, one-line errors."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from rentwatch.commands.parse import not_search_results, observed_at_of
 from scrapers.items import ParsedPage
 from scrapers.parse.krisha import TRUNCATED
+from scrapers.parse.pages import source_of_page
 from tests.cli import run_cli as run
 from tests.test_parse_krisha import card_2022, page
 from tests.test_parse_olx import ad, state_page
@@ -171,3 +172,49 @@ def test_a_binary_file_is_a_one_line_error(
     code, out, err = run(capsys, "parse", str(path), "--source", "krisha")
     assert (code, out) == (1, "")
     assert err == f"rentwatch: error: {path} is a binary file, not an HTML page\n"
+
+
+CANONICAL = '<html><head><link rel="canonical" href="{}"></head><body></body></html>'
+OG_URL = '<html><head><meta property="og:url" content="{}"></head><body></body></html>'
+PORTALS = [
+    ("krisha search", CANONICAL.format("https://krisha.kz/arenda/kvartiry/almaty/"), "krisha"),
+    ("krisha, upper case host", CANONICAL.format("HTTPS://KRISHA.KZ/a/show/1"), "krisha"),
+    ("olx by og:url", OG_URL.format("https://www.olx.kz/nedvizhimost/"), "olx"),
+    ("an archive capture", CANONICAL.format(
+        "https://web.archive.org/web/20221013000000/https://krisha.kz/arenda/kvartiry/"), "krisha"),
+    ("an archive capture of olx", OG_URL.format(
+        "http://web.archive.org/web/2022/https://www.olx.kz/d/"), "olx"),
+    ("another site", CANONICAL.format("https://www.avito.ru/kazan/kvartiry"), None),
+    ("a look-alike host", CANONICAL.format("https://notkrisha.kz/arenda/"), None),
+    ("a path naming the portal", CANONICAL.format("https://example.com/krisha.kz/"), None),
+    ("no canonical link", "<html><body><p>krisha.kz</p></body></html>", None),
+    ("empty", "", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"), [c[1:] for c in PORTALS], ids=[c[0] for c in PORTALS]
+)
+def test_a_page_names_its_portal_by_its_own_address(html: str, expected: str | None) -> None:
+    assert source_of_page(html.encode()) == expected
+
+
+def test_a_saved_page_needs_no_source_when_it_names_its_portal(
+    reference_pages: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html = reference_pages / "krisha_search_astana_2025-06-19.html"
+    code, out, err = run(capsys, "parse", str(html))
+    assert code == 0
+    assert "23 of 23 cards parsed" in err
+    anonymous = tmp_path / "p.html"
+    anonymous.write_text(page(card_2022()), encoding="utf-8")
+    code, out, err = run(capsys, "parse", str(anonymous))
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        f"rentwatch: error: {anonymous} does not say which portal it comes from (no krisha.kz "
+        "or olx.kz canonical link): give --source krisha or --source olx"
+    )
+    binary = tmp_path / "scan.html"
+    binary.write_bytes(b"%PDF-1.7\0\0\0")
+    code, out, err = run(capsys, "parse", str(binary))
+    assert err.strip() == f"rentwatch: error: {binary} is a binary file, not an HTML page"

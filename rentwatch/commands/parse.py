@@ -18,11 +18,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from lxml import etree
 
 from scrapers.items import ParsedPage
 from scrapers.parse.blocking import blocked_reason
 from scrapers.parse.krisha import TRUNCATED
-from scrapers.parse.pages import parser_for
+from scrapers.parse.pages import parser_for, source_of_page
 from warehouse.cities import city_code
 from warehouse.errors import RentwatchError
 from warehouse.records import LOCAL_TIMEZONE
@@ -92,6 +93,21 @@ def _warc_listing(warc: Path) -> None:
             typer.echo(f"# cut short at byte {reader.cut_at}: {reader.cut_reason}")
 
 
+def _portal_of(body: bytes, what: str) -> str:
+    """The portal a saved page names as its own address; an error asking for ``--source``
+    when it names neither (or is no HTML at all: the checks below then say what it is)."""
+    try:
+        found = source_of_page(body)
+    except (ValueError, etree.LxmlError):
+        found = None
+    if found is None:
+        raise RentwatchError(
+            f"{what} does not say which portal it comes from (no krisha.kz or olx.kz "
+            "canonical link): give --source krisha or --source olx"
+        )
+    return found
+
+
 def _from_warc(
     warc: Path, record: str | None, url: str | None
 ) -> tuple[bytes, datetime, str, str, str, str]:
@@ -134,7 +150,10 @@ def register(app: typer.Typer) -> None:
         source: Annotated[
             str | None,
             typer.Option(
-                "--source", help="krisha or olx (with --warc: the run's).", show_default=False
+                "--source",
+                help="krisha or olx (default: the portal the page's canonical link names; "
+                "with --warc: the run's).",
+                show_default=False,
             ),
         ] = None,
         warc: Annotated[
@@ -200,14 +219,13 @@ def register(app: typer.Typer) -> None:
                 when = observed_at_of(observed_at)
         else:
             assert page is not None
-            if source is None:
-                raise RentwatchError("--source is needed for a saved page (krisha or olx)")
             when, what = observed_at_of(observed_at), str(page)
             try:
                 body = page.read_bytes()
             except OSError as exc:
                 raise RentwatchError(f"cannot read {page}: {exc.strerror or exc}") from None
-        parser = parser_for(source)
+        if source is not None:
+            parser_for(source)  # an unknown --source is said before anything else
         if reason := blocked_reason(200, body):
             raise RentwatchError(
                 f"{what} is a web firewall's challenge page ({reason}), not a search page"
@@ -215,6 +233,7 @@ def register(app: typer.Typer) -> None:
         # No HTML holds a NUL (UTF-16 aside, which declares itself); images, PDFs, archives do.
         if b"\0" in body[:BINARY_SCAN] and not body.startswith(UTF16_BOMS):
             raise RentwatchError(f"{what} is a binary file, not an HTML page")
+        parser = parser_for(source or _portal_of(body, what))
         parsed = parser(body, when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import datetime
 from typing import Final, Protocol
 
 from scrapers.items import ParsedPage
 from scrapers.parse import krisha, olx
+from scrapers.parse.markup import load_html
 from warehouse.errors import RentwatchError
 
 
@@ -40,3 +42,22 @@ def parser_for(source: str) -> SearchPageParser:
         raise UnknownSource(
             f"unknown source {source!r}: choose one of {', '.join(sorted(PARSERS))}"
         ) from None
+
+
+# The portal a page belongs to, by the host of the address it gives itself.
+PORTAL_HOSTS: Final = {"krisha.kz": krisha.SOURCE, "olx.kz": olx.SOURCE}
+_HOST = re.compile(r"https?://([^/?#:]+)", re.IGNORECASE)
+_OWN_ADDRESS = '//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'
+
+
+def source_of_page(html: bytes | str) -> str | None:
+    """The source whose page ``html`` is, by its canonical link or ``og:url`` (the last
+    address in it: an archive capture's link nests the portal's inside the archive's), or
+    None when it names neither portal (the user must say which)."""
+    for address in load_html(html).xpath(_OWN_ADDRESS):
+        hosts = _HOST.findall(str(address))
+        host = hosts[-1].lower() if hosts else ""
+        for portal, source in PORTAL_HOSTS.items():
+            if host == portal or host.endswith("." + portal):
+                return source
+    return None
