@@ -120,8 +120,14 @@ def draw_effect(ax: Axes, est: CityEstimate, lang: Lang, *, title: str | None = 
     expected, band = words["expected"], words["band"]
     if est.comparison is not None:
         expected, band = words[f"expected_{est.comparison.design}"], words["band_window"]
+    low, high = path["expected_low"][post], path["expected_high"][post]
+    if np.isinf(high).any():
+        # An interval reaching −100 % leaves the expected level unbounded above: the band
+        # runs past everything else drawn (a masked inf would leave no band at all).
+        shown = pd.concat([path["observed"], path["expected"], low, high[np.isfinite(high)]])
+        high = high.where(np.isfinite(high), 1.15 * float(shown.max()))
     ax.fill_between(
-        periods[post], path["expected_low"][post], path["expected_high"][post],
+        periods[post], low, high,
         color=EXPECTED_COLOUR, alpha=0.18, linewidth=0, label=band.format(level=level),
     )  # fmt: skip
     ax.plot(periods, path["expected"], color=EXPECTED_COLOUR, linestyle="--", linewidth=1.4,

@@ -8,6 +8,7 @@ and are written by :mod:`reports.formatting` in the report's language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -137,9 +138,11 @@ def _signed_tenge(amount: float, lang: Lang) -> str:
 
 
 def kzt_sentence(est: CityEstimate, lang: Lang) -> str | None:
-    """The effect in tenge per month, or None when the ITS did not give it."""
+    """The effect in tenge per month, or None when the ITS did not give it or gave no
+    finite range (an interval reaching −100 % has no lower bound in tenge: the percent
+    sentence says the range)."""
     kzt = est.effect_kzt
-    if kzt is None:
+    if kzt is None or not all(math.isfinite(v) for v in (kzt.estimate, kzt.low, kzt.high)):
         return None
     return fill(
         P.KZT_DIFFERENCE[lang],

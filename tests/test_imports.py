@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rentwatch.cli import main
+from tests.cli import run_cli
 from warehouse import open_reader
 
 HEADER = "source,listing_id,city,observed_at,price,currency,rooms,area_m2,district\n"
@@ -231,3 +232,45 @@ def test_a_large_import_streams_in_bounded_memory(tmp_path: Path) -> None:
     peak_mib = int(done.stdout.split("peak_kib")[1]) / 1024
     assert f"{rows} rows valid" in done.stdout
     assert peak_mib < 500, peak_mib
+
+
+@pytest.mark.parametrize(
+    ("price", "rooms", "stored"),
+    [
+        ("150000", "1", (150000, 1)),
+        # pandas and spreadsheets write a column with empty cells as floats: had been
+        # "'150000.0' is not a whole number" on every row.
+        ("150000.0", "1.0", (150000, 1)),
+        ("150000.00", "2.000", (150000, 2)),
+    ],
+)  # fmt: skip
+def test_whole_numbers_written_as_floats_are_whole(
+    tmp_path: Path, price: str, rooms: str, stored: tuple[int, int]
+) -> None:
+    csv = tmp_path / "floats.csv"
+    csv.write_text(HEADER + f"mybank,a1,almaty,2022-09-01,{price},KZT,{rooms},38.5,\n")
+    run("import", "listings", str(csv))
+    with open_reader(tmp_path / "data" / "rentwatch.duckdb", retry_timeout=1) as conn:
+        got = conn.execute(
+            "SELECT o.price, l.rooms FROM observations o JOIN listings l USING (source, listing_id)"
+        ).fetchall()
+    assert got == [stored]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (3, "line 2, column price: '150000.5' is not a whole number"),
+        # Reading stops after 101 problems: the count of the rest is where it stopped, not
+        # the file's ("and 96 more" of 300).
+        (300, "(and 96 more problem(s) by line 102, where reading stopped)"),
+    ],
+)  # fmt: skip
+def test_a_fraction_is_not_a_whole_number_and_a_stop_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: int, expected: str
+) -> None:
+    csv = tmp_path / "fractions.csv"
+    body = "".join(f"mybank,a{i},almaty,2022-09-01,150000.5,KZT,1,38.5,\n" for i in range(rows))
+    csv.write_text(HEADER + body)
+    code, _, err = run_cli(capsys, "import", "listings", str(csv))
+    assert code == 1 and expected in err and "Traceback" not in err

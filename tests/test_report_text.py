@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +17,7 @@ from reports import phrases as P
 from reports.caveats import CaveatRules, estimate_caveats, find_caveats
 from reports.coverage import find_gaps
 from reports.facts import CityEstimate, Comparison, Coverage, Interval
+from reports.figures import _figure, draw_effect
 from reports.formatting import (
     MINUS,
     NBSP,
@@ -371,3 +374,38 @@ def test_a_synthetic_controls_weeks_left_out_are_said_with_the_method(
         assert sentence.count(".") == 1 and "left out" not in sentence
     else:
         assert said in sentence
+
+
+@pytest.mark.parametrize(
+    ("kzt", "said"),
+    [
+        (Interval(48_400, 36_000, 61_000), True),
+        # A backtest interval reaching −100 % has no lower bound in tenge: format_tenge had
+        # raised on −inf, a traceback from `report summary`.
+        (Interval(-20_000, -math.inf, 61_000), False),
+        (Interval(48_400, math.nan, 61_000), False),
+    ],
+)  # fmt: skip
+def test_an_unbounded_interval_is_drawn_and_not_put_in_tenge(kzt: Interval, said: bool) -> None:
+    days = pd.date_range("2022-08-01", periods=10, freq="W-MON")
+    post = days >= "2022-09-19"
+    expected = pd.Series(150_000.0, index=range(10))
+    ratio_low = 1 + (-100.0 if not math.isfinite(kzt.low) else -30.0) / 100
+    path = pd.DataFrame({
+        "period": days.date, "observed": 140_000.0, "expected": expected,
+        "expected_low": (expected * 0.8).where(post),
+        "expected_high": (expected / ratio_low if ratio_low else expected * math.inf).where(post),
+        "post": post,
+    })  # fmt: skip
+    est = _estimate(-12, -100 if not math.isfinite(kzt.low) else -30, 40,
+                    effect_kzt=kzt, path=path)  # fmt: skip
+    for lang in ("ru", "kk", "en"):
+        sentence = narrative.kzt_sentence(est, check_lang(lang))
+        assert (sentence is not None) == said
+        assert narrative.headline(est, check_lang(lang))
+    ax = _figure(4, 3).subplots()
+    draw_effect(ax, est, check_lang("en"))
+    _, top = ax.get_ylim()
+    assert math.isfinite(top) and top < 10 * 150_000
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isfinite(band).all() and band.max() > 150_000  # above every line drawn

@@ -268,3 +268,51 @@ def test_a_window_longer_than_the_data_is_said(
     code, out, err = run(capsys, *args)
     assert code == 0, err
     assert "warning: the window of 500 periods was cut to the 6 the data have" in out
+
+
+@pytest.mark.parametrize(
+    ("scale", "seed", "effect", "sigma", "unbounded_below"),
+    [
+        ("--log", 3, 0.1, 0.02, False),
+        ("--no-log", 3, 0.1, 0.02, False),  # the level gap's interval had been NaN
+        # A backtest wider than the effect + 100 pp: log1p had raised on the log scale.
+        ("--log", 1, -0.5, 0.3, True),
+        ("--no-log", 1, -0.5, 0.3, True),
+    ],
+)  # fmt: skip
+def test_a_backtest_interval_has_bounds_in_tenge_on_either_scale(
+    tmp_path: Path,
+    capsys: Any,
+    scale: str,
+    seed: int,
+    effect: float,
+    sigma: float,
+    unbounded_below: bool,
+) -> None:
+    """The backtest's percent interval says what it means in levels too; one wider than a
+    rent can fall stops at −100 % and is unbounded below in tenge (null in the JSON)."""
+    frame, event = simulated_panel(seed=seed, effect=effect, donors=6, sigma=sigma)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    args = wide_args(path, event, "--design", "synthetic", "--sc-inference", "backtest")
+    args[args.index("--log")] = scale
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    got = json.loads(out)["headline"]
+    assert got["percent_low"] < got["percent"] < got["percent_high"]
+    assert got["absolute_high"] > got["absolute"]
+    if unbounded_below:
+        assert got["percent_low"] == -100.0
+        assert got["absolute_low"] is None and got["ci_low"] is None
+    else:
+        assert got["percent_low"] > -100.0
+        assert got["absolute_low"] < got["absolute"]
+        # The tenge bounds are the percent bounds' (observed / (1 + p) is the counterfactual).
+        observed = got["observed"]
+        for bound in ("low", "high"):
+            implied = observed * (1 - 1 / (1 + got[f"percent_{bound}"] / 100))
+            assert got[f"absolute_{bound}"] == pytest.approx(implied, rel=1e-9)
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "nan" not in out and ("[-inf, " in out) == unbounded_below

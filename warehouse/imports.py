@@ -98,10 +98,14 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def _reject(path: Path, problems: list[Problem]) -> ImportRejected:
+def _reject(path: Path, problems: list[Problem], *, stopped: bool = False) -> ImportRejected:
+    """``stopped``: the file was not read to its end (too many problems), so the count of
+    the problems not shown is a lower bound."""
     shown = "; ".join(str(p) for p in problems[:MAX_ERRORS_SHOWN])
     more = len(problems) - MAX_ERRORS_SHOWN
     tail = f" (and {more} more problem(s))" if more > 0 else ""
+    if stopped:
+        tail = f" (and {more} more problem(s) by line {problems[-1].line}, where reading stopped)"
     return ImportRejected(f"{path}: rejected, nothing loaded — {shown}{tail}")
 
 
@@ -109,9 +113,12 @@ def _reject(path: Path, problems: list[Problem]) -> ImportRejected:
 
 
 def parse_int(text: str) -> int:
-    if not re.fullmatch(r"-?\d+", text):
+    """A whole number, also as a spreadsheet or pandas writes one in a column with empty
+    cells (``150000.0``): the fraction must be zeros."""
+    whole = re.fullmatch(r"(-?\d+)(?:\.0+)?", text)
+    if whole is None:
         raise CellError(f"{text!r} is not a whole number")
-    return int(text)
+    return int(whole.group(1))
 
 
 def parse_float(text: str) -> float:
@@ -401,7 +408,7 @@ def iter_listings_csv(path: Path, problems: list[Problem]) -> Iterator[dict[str,
         path, LISTING_REQUIRED, LISTING_OPTIONAL, LISTING_CELLS, _check_listing, problems
     ):
         if len(problems) > MAX_ERRORS_SHOWN * 20:
-            raise _reject(path, problems)
+            raise _reject(path, problems, stopped=True)
         if not problems:
             yield _as_record(values)
 

@@ -432,9 +432,16 @@ class SyntheticControlResult:
             spread = self.placebo_interval(rows) if inference == "backtest-placebo" else None
             if spread is not None and spread.half_width > half_width:
                 half_width, p = spread.half_width, max(p, spread.p(percent))
-            pct_low, pct_high = percent - half_width, percent + half_width
-            low, high = (math.log1p(v / 100) if panel.log else nan for v in (pct_low, pct_high))
-            abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
+            # A rent cannot fall by more than all of it: a half-width wider than the effect
+            # plus 100 points leaves the interval unbounded below (−100 %, −inf on the model
+            # scale and in levels), where log1p had raised on the CLI and in the reports.
+            pct_low, pct_high = max(percent - half_width, -100.0), percent + half_width
+            abs_low, abs_high = (_absolute_of_percent(observed, v) for v in (pct_low, pct_high))
+            if panel.log:
+                low, high = (math.log1p(v / 100) if v > -100 else -math.inf
+                             for v in (pct_low, pct_high))  # fmt: skip
+            else:  # the level gap is the absolute effect
+                low, high = abs_low, abs_high
         labels = panel.labels()
         return Effect(
             start=labels[rows[0]],
@@ -694,3 +701,13 @@ __all__ = [
     "SyntheticSpec",
     "build_panel",
 ]
+
+
+def _absolute_of_percent(observed: np.ndarray, percent: float) -> float:
+    """The average gap in levels that a percent effect of the window's total means:
+    observed − observed / (1 + percent/100), averaged; −inf at −100 % and below (no finite
+    counterfactual makes the observed total that small a share of it)."""
+    ratio = 1 + percent / 100
+    if not math.isfinite(percent) or ratio <= 0:
+        return -math.inf if math.isfinite(percent) or percent < 0 else math.inf
+    return float(observed.mean() * (1 - 1 / ratio))
