@@ -36,6 +36,7 @@ LANGS: Final[tuple[Lang, ...]] = ("ru", "kk", "en")
 
 NBSP: Final = "\u00a0"
 MINUS: Final = "\u2212"  # a real minus sign, as typeset text uses, not a hyphen
+INFINITY: Final = "\u221e"  # an interval's unbounded end
 TENGE: Final = "\u20b8"
 
 # The CLDR locale behind each report language (British English for dates).
@@ -113,8 +114,13 @@ def percent_decimals(*values: float) -> int:
 
 
 def format_percent(value: float, lang: Lang, *, decimals: int = 1, sign: bool = False) -> str:
-    """``12.5`` (already in percent) -> ru/kk ``"12,5 %"``, en ``"12.5%"``."""
-    number = format_number(value, lang, decimals=decimals, sign=sign)
+    """``12.5`` (already in percent) -> ru/kk ``"12,5 %"``, en ``"12.5%"``; an interval's
+    unbounded end (a conformal interval that rejects no effect on that side) ``"−∞ %"`` /
+    ``"+∞ %"``: the one non-finite value a report prints, and it says what it is."""
+    if math.isinf(value):
+        number = (MINUS if value < 0 else "+" if sign else "") + INFINITY
+    else:
+        number = format_number(value, lang, decimals=decimals, sign=sign)
     return f"{number}{NBSP}%" if lang != "en" else f"{number}%"
 
 

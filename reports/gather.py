@@ -13,6 +13,7 @@ raises :class:`NotEnoughData` instead of producing a misleading page.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -140,7 +141,9 @@ def _comparison_path(
     inside = (times >= pd.Timestamp(window.start)) & (times <= pd.Timestamp(window.end))
     ratio = 1 + window.percent / 100
     low = expected * ratio / (1 + window.percent_high / 100)
-    high = expected * ratio / (1 + window.percent_low / 100)
+    # A lower end at −100 % or unbounded (−inf) leaves no upper bound on the expected level.
+    floor = 1 + window.percent_low / 100
+    high = expected * ratio / floor if floor > 0 else expected * math.inf
     return pd.DataFrame(
         {
             "period": times.dt.date,

@@ -720,7 +720,12 @@ def city_headline(
 
 def percent_text(value: float) -> str:
     """A percent effect as every figure-printing place writes it: ``+39.1%`` (one decimal,
-    half up, U+2212 for a minus)."""
+    half up, U+2212 for a minus); an unbounded end ``−inf%`` / ``+inf%`` (a conformal
+    interval no effect in its grid is rejected at), a missing one ``n/a``."""
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "+inf%" if value > 0 else "\u2212inf%"
     return format_percent(value, "en", decimals=1, sign=True)
 
 

@@ -5,6 +5,7 @@ runs, the counterfactual not extrapolated past a stated fraction of the pre-peri
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -165,3 +166,14 @@ def test_report_start_end_and_a_window_that_does_not_fit(
 def test_too_short_a_pre_period_for_the_window_is_not_enough_data(holed: Path) -> None:
     with pytest.raises(NotEnoughData, match="6-week window does not fit"):
         gather_report_data(holed, params=replace(PARAMS, start=date(2022, 8, 1)))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(39.149, "+39.1%"), (-2.05, "\u22122.1%"), (0.04, "0.0%"), (math.inf, "+inf%"),
+     (-math.inf, "\u2212inf%"), (math.nan, "n/a")],
+)  # fmt: skip
+def test_percent_text_writes_every_end_an_interval_can_have(value: float, text: str) -> None:
+    """The CLI's one rounding, and an unbounded conformal end (it had raised 'cannot format
+    -inf' out of `its --city --sc-inference conformal` on a short span)."""
+    assert percent_text(value) == text

@@ -64,10 +64,52 @@ def test_format_tenge(amount: float, lang: str, round_to: int, expected: str) ->
 
 @pytest.mark.parametrize(
     ("value", "lang", "expected"),
-    [(12.5, "ru", f"12,5{NBSP}%"), (12.5, "kk", f"12,5{NBSP}%"), (12.5, "en", "12.5%")],
-)
+    [
+        (12.5, "ru", f"12,5{NBSP}%"), (12.5, "kk", f"12,5{NBSP}%"), (12.5, "en", "12.5%"),
+        # An interval's unbounded ends (a conformal interval that rejects nothing there).
+        (-math.inf, "ru", f"\u2212∞{NBSP}%"), (math.inf, "en", "∞%"),
+    ],
+)  # fmt: skip
 def test_format_percent(value: float, lang: str, expected: str) -> None:
     assert format_percent(value, check_lang(lang), decimals=1) == expected
+
+
+def test_format_percent_signs_infinity_and_refuses_nan() -> None:
+    assert format_percent(math.inf, "en", sign=True) == "+∞%"
+    with pytest.raises(ValueError, match="cannot format nan"):
+        format_percent(math.nan, "en")
+
+
+def test_an_unbounded_interval_is_a_sentence_and_a_band_that_covers_the_chart() -> None:
+    """A conformal interval bounded on neither side (a short pre-period): the headline says
+    the data cannot tell, from −∞ to +∞, and the window's band spans the chart."""
+    from analysis.its.effects import Effect
+    from reports.gather import _comparison_path
+
+    est = _estimate(24, -math.inf, math.inf)
+    for lang in ("ru", "kk", "en"):
+        text = narrative.headline(est, check_lang(lang))
+        assert "∞" in text and narrative.interval_sentence(est, check_lang(lang))
+
+    class Result:  # what _comparison_path reads of a comparative result
+        series = pd.DataFrame({
+            "time": pd.date_range("2022-08-01", periods=10, freq="W-MON"),
+            "observed": 140_000.0, "counterfactual": 120_000.0, "post": [False] * 7 + [True] * 3,
+        })  # fmt: skip
+
+    nan = math.nan
+    window = Effect(
+        start="2022-09-19", end="2022-10-03", periods=3, horizon_start=0, horizon_end=2,
+        effect=0.154, se=nan, ci_low=-math.inf, ci_high=math.inf, p=0.9, percent=16.7,
+        percent_low=-math.inf, percent_high=math.inf, absolute=20_000, absolute_low=nan,
+        absolute_high=nan, cumulative=nan, cumulative_low=nan, cumulative_high=nan,
+        counterfactual=120_000, observed=140_000, method="conformal", level=0.95, unit=None,
+    )  # fmt: skip
+    path = _comparison_path(Result(), window)  # type: ignore[arg-type]
+    inside = path["expected_low"].notna()
+    assert inside.sum() == 3
+    assert (path["expected_low"][inside] == 0).all()
+    assert np.isposinf(path["expected_high"][inside]).all()
 
 
 @pytest.mark.parametrize(
