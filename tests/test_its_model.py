@@ -336,6 +336,12 @@ BAD_VALUES = [
      "column 'value', 2022-10-01 (data row 71): 1e+12 is"),
     (lambda f: _values(f, "astana", [10], 0.5), {"log": True},
      "column 'astana', 2022-08-02 (data row 11): 0.5 is 1/"),
+    # A whole column of huge values passes the check against its median; its squares
+    # overflow the fit (a traceback from the CLI's 'cannot format nan').
+    (lambda f: _values(f, "value", slice(None), 2.7e305), {},
+     "column 'value', 2022-07-23 (data row 1): 2.7e+305 is too large to fit"),
+    (lambda f: _values(f, "astana", [5], -1e101), {},
+     "column 'astana', 2022-07-28 (data row 6): -1e+101 is too large to fit"),
 ]  # fmt: skip
 
 

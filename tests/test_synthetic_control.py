@@ -201,7 +201,8 @@ PANEL_VALUE_ERRORS = [
     (_set("treated", slice(40, None), np.nan), "drop-periods",
      "the treated unit, has no values after 2021-11-29"),
     (_set("treated", [77], 1e12), "error", "column 'treated', 2022-08-22: 1e+12 is"),
-    (_set("d02", [3], 1e300), "error", "column 'd02', 2021-03-22: 1e+300 is"),
+    (_set("d02", [3], 1e300), "error", "column 'd02', 2021-03-22: 1e+300 is too large to fit"),
+    (_set("d04", slice(None), 3e305), "error", "column 'd04', 2021-03-01: 3e+305 is too large"),
     (_set("d02", [3], np.inf), "error", "unit 'd02', row 4: inf is not a finite number"),
 ]  # fmt: skip
 

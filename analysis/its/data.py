@@ -39,6 +39,10 @@ TREATED_UNIT = "treated"
 PLAUSIBLE_RATIO = 100.0
 PLAUSIBLE_Z = 10.0
 _MAD_TO_SD = 1.4826  # the normal distribution's sd / median absolute deviation
+# Past this size a value's square overflows a float (1.8e308) in the fits' least squares:
+# a column of 1e305 had fitted to NaN and a traceback, or to equal weights after a failed
+# solve. No series a fit is meant for comes near it, whatever its unit.
+MAX_MAGNITUDE = 1e100
 RESERVED = frozenset(
     {"time", "t", "unit", "treated", "post", "phase_in", "value", "y", "offset", "season"}
 )
@@ -241,9 +245,31 @@ def implausible_message(name: str, where: str, value: float, values: np.ndarray)
     )
 
 
+def oversized_value(values: np.ndarray) -> int | None:
+    """Position of the largest value in size when it exceeds :data:`MAX_MAGNITUDE`, else
+    None (empty values ignored)."""
+    sizes = np.abs(np.asarray(values, dtype=float))
+    if not (sizes > MAX_MAGNITUDE).any():
+        return None
+    return int(np.nanargmax(sizes))
+
+
+def oversized_message(name: str, where: str, value: float) -> str:
+    """The one-line error for :func:`oversized_value`'s find."""
+    return (
+        f"{name}, {where}: {value:.6g} is too large to fit (its square overflows a float "
+        f"past {MAX_MAGNITUDE:.0e}); rescale the column (e.g. to thousands or millions)"
+    )
+
+
 def check_plausible(values: pd.Series, name: str, times: pd.Series, axis: TimeAxis) -> None:
-    """:func:`implausible_value` as an error naming the value, its period and data row."""
-    pos = implausible_value(values.to_numpy(dtype=float, na_value=np.nan))
+    """:func:`oversized_value` and :func:`implausible_value` as an error naming the value,
+    its period and data row."""
+    array = values.to_numpy(dtype=float, na_value=np.nan)
+    if (big := oversized_value(array)) is not None:
+        where = f"{axis.label(times.iloc[big])} (data row {int(values.index[big]) + 1})"
+        raise InvalidData(oversized_message(name, where, float(values.iloc[big])))
+    pos = implausible_value(array)
     if pos is not None:
         where = f"{axis.label(times.iloc[pos])} (data row {int(values.index[pos]) + 1})"
         raise InvalidData(

@@ -34,7 +34,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.its.data import implausible_message, implausible_value, window_cut_note
+from analysis.its.data import (
+    implausible_message,
+    implausible_value,
+    oversized_message,
+    oversized_value,
+    window_cut_note,
+)
 from analysis.its.exceptions import (
     ColumnNotFound,
     InvalidData,
@@ -382,6 +388,9 @@ def _check_values(
                     f"{name} has no values: every row is empty; leave it out of the donors or "
                     "use missing='drop-donors' (--missing drop-donors)"
                 )
+        if (big := oversized_value(column)) is not None:
+            where = str(axis.label(times.iloc[big]))
+            raise InvalidData(oversized_message(name, where, float(column[big])))
         pos = implausible_value(column)
         if pos is not None:
             where = str(axis.label(times.iloc[pos]))
