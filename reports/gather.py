@@ -757,8 +757,10 @@ def gather_report_data(
             )
         missing = [c for c in cities if c not in set(coverage.weekly["city"])]
         if missing:
+            held = [c for c in cities if c not in missing]
             raise NotEnoughData(
-                f"the warehouse {warehouse} holds no observations for {', '.join(missing)}"
+                f"the warehouse {warehouse} holds no observations for {', '.join(missing)}; "
+                f"report on the others with {' '.join(f'--city {c}' for c in held)}"
             )
         works: list[_CityWork] = []
         index_frames: list[pd.DataFrame] = []

@@ -243,6 +243,18 @@ def test_empty_warehouse_is_refused_with_a_clear_message(tmp_path: Path) -> None
         gather_report_data(db)
 
 
+def test_a_city_the_warehouse_lacks_is_named_with_the_way_to_report_the_others(
+    tmp_path: Path,
+) -> None:
+    db = build_warehouse(tmp_path, Market(cities=("almaty",), weeks=9, per_week=5))
+    with pytest.raises(NotEnoughData) as refused:
+        gather_report_data(db)
+    assert str(refused.value) == (
+        f"the warehouse {db} holds no observations for astana; report on the others with "
+        "--city almaty"
+    )
+
+
 def test_too_short_a_series_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = build_warehouse(tmp_path, Market(start=pd.Timestamp("2022-08-01").date(), weeks=9,
                                           per_week=10))  # fmt: skip
