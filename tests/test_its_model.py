@@ -284,6 +284,7 @@ BAD_INPUTS = [
     ({"value_col": "rent"}, ColumnNotFound, "column 'rent' is not in the data"),
     ({"event": "2021-01-01"}, EventOutsideData, "outside the data"),
     ({"event": "2022-07-25"}, TooFewPrePeriods, "pre-period has 2 observations"),
+    ({"event": "2022-07-24"}, TooFewPrePeriods, "pre-period has 1 observation; this"),
     ({"log": True, "zero": True}, InvalidData, "cannot be modelled on the log scale"),
     ({"text": True}, InvalidData, "is not a number"),
     ({"duplicate": True}, InvalidData, "repeats"),

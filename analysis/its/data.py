@@ -198,6 +198,11 @@ def window_cut_note(t: np.ndarray, post: np.ndarray, periods: float | None) -> s
     )
 
 
+def counted(n: int, noun: str) -> str:
+    """``1, "observation"`` -> ``"1 observation"``, ``2`` -> ``"2 observations"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def unit_name(unit: Hashable, columns: Columns) -> str:
     """How a message names a unit's outcome: its column (wide) or its label (long)."""
     if columns.group is None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.its import coding
-from analysis.its.data import Columns, Prepared, prepare
+from analysis.its.data import Columns, Prepared, counted, prepare
 from analysis.its.designs import design as design_named
 from analysis.its.exceptions import InvalidSpecification, TooFewPrePeriods
 from analysis.its.spec import (
@@ -421,13 +421,14 @@ class ITSModel:
         needed = max(MIN_PRE_PERIODS, len(pre_terms) + 1)
         if pre_rows < needed:
             raise TooFewPrePeriods(
-                f"the pre-period has {pre_rows} observations; this specification needs at least "
+                f"the pre-period has {counted(pre_rows, 'observation')}; this specification needs "
+                f"at least "
                 f"{needed} ({len(pre_terms)} pre-period terms + 1)"
             )
         post_rows = int((mask & treated & frame["post"].to_numpy()).sum())
         if self._spec.design == "segmented" and post_rows < len(self.effect_columns):
             raise TooFewPrePeriods(
-                f"only {post_rows} post-period observations are left for the fit (after the "
+                f"only {counted(post_rows, 'post-period observation')} left for the fit (after the "
                 f"phase-in); the {self._spec.shape} shape needs {len(self.effect_columns)}"
             )
         coding.check_rank(design[mask], f"{self._spec.shape} {self._spec.design}")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from analysis.its.data import counted
 from analysis.its.exceptions import ITSError, TooFewPrePeriods
 from analysis.its.threads import small_problem
 from analysis.its.timeaxis import as_time_values
@@ -94,9 +95,10 @@ def placebo_test(
     candidates = _candidates(result, window)
     if len(candidates) == 0:
         season = season_length(result)
-        need = f"a full season ({season:g} periods) before each and " if season else ""
+        need = f"a full season ({season:.1f} periods) before each and " if season else ""
         raise TooFewPrePeriods(
-            f"the pre-period ({len(pre)} observations) is too short for placebo events: they "
+            f"the pre-period ({counted(len(pre), 'observation')}) is too short for placebo events: "
+            f"they "
             f"need {need}a {window:g}-period window after it"
         )
     chosen = candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(int))]
