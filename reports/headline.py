@@ -118,9 +118,10 @@ class ReportParams:
     or ``backtest-placebo``, the backtest widened to the donors' placebo effects at the event
     where the pool has five donors or more;
     ``sc_halflife``: the detrended variants weigh the recent pre-period gap more, with this
-    half-life in weeks; ``sc_anticipation``: the last this many weeks before the event's week
-    are left out of the fit and predicted, as the window is, so a rise that began before the
-    event counts in the effect instead of in the trend);
+    half-life in weeks, or (``sc_trend_window``, instead) fit the gap's line on the last this
+    many weeks of the fit, equally weighted; ``sc_anticipation``: the last this many weeks
+    before the event's week are left out of the fit and predicted, as the window is, so a
+    rise that began before the event counts in the effect instead of in the trend);
     ``design="comparative"`` fits the treated-minus-comparison series (``comparison`` weights:
     ``equal`` or ``synthetic``) with the segmented ``shape``, ``seasonality`` and ``errors``.
     A donor is used when it has a value in every week of the window and in at least
@@ -155,6 +156,7 @@ class ReportParams:
     sc_variant: str = "detrended"
     sc_inference: str = "backtest-placebo"
     sc_halflife: float | None = 6.0
+    sc_trend_window: int | None = None
     sc_anticipation: int = 3
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None
@@ -198,6 +200,14 @@ class ReportParams:
                 "sc_halflife is a positive number of weeks, for the detrended variants; got "
                 f"{self.sc_halflife:g} with the {self.sc_variant} variant"
             )
+        if self.sc_trend_window is not None:
+            if not (self.sc_trend_window >= 3 and is_detrended(self.sc_variant)):
+                raise InvalidParams(
+                    "sc_trend_window is a number of weeks (3 or more), for the detrended "
+                    f"variants; got {self.sc_trend_window} with the {self.sc_variant} variant"
+                )
+            if self.sc_halflife is not None:
+                raise InvalidParams("give sc_halflife or sc_trend_window, not both")
         if not 0 <= self.sc_anticipation <= MAX_ANTICIPATION:
             raise InvalidParams(
                 f"sc_anticipation is a number of weeks from 0 to {MAX_ANTICIPATION}; got "
@@ -248,8 +258,9 @@ class ReportParams:
     def with_variant(self, variant: str) -> ReportParams:
         """These choices with synthetic-control ``variant``: the trend half-life is kept for
         a detrended variant and dropped for the others, which have no trend to weigh."""
-        halflife = self.sc_halflife if is_detrended(variant) else None
-        return replace(self, sc_variant=variant, sc_halflife=halflife)
+        if is_detrended(variant):
+            return replace(self, sc_variant=variant)
+        return replace(self, sc_variant=variant, sc_halflife=None, sc_trend_window=None)
 
     def index_spec(self, city: str) -> IndexSpec:
         """The headline series of ``city``."""
@@ -277,6 +288,8 @@ class ReportParams:
             trend = (
                 f", recent weeks weighted with a {self.sc_halflife:g}-week half-life"
                 if self.sc_halflife is not None
+                else f", the trend of the last {self.sc_trend_window} fit weeks"
+                if self.sc_trend_window is not None
                 else ""
             )
             if self.sc_anticipation:
@@ -299,8 +312,12 @@ def with_choices(params: ReportParams | None = None, **given: Any) -> ReportPara
     keeps the default. :class:`InvalidParams` for a value out of range."""
     base = params or ReportParams()
     chosen = {k: v for k, v in given.items() if v is not None}
-    if "sc_variant" in chosen and "sc_halflife" not in chosen:
+    trend = {"sc_halflife", "sc_trend_window"} & set(chosen)
+    if "sc_variant" in chosen and not trend:
         base = base.with_variant(chosen.pop("sc_variant"))
+    if len(trend) == 1:  # one way of weighing the trend replaces the other
+        other = ({"sc_halflife", "sc_trend_window"} - trend).pop()
+        chosen[other] = None
     if "donors" in chosen:
         chosen["donors"] = tuple(chosen["donors"])
     return replace(base, **chosen)
@@ -624,8 +641,8 @@ def fit_headline(
             warnings.simplefilter("ignore", SyntheticControlWarning)
             model = SyntheticControl(
                 pool.values, donors=list(pool.used), variant=params.sc_variant,
-                trend_halflife=params.sc_halflife, anticipation=params.sc_anticipation,
-                **common,
+                trend_halflife=params.sc_halflife, trend_window=params.sc_trend_window,
+                anticipation=params.sc_anticipation, **common,
             )  # fmt: skip
             return model.fit(alpha=params.alpha)
     comparative = ComparativeITS(

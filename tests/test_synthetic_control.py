@@ -502,3 +502,40 @@ def test_with_fewer_than_five_donors_the_interval_stays_the_backtests() -> None:
     assert doc["placebo_interval"] == {
         "used": False, "reason": "fewer than 5 donors: the backtest's alone",
     }  # fmt: skip
+
+
+def test_a_trend_window_follows_a_bend_at_its_new_slope() -> None:
+    """The treated city's trend bent 26 weeks before the event: the line of the last 13
+    weeks has the slope of now (0.006 a week), where a 6-week half-life still feels the
+    weeks before the bend and under-reads it, and the fit of every week more so."""
+    panel = _trended_panel(kink=0.004)
+    event = pd.Timestamp("2022-09-19")
+
+    def fitted(**trend: float) -> Any:
+        return SyntheticControl(
+            panel, treated="treated", event=event, variant="detrended", log=True, **trend
+        ).fit()
+
+    fits = {"window": fitted(trend_window=13), "half-life": fitted(trend_halflife=6),
+            "every week": fitted()}  # fmt: skip
+    assert fits["window"].trend == pytest.approx(0.006, abs=3e-4)
+    assert fits["window"].model.describe()["trend_window"] == 13
+    slopes = [abs(f.trend - 0.006) for f in fits.values()]
+    errors = [abs(f.average_effect(periods=6, inference="none").percent) for f in fits.values()]
+    assert slopes == sorted(slopes) and errors == sorted(errors)
+
+
+def test_the_trend_window_is_one_way_of_weighing_the_trend() -> None:
+    panel = _trended_panel(kink=0.0)
+    event = pd.Timestamp("2022-09-19")
+    everything = SyntheticControl(panel, treated="treated", event=event, variant="detrended")
+    # A window as long as the fit is every fit week weighing the same.
+    whole = everything.replace(trend_window=len(panel)).fit()
+    assert whole.trend == pytest.approx(everything.fit().trend, abs=1e-12)
+    for options, message in [
+        ({"trend_window": 13, "trend_halflife": 6}, "not both"),
+        ({"trend_window": 2}, "3 or more"),
+        ({"trend_window": 13, "variant": "standard"}, "for the detrended variants"),
+    ]:
+        with pytest.raises(InvalidSpecification, match=message):
+            everything.replace(**options)

@@ -106,6 +106,7 @@ class SyntheticSpec:
     ridge_lambda: float | None = None
     anticipation: int = 0
     trend_halflife: float | None = None
+    trend_window: int | None = None
 
 
 class SyntheticControl:
@@ -128,7 +129,8 @@ class SyntheticControl:
     left out of the fit (scpi's ``anticipation``, Abadie's backdating): the effect window
     still starts at the event, but a rise that began in the weeks before it is measured
     rather than fitted. ``trend_halflife``: the detrended variants weigh the recent gap more
-    (periods for the weight to halve; see :func:`analysis.its.synthetic_weights.fit_weights`).
+    (periods for the weight to halve; see :func:`analysis.its.synthetic_weights.fit_weights`);
+    ``trend_window``: instead, their trend is the line of the last this many fit periods.
     ``unit``, ``label``, ``simulated``: carried to every output.
     """
 
@@ -148,6 +150,7 @@ class SyntheticControl:
         ridge_lambda: float | None = None,
         anticipation: int = 0,
         trend_halflife: float | None = None,
+        trend_window: int | None = None,
         unit: str | None = None,
         label: str | None = None,
         simulated: bool = False,
@@ -163,12 +166,11 @@ class SyntheticControl:
             log=log,
             missing=missing,
         )
-        self._init(
-            panel,
-            SyntheticSpec(
-                variant, unit, label, simulated, ridge_lambda, anticipation, trend_halflife
-            ),
-        )
+        spec = SyntheticSpec(
+            variant, unit, label, simulated, ridge_lambda, anticipation, trend_halflife,
+            trend_window,
+        )  # fmt: skip
+        self._init(panel, spec)
 
     @classmethod
     def from_panel(cls, panel: Panel, **spec: Any) -> SyntheticControl:
@@ -191,6 +193,13 @@ class SyntheticControl:
             raise InvalidSpecification(
                 "trend_halflife is a positive number of periods, for the detrended variants"
             )
+        if spec.trend_window is not None:
+            if not (is_detrended(spec.variant) and spec.trend_window >= 3):
+                raise InvalidSpecification(
+                    "trend_window is a number of periods (3 or more), for the detrended variants"
+                )
+            if spec.trend_halflife is not None:
+                raise InvalidSpecification("give trend_halflife or trend_window, not both")
         if not 0 <= spec.anticipation <= panel.n_pre - MIN_PRE_PERIODS:
             raise InvalidSpecification(
                 f"anticipation must leave at least {MIN_PRE_PERIODS} pre-period observations to "
@@ -238,6 +247,7 @@ class SyntheticControl:
             "ridge_lambda_fixed": self._spec.ridge_lambda,
             "anticipation": self._spec.anticipation,
             "trend_halflife": self._spec.trend_halflife,
+            "trend_window": self._spec.trend_window,
             "label": self._spec.label,
             "simulated": self._spec.simulated,
         }
@@ -260,6 +270,7 @@ class SyntheticControl:
         weights = fit_weights(
             y1[pre], y0[pre], self._spec.variant, ridge_lambda=self._spec.ridge_lambda,
             time=panel.t[pre], trend_halflife=self._spec.trend_halflife,
+            trend_window=self._spec.trend_window,
         )  # fmt: skip
         synthetic = weights.predict(y0, panel.t)
         gap = y1 - synthetic
@@ -501,6 +512,7 @@ class SyntheticControlResult:
                 level=self.level,
                 ridge_lambda=self.ridge_lambda,
                 trend_halflife=self.model.spec.trend_halflife,
+                trend_window=self.model.spec.trend_window,
             )
         interval: BacktestInterval = self._cache[key]
         return interval
@@ -538,6 +550,7 @@ class SyntheticControlResult:
                 break_kind=self._weights.break_kind,
                 fit_rows=self.model.fit_rows,
                 trend_halflife=self.model.spec.trend_halflife,
+                trend_window=self.model.spec.trend_window,
             )
         interval: ConformalInterval = self._cache[key]
         return interval
@@ -567,6 +580,7 @@ class SyntheticControlResult:
                 prune=prune,
                 fit_rows=self.model.fit_rows,
                 trend_halflife=self.model.spec.trend_halflife,
+                trend_window=self.model.spec.trend_window,
             )
         placebo: PlaceboInSpace = self._cache[key]
         return placebo

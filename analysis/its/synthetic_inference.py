@@ -132,6 +132,7 @@ def placebo_in_space(
     prune: float | None = None,
     fit_rows: np.ndarray | None = None,
     trend_halflife: float | None = None,
+    trend_window: int | None = None,
 ) -> PlaceboInSpace:
     """Refit the design with every donor as the treated unit (see the module doc);
     ``fit_rows``: the periods fitted (default: the whole pre-period)."""
@@ -154,6 +155,7 @@ def placebo_in_space(
                 ridge_lambda=ridge_lambda if is_augmented(variant) else None,
                 time=panel.t[pre],
                 trend_halflife=trend_halflife,
+                trend_window=trend_window,
             )
         synthetic = weights.predict(donors, panel.t)
         gap = target - synthetic
@@ -238,6 +240,7 @@ def conformal_interval(
     break_kind: str | None = None,
     fit_rows: np.ndarray | None = None,
     trend_halflife: float | None = None,
+    trend_window: int | None = None,
 ) -> ConformalInterval:
     """Invert the conformal test of "θ in every window period" (see the module doc).
 
@@ -266,6 +269,7 @@ def conformal_interval(
         weights = fit_weights(
             adjusted, donors, variant, ridge_lambda=ridge_lambda, start=state.start, time=times,
             bend_at=bend_at, break_kind=break_kind, trend_halflife=trend_halflife,
+            trend_window=trend_window,
         )  # fmt: skip
         state.start = weights.simplex
         state.count += 1
@@ -410,6 +414,7 @@ def backtest_interval(
     level: float,
     ridge_lambda: float | None = None,
     trend_halflife: float | None = None,
+    trend_window: int | None = None,
     min_fit: int | None = None,
     max_tests: int = BACKTEST_MAX_TESTS,
 ) -> BacktestInterval:
@@ -444,7 +449,7 @@ def backtest_interval(
         weights = fit_weights(
             panel.y[before, 0], panel.y[before, 1:], variant,
             ridge_lambda=ridge_lambda if is_augmented(variant) else None,
-            time=panel.t[before], trend_halflife=trend_halflife,
+            time=panel.t[before], trend_halflife=trend_halflife, trend_window=trend_window,
         )  # fmt: skip
         predicted = weights.predict(panel.y[after, 1:], panel.t[after])
         observed = panel.levels[after, 0]

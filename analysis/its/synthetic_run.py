@@ -46,6 +46,7 @@ class PanelOptions:
     (None: cross-validated), ``placebo`` (run placebo-in-space), ``prune`` (drop placebos
     whose pre-RMSPE exceeds prune × the treated unit's), ``trend_halflife`` (detrended
     variants: weigh the recent pre-period gap with this half-life, in periods),
+    ``trend_window`` (instead: the gap's line over the last this many fit periods),
     ``anticipation`` (leave the last this many pre-period observations out of the fit),
     ``inference`` (the headline's interval: ``conformal``, ``backtest``,
     ``backtest-placebo`` or ``auto``, see PANEL_INFERENCES). Comparative ITS: ``comparison``
@@ -69,6 +70,7 @@ class PanelOptions:
     fit: dict[str, Any] = field(default_factory=dict)
     missing: str = "error"
     trend_halflife: float | None = None
+    trend_window: int | None = None
     anticipation: int = 0
     inference: str = "conformal"
 
@@ -144,7 +146,8 @@ def panel_model(
     if options.design == "synthetic":
         return SyntheticControl(
             data, donors=donors, variant=options.variant, ridge_lambda=options.ridge_lambda,
-            trend_halflife=options.trend_halflife, anticipation=options.anticipation, **common,
+            trend_halflife=options.trend_halflife, trend_window=options.trend_window,
+            anticipation=options.anticipation, **common,
         )  # fmt: skip
     return ComparativeITS(
         data, controls=donors, comparison=options.comparison, shape=options.shape,

@@ -149,6 +149,7 @@ def fit_weights(
     bend_at: float | None = None,
     break_kind: str | None = None,
     trend_halflife: float | None = None,
+    trend_window: int | None = None,
 ) -> Weights:
     """Weights of ``variant`` fitted on all rows given (the fit periods).
 
@@ -161,7 +162,10 @@ def fit_weights(
     ``trend_halflife``: the detrended variants' trend (and level) is the treated-minus-
     synthetic difference's least-squares line with weights halving every this many periods
     back from the last fit period, so a trend that turned recently is followed (None: all
-    fit periods weigh the same). The donor weights themselves come from the unweighted fit.
+    fit periods weigh the same); ``trend_window``: instead, the line of the last this many
+    fit periods (by time), each weighing the same, so that a rise which ended before them
+    (an earlier wave) does not tilt it and a bend before them is followed at its new slope.
+    The donor weights themselves come from the unweighted fit.
     """
     a, b = np.asarray(target, dtype=float), np.asarray(donors, dtype=float)
     a_raw, b_raw = a, b
@@ -199,10 +203,10 @@ def fit_weights(
         if variant not in BREAK_KINDS:
             bend_at = break_kind = None
         gap = a_raw - b_raw @ w
-        if trend_halflife is not None:
-            if not trend_halflife > 0:
-                raise ValueError(f"trend_halflife must be positive; got {trend_halflife}")
-            root = np.sqrt(0.5 ** ((t.max() - t) / trend_halflife))
+        if trend_halflife is not None and trend_window is not None:
+            raise ValueError("give trend_halflife or trend_window, not both")
+        if trend_halflife is not None or trend_window is not None:
+            root = _trend_roots(t, trend_halflife, trend_window)
             coef = np.linalg.lstsq(basis * root[:, None], gap * root, rcond=None)[0]
         else:
             coef = np.linalg.pinv(basis) @ gap
@@ -217,6 +221,24 @@ def fit_weights(
         )  # fmt: skip
     intercept = float(a_mean - b_mean @ w) if is_demeaned(variant) else 0.0
     return Weights(w=w, simplex=simplex, intercept=intercept, ridge_lambda=lam, info=info)
+
+
+def _trend_roots(t: np.ndarray, halflife: float | None, window: int | None) -> np.ndarray:
+    """Square roots of the trend line's weights over fit periods at times ``t``: halving
+    every ``halflife`` periods back from the last, or 1 over the last ``window`` periods and 0
+    before (at least the last three fit periods, the fewest a line and its noise need)."""
+    age = t.max() - t
+    if halflife is not None:
+        if not halflife > 0:
+            raise ValueError(f"trend_halflife must be positive; got {halflife}")
+        return np.sqrt(0.5 ** (age / halflife))
+    assert window is not None
+    if not window >= 1:
+        raise ValueError(f"trend_window must be at least 1 period; got {window}")
+    inside = age < window
+    if inside.sum() < 3:
+        inside = age <= np.sort(age)[min(2, len(age) - 1)]
+    return inside.astype(float)
 
 
 def choose_break(
