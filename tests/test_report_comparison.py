@@ -179,6 +179,25 @@ def test_the_interval_and_the_trend_halflife_are_choices() -> None:
     assert with_choices(backtest, sc_variant="demeaned", sc_halflife=None).sc_halflife is None
 
 
+def test_a_trend_window_and_a_half_life_replace_each_other() -> None:
+    halflife = replace(PARAMS, sc_halflife=6, sc_trend_window=None)
+    window = with_choices(halflife, sc_trend_window=13)
+    assert (window.sc_halflife, window.sc_trend_window) == (None, 13)
+    assert "the trend of the last 13 fit weeks" in window.estimator_text()
+    back = with_choices(window, sc_halflife=8)
+    assert (back.sc_halflife, back.sc_trend_window) == (8, None)
+    assert window.with_variant("standard").sc_trend_window is None
+    assert window.with_variant("augmented-detrended").sc_trend_window == 13
+    for changes, message in [
+        ({"sc_trend_window": 13}, "not both"),
+        ({"sc_halflife": None, "sc_trend_window": 2}, "3 or more"),
+        ({"sc_halflife": None, "sc_trend_window": 13, "sc_variant": "standard"},
+         "with the standard variant"),
+    ]:  # fmt: skip
+        with pytest.raises(InvalidParams, match=message):
+            replace(halflife, **changes)
+
+
 def test_a_backtest_interval_differs_from_the_conformal_one(
     warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,6 +49,7 @@ def test_wide_synthetic_json(panel_files: tuple[Path, Path, str], capsys: Any) -
     headline = ReportParams()
     assert data["specification"]["variant"] == headline.sc_variant
     assert data["specification"]["trend_halflife"] == headline.sc_halflife
+    assert data["specification"]["trend_window"] == headline.sc_trend_window
     assert data["specification"]["anticipation"] == headline.sc_anticipation
     assert data["headline"]["method"] == METHODS[headline.sc_inference]
     assert data["backtest"]["pseudo_events"] == BACKTEST_MAX_TESTS
@@ -76,7 +77,7 @@ def test_the_csv_default_is_the_headline_estimator(
     model = SyntheticControl(
         frame, treated="treated", donors=[f"d{j:02d}" for j in range(1, 7)], event=event,
         variant=params.sc_variant, trend_halflife=params.sc_halflife,
-        anticipation=params.sc_anticipation, log=True,
+        trend_window=params.sc_trend_window, anticipation=params.sc_anticipation, log=True,
     )  # fmt: skip
     want = model.fit().average_effect(periods=6, inference=params.sc_inference)
     assert got["percent"] == pytest.approx(want.percent, abs=1e-9)
@@ -316,3 +317,24 @@ def test_a_backtest_interval_has_bounds_in_tenge_on_either_scale(
     code, out, err = run(capsys, *args)
     assert code == 0, err
     assert "nan" not in out and ("[-inf, " in out) == unbounded_below
+
+
+def test_the_trend_window_is_a_csv_option(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
+    """`--sc-trend-window 13` replaces the half-life and gives the Python model's number."""
+    wide, _, event = panel_files
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", "synthetic",
+                                            "--sc-trend-window", "13", "--json"))  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    spec = data["specification"]
+    assert (spec["trend_window"], spec["trend_halflife"]) == (13, None)
+    frame = pd.read_csv(wide, parse_dates=["week"]).set_index("week")
+    model = SyntheticControl(
+        frame, treated="treated", donors=[f"d{j:02d}" for j in range(1, 7)], event=event,
+        variant="detrended", trend_window=13, anticipation=ReportParams().sc_anticipation,
+        log=True,
+    )  # fmt: skip
+    want = model.fit().average_effect(periods=6, inference="none")
+    assert data["headline"]["percent"] == pytest.approx(want.percent, abs=1e-9)
+    code, out, err = run(capsys, *wide_args(wide, event, "--sc-trend-window", "13"))
+    assert code == 1 and "--sc-trend-window and --sc-anticipation go with --design synthetic" in err

@@ -205,6 +205,16 @@ def its(
             show_default=False,
         ),
     ] = None,
+    sc_trend_window: Annotated[
+        int | None,
+        typer.Option(
+            "--sc-trend-window",
+            help="Synthetic control, detrended variants: fit the gap's trend on the last this "
+            "many weeks (a CSV's periods) of the fit, equally weighted, instead of a half-life "
+            f"\\[default: {_HEADLINE.sc_trend_window or 'none'}].",
+            show_default=False,
+        ),
+    ] = None,
     sc_anticipation: Annotated[
         int | None,
         typer.Option(
@@ -351,21 +361,24 @@ def its(
                 f"reached {'it' if one else 'them'} too, which would pull the estimate down",
                 err=True,
             )
-    sc_given = (sc_inference, sc_halflife, sc_anticipation) != (None, None, None)
+    sc_given = (sc_inference, sc_halflife, sc_trend_window, sc_anticipation) != (None,) * 4
     if csv is not None and sc_given and design != "synthetic":
         raise InvalidSpecification(
-            "--sc-inference, --sc-halflife and --sc-anticipation go with --design synthetic"
+            "--sc-inference, --sc-halflife, --sc-trend-window and --sc-anticipation go with "
+            "--design synthetic"
         )
     if design in PANEL_DESIGNS and csv is not None:
         # Synthetic control on a CSV is the headline's estimator unless told otherwise.
         variant = sc_variant or _HEADLINE.sc_variant
-        halflife = sc_halflife
-        if halflife is None and is_detrended(variant):
-            halflife = _HEADLINE.sc_halflife
+        # The headline's way of weighing the trend unless one was given (which replaces it).
+        halflife, trend_window = sc_halflife, sc_trend_window
+        if halflife is None and trend_window is None and is_detrended(variant):
+            halflife, trend_window = _HEADLINE.sc_halflife, _HEADLINE.sc_trend_window
         panel_options = PanelOptions(
             design=design,
             variant=variant,
             trend_halflife=halflife if design == "synthetic" else None,
+            trend_window=trend_window if design == "synthetic" else None,
             anticipation=(
                 _HEADLINE.sc_anticipation if sc_anticipation is None else sc_anticipation
             ),
@@ -469,7 +482,7 @@ def its(
             start=start.date() if start else None, end=end.date() if end else None,
             max_extrapolation=max_extrapolation, sc_variant=sc_variant, comparison=comparison,
             donors=donor, sc_inference=sc_inference, sc_halflife=sc_halflife,
-            sc_anticipation=sc_anticipation,
+            sc_trend_window=sc_trend_window, sc_anticipation=sc_anticipation,
             # Asked for by name, a comparison design short of donors is refused, not replaced.
             fallback=False if design is not None else None,
         )  # fmt: skip

@@ -153,6 +153,16 @@ HalflifeOpt = Annotated[
         show_default=False,
     ),
 ]
+TrendWindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sc-trend-window",
+        help="Synthetic control, detrended variants: fit the gap's trend on the last this many "
+        "weeks of the fit, equally weighted, instead of a half-life "
+        f"\\[default: {_HEADLINE.sc_trend_window or 'none'}].",
+        show_default=False,
+    ),
+]
 AnticipationOpt = Annotated[
     int | None,
     typer.Option(
@@ -201,6 +211,7 @@ def _params(
     sc_inference: str | None = None,
     sc_halflife: float | None = None,
     sc_anticipation: int | None = None,
+    sc_trend_window: int | None = None,
 ) -> ReportParams:
     """The headline estimator with the options the user set."""
     given: dict[str, Any] = {
@@ -209,6 +220,7 @@ def _params(
         "sc_inference": sc_inference,
         "sc_halflife": sc_halflife,
         "sc_anticipation": sc_anticipation,
+        "sc_trend_window": sc_trend_window,
         # Asked for by name, a comparison design short of donors is refused, not replaced.
         "fallback": False if design is not None else None,
         "donors": donors or None,
@@ -248,6 +260,7 @@ def economist(
     sc_variant: VariantOpt = None,
     sc_inference: InferenceOpt = None,
     sc_halflife: HalflifeOpt = None,
+    sc_trend_window: TrendWindowOpt = None,
     sc_anticipation: AnticipationOpt = None,
     donor: DonorOpt = None,
     lang: Annotated[
@@ -265,7 +278,7 @@ def economist(
             cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
                            design, sc_variant, donor, sc_inference, sc_halflife,
-                           sc_anticipation),
+                           sc_anticipation, sc_trend_window),
             lang=lang.value,
             registry=settings.registry,
         )  # fmt: skip
@@ -292,6 +305,7 @@ def summary(
     sc_variant: VariantOpt = None,
     sc_inference: InferenceOpt = None,
     sc_halflife: HalflifeOpt = None,
+    sc_trend_window: TrendWindowOpt = None,
     sc_anticipation: AnticipationOpt = None,
     donor: DonorOpt = None,
 ) -> None:
@@ -308,7 +322,7 @@ def summary(
             cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
             params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
                            design, sc_variant, donor, sc_inference, sc_halflife,
-                           sc_anticipation),
+                           sc_anticipation, sc_trend_window),
             registry=settings.registry,
         )  # fmt: skip
     typer.echo(str(written))
