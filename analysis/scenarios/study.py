@@ -100,6 +100,7 @@ def synthetic_control(
     variant: str,
     inference: str = "conformal",
     trend_halflife: float | None = None,
+    trend_window: int | None = None,
     anticipation: int = 0,
 ) -> Estimate:
     """Synthetic control of ``variant`` on the log index with ``inference`` (conformal or
@@ -110,7 +111,8 @@ def synthetic_control(
     model = SyntheticControl(
         panel.levels(), treated=panel.treated, donors=list(panel.donors),
         event=panel.event, variant=variant, log=True, missing="interpolate-donors",
-        trend_halflife=trend_halflife, anticipation=anticipation, simulated=True,
+        trend_halflife=trend_halflife, trend_window=trend_window, anticipation=anticipation,
+        simulated=True,
     )  # fmt: skip
     end = panel.event + pd.Timedelta(weeks=WINDOW - 1)
     effect = model.fit().average_effect(panel.event, end, inference=inference)
@@ -210,6 +212,26 @@ DESIGNS: dict[str, Design] = {
         inference="backtest-placebo",
         trend_halflife=6,
         anticipation=3,
+    ),
+    # The trend of the last weeks only, equally weighted: a half-life's tail still feels a
+    # bend or a rise months back (3 Dec 2026, night).
+    "synthetic control, detrended (last 13 weeks' trend), anticipation 3, backtest + placebo": (
+        partial(
+            synthetic_control,
+            variant="detrended",
+            inference="backtest-placebo",
+            trend_window=13,
+            anticipation=3,
+        )
+    ),
+    "synthetic control, detrended (last 16 weeks' trend), anticipation 3, backtest + placebo": (
+        partial(
+            synthetic_control,
+            variant="detrended",
+            inference="backtest-placebo",
+            trend_window=16,
+            anticipation=3,
+        )
     ),
     # The break may be a level shift too (an earlier wave is a step, not a bend).
     "synthetic control, broken (shift or bend), backtest": partial(
