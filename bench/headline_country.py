@@ -43,21 +43,26 @@ from tests.sandbox_warehouse import archive_warehouse  # noqa: E402
 from warehouse import open_reader  # noqa: E402
 
 DEFAULT: Final = ReportParams(event=cal.EVENT_DATE, end=cal.ARCHIVE_TO)
-SC: Final = replace(DEFAULT, design="synthetic", sc_halflife=None, sc_anticipation=0)
+# The trend weighed neither way (every pre-period week alike), no weeks left out.
+SC: Final = replace(
+    DEFAULT, design="synthetic", sc_halflife=None, sc_trend_window=None, sc_anticipation=0
+)
+# The default until the night of 3 Dec 2026: a 6-week half-life.
+HALFLIFE_6: Final = replace(DEFAULT, sc_halflife=6, sc_trend_window=None)
 CANDIDATES: Final[dict[str, ReportParams]] = {
     "the default (ReportParams())": DEFAULT,
     "single-series counterfactual (baseline)": single_series_params(DEFAULT),
     "synthetic control, detrended, conformal": replace(SC, sc_inference="conformal"),
     "synthetic control, detrended, backtest": replace(SC, sc_inference="backtest"),
     "synthetic control, detrended (half-life 13), backtest + placebo (the default until 3 Dec, "
-    "evening)": replace(DEFAULT, sc_halflife=13, sc_anticipation=0),
+    "evening)": replace(HALFLIFE_6, sc_halflife=13, sc_anticipation=0),
     "synthetic control, detrended (half-life 13), backtest": replace(
         SC, sc_inference="backtest", sc_halflife=13
     ),
     "synthetic control, standard, conformal": replace(
         SC, sc_variant="standard", sc_inference="conformal"
     ),
-    "comparative ITS, equal weights": replace(DEFAULT, design="comparative", sc_halflife=None),
+    "comparative ITS, equal weights": replace(SC, design="comparative", sc_anticipation=3),
     "synthetic control, broken trend, backtest": replace(
         SC, sc_variant="broken-trend", sc_inference="backtest"
     ),
@@ -74,7 +79,12 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
         SC, sc_variant="broken", sc_inference="backtest", sc_anticipation=4
     ),
     "synthetic control, detrended (half-life 6), anticipation 2, backtest + placebo": replace(
-        DEFAULT, sc_halflife=6, sc_anticipation=2
+        HALFLIFE_6, sc_anticipation=2
+    ),
+    "synthetic control, detrended (half-life 6), anticipation 3, backtest + placebo (the "
+    "default until 3 Dec, night)": HALFLIFE_6,
+    "synthetic control, detrended (last 13 weeks' trend), anticipation 3, backtest + placebo": (
+        replace(DEFAULT, sc_trend_window=13)
     ),
 }
 

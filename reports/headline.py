@@ -149,14 +149,14 @@ class ReportParams:
     flow: bool = True
     window_weeks: int = 6
     # The headline design, chosen by the scenario study (ARCHITECTURE.md, "Headline
-    # estimator"): synthetic control, detrended, the trend weighted with a 6-week half-life
-    # and fitted up to 3 weeks before the event, backtest intervals widened to the placebos'
-    # spread.
+    # estimator"): synthetic control, detrended, the trend that of the last 16 fit weeks,
+    # fitted up to 3 weeks before the event, backtest intervals widened to the placebos'
+    # spread (until the night of 3 Dec 2026 the trend had a 6-week half-life).
     design: Design = "synthetic"
     sc_variant: str = "detrended"
     sc_inference: str = "backtest-placebo"
-    sc_halflife: float | None = 6.0
-    sc_trend_window: int | None = None
+    sc_halflife: float | None = None
+    sc_trend_window: int | None = 16
     sc_anticipation: int = 3
     comparison: str = "equal"
     donors: tuple[str, ...] | None = None

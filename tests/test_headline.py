@@ -58,8 +58,9 @@ def test_default_headline_finds_the_shock_near_the_truth(
 def test_default_is_the_studied_estimator() -> None:
     params = ReportParams()
     assert (params.rooms, params.method, params.flow, params.window_weeks) == (1, "mix", True, 6)
-    chosen = (params.design, params.sc_variant, params.sc_inference, params.sc_halflife)
-    assert chosen == ("synthetic", "detrended", "backtest-placebo", 6.0)
+    chosen = (params.design, params.sc_variant, params.sc_inference, params.sc_trend_window)
+    assert chosen == ("synthetic", "detrended", "backtest-placebo", 16)
+    assert params.sc_halflife is None
     assert params.sc_anticipation == 3
     assert params.fallback and params.donors is None and params.min_donors == 3
     assert (params.window_start.isoformat(), params.window_end.isoformat()) == (

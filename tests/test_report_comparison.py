@@ -163,15 +163,15 @@ def test_fewer_than_three_donors_is_a_one_line_refusal(warehouse: Path) -> None:
 
 
 def test_the_interval_and_the_trend_halflife_are_choices() -> None:
-    backtest = replace(PARAMS, sc_inference="backtest", sc_halflife=13)
+    backtest = replace(PARAMS, sc_inference="backtest", sc_halflife=13, sc_trend_window=None)
     assert "recent weeks weighted with a 13-week half-life" in backtest.estimator_text()
     assert "backtest 95% interval" in backtest.estimator_text()
     with pytest.raises(InvalidParams, match="sc_inference must be one of conformal, backtest"):
         replace(PARAMS, sc_inference="bootstrap")
     with pytest.raises(InvalidParams, match="positive number of weeks"):
-        replace(PARAMS, sc_halflife=-1)
+        replace(PARAMS, sc_halflife=-1, sc_trend_window=None)
     with pytest.raises(InvalidParams, match="with the standard variant"):
-        replace(PARAMS, sc_variant="standard", sc_halflife=13)
+        replace(PARAMS, sc_variant="standard", sc_halflife=13, sc_trend_window=None)
     # Another variant drops the half-life only where it has no trend to weigh.
     assert backtest.with_variant("standard").sc_halflife is None
     assert backtest.with_variant("augmented-detrended").sc_halflife == 13
@@ -201,7 +201,7 @@ def test_a_trend_window_and_a_half_life_replace_each_other() -> None:
 def test_a_backtest_interval_differs_from_the_conformal_one(
     warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conformal = replace(PARAMS, sc_inference="conformal", sc_halflife=None)
+    conformal = replace(PARAMS, sc_inference="conformal", sc_trend_window=None)
     backtest = replace(conformal, sc_inference="backtest")
     weighted = replace(backtest, sc_halflife=13)
     with open_reader(warehouse, retry_timeout=5) as conn:

@@ -245,7 +245,9 @@ DESIGNS: dict[str, Design] = {
 
 # The design the rule chose on the 200-seed study (ARCHITECTURE.md, "Headline estimator"):
 # reports.ReportParams' defaults are this design (tests/test_scenarios.py holds them together).
-HEADLINE: Final = "synthetic control, detrended (half-life 6), anticipation 3, backtest + placebo"
+HEADLINE: Final = (
+    "synthetic control, detrended (last 16 weeks' trend), anticipation 3, backtest + placebo"
+)
 
 
 @dataclass(frozen=True)
