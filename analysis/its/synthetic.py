@@ -708,6 +708,21 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return copy
 
 
+def _absolute_of_percent(observed: np.ndarray, percent: float) -> float:
+    """The average gap in levels that a percent effect of the window's total means:
+    observed − observed / (1 + percent/100), averaged; −inf at −100 % and below (no finite
+    counterfactual makes the observed total that small a share of it), +inf for +inf, NaN
+    for NaN."""
+    if math.isnan(percent):
+        return math.nan
+    ratio = 1 + percent / 100
+    if ratio <= 0:
+        return -math.inf
+    if math.isinf(ratio):
+        return math.inf
+    return float(observed.mean() * (1 - 1 / ratio))
+
+
 __all__ = [
     "SyntheticControl",
     "SyntheticControlResult",
@@ -715,13 +730,3 @@ __all__ = [
     "SyntheticSpec",
     "build_panel",
 ]
-
-
-def _absolute_of_percent(observed: np.ndarray, percent: float) -> float:
-    """The average gap in levels that a percent effect of the window's total means:
-    observed − observed / (1 + percent/100), averaged; −inf at −100 % and below (no finite
-    counterfactual makes the observed total that small a share of it)."""
-    ratio = 1 + percent / 100
-    if not math.isfinite(percent) or ratio <= 0:
-        return -math.inf if math.isfinite(percent) or percent < 0 else math.inf
-    return float(observed.mean() * (1 - 1 / ratio))
