@@ -338,3 +338,26 @@ def test_the_trend_window_is_a_csv_option(panel_files: tuple[Path, Path, str], c
     assert data["headline"]["percent"] == pytest.approx(want.percent, abs=1e-9)
     code, out, err = run(capsys, *wide_args(wide, event, "--sc-trend-window", "13"))
     assert code == 1 and "--sc-trend-window and --sc-anticipation go with --design synthetic" in err
+
+
+def test_a_series_that_is_not_positive_has_no_percent_effect(tmp_path: Path, capsys: Any) -> None:
+    """A level-scale treated series that crosses zero (changes, differences): no percent
+    effect (it had printed "+272.8 %"), the conformal interval in its units by default, and
+    a backtest (whose errors are percentages) refused in one line."""
+    frame, event = simulated_panel(seed=3, effect=0.1, donors=6, sigma=0.02)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    frame["treated"] = frame["treated"] - frame["treated"].median()
+    path = tmp_path / "changes.csv"
+    frame.to_csv(path, index=False)
+    args = wide_args(path, event, "--design", "synthetic")
+    args[args.index("--log")] = "--no-log"
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    headline = data["headline"]
+    assert headline["percent"] is headline["percent_low"] is headline["percent_high"] is None
+    assert headline["absolute"] is not None and headline["method"] == METHODS["conformal"]
+    assert any("no percent effect" in w for w in data["warnings"])
+    code, out, err = run(capsys, *args, "--sc-inference", "backtest")
+    assert (code, out) == (1, "")
+    assert "the backtest's errors are percentages" in err and len(err.strip().splitlines()) == 1

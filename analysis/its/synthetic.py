@@ -397,6 +397,13 @@ class SyntheticControlResult:
         table = pd.DataFrame({"donor": list(self.weights), "weight": list(self.weights.values())})
         return table.sort_values("weight", ascending=False, ignore_index=True)
 
+    @property
+    def positive(self) -> bool:
+        """Whether the treated unit's outcome is positive wherever observed (always on a log
+        scale): percent effects, and the backtest's percent errors, exist only then."""
+        treated = self.panel.levels[:, 0]
+        return bool(np.all(treated[~np.isnan(treated)] > 0))
+
     def _levels(self, values: np.ndarray) -> np.ndarray:
         return np.exp(values) if self.panel.log else values
 
@@ -431,7 +438,18 @@ class SyntheticControlResult:
         absolute = float((observed - synthetic).mean())
         nan = float("nan")
         low = high = p = nan
-        percent = float(100 * (observed.sum() / synthetic.sum() - 1))
+        # A percent means nothing for a series that is not positive (a level-scale series of
+        # changes or differences, which had printed "+272.8 %") or against a twin whose
+        # window total is not: NaN, as the single-series design has it for the latter.
+        positive = self.positive
+        defined = positive and observed.sum() > 0 and synthetic.sum() > 0
+        if not positive and inference in ("backtest", "backtest-placebo"):
+            raise InvalidSpecification(
+                "the backtest's errors are percentages, which a series with values of 0 or "
+                "less does not have: use the conformal interval (--sc-inference conformal), "
+                "in the series' own units"
+            )
+        percent = float(100 * (observed.sum() / synthetic.sum() - 1)) if defined else nan
         if inference == "conformal":
             interval = self.conformal(rows)
             low, high, p = interval.low, interval.high, interval.p_zero
@@ -453,6 +471,8 @@ class SyntheticControlResult:
                              for v in (pct_low, pct_high))  # fmt: skip
             else:  # the level gap is the absolute effect
                 low, high = abs_low, abs_high
+        if not defined:
+            pct_low = pct_high = nan
         labels = panel.labels()
         return Effect(
             start=labels[rows[0]],

@@ -175,6 +175,12 @@ def run_panel_design(
         window = () if cut is None else (cut,)
         if options.inference != "auto":
             return PanelAnalysis(fitted, options, window)
+        if not fitted.positive:
+            note = (
+                "conformal interval, in the series' units: the outcome has values of 0 or "
+                "less, so there is no percent effect and no backtest (its errors are percentages)"
+            )
+            return PanelAnalysis(fitted, replace(options, inference="conformal"), (note, *window))
         try:
             fitted.backtest(periods=options.periods)
         except InvalidSpecification as short:

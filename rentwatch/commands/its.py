@@ -816,8 +816,8 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
     lines.append(
-        f"effect {e.start}..{e.end} ({e.periods} obs): {e.percent:+.2f}% "
-        f"[{e.percent_low:+.2f}, {e.percent_high:+.2f}] ({e.method}), p {e.p:.4f}; "
+        f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)} ({e.method}), "
+        f"p {e.p:.4f}; "
         f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
     )
     return lines + _interval_lines(out) + _placebo_lines(out)
