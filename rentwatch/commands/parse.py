@@ -224,8 +224,8 @@ def register(app: typer.Typer) -> None:
                 body = page.read_bytes()
             except OSError as exc:
                 raise RentwatchError(f"cannot read {page}: {exc.strerror or exc}") from None
-        if source is not None:
-            parser_for(source)  # an unknown --source is said before anything else
+        # An unknown --source is said before anything else.
+        parser = parser_for(source) if source is not None else None
         if reason := blocked_reason(200, body):
             raise RentwatchError(
                 f"{what} is a web firewall's challenge page ({reason}), not a search page"
@@ -233,7 +233,7 @@ def register(app: typer.Typer) -> None:
         # No HTML holds a NUL (UTF-16 aside, which declares itself); images, PDFs, archives do.
         if b"\0" in body[:BINARY_SCAN] and not body.startswith(UTF16_BOMS):
             raise RentwatchError(f"{what} is a binary file, not an HTML page")
-        parser = parser_for(source or _portal_of(body, what))
+        parser = parser or parser_for(_portal_of(body, what))
         parsed = parser(body, when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
