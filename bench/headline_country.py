@@ -48,7 +48,9 @@ SC: Final = replace(
     DEFAULT, design="synthetic", sc_halflife=None, sc_trend_window=None, sc_anticipation=0
 )
 # The default until the night of 3 Dec 2026: a 6-week half-life.
-HALFLIFE_6: Final = replace(DEFAULT, sc_halflife=6, sc_trend_window=None)
+HALFLIFE_6: Final = replace(
+    DEFAULT, sc_halflife=6, sc_trend_window=None, sc_inference="backtest-placebo"
+)
 CANDIDATES: Final[dict[str, ReportParams]] = {
     "the default (ReportParams())": DEFAULT,
     "single-series counterfactual (baseline)": single_series_params(DEFAULT),
@@ -84,8 +86,10 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
     "synthetic control, detrended (half-life 6), anticipation 3, backtest + placebo (the "
     "default until 3 Dec, night)": HALFLIFE_6,
     "synthetic control, detrended (last 13 weeks' trend), anticipation 3, backtest + placebo": (
-        replace(DEFAULT, sc_trend_window=13)
+        replace(DEFAULT, sc_trend_window=13, sc_inference="backtest-placebo")
     ),
+    "synthetic control, detrended (last 16 weeks' trend), anticipation 3, backtest + placebo "
+    "(the default until 4 Dec)": replace(DEFAULT, sc_inference="backtest-placebo"),
 }
 
 

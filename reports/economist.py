@@ -381,6 +381,10 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
     return out
 
 
+# The log-normal retransformation of a percent effect read off a log model.
+RETRANSFORMATION_REFERENCE = "Kennedy, 1981"
+
+
 def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
     """What set the window's interval, in a sentence ('' for the conformal interval)."""
     if parts is None:
@@ -392,6 +396,20 @@ def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
     }
     if parts.inference == "backtest":
         return narrative.fill(words["interval_backtest"], **values)
+    if parts.inference == "pooled":
+        pooled = {
+            "backtest": format_number(parts.backtest_rms or 0.0, lang, decimals=1),
+            "correction": format_number(parts.correction or 0.0, lang, decimals=1),
+            "reference": RETRANSFORMATION_REFERENCE,
+        }
+        if parts.placebo_rms is None:
+            return narrative.fill(words["interval_pooled_few"], n=values["n"], **pooled)
+        return narrative.fill(
+            words["interval_pooled"], n=values["n"], **pooled,
+            m=format_number(parts.placebos, lang),
+            placebo=format_number(parts.placebo_rms, lang, decimals=1),
+            pooled=format_number(parts.pooled_rms or 0.0, lang, decimals=1),
+        )  # fmt: skip
     if parts.placebo is None:
         return narrative.fill(words["interval_few_donors"], **values)
     key = "interval_placebo_wider" if parts.placebo > parts.backtest else "interval_backtest_wider"

@@ -77,12 +77,20 @@ class DonorNote:
 class IntervalParts:
     """What set a synthetic control's backtest interval: ``pseudo_events`` and the backtest's
     half-width, and under ``backtest-placebo`` the placebos' (None with fewer than five
-    donors), all in percentage points."""
+    donors), all in percentage points. Under ``pooled``: ``placebos`` (how many, 0 with
+    fewer than five donors), the root mean square error of each set and of the two pooled
+    (``backtest_rms``, ``placebo_rms``, ``pooled_rms``, in %: 100 × the log errors') and
+    ``correction``, the points the log-scale retransformation took off the estimate."""
 
     inference: str
     pseudo_events: int
     backtest: float
     placebo: float | None
+    placebos: int = 0
+    backtest_rms: float | None = None
+    placebo_rms: float | None = None
+    pooled_rms: float | None = None
+    correction: float | None = None
 
 
 @dataclass(frozen=True)

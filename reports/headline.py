@@ -79,12 +79,13 @@ SINGLE_SERIES_DESIGNS: tuple[Design, ...] = ("counterfactual", "segmented")
 COMPARISON_DESIGNS: tuple[Design, ...] = ("synthetic", "comparative")
 DESIGNS: tuple[Design, ...] = (*SINGLE_SERIES_DESIGNS, *COMPARISON_DESIGNS)
 COMPARISONS = ("equal", "synthetic")
-SC_INFERENCES = ("conformal", "backtest", "backtest-placebo")
+SC_INFERENCES = ("conformal", "backtest", "backtest-placebo", "pooled")
 # The interval in the estimator's words (ReportParams.estimator_text).
 SC_INFERENCE_WORDS = {
     "conformal": "conformal {level}",
     "backtest": "backtest {level}",
     "backtest-placebo": "backtest {level}, widened to the comparison cities' placebo effects",
+    "pooled": "{level}, the backtest's and the comparison cities' placebo errors pooled",
 }
 MAX_ANTICIPATION = 13  # weeks: a quarter; longer and the trend is extrapolated too far
 # A donor's short gaps (weeks without a listing in a thin town) are bridged, the treated
@@ -154,7 +155,7 @@ class ReportParams:
     # spread (until the night of 3 Dec 2026 the trend had a 6-week half-life).
     design: Design = "synthetic"
     sc_variant: str = "detrended"
-    sc_inference: str = "backtest-placebo"
+    sc_inference: str = "pooled"
     sc_halflife: float | None = None
     sc_trend_window: int | None = 16
     sc_anticipation: int = 3
@@ -671,6 +672,16 @@ def interval_parts(
     start, periods = pd.Timestamp(first_post(params, freq)), window_periods(params, freq)
     rows = result.panel.window(start, None, periods=periods)
     test = result.backtest(rows)
+    if params.sc_inference == "pooled":
+        pooled, raw = result.pooled(rows), result.ratio_percent(rows)
+        placebo_rms = pooled.placebo_rms
+        return IntervalParts(
+            "pooled", len(test.errors), test.half_width, None,
+            placebos=pooled.placebo_df + 1 if pooled.placebo_df else 0,
+            backtest_rms=100 * pooled.backtest_rms,
+            placebo_rms=100 * placebo_rms if placebo_rms is not None else None,
+            pooled_rms=100 * pooled.scale, correction=raw - pooled.corrected(raw),
+        )  # fmt: skip
     spread = result.placebo_interval(rows) if params.sc_inference == "backtest-placebo" else None
     return IntervalParts(
         params.sc_inference, len(test.errors), test.half_width,

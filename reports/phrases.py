@@ -632,6 +632,15 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "interval_placebo_wider": "Интервал окна — более широкий из двух: города сравнения, "
         "по очереди принятые за получившие шок, дают ±{placebo} п. п., ошибки метода на {n} "
         "псевдособытиях до события — ±{backtest} п. п.",
+        "interval_pooled": "Интервал окна объединяет ошибки метода там, где эффекта нет: на "
+        "{n} псевдособытиях до события (среднеквадратичная ошибка {backtest} %) и у {m} "
+        "городов сравнения, по очереди принятых за получившие шок ({placebo} %), вместе — "
+        "{pooled} %, в логарифмической шкале; оценка поправлена на эту шкалу на {correction} "
+        "п. п. ({reference}).",
+        "interval_pooled_few": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "события (среднеквадратичная ошибка {backtest} %; городов сравнения меньше пяти, их "
+        "плацебо не учитываются), в логарифмической шкале; оценка поправлена на эту шкалу на "
+        "{correction} п. п. ({reference}).",
         "placebo_space": "Плацебо в пространстве",
         "placebo_space_sentence": "Каждый город сравнения по очереди считается получившим "
         "шок и получает своего синтетического двойника из остальных; по отношению RMSPE после "
@@ -733,6 +742,15 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "interval_placebo_wider": "The window's interval is the wider of two: the comparison "
         "cities refitted in turn as if they had got the shock give ±{placebo} pp, the "
         "design's errors at {n} pseudo-events before the event ±{backtest} pp.",
+        "interval_pooled": "The window's interval pools the design's errors where the truth "
+        "is zero: at {n} pseudo-events before the event (root mean square {backtest} %) and "
+        "in the {m} comparison cities refitted in turn as if they had got the shock "
+        "({placebo} %), {pooled} % together, on the log scale; the estimate is corrected for "
+        "that scale by {correction} pp ({reference}).",
+        "interval_pooled_few": "The window's interval comes from the design's errors at {n} "
+        "pseudo-events before the event (root mean square {backtest} %; with fewer than five "
+        "comparison cities their placebos are not used), on the log scale; the estimate is "
+        "corrected for that scale by {correction} pp ({reference}).",
         "placebo_space": "Placebo in space",
         "placebo_space_sentence": "Each comparison city in turn is treated as if it had got "
         "the shock and gets its own synthetic twin from the others; by the ratio of the RMSPE "
@@ -825,6 +843,7 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "variant": "вариант", "conformal": "конформный",
         "backtest": "ошибки на псевдособытиях",
         "backtest-placebo": "ошибки на псевдособытиях и у городов сравнения",
+        "pooled": "ошибки на псевдособытиях и у городов сравнения, вместе",
         "without": "без: {city}",
         "no_data": "нет данных", "thin_donor": "данные за {n} из {of} недель до события",
         "window_gap": "нет данных за неделю с {week}", "equal": "равные веса",
@@ -847,7 +866,8 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "live": "live crawl", "archive": "web archive", "synthetic": "synthetic control",
         "comparative": "comparative ITS", "donors": "donors", "variant": "variant",
         "conformal": "conformal", "backtest": "backtest",
-        "backtest-placebo": "backtest and placebos", "without": "without {city}",
+        "backtest-placebo": "backtest and placebos", "pooled": "backtest and placebos, pooled",
+        "without": "without {city}",
         "no_data": "no data",
         "thin_donor": "data in {n} of {of} weeks before the event",
         "window_gap": "no data in the week of {week}", "equal": "equal weights",

@@ -59,7 +59,7 @@ def test_default_is_the_studied_estimator() -> None:
     params = ReportParams()
     assert (params.rooms, params.method, params.flow, params.window_weeks) == (1, "mix", True, 6)
     chosen = (params.design, params.sc_variant, params.sc_inference, params.sc_trend_window)
-    assert chosen == ("synthetic", "detrended", "backtest-placebo", 16)
+    assert chosen == ("synthetic", "detrended", "pooled", 16)
     assert params.sc_halflife is None
     assert params.sc_anticipation == 3
     assert params.fallback and params.donors is None and params.min_donors == 3

@@ -9,6 +9,7 @@ once and every test reads it.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -332,11 +333,14 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert set(found["weights"]) == set(COMPARISON)
     assert found["pre_rmspe"] > 0 and found["placebo_in_space"]["p"] >= 1 / 6
     assert {r["unit"] for r in found["placebo_in_space"]["table"]} == {"almaty", *COMPARISON}
-    # What set the interval: the backtest and the donors' placebos, the wider of the two.
-    spread, backtest = found["placebo_interval"], found["backtest"]
+    # What set the interval: the backtest's and the donors' placebos' errors, pooled on the
+    # log scale around the retransformed estimate.
+    spread, backtest, pooled = found["placebo_interval"], found["backtest"], found["pooled"]
     assert spread["placebos"] == len(COMPARISON) and backtest["pseudo_events"] >= 2
-    half = found["headline"]["percent_high"] - found["headline"]["percent"]
-    assert half == pytest.approx(max(spread["half_width_percent"], backtest["half_width_percent"]))
+    assert pooled["placebo_df"] == len(COMPARISON) - 1
+    centre = math.log1p(found["headline"]["percent"] / 100)
+    high = 100 * math.expm1(centre + pooled["half_width_log"])
+    assert found["headline"]["percent_high"] == pytest.approx(high)
     # The number is the report's.
     with open_reader(warehouse, retry_timeout=5) as conn:
         headline = city_headline(conn, "almaty", ReportParams(design="synthetic"))
@@ -346,7 +350,9 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert code == 0
     assert "synthetic control (standard variant" in out
     assert "weights: " in out and "placebo in space: p " in out and "pre-period RMSPE" in out
-    assert "interval: backtest ±" in out and "placebos ±" in out
+    assert "interval: pooled errors, root mean square " in out
+    assert f"{len(COMPARISON)} donors refitted as the treated unit" in out
+    assert "the estimate retransformed from " in out
 
 
 def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -490,8 +496,10 @@ def test_html_shows_the_twin_the_weights_and_the_placebos(
     assert parts is not None and parts.inference == ReportParams().sc_inference
     opening = {"ru": "Интервал окна", "en": "The window's interval"}[lang]
     assert opening in html
-    width = format_number(parts.backtest, lang, decimals=1)  # type: ignore[arg-type]
-    assert f"±{width}" in html
+    assert parts.pooled_rms is not None and parts.correction is not None
+    assert parts.correction > 0  # the retransformation lowers the estimate
+    for value in (parts.backtest_rms, parts.placebo_rms, parts.pooled_rms):
+        assert f"{format_number(value, lang, decimals=1)} %" in html  # type: ignore[arg-type]
     figures = {p.stem for p in (pages[lang].parent / "figures").glob("*.png")}
     assert {"gaps_almaty", "gaps_astana", "its_almaty", "official"} <= figures
     tables = {p.stem for p in (pages[lang].parent / "tables").glob("*.csv")}

@@ -16,7 +16,8 @@ from reports import narrative
 from reports import phrases as P
 from reports.caveats import CaveatRules, estimate_caveats, find_caveats
 from reports.coverage import find_gaps
-from reports.facts import CityEstimate, Comparison, Coverage, Interval
+from reports.economist import interval_text
+from reports.facts import CityEstimate, Comparison, Coverage, Interval, IntervalParts
 from reports.figures import _figure, draw_effect
 from reports.formatting import (
     MINUS,
@@ -451,3 +452,40 @@ def test_an_unbounded_interval_is_drawn_and_not_put_in_tenge(kzt: Interval, said
     assert math.isfinite(top) and top < 10 * 150_000
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert np.isfinite(band).all() and band.max() > 150_000  # above every line drawn
+
+
+_POOLED = dict(placebos=9, backtest_rms=5.9, placebo_rms=6.4, pooled_rms=6.2, correction=0.26)
+
+
+@pytest.mark.parametrize(
+    ("parts", "lang", "expected"),
+    [
+        (None, "en", ""),
+        (IntervalParts("backtest", 26, 17.2, None), "en",
+         "The window's interval comes from the design's errors at 26 pseudo-events before the "
+         "event: ±17.2 pp."),
+        (IntervalParts("backtest-placebo", 26, 17.2, 20.5), "en",
+         "The window's interval is the wider of two: the comparison cities refitted in turn as "
+         "if they had got the shock give ±20.5 pp, the design's errors at 26 pseudo-events "
+         "before the event ±17.2 pp."),
+        (IntervalParts("pooled", 26, 17.2, None, **_POOLED), "en",
+         "The window's interval pools the design's errors where the truth is zero: at 26 "
+         "pseudo-events before the event (root mean square 5.9 %) and in the 9 comparison "
+         "cities refitted in turn as if they had got the shock (6.4 %), 6.2 % together, on the "
+         "log scale; the estimate is corrected for that scale by 0.3 pp (Kennedy, 1981)."),
+        (IntervalParts("pooled", 26, 17.2, None, backtest_rms=5.9, correction=0.17), "en",
+         "The window's interval comes from the design's errors at 26 pseudo-events before the "
+         "event (root mean square 5.9 %; with fewer than five comparison cities their placebos "
+         "are not used), on the log scale; the estimate is corrected for that scale by 0.2 pp "
+         "(Kennedy, 1981)."),
+        (IntervalParts("pooled", 26, 17.2, None, **_POOLED), "ru",
+         "Интервал окна объединяет ошибки метода там, где эффекта нет: на 26 псевдособытиях до "
+         "события (среднеквадратичная ошибка 5,9 %) и у 9 городов сравнения, по очереди "
+         "принятых за получившие шок (6,4 %), вместе — 6,2 %, в логарифмической шкале; оценка "
+         "поправлена на эту шкалу на 0,3 п. п. (Kennedy, 1981)."),
+    ],
+)  # fmt: skip
+def test_the_interval_sentence_says_what_set_the_interval(
+    parts: IntervalParts | None, lang: str, expected: str
+) -> None:
+    assert interval_text(parts, lang).replace(NBSP, " ") == expected  # type: ignore[arg-type]

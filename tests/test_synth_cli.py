@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +54,18 @@ def test_wide_synthetic_json(panel_files: tuple[Path, Path, str], capsys: Any) -
     assert data["specification"]["anticipation"] == headline.sc_anticipation
     assert data["headline"]["method"] == METHODS[headline.sc_inference]
     assert data["backtest"]["pseudo_events"] == BACKTEST_MAX_TESTS
-    # The interval is the wider of the backtest's and the six placebos' (each donor refitted
-    # as the treated city over the same window).
-    spread = data["placebo_interval"]
+    # The interval pools the backtest's 26 errors (⌊1.5 × 26 / 6⌋ = 6 df) and the six
+    # placebos' (each donor refitted as the treated city over the same window; 5 df) on the
+    # log scale, around the retransformed estimate.
+    spread, pooled = data["placebo_interval"], data["pooled"]
     assert spread["placebos"] == 6 and spread["df"] == 5
-    half = max(data["backtest"]["half_width_percent"], spread["half_width_percent"])
-    assert spread["used"] == (spread["half_width_percent"] > data["backtest"]["half_width_percent"])
+    assert (pooled["backtest_df"], pooled["placebo_df"], pooled["df"]) == (6, 5, 11)
     headline_ = data["headline"]
-    assert headline_["percent_high"] - headline_["percent"] == pytest.approx(half)
+    centre = math.log1p(pooled["percent_uncorrected"] / 100) - pooled["rms_log_error"] ** 2 / 2
+    assert headline_["percent"] == pytest.approx(100 * math.expm1(centre))
+    h = pooled["half_width_log"]
+    assert headline_["percent_low"] == pytest.approx(100 * math.expm1(centre - h))
+    assert headline_["percent_high"] == pytest.approx(100 * math.expm1(centre + h))
 
 
 def test_the_csv_default_is_the_headline_estimator(
@@ -334,7 +339,7 @@ def test_the_trend_window_is_a_csv_option(panel_files: tuple[Path, Path, str], c
         variant="detrended", trend_window=13, anticipation=ReportParams().sc_anticipation,
         log=True,
     )  # fmt: skip
-    want = model.fit().average_effect(periods=6, inference="none")
+    want = model.fit().average_effect(periods=6, inference=ReportParams().sc_inference)
     assert data["headline"]["percent"] == pytest.approx(want.percent, abs=1e-9)
     code, out, err = run(capsys, *wide_args(wide, event, "--sc-trend-window", "13"))
     assert code == 1 and "--sc-trend-window and --sc-anticipation go with --design synthetic" in err

@@ -504,6 +504,57 @@ def test_with_fewer_than_five_donors_the_interval_stays_the_backtests() -> None:
     }  # fmt: skip
 
 
+def test_the_pooled_interval_pools_log_errors_by_their_degrees_of_freedom() -> None:
+    """The backtest's 26 pseudo-events of a 6-week window count ⌊1.5 × 26 / 6⌋ = 6 degrees of
+    freedom (overlapping windows), the 8 placebos 7; their mean squared log errors are pooled
+    by them, the estimate is retransformed (Kennedy 1981: exp(log(1 + p) − s²/2) − 1) and the
+    interval is exp(centre ± t₁₃ × s × √(1 + 1/13)) − 1. On the loading jump it covers the
+    truth (0), which the backtest alone excludes."""
+    result = _fit_jump(8)
+    rows = result.panel.window(periods=6)
+    b = np.log1p(result.backtest(periods=6).errors / 100)
+    spread = result.placebo_interval(periods=6)
+    assert spread is not None
+    p = np.log1p(spread.errors / 100)
+    pooled = result.pooled(periods=6)
+    assert (len(b), pooled.backtest_df, pooled.placebo_df, pooled.df) == (26, 6, 7, 13)
+    s2 = (6 * np.mean(b**2) + 7 * np.mean(p**2)) / 13
+    assert pooled.scale == pytest.approx(np.sqrt(s2))
+    assert pooled.backtest_rms == pytest.approx(np.sqrt(np.mean(b**2)))
+    assert pooled.placebo_rms == pytest.approx(np.sqrt(np.mean(p**2)))
+    effect = result.average_effect(periods=6, inference="pooled")
+    raw = result.ratio_percent(rows)
+    centre = np.log1p(raw / 100) - s2 / 2
+    half = stats.t.ppf(0.975, 13) * np.sqrt(s2) * np.sqrt(1 + 1 / 13)
+    assert effect.percent == pytest.approx(100 * np.expm1(centre)) and effect.percent < raw
+    assert effect.percent_low == pytest.approx(100 * np.expm1(centre - half))
+    assert effect.percent_high == pytest.approx(100 * np.expm1(centre + half))
+    assert effect.percent_low < 0 < effect.percent_high
+    assert result.average_effect(periods=6, inference="backtest").percent_low > 0
+    assert effect.p == pytest.approx(
+        2 * stats.t.sf(abs(centre) / (np.sqrt(s2) * np.sqrt(1 + 1 / 13)), 13)
+    )
+    # The twin's level is the one the retransformed percent implies.
+    assert effect.observed / effect.counterfactual - 1 == pytest.approx(effect.percent / 100)
+    assert "pooled" in effect.method
+    doc = result.to_dict(periods=6, inference="pooled")
+    assert doc["headline"]["percent"] == pytest.approx(effect.percent)
+    assert doc["pooled"]["percent_uncorrected"] == pytest.approx(raw)
+    assert doc["pooled"]["df"] == 13 and doc["placebo_interval"]["placebos"] == 8
+
+
+def test_with_fewer_than_five_donors_the_pooled_interval_is_the_backtests_on_the_log_scale() -> (
+    None
+):
+    result = _fit_jump(4)
+    pooled = result.pooled(periods=6)
+    b = np.log1p(result.backtest(periods=6).errors / 100)
+    assert (pooled.placebo_df, pooled.df, pooled.placebo_rms) == (0, 6, None)
+    assert pooled.scale == pytest.approx(np.sqrt(np.mean(b**2)))
+    doc = result.to_dict(periods=6, inference="pooled")
+    assert doc["placebo_interval"] == {"reason": "fewer than 5 donors: the backtest's alone"}
+
+
 def test_a_trend_window_follows_a_bend_at_its_new_slope() -> None:
     """The treated city's trend bent 26 weeks before the event: the line of the last 13
     weeks has the slope of now (0.006 a week), where a 6-week half-life still feels the

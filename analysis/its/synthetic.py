@@ -48,11 +48,13 @@ from analysis.its.synthetic_inference import (
     ConformalInterval,
     PlaceboInSpace,
     PlaceboInterval,
+    PooledInterval,
     backtest_interval,
     conformal_interval,
     fit_mask,
     placebo_in_space,
     placebo_interval,
+    pooled_interval,
     rmspe,
 )
 from analysis.its.synthetic_panel import (
@@ -83,8 +85,15 @@ METHODS = {
         "backtest widened to the placebos (the design's errors at pseudo-events before the "
         "event and, in the donors, at the event)"
     ),
+    "pooled": (
+        "backtest and placebos pooled (the design's errors at pseudo-events before the event "
+        "and, in the donors, at the event, log scale; the estimate retransformed)"
+    ),
     "none": "point estimate",
 }
+# The inferences read off the design's own % errors (not defined for a series that is not
+# positive).
+ERROR_INFERENCES = ("backtest", "backtest-placebo", "pooled")
 INFERENCES = tuple(METHODS)
 HULL_WARNING_SHARE = 0.5
 
@@ -424,7 +433,9 @@ class SyntheticControlResult:
         backtest_interval`), ``backtest-placebo`` (the wider of the backtest interval and the
         placebos' one, :func:`analysis.its.synthetic_inference.placebo_interval`, which
         covers what moves every city at the event; the backtest's alone with fewer than
-        five donors) or ``none`` (point estimates only, NaN intervals)."""
+        five donors), ``pooled`` (the two sets of errors pooled on the log scale, the
+        estimate retransformed: :func:`analysis.its.synthetic_inference.pooled_interval`)
+        or ``none`` (point estimates only, NaN intervals)."""
         if inference not in INFERENCES:
             raise InvalidSpecification(
                 f"inference is one of {', '.join(INFERENCES)}; got {inference!r}"
@@ -443,7 +454,7 @@ class SyntheticControlResult:
         # window total is not: NaN, as the single-series design has it for the latter.
         positive = self.positive
         defined = positive and observed.sum() > 0 and synthetic.sum() > 0
-        if not positive and inference in ("backtest", "backtest-placebo"):
+        if not positive and inference in ERROR_INFERENCES:
             raise InvalidSpecification(
                 "the backtest's errors are percentages, which a series with values of 0 or "
                 "less does not have: use the conformal interval (--sc-inference conformal), "
@@ -455,6 +466,18 @@ class SyntheticControlResult:
             low, high, p = interval.low, interval.high, interval.p_zero
         pct_low, pct_high = (self._percent_at(observed, v) for v in (low, high))
         abs_low, abs_high = (self._absolute_at(observed, v) for v in (low, high))
+        if inference == "pooled" and defined:
+            pooled = self.pooled(rows)
+            raw = percent
+            percent, p = pooled.corrected(raw), pooled.p(raw)
+            pct_low, pct_high = pooled.bounds(raw)
+            abs_low, abs_high = (_absolute_of_percent(observed, v) for v in (pct_low, pct_high))
+            absolute = _absolute_of_percent(observed, percent)
+            if panel.log:
+                low, high = (math.log1p(v / 100) if v > -100 else -math.inf
+                             for v in (pct_low, pct_high))  # fmt: skip
+            else:
+                low, high = abs_low, abs_high
         if inference in ("backtest", "backtest-placebo"):
             test = self.backtest(rows)
             half_width, p = test.half_width, test.p(percent)
@@ -494,7 +517,12 @@ class SyntheticControlResult:
             cumulative=absolute * m,
             cumulative_low=abs_low * m,
             cumulative_high=abs_high * m,
-            counterfactual=float(synthetic.mean()),
+            # Under ``pooled`` the twin's level is the one the retransformed percent implies.
+            counterfactual=(
+                float(observed.mean() / (1 + percent / 100))
+                if inference == "pooled" and defined and percent > -100
+                else float(synthetic.mean())
+            ),
             observed=float(observed.mean()),
             method=METHODS[inference],
             level=self.level,
@@ -545,6 +573,23 @@ class SyntheticControlResult:
         if rows is None:
             rows = self.panel.window(periods=periods)
         return placebo_interval(self._placebos(rows), level=self.level)
+
+    def ratio_percent(self, rows: np.ndarray) -> float:
+        """Σ observed / Σ synthetic − 1 over ``rows``, in %: the estimate before the pooled
+        inference's retransformation."""
+        observed = self.panel.levels[rows, 0]
+        return float(100 * (observed.sum() / self._levels(self._synthetic[rows]).sum() - 1))
+
+    def pooled(
+        self, rows: np.ndarray | None = None, *, periods: float | None = None
+    ) -> PooledInterval:
+        """The backtest's and the placebos' errors of a window pooled on the log scale (see
+        :func:`analysis.its.synthetic_inference.pooled_interval`)."""
+        if rows is None:
+            rows = self.panel.window(periods=periods)
+        return pooled_interval(
+            self.backtest(rows), self.placebo_interval(rows), len(rows), level=self.level
+        )
 
     def conformal(
         self, rows: np.ndarray | None = None, *, periods: float | None = None
@@ -646,10 +691,22 @@ class SyntheticControlResult:
     def interval_dict(self, rows: np.ndarray, inference: str) -> dict[str, Any]:
         """What set a backtest interval of the window ``rows``, as JSON: ``backtest`` (and
         under ``backtest-placebo`` ``placebo_interval``, with ``used``: whether it set the
-        width); empty for the other inferences."""
-        if inference not in ("backtest", "backtest-placebo"):
+        width; under ``pooled`` ``placebo_interval`` and ``pooled``, the pooled scale and the
+        uncorrected percent); empty for the other inferences."""
+        if inference not in ERROR_INFERENCES:
             return {}
         out: dict[str, Any] = {"backtest": self.backtest(rows).to_dict()}
+        if inference == "pooled":
+            spread = self.placebo_interval(rows)
+            out["placebo_interval"] = (
+                spread.to_dict()
+                if spread is not None
+                else {
+                    "reason": f"fewer than {PLACEBO_INTERVAL_MIN_DONORS} donors: "
+                    "the backtest's alone",
+                }
+            )
+            out["pooled"] = self.pooled(rows).to_dict(self.ratio_percent(rows))
         if inference == "backtest-placebo":
             spread = self.placebo_interval(rows)
             out["placebo_interval"] = (

@@ -29,12 +29,14 @@ from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
 
 PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
 # Synthetic control's interval: ``auto`` is the headline's (reports.ReportParams.sc_inference,
-# kept equal by tests/test_synth_cli.py): the backtest widened to the placebos where the
-# pre-period has room for a backtest (analysis.its.synthetic_inference.backtest_interval: 20
+# kept equal by tests/test_synth_cli.py): the backtest's and the placebos' errors pooled where
+# the pre-period has room for a backtest (analysis.its.synthetic_inference.backtest_interval: 20
 # observations for a six-period window, from fits of 13 below 33), else the conformal
 # interval, said.
-PANEL_INFERENCES: tuple[str, ...] = ("conformal", "backtest", "backtest-placebo", "auto")
-AUTO_INFERENCE = "backtest-placebo"
+PANEL_INFERENCES: tuple[str, ...] = (
+    "conformal", "backtest", "backtest-placebo", "pooled", "auto",
+)  # fmt: skip
+AUTO_INFERENCE = "pooled"
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,11 @@ class PanelOptions:
     ``trend_window`` (instead: the gap's line over the last this many fit periods),
     ``anticipation`` (leave the last this many pre-period observations out of the fit),
     ``inference`` (the headline's interval: ``conformal``, ``backtest``,
-    ``backtest-placebo`` or ``auto``, see PANEL_INFERENCES). Comparative ITS: ``comparison``
-    (``equal`` or ``synthetic`` weights), ``shape``, ``seasonality``, ``errors`` and ``fit``
-    (the other keyword arguments of :meth:`analysis.its.ITSModel.fit`). Both: ``periods``
-    (the headline window from the event; None: the whole post period), ``alpha``,
+    ``backtest-placebo``, ``pooled`` or ``auto``, see PANEL_INFERENCES). Comparative ITS:
+    ``comparison`` (``equal`` or ``synthetic`` weights), ``shape``, ``seasonality``,
+    ``errors`` and ``fit`` (the other keyword arguments of :meth:`analysis.its.ITSModel.fit`).
+    Both: ``periods`` (the headline window from the event; None: the whole post period),
+    ``alpha``,
     ``missing`` (``error``, ``drop-donors``, ``drop-periods``).
     """
 

@@ -188,8 +188,9 @@ def its(
         typer.Option(
             "--sc-inference",
             help="Synthetic control: conformal; backtest (the design's own errors at "
-            "pre-period pseudo-events); or backtest-placebo (the backtest widened to the "
-            "donors' placebo effects at the event, with five donors or more) "
+            "pre-period pseudo-events); backtest-placebo (the backtest widened to the "
+            "donors' placebo effects at the event, with five donors or more); or pooled (the "
+            "two sets of errors pooled on the log scale, the estimate retransformed) "
             f"\\[default: {_HEADLINE.sc_inference}; on a CSV whose pre-period is too short "
             "for a backtest, conformal, said].",
             show_default=False,
@@ -750,6 +751,20 @@ def _interval_lines(out: dict[str, Any]) -> list[str]:
         f"({backtest['pseudo_events']} pseudo-events before the event)"
     )
     spread = out.get("placebo_interval")
+    pooled = out.get("pooled")
+    if pooled is not None:
+        rms = f"{100 * pooled['rms_log_error']:.1f}"
+        kept = (
+            f"{spread['placebos']} donors refitted as the treated unit"
+            if spread is not None and "placebos" in spread
+            else f"placebos not used: {spread['reason'] if spread else 'none'}"
+        )
+        return [
+            f"interval: pooled errors, root mean square {rms} % on the log scale, "
+            f"{pooled['df']} df ({backtest['pseudo_events']} pseudo-events before the event, "
+            f"{pooled['backtest_df']} df; {kept}, {pooled['placebo_df']} df); the estimate "
+            f"retransformed from {pooled['percent_uncorrected']:+.1f} % (Kennedy 1981)"
+        ]
     if spread is None:
         return [line]
     if "half_width_percent" not in spread:

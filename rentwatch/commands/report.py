@@ -138,8 +138,9 @@ InferenceOpt = Annotated[
     typer.Option(
         "--sc-inference",
         help="Synthetic control's interval: conformal; backtest (the design's own errors at "
-        "pre-period pseudo-events); or backtest-placebo (the backtest widened to the donors' "
-        "placebo effects at the event, with five donors or more) "
+        "pre-period pseudo-events); backtest-placebo (the backtest widened to the donors' "
+        "placebo effects at the event, with five donors or more); or pooled (the two sets of "
+        "errors pooled on the log scale, the estimate retransformed) "
         f"\\[default: {_HEADLINE.sc_inference}].",
         show_default=False,
     ),
