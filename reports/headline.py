@@ -50,7 +50,7 @@ from analysis.its.synthetic import (
     SyntheticControlWarning,
 )
 from analysis.its.synthetic_inference import PlaceboInSpace
-from analysis.its.synthetic_panel import bridge_gaps
+from analysis.its.synthetic_panel import DONOR_COVERAGE, bridge_gaps
 from analysis.its.synthetic_weights import VARIANTS, is_detrended
 from reports.caveats import CaveatRules
 from reports.coverage import covered_weeks
@@ -163,7 +163,7 @@ class ReportParams:
     donors: tuple[str, ...] | None = None
     min_donors: int = 3
     fallback: bool = True
-    donor_coverage: float = 0.8
+    donor_coverage: float = DONOR_COVERAGE
     shape: str = "step-pulse"
     errors: str = "ar1"
     seasonality: str = "fourier:1"

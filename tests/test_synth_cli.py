@@ -217,7 +217,8 @@ def _empty_from_row(frame: pd.DataFrame, column: str, row: int) -> None:
         (lambda f: _all_empty(f, "d03"), ["--design", "comparative"], "column 'd03' has no values"),
         (lambda f: _all_empty(f, "treated"), ["--design", "synthetic"],
          "column 'treated', the treated unit, has no values"),
-        (lambda f: _empty_from_row(f, "d05", 58), ["--design", "synthetic"],
+        (lambda f: _empty_from_row(f, "d05", 58), ["--design", "synthetic", "--missing",
+                                                    "drop-periods"],
          "column 'd05' has no values after"),
         (lambda f: f.__setitem__("treated", f["treated"].where(f.index != 78, 1e12)),
          ["--design", "synthetic"], "column 'treated', "),
@@ -248,6 +249,29 @@ def test_a_donor_that_stops_early_can_be_dropped(tmp_path: Path, capsys: Any) ->
                                             "--missing", "drop-donors"))  # fmt: skip
     assert code == 0, err
     assert "warning: donors with gaps left out: d05" in out
+
+
+@pytest.mark.parametrize("design", ["synthetic", "comparative"])
+def test_by_default_a_donor_that_starts_late_is_left_out_not_its_weeks(
+    tmp_path: Path, capsys: Any, design: str
+) -> None:
+    """Before: the 60 weeks before d03's first value were left out for every unit, the
+    pre-period fell to 15 weeks, too short for a backtest, and the interval was the conformal
+    one, (−∞, +∞)."""
+    frame, event = simulated_panel(seed=5, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    frame.loc[:59, "d03"] = float("nan")
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, *wide_args(path, event, "--design", design, "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    spec = data["specification"]
+    assert spec["thin_donors"] == [{"donor": "d03", "pre_values": 15, "of": 75}]
+    assert spec["dropped_periods"] == []
+    assert any("d03 (15 of 75)" in w for w in data["warnings"])
+    headline = data["headline"]
+    assert math.isfinite(headline["percent_low"]) and math.isfinite(headline["percent_high"])
 
 
 def test_the_treated_unit_named_as_a_control_in_the_long_form(

@@ -193,10 +193,10 @@ PANEL_VALUE_ERRORS = [
     (_set("d03", slice(None), np.nan), "drop-periods", "missing='drop-donors'"),
     (_set("treated", slice(None), np.nan), "drop-donors",
      "column 'treated', the treated unit, has no values"),
-    (_set("d05", slice(40, None), np.nan), "interpolate-donors",
+    (_set("d05", slice(40, None), np.nan), "drop-periods",
      "column 'd05' has no values after 2021-11-29 (the event is 2022-08-08)"),
     (_set("d05", slice(40, None), np.nan), "drop-periods", "--missing drop-donors"),
-    (_set("d05", slice(None, 74), np.nan), "interpolate-donors",
+    (_set("d05", slice(None, 74), np.nan), "drop-periods",
      "column 'd05' has no values before 2022-08-08"),
     (_set("treated", slice(40, None), np.nan), "drop-periods",
      "the treated unit, has no values after 2021-11-29"),
@@ -216,6 +216,37 @@ def test_empty_truncated_and_implausible_units_are_named(
     with pytest.raises(InvalidData) as info:
         SyntheticControl(frame, time_col="week", treated="treated", event=event, missing=missing)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("rows", "kept"),
+    [(slice(40, None), 40), (slice(None, 59), 15), (slice(20, 44), 50), (slice(None, 74), 0)],
+)
+def test_under_interpolate_donors_a_donor_short_of_the_pre_period_is_left_out(
+    rows: slice, kept: int
+) -> None:
+    """A donor that starts late, stops early or has a long hole (values in fewer than 80 % of
+    the treated unit's 75 pre-period weeks) would have cost every unit those weeks, and a
+    pre-period too short for a backtest; it is left out instead, and said."""
+    frame, event = simulated_panel(seed=1)
+    frame.loc[rows, "d05"] = np.nan
+    result = fit(frame, event, time_col="week", missing="interpolate-donors")
+    panel = result.model.panel
+    assert panel.thin_donors == (("d05", kept, 75),) and panel.dropped_donors == ("d05",)
+    assert "d05" not in panel.units
+    assert not panel.dropped_periods or panel.n_pre > 60
+    note = next(w for w in result.warnings if "left out" in w)
+    assert f"d05 ({kept} of 75)" in note and "under 80%" in note
+    doc = result.to_dict(periods=6, placebo=False, inference="none")
+    assert doc["specification"]["thin_donors"] == [{"donor": "d05", "pre_values": kept, "of": 75}]
+
+
+def test_a_short_donor_stays_when_leaving_it_out_would_leave_too_few() -> None:
+    frame, event = simulated_panel(seed=1, donors=2)
+    frame.loc[40:, "d02"] = np.nan
+    with pytest.raises(InvalidData, match="column 'd02' has no values after 2021-11-29"):
+        SyntheticControl(frame, time_col="week", treated="treated", event=event,
+                         missing="interpolate-donors")  # fmt: skip
 
 
 @pytest.mark.parametrize("rows", [slice(None), slice(40, None)])

@@ -174,6 +174,9 @@ class ComparativeITS:
             "scale": "log" if panel.log else "level",
             "unit": self._unit,
             "dropped_donors": list(panel.dropped_donors),
+            "thin_donors": [
+                {"donor": d, "pre_values": n, "of": of} for d, n, of in panel.thin_donors
+            ],
             "dropped_periods": list(panel.dropped_periods),
             "label": self._label,
             "simulated": self._simulated,

@@ -252,6 +252,9 @@ class SyntheticControl:
             "n_pre": panel.n_pre,
             "n_post": panel.n_post,
             "dropped_donors": list(panel.dropped_donors),
+            "thin_donors": [
+                {"donor": d, "pre_values": n, "of": of} for d, n, of in panel.thin_donors
+            ],
             "dropped_periods": list(panel.dropped_periods),
             "ridge_lambda_fixed": self._spec.ridge_lambda,
             "anticipation": self._spec.anticipation,

@@ -517,6 +517,11 @@ def pooled_interval(
     (``backtest-placebo``) covered 0.99–1.00 in six of the scenario study's families; this
     one covers 0.95–0.99 (ARCHITECTURE.md, "Headline estimator")."""
     b = _log_errors(backtest.errors)
+    if len(b) < 2:
+        raise InvalidSpecification(
+            f"the backtest has {len(b)} pseudo-event(s) whose error is above -100 %: too few "
+            "for a pooled interval; use the conformal interval"
+        )
     d_b = max(int(OVERLAP_DF_FACTOR * len(b) / window), 2)
     s2, d = _rms(b) ** 2, d_b
     d_p = 0

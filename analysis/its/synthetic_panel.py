@@ -14,9 +14,14 @@ Synthetic control needs every unit in every period used. Gaps are handled explic
   a gap in the treated unit is still an error;
 - ``missing="drop-periods"``: periods in which any unit has a gap are left out
   (``dropped_periods`` says which); the time axis keeps its spacing (``t`` jumps);
-- ``missing="interpolate-donors"``: a donor's gap of at most :data:`MAX_BRIDGED` periods
-  between two of its values is bridged by linear interpolation on the model scale (log when
-  ``log``) at the periods' positions (``filled`` says which); the periods still missing
+- ``missing="interpolate-donors"``: a donor with values in fewer than
+  :data:`DONOR_COVERAGE` of the pre-period periods in which the treated unit has one (a late
+  start, an early end, a long hole) is left out first (``thin_donors`` and
+  ``dropped_donors`` say which), as the warehouse's headline leaves out a thin donor, unless
+  that would leave fewer than :data:`MIN_DONORS`; a donor's gap of at most
+  :data:`MAX_BRIDGED` periods between two of its values is bridged by linear interpolation
+  on the model scale (log when ``log``) at the periods' positions (``filled`` says which);
+  the periods still missing
   somewhere (the treated unit's gaps, a donor's longer gaps or edges) are left out as with
   ``drop-periods``. With a dozen thin donors each missing a tenth of the weeks at random,
   ``drop-periods`` alone loses most of the pre-period (one donor missing is enough); a
@@ -58,6 +63,10 @@ from analysis.its.timeaxis import (
 Missing = Literal["error", "drop-donors", "drop-periods", "interpolate-donors"]
 MISSING: tuple[str, ...] = ("error", "drop-donors", "drop-periods", "interpolate-donors")
 MAX_BRIDGED = 3  # the longest run of a donor's missing periods that interpolation bridges
+# Under ``interpolate-donors`` a donor with values in fewer than this share of the periods
+# before the event in which the treated unit has one is left out rather than costing every
+# unit those periods (reports.ReportParams.donor_coverage: the warehouse's headline rule).
+DONOR_COVERAGE = 0.8
 MIN_DONORS = 2
 MIN_PRE_PERIODS = 3
 
@@ -80,6 +89,9 @@ class Panel:
     dropped_donors: tuple[str, ...] = ()
     dropped_periods: tuple[str | float, ...] = ()
     filled: tuple[tuple[str, str | float], ...] = ()
+    # Donors left out under ``interpolate-donors`` for too few pre-period values: (donor,
+    # periods with a value, periods the treated unit has) — also in ``dropped_donors``.
+    thin_donors: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def treated(self) -> str:
@@ -144,8 +156,17 @@ class Panel:
     def gap_notes(self) -> list[str]:
         """What balancing the panel left out or filled, one note each."""
         notes = []
-        if self.dropped_donors:
-            notes.append(f"donors with gaps left out: {', '.join(self.dropped_donors)}")
+        thin = {d for d, _, _ in self.thin_donors}
+        if self.thin_donors:
+            shown = ", ".join(f"{d} ({n} of {of})" for d, n, of in self.thin_donors)
+            notes.append(
+                f"donors with values in under {DONOR_COVERAGE:.0%} of the treated unit's "
+                f"pre-period left out (their missing periods would have been every unit's): "
+                f"{shown}"
+            )
+        others = [d for d in self.dropped_donors if d not in thin]
+        if others:
+            notes.append(f"donors with gaps left out: {', '.join(others)}")
         if self.filled:
             shown = ", ".join(f"{unit} {period}" for unit, period in self.filled[:3])
             more = f" and {len(self.filled) - 3} more" if len(self.filled) > 3 else ""
@@ -290,7 +311,15 @@ def _build(
     dropped_periods: list[str | float] = []
     gaps = values.isna()
     filled: list[tuple[str, str | float]] = []
+    thin: list[tuple[str, int, int]] = []
     if missing == "interpolate-donors":
+        thin = _thin_donors(values, parsed, axis.point(event))
+        if len(units) - 1 - len(thin) >= MIN_DONORS:
+            dropped_donors = [d for d, _, _ in thin]
+            values = values.drop(columns=dropped_donors)
+            units = [str(c) for c in values.columns]
+        else:
+            thin = []
         positions = axis.positions(parsed)
         for unit in units[1:]:
             column, bridged = bridge_gaps(values[unit].to_numpy(dtype=float), positions, log)
@@ -358,6 +387,7 @@ def _build(
         event=event_point,
         log=log,
         dropped_donors=tuple(dropped_donors),
+        thin_donors=tuple(thin),
         dropped_periods=tuple(dropped_periods),
         filled=tuple(filled),
     )
@@ -395,6 +425,22 @@ def _check_values(
         if pos is not None:
             where = str(axis.label(times.iloc[pos]))
             raise InvalidData(implausible_message(name, where, float(column[pos]), column))
+
+
+def _thin_donors(
+    values: pd.DataFrame, times: pd.Series, event: TimePoint
+) -> list[tuple[str, int, int]]:
+    """(donor, values, of) for each donor with values in fewer than DONOR_COVERAGE of the
+    periods before the event in which the treated unit has one (a late start, an early end,
+    a long gap)."""
+    pre = values.iloc[:, 0].notna().to_numpy() & ~post_mask(times, event)
+    of = int(pre.sum())
+    thin = []
+    for unit in map(str, values.columns[1:]):
+        n = int((values[unit].notna().to_numpy() & pre).sum())
+        if n < DONOR_COVERAGE * of:
+            thin.append((unit, n, of))
+    return thin
 
 
 def _check_edges(
