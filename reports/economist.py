@@ -391,7 +391,7 @@ def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
         return ""
     words = P.ECONOMIST[lang]
     values = {
-        "n": format_number(parts.pseudo_events, lang),
+        "events": narrative.counted(parts.pseudo_events, "pseudo_event_on", lang),
         "backtest": format_number(parts.backtest, lang, decimals=1),
     }
     if parts.inference == "backtest":
@@ -403,10 +403,10 @@ def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
             "reference": RETRANSFORMATION_REFERENCE,
         }
         if parts.placebo_rms is None:
-            return narrative.fill(words["interval_pooled_few"], n=values["n"], **pooled)
+            return narrative.fill(words["interval_pooled_few"], events=values["events"], **pooled)
         return narrative.fill(
-            words["interval_pooled"], n=values["n"], **pooled,
-            m=format_number(parts.placebos, lang),
+            words["interval_pooled"], events=values["events"], **pooled,
+            donors=narrative.counted(parts.placebos, "donor_of", lang),
             placebo=format_number(parts.placebo_rms, lang, decimals=1),
             pooled=format_number(parts.pooled_rms or 0.0, lang, decimals=1),
         )  # fmt: skip

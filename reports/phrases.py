@@ -430,6 +430,11 @@ COUNTED: Final[dict[str, dict[Lang, tuple[str, ...]]]] = {
                  "en": ("week", "weeks")},
     "period_D": {"ru": ("день", "дня", "дней"), "kk": ("күн",), "en": ("day", "days")},
     "period_M": {"ru": ("месяц", "месяца", "месяцев"), "kk": ("ай",), "en": ("month", "months")},
+    # "на 21 псевдособытии", "у 9 городов сравнения": the cases the interval sentences need.
+    "pseudo_event_on": {"ru": ("псевдособытии", "псевдособытиях", "псевдособытиях"),
+                        "kk": ("жалған оқиға",), "en": ("pseudo-event", "pseudo-events")},
+    "donor_of": {"ru": ("города сравнения", "городов сравнения", "городов сравнения"),
+                 "kk": ("салыстыру қаласы",), "en": ("comparison city", "comparison cities")},
 }  # fmt: skip
 
 # The summary's before/after table against the headline: two numbers for the same flats that
@@ -621,23 +626,23 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "weights_more": " и ещё {n} с меньшими весами",
         "rmspe_sentence": "RMSPE до события (среднеквадратичный промах до события): {rmspe} "
         "лог. пункта, около {pct}.",
-        "interval_backtest": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "interval_backtest": "Интервал окна — по ошибкам метода на {events} до "
         "события: ±{backtest} п. п.",
-        "interval_few_donors": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "interval_few_donors": "Интервал окна — по ошибкам метода на {events} до "
         "события: ±{backtest} п. п. (городов сравнения меньше пяти, их плацебо не "
         "учитываются).",
         "interval_backtest_wider": "Интервал окна — более широкий из двух: ошибки метода на "
-        "{n} псевдособытиях до события дают ±{backtest} п. п., города сравнения, по очереди "
+        "{events} до события дают ±{backtest} п. п., города сравнения, по очереди "
         "принятые за получившие шок, — ±{placebo} п. п.",
         "interval_placebo_wider": "Интервал окна — более широкий из двух: города сравнения, "
-        "по очереди принятые за получившие шок, дают ±{placebo} п. п., ошибки метода на {n} "
-        "псевдособытиях до события — ±{backtest} п. п.",
+        "по очереди принятые за получившие шок, дают ±{placebo} п. п., ошибки метода на {events} "
+        "до события — ±{backtest} п. п.",
         "interval_pooled": "Интервал окна объединяет ошибки метода там, где эффекта нет: на "
-        "{n} псевдособытиях до события (среднеквадратичная ошибка {backtest} %) и у {m} "
-        "городов сравнения, по очереди принятых за получившие шок ({placebo} %), вместе — "
+        "{events} до события (среднеквадратичная ошибка {backtest} %) и у {donors}, по очереди "
+        "принятых за получившие шок ({placebo} %), вместе — "
         "{pooled} %, в логарифмической шкале; оценка поправлена на эту шкалу на {correction} "
         "п. п. ({reference}).",
-        "interval_pooled_few": "Интервал окна — по ошибкам метода на {n} псевдособытиях до "
+        "interval_pooled_few": "Интервал окна — по ошибкам метода на {events} до "
         "события (среднеквадратичная ошибка {backtest} %; городов сравнения меньше пяти, их "
         "плацебо не учитываются), в логарифмической шкале; оценка поправлена на эту шкалу на "
         "{correction} п. п. ({reference}).",
@@ -731,24 +736,24 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "weights_more": " and {n} more with smaller weights",
         "rmspe_sentence": "Pre-period RMSPE (the root mean squared miss before the event): "
         "{rmspe} log points, about {pct}.",
-        "interval_backtest": "The window's interval comes from the design's errors at {n} "
-        "pseudo-events before the event: ±{backtest} pp.",
-        "interval_few_donors": "The window's interval comes from the design's errors at {n} "
-        "pseudo-events before the event: ±{backtest} pp (with fewer than five comparison "
+        "interval_backtest": "The window's interval comes from the design's errors at {events} "
+        "before the event: ±{backtest} pp.",
+        "interval_few_donors": "The window's interval comes from the design's errors at {events} "
+        "before the event: ±{backtest} pp (with fewer than five comparison "
         "cities their placebos are not used).",
         "interval_backtest_wider": "The window's interval is the wider of two: the design's "
-        "errors at {n} pseudo-events before the event give ±{backtest} pp, the comparison "
+        "errors at {events} before the event give ±{backtest} pp, the comparison "
         "cities refitted in turn as if they had got the shock ±{placebo} pp.",
         "interval_placebo_wider": "The window's interval is the wider of two: the comparison "
         "cities refitted in turn as if they had got the shock give ±{placebo} pp, the "
-        "design's errors at {n} pseudo-events before the event ±{backtest} pp.",
+        "design's errors at {events} before the event ±{backtest} pp.",
         "interval_pooled": "The window's interval pools the design's errors where the truth "
-        "is zero: at {n} pseudo-events before the event (root mean square {backtest} %) and "
-        "in the {m} comparison cities refitted in turn as if they had got the shock "
+        "is zero: at {events} before the event (root mean square {backtest} %) and "
+        "in the {donors} refitted in turn as if they had got the shock "
         "({placebo} %), {pooled} % together, on the log scale; the estimate is corrected for "
         "that scale by {correction} pp ({reference}).",
-        "interval_pooled_few": "The window's interval comes from the design's errors at {n} "
-        "pseudo-events before the event (root mean square {backtest} %; with fewer than five "
+        "interval_pooled_few": "The window's interval comes from the design's errors at {events} "
+        "before the event (root mean square {backtest} %; with fewer than five "
         "comparison cities their placebos are not used), on the log scale; the estimate is "
         "corrected for that scale by {correction} pp ({reference}).",
         "placebo_space": "Placebo in space",

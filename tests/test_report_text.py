@@ -483,6 +483,15 @@ _POOLED = dict(placebos=9, backtest_rms=5.9, placebo_rms=6.4, pooled_rms=6.2, co
          "события (среднеквадратичная ошибка 5,9 %) и у 9 городов сравнения, по очереди "
          "принятых за получившие шок (6,4 %), вместе — 6,2 %, в логарифмической шкале; оценка "
          "поправлена на эту шкалу на 0,3 п. п. (Kennedy, 1981)."),
+        # The cases after a number: "на 21 псевдособытии", "у 21 города сравнения".
+        (IntervalParts("pooled", 21, 17.2, None, **{**_POOLED, "placebos": 21}), "ru",
+         "Интервал окна объединяет ошибки метода там, где эффекта нет: на 21 псевдособытии до "
+         "события (среднеквадратичная ошибка 5,9 %) и у 21 города сравнения, по очереди "
+         "принятых за получившие шок (6,4 %), вместе — 6,2 %, в логарифмической шкале; оценка "
+         "поправлена на эту шкалу на 0,3 п. п. (Kennedy, 1981)."),
+        (IntervalParts("backtest", 1, 17.2, None), "en",
+         "The window's interval comes from the design's errors at 1 pseudo-event before the "
+         "event: ±17.2 pp."),
     ],
 )  # fmt: skip
 def test_the_interval_sentence_says_what_set_the_interval(
