@@ -107,6 +107,17 @@ def test_implausible_values(case: str, values: np.ndarray, expected: int | None)
     assert implausible_value(values) == expected, case
 
 
+@pytest.mark.parametrize(("periods", "cut"), [(44, None), (45, "cut to the 44")])
+def test_on_an_axis_of_days_the_window_counts_from_the_event_date(
+    periods: float, cut: str | None
+) -> None:
+    """The first post observation (day 76) is three days after the event (day 73): the
+    window from the event has 44 days of data, not the 41 from that observation."""
+    t = np.arange(117.0)
+    note = window_cut_note(t, t >= 76, periods, start=73.0)
+    assert note is None if cut is None else (note is not None and cut in note)
+
+
 @pytest.mark.parametrize(
     ("t", "periods", "cut"),
     [

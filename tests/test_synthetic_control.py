@@ -159,6 +159,23 @@ def test_a_gap_in_a_donor_is_a_clear_error_unless_handled() -> None:
                          missing="drop-donors")  # fmt: skip
 
 
+def test_a_window_of_days_counts_from_its_start_date_as_the_its_engine_does() -> None:
+    """On a daily panel whose first three post days are missing everywhere, a window of 6
+    periods is the 6 days from the event (3 observations), as ITSResult counts it, not 6
+    observations from the first one after it; a week's window past the data is said."""
+    weekly, _ = simulated_panel(seed=1, pre=120, post=20)
+    days = pd.date_range("2022-05-24", periods=len(weekly), freq="D")
+    frame = weekly.assign(week=days).rename(columns={"week": "day"})
+    event = days[120]
+    frame = frame[~frame["day"].isin(days[120:123])].reset_index(drop=True)
+    panel = SyntheticControl(frame, time_col="day", treated="treated", event=event).panel
+    rows = panel.window(periods=6)
+    assert [str(panel.times.iloc[r].date()) for r in rows] == [str(d.date()) for d in days[123:126]]
+    assert panel.window_note(20) is None  # days 120..139 exist from the event on
+    note = panel.window_note(21)
+    assert note is not None and "cut to the 20" in note
+
+
 def test_short_donor_gaps_are_bridged_and_long_ones_leave_the_fit() -> None:
     frame, event = simulated_panel(seed=1)
     truth = frame.copy()

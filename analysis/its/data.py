@@ -182,14 +182,18 @@ def _stack_units(table: pd.DataFrame, columns: Columns) -> list[tuple[Hashable, 
     return stacked
 
 
-def window_cut_note(t: np.ndarray, post: np.ndarray, periods: float | None) -> str | None:
-    """A note when a window of ``periods`` periods from the first post period reaches past
-    the data (positions ``t``, post flags ``post``): the effect then averages only the post
-    periods there are, and a reader of "500 periods" must be told. None when it fits."""
+def window_cut_note(
+    t: np.ndarray, post: np.ndarray, periods: float | None, start: float | None = None
+) -> str | None:
+    """A note when a window of ``periods`` periods from the first post period (or from the
+    position ``start``: the event's, on an axis that counts days) reaches past the data
+    (positions ``t``, post flags ``post``): the effect then averages only the post periods
+    there are, and a reader of "500 periods" must be told. None when it fits."""
     if periods is None or not post.any():
         return None
     t_post = np.asarray(t, dtype=float)[np.asarray(post, dtype=bool)]
-    available = float(t_post.max() - t_post.min() + regular_step(t))
+    first = float(t_post.min()) if start is None else min(float(start), float(t_post.min()))
+    available = float(t_post.max() - first + regular_step(t))
     if periods <= available:
         return None
     return (

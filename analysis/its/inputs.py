@@ -190,8 +190,14 @@ class Analysis:
         """What a reader of the headline must know about how it was taken (a window cut to
         the data's post period)."""
         series = self.result.series
+        model = self.result.model
+        start = (
+            float(model.axis.positions(pd.Index([model.event]))[0])
+            if model.axis.counts_days
+            else None
+        )
         note = window_cut_note(
-            series["t"].to_numpy(), series["post"].to_numpy(), self.options.periods
+            series["t"].to_numpy(), series["post"].to_numpy(), self.options.periods, start
         )
         return [] if note is None else [note]
 

@@ -272,8 +272,7 @@ class ITSResult:
             # axis counted in days (daily, or irregular dates: the days a portal was seen)
             # the periods are days from the start date itself: a window of 42 days from an
             # event five days before the first capture after it had ended five days late.
-            day_axis = axis.kind == "date" and axis.freq in ("day", "irregular")
-            start_at = axis.positions(pd.Index([first]))[0] if day_axis else t[after].min()
+            start_at = axis.positions(pd.Index([first]))[0] if axis.counts_days else t[after].min()
             t_first = float(start_at)
             mask = after & (t < t_first + periods)
         else:

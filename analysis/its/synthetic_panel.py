@@ -137,7 +137,9 @@ class Panel:
         if periods is not None:
             if not periods > 0:
                 raise InvalidSpecification(f"periods must be positive; got {periods}")
-            t_first = float(self.t[after].min())
+            # As ITSResult.average_effect counts: days from the start date on an axis of days
+            # (TimeAxis.counts_days), else periods from the first observation in the window.
+            t_first = self._position(first) if self.axis.counts_days else float(self.t[after].min())
             mask = after & (self.t < t_first + periods)
         else:
             last = self.axis.point(end) if end is not None else self.times.max()
@@ -151,7 +153,12 @@ class Panel:
 
     def window_note(self, periods: float | None) -> str | None:
         """A note when a window of ``periods`` reaches past the last period (it is cut)."""
-        return window_cut_note(self.t, self.post, periods)
+        start = self._position(self.event) if self.axis.counts_days else None
+        return window_cut_note(self.t, self.post, periods, start)
+
+    def _position(self, point: TimePoint) -> float:
+        """``t`` of a time point on this panel's axis (``t`` is the axis' positions)."""
+        return float(self.axis.positions(pd.Index([point]))[0])
 
     def gap_notes(self) -> list[str]:
         """What balancing the panel left out or filled, one note each."""

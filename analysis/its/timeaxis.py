@@ -60,6 +60,13 @@ class TimeAxis:
         return cls(kind="date", freq=freq, origin=pd.Timestamp(parsed.min()))
 
     @property
+    def counts_days(self) -> bool:
+        """A window of ``periods`` on this axis counts days from its start date (daily or
+        irregular dates: the days a portal was seen), not periods from the first observation
+        in it (a monthly series with a mid-month event starts on the next month)."""
+        return self.kind == "date" and self.freq in ("day", "irregular")
+
+    @property
     def season_period(self) -> float | None:
         """Periods per year on this axis (None for numbers and for yearly or irregular dates)."""
         return {"day": 365.25, "week": 365.25 / 7, "month": 12.0, "quarter": 4.0}.get(self.freq)
