@@ -189,11 +189,12 @@ BATCH_SHAPE = "SELECT count(*), count(DISTINCT listing_hash) FROM batch"
 # row count is known): an empty table proves one row per listing, for about what
 # BATCH_SHAPE costs (a 790,000-row batch of one row each: 0.129 s against 0.122 s, load 3.7),
 # and a batch with multi-row listings saves BATCH_SHAPE (0.09 s on the bench's backfill).
+# Their rows also give the number of the batch's listings (SAMPLE_KNOWN weighs it).
 CREATE_MULTI = """
 CREATE OR REPLACE TEMP TABLE multi AS
-SELECT listing_hash FROM batch GROUP BY listing_hash HAVING count(*) > 1
+SELECT listing_hash, count(*) AS rows FROM batch GROUP BY listing_hash HAVING count(*) > 1
 """
-COUNT_MULTI = "SELECT count(*) FROM multi"
+COUNT_MULTI = "SELECT count(*), coalesce(sum(rows), 0) FROM multi"
 
 MULTI_ROWS = "(SELECT * FROM batch WHERE listing_hash IN (SELECT listing_hash FROM multi))"
 
@@ -384,18 +385,21 @@ FROM listings WHERE hash(source, listing_id) IN (SELECT listing_hash FROM batch)
 """
 KNOWN = "SELECT * EXCLUDE (listing_hash) FROM known"
 COUNT_KNOWN = "SELECT count(*) FROM known"
-# Which way: the listings of about 2,000 batch listings (those whose hash is a multiple of
-# $every; every listing of a smaller batch) looked up among the stored ones; planned for the
-# known only when under half of them are stored. The choice decides only the speed, never a
-# result (`load_spools(known_first=…)` forces either way). A night pays the look-up: 0.02 s.
+# Which way: about 2,000 stored listings (every $every-th by rowid; all of a smaller
+# warehouse) looked up in the batch by hash estimate how many of the batch's listings are
+# stored; planned for the known only when under half. The choice decides only the speed,
+# never a result (`load_spools(known_first=…)` forces either way). 0.007-0.010 s, where
+# looking up 2,000 batch listings among the stored ones (hashing every stored key) took
+# 0.021-0.046 s, paid by every night (load average 2.3).
 SAMPLE_KNOWN = """
-SELECT count(*), count(l.listing_id)
-FROM (SELECT DISTINCT source, listing_id FROM batch
-      WHERE listing_hash % CAST($every AS UBIGINT) = 0) b
-LEFT JOIN (SELECT source, listing_id FROM listings
-           WHERE hash(source, listing_id) % CAST($every AS UBIGINT) = 0) l
-  ON l.source = b.source AND l.listing_id = b.listing_id
+WITH sample AS MATERIALIZED (
+    SELECT hash(source, listing_id) AS listing_hash FROM listings
+    WHERE rowid % CAST($every AS BIGINT) = 0
+)
+SELECT (SELECT count(*) FROM sample), count(DISTINCT listing_hash) FROM batch
+WHERE listing_hash IN (SELECT listing_hash FROM sample)
 """
+COUNT_STORED = "SELECT count(*) FROM listings"
 SAMPLED_LISTINGS: Final = 2_000
 INSERT_NEW_LISTINGS = f"""
 INSERT INTO listings BY NAME
@@ -650,6 +654,7 @@ class _Batch:
     one_row_each: bool  # no listing has two rows in the batch
     stage: Path | None = None  # staged: batch holds no rows yet, each chunk is read from here
     rejected_numbers: tuple[int, ...] = ()  # staged: the rejected spools' numbers
+    listings: int = 0  # in memory: the batch's listings (by hash)
     known_first: bool = False  # planned for its known listings only, the new inserted apart
     planned: bool = True  # False: no listing of the batch is stored, nothing to plan
 
@@ -689,8 +694,10 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
     per_spool = {names[number - 1]: count for number, count in counted}
     rows = sum(per_spool.values())
     chunks = max(1, -(-rows // chunk_rows))
-    one_row_each, folded = _fold(conn, rows, chunks)
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each)
+    one_row_each, folded, listings = _fold(conn, rows, chunks)
+    return _Batch(
+        per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each, listings=listings
+    )
 
 
 def _stage_batch(
@@ -810,14 +817,16 @@ def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) ->
     return _Batch({}, rows, kept, (), 1, one_row_each, batch.stage)
 
 
-def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int]:
+def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int, int]:
     """Fold the same-key repeats of ``batch`` (``rows`` rows), chunk by chunk.
 
-    Returns whether no listing has two rows (then nothing was checked) and the rows deleted.
+    Returns whether no listing has two rows (then nothing was checked), the rows deleted and
+    the batch's listings (by hash).
     """
     conn.execute(CREATE_MULTI)
     multi = conn.execute(COUNT_MULTI).fetchone()
-    one_row_each = not (multi and multi[0])  # proven: no two rows share a listing (nor a key)
+    listed, multi_rows = (int(v) for v in multi) if multi else (0, 0)
+    one_row_each = not listed  # proven: no two rows share a listing (nor a key)
     folded = 0
     if not one_row_each:
         conn.execute(CREATE_REPEATED)
@@ -825,7 +834,7 @@ def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool
         for chunk in range(chunks if repeats and repeats[0] else 0):
             deleted = conn.execute(DEDUPE, {"chunks": chunks, "chunk": chunk}).fetchone()
             folded += int(deleted[0]) if deleted else 0
-    return one_row_each, folded
+    return one_row_each, folded, rows - multi_rows + listed
 
 
 _RULES: Final = {
@@ -894,10 +903,13 @@ def _plan(conn: duckdb.DuckDBPyConnection, batch: _Batch, known_first: bool | No
     whole = {"chunks": 1, "chunk": 0}
     listings = _batch_listings(batch)
     if known_first is None:
-        every = max(1, batch.kept // SAMPLED_LISTINGS)
+        counted = conn.execute(COUNT_STORED).fetchone()
+        stored = int(counted[0]) if counted else 0
+        every = max(1, stored // SAMPLED_LISTINGS)
         found = conn.execute(SAMPLE_KNOWN, {"every": every}).fetchone()
-        sampled, stored = (int(v) for v in found) if found else (0, 0)
-        known_first = 2 * stored < sampled
+        sampled, in_batch = (int(v) for v in found) if found else (0, 0)
+        # Estimated stored batch listings (in_batch * stored / sampled) under half of them.
+        known_first = not sampled or 2 * in_batch * stored < sampled * batch.listings
     if not known_first:
         plans = CREATE_PLANS.format(listings=listings, join="LEFT", stored=STORED_LISTINGS)
         conn.execute(plans, whole)
