@@ -42,8 +42,12 @@ batch read whole into memory (``load_spools(stage=False)``, the loader before st
 peak grows with the batch up to DuckDB's ``memory_limit``), the merge staged whatever the
 batch's size (``stage=True``: what staging costs where it is not needed), and the floor.
 
+``--baseline DIR`` (a checkout of another commit, e.g. ``git worktree add DIR main``) times that
+checkout's merge too, in the same rounds, so a change's before and after share the machine's
+load.
+
     .venv/bin/python bench/load.py [--rows 1000000] [--memory-rows 2000000 4000000]
-        [--rounds 3] [--kind night|backfill|both] [--keep DIR] [--proportions]
+        [--rounds 3] [--kind night|backfill|both] [--keep DIR] [--baseline DIR] [--proportions]
 """
 
 from __future__ import annotations
@@ -238,15 +242,16 @@ print(json.dumps({{"rows": rows, "written": written, "seconds": elapsed,
 """
 
 
-def run_step(step: str, db: Path, spool: Path, *extra: str) -> dict[str, Any]:
-    """Run one timed step in a fresh process, on a copy of the spool (a load moves its input)."""
+def run_step(step: str, db: Path, spool: Path, *extra: str, root: Path = ROOT) -> dict[str, Any]:
+    """Run one timed step in a fresh process, on a copy of the spool (a load moves its input),
+    with the project at ``root`` (this checkout, or ``--baseline``'s) first on the path."""
     copy = spool.parent / "run" / spool.name
     copy.parent.mkdir(exist_ok=True)
     # A real spool's name is unique; renaming this copy over the last round's loaded one
     # made ext4 flush the whole file first (auto_da_alloc), 0.4 s on a million rows.
     shutil.rmtree(copy.parent / LOADED_DIR, ignore_errors=True)
     shutil.copyfile(spool, copy)
-    code = STEP.format(root=str(ROOT), bench=str(ROOT / "bench"), limit=MEMORY_LIMIT)
+    code = STEP.format(root=str(root), bench=str(ROOT / "bench"), limit=MEMORY_LIMIT)
     out = subprocess.run(
         [sys.executable, "-c", code, step, str(db), str(copy), *extra],
         capture_output=True,
@@ -265,12 +270,17 @@ def prefilled(base_spool: Path, work: Path) -> Path:
     return db
 
 
-def measure(name: str, base_spool: Path, batch: Path, work: Path, rounds: int) -> dict[str, Any]:
-    """Best-of-``rounds`` merge and floor on one batch, interleaved."""
+def measure(
+    name: str, base_spool: Path, batch: Path, work: Path, rounds: int, baseline: Path | None
+) -> dict[str, Any]:
+    """Best-of-``rounds`` merge and floor on one batch, interleaved (and ``baseline``'s merge)."""
     base_db = prefilled(base_spool, work)
-    merges, floors, ordered, tables = [], [], [], []
+    merges, floors, ordered, tables, before = [], [], [], [], []
     for _ in range(rounds):
         merge_db = work / "merge.duckdb"
+        if baseline is not None:
+            shutil.copyfile(base_db, merge_db)
+            before.append(run_step("merge", merge_db, batch, root=baseline))
         shutil.copyfile(base_db, merge_db)
         merges.append(run_step("merge", merge_db, batch))
         floor_db = work / "floor.duckdb"
@@ -285,7 +295,8 @@ def measure(name: str, base_spool: Path, batch: Path, work: Path, rounds: int) -
     kept = min(ordered, key=lambda r: r["seconds"])
     return {"name": name, "merge": merge, "floor": floor, "merges": merges, "floors": floors,
             "floor_ordered": kept, "floor_tables": min(tables, key=lambda r: r["seconds"]),
-            "base_db": base_db}  # fmt: skip
+            "baseline": min(before, key=lambda r: r["seconds"]) if before else None,
+            "baselines": before, "base_db": base_db}  # fmt: skip
 
 
 def line(label: str, r: dict[str, Any]) -> str:
@@ -366,6 +377,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
     parser.add_argument("--keep", type=Path, help="keep the generated files here")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout whose merge is timed in the same rounds"
+    )
     parser.add_argument("--proportions", action="store_true", help="re-derive the mix and stop")
     args = parser.parse_args()
     if args.proportions:
@@ -381,7 +395,7 @@ def main() -> None:
         results = []
         for kind in kinds:
             base, batch = (night if kind == "night" else backfill)(args.rows, work)
-            results.append(measure(kind, base, batch, work, args.rounds))
+            results.append(measure(kind, base, batch, work, args.rounds, args.baseline))
         for r in results:
             merge, floor = r["merge"], r["floor"]
             print(f"\n{r['name']} batch (best of {args.rounds}; single runs: merge "
@@ -391,6 +405,15 @@ def main() -> None:
             print(line("floor (INSERT … SELECT)", floor))
             print(f"merge time / floor time: {merge['seconds'] / floor['seconds']:.2f}× "
                   "(target ≤ 1.5×)")  # fmt: skip
+            if r["baseline"] is not None:
+                old = r["baseline"]
+                print(
+                    line("merge, --baseline", old)
+                    + " (single runs "
+                    + ", ".join(f"{m['seconds']:.2f}" for m in r["baselines"])
+                    + " s)"
+                )
+                print(f"baseline merge time / floor time: {old['seconds'] / floor['seconds']:.2f}×")
             kept = r["floor_ordered"]
             print(line("floor, insertion order kept", kept))
             print(f"merge time / that floor's time: {merge['seconds'] / kept['seconds']:.2f}× "

@@ -2,10 +2,11 @@
 
 A batch larger than a chunk is parsed into Parquet files partitioned by listing and merged
 chunk by chunk through views (``warehouse.load._stage_batch``). Each scenario below is loaded
-three ways from identical copies of the same spools: into memory in one chunk (the
-reference), into memory in chunks of a few rows, and staged in chunks of a few rows. The
-warehouses, the load reports and what is left in the spool folder must be the same, and a
-load leaves no staged file and no temporary table behind, also when it fails.
+in several ways from identical copies of the same spools: into memory in one chunk (the
+reference), into memory in chunks of a few rows, planned whole or for the known listings
+only (``known_first``), and staged in chunks of a few rows or in one. The warehouses, the
+load reports and what is left in the spool folder must be the same, and a load leaves no
+staged file and no temporary table behind, also when it fails.
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ SCENARIOS: list[Scenario] = [
 MODES: list[tuple[str, dict[str, Any]]] = [
     ("in memory, one chunk", {"stage": False, "chunk_rows": 10**9}),
     ("in memory, chunks of 4", {"stage": False, "chunk_rows": 4}),
+    ("in memory, planned whole", {"stage": False, "chunk_rows": 10**9, "known_first": False}),
+    ("in memory, known first", {"stage": False, "chunk_rows": 10**9, "known_first": True}),
+    ("in memory, chunks of 4, known first", {"stage": False, "chunk_rows": 4, "known_first": True}),
     ("staged, chunks of 4", {"stage": True, "chunk_rows": 4}),
     ("staged, one chunk", {"stage": True, "chunk_rows": 10**9}),
 ]

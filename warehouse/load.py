@@ -12,10 +12,11 @@ Then one short transaction, run chunk by chunk (each chunk every row of a set of
 by a hash of source and listing id, so the result is the whole batch's and the memory a
 statement needs is a chunk's, however big the batch):
   3. meet the chunk's listings with the stored ones once (a ``plan`` by rowid; a batch read
-     into memory is planned whole just before the transaction, see CREATE_PLANS): insert the
-     new, and write of the others only what changes (first/last seen widened, attributes
-     from the latest sighting; an attribute the latest sighting lacks is kept from an
-     earlier one);
+     into memory is planned just before the transaction, see CREATE_PLANS, and one whose
+     listings are mostly new only for its stored ones, its new ones inserted straight from
+     the batch, see CREATE_KNOWN): insert the new, and write of the others only what changes
+     (first/last seen widened, attributes from the latest sighting; an attribute the latest
+     sighting lacks is kept from an earlier one);
   4. merge ``observations`` by key: only the rows whose day lies in their listing's window
      of stored days can meet a stored row; those are joined with the fact table, a same-day
      repeat observed later rewrites the stored row in place, and every other row is
@@ -188,23 +189,26 @@ BATCH_SHAPE = "SELECT count(*), count(DISTINCT listing_hash) FROM batch"
 # row count is known): an empty table proves one row per listing, for about what
 # BATCH_SHAPE costs (a 790,000-row batch of one row each: 0.129 s against 0.122 s, load 3.7),
 # and a batch with multi-row listings saves BATCH_SHAPE (0.09 s on the bench's backfill).
+# Their rows also give the number of the batch's listings (SAMPLE_KNOWN weighs it).
 CREATE_MULTI = """
 CREATE OR REPLACE TEMP TABLE multi AS
-SELECT listing_hash FROM batch GROUP BY listing_hash HAVING count(*) > 1
+SELECT listing_hash, count(*) AS rows FROM batch GROUP BY listing_hash HAVING count(*) > 1
 """
-COUNT_MULTI = "SELECT count(*) FROM multi"
+COUNT_MULTI = "SELECT count(*), coalesce(sum(rows), 0) FROM multi"
 
 MULTI_ROWS = "(SELECT * FROM batch WHERE listing_hash IN (SELECT listing_hash FROM multi))"
 
-# The keys the multi-row listings repeat, by hash (equal keys have equal hashes): none proves
-# no key repeats; otherwise the exact dedupe runs over the rows of the listings named here
-# only. Counting the rows minus their distinct keys cost the same (0.12 s on the bench's
-# backfill), and the dedupe's window over every multi-row listing's rows (420,000, for 3,200
-# that share a key) had cost 0.27 s against 0.10 s (load 3.7).
+# The keys the multi-row listings repeat, by the listing's hash, day and origin (equal keys
+# have equal ones): none proves no key repeats; otherwise the exact dedupe runs over the rows
+# of the listings named here only. Counting the rows minus their distinct keys cost the same
+# (0.12 s on the bench's backfill), and the dedupe's window over every multi-row listing's
+# rows (420,000, for 3,200 that share a key) had cost 0.27 s against 0.10 s (load 3.7).
+# Grouping by a hash of the whole key hashed each row's source and listing id again: 0.115-
+# 0.124 s of CPU against 0.080-0.108 s (load 2.6).
 CREATE_REPEATED = f"""
 CREATE OR REPLACE TEMP TABLE repeated AS
-SELECT listing_hash, hash({KEY}) AS key_hash FROM {MULTI_ROWS}
-GROUP BY ALL HAVING count(*) > 1
+SELECT listing_hash FROM {MULTI_ROWS}
+GROUP BY listing_hash, observed_on, origin HAVING count(*) > 1
 """
 COUNT_REPEATED = "SELECT count(*) FROM repeated"
 
@@ -275,14 +279,26 @@ FROM batch WHERE {IN_CHUNK} AND listing_hash IN (SELECT listing_hash FROM multi)
 GROUP BY listing_hash, source, listing_id
 """
 _COMPLETE = f"has = latest & {2**_MASK_BITS - 1}"
+# One scan of the batch keeps a single-row listing's row and a multi-row listing's latest row
+# (when it has every attribute an earlier row has): one pipeline, so an INSERT fed by it
+# writes its rows to the file as it runs. Read as three pipelines (single rows, latest rows,
+# aggregated ones) each thread's share of the latest rows stayed under a row group and was
+# written at COMMIT (the bench's backfill: its 790,000 new listings inserted and committed
+# in 0.67-0.69 s against 0.76-0.82 s, COMMIT 0.012 s against 0.08-0.20 s; planned, the same
+# speed either way).
 CHUNK_LISTINGS_MIXED = (
     f"WITH multi_latest AS MATERIALIZED ({_LATEST_ROWS})"
-    + _ONE_ROW.format(rows=_SINGLE_ROWS)
-    + f"""UNION ALL
-SELECT a.listing_hash, a.source, a.listing_id, {", ".join(f"b.{c}" for c in LISTING_ATTRIBUTES)},
-       a.first_seen, a.last_seen, a.first_day, a.last_day
-FROM multi_latest a JOIN batch b ON b.rowid = a.latest >> {_MASK_BITS}
-WHERE a.{_COMPLETE}
+    + f"""
+SELECT b.listing_hash, b.source, b.listing_id, {", ".join(f"b.{c}" for c in LISTING_ATTRIBUTES)},
+       coalesce(a.first_seen, b.observed_at) AS first_seen,
+       coalesce(a.last_seen, b.observed_at) AS last_seen,
+       coalesce(a.first_day, b.observed_on) AS first_day,
+       coalesce(a.last_day, b.observed_on) AS last_day
+FROM batch b LEFT JOIN multi_latest a ON b.rowid = a.latest >> {_MASK_BITS}
+WHERE b.{IN_CHUNK} AND CASE
+    WHEN a.latest IS NULL THEN b.listing_hash NOT IN (SELECT listing_hash FROM multi)
+    ELSE a.{_COMPLETE}
+END
 UNION ALL"""
     + _AGGREGATED.format(
         rows=f"""{CHUNK} b SEMI JOIN (SELECT * FROM multi_latest WHERE NOT ({_COMPLETE})) a
@@ -300,7 +316,7 @@ UNION ALL"""
 # sets with one 64-bit hash would keep the stored set: odds of 2^-64 per changed listing.)
 _ATTRIBUTES_HASH = f"hash({_ATTRIBUTES}) AS attributes_hash"
 _CARRIED = ",\n           ".join(
-    f"CASE WHEN l.rowid IS NULL OR n.attributes_hash <> l.attributes_hash THEN n.{c} END AS {c}"
+    f"CASE WHEN l.stored IS NULL OR n.attributes_hash <> l.attributes_hash THEN n.{c} END AS {c}"
     for c in LISTING_ATTRIBUTES
 )
 
@@ -321,7 +337,9 @@ _STORED_TO = (
     f"DATE '1970-01-01' + CAST((epoch_us(l.last_seen) + {14 * _HOUR_US}) // {_DAY_US} AS INTEGER)"
 )
 
-# The chunk's listings met with the stored ones once: rowid of the stored row (NULL: new),
+# The chunk's listings met with the stored ones once ({stored}: STORED_LISTINGS, or KNOWN's
+# rows for a batch planned for its known listings only, see CREATE_KNOWN; {join}: LEFT, or
+# INNER for those): rowid of the stored row (NULL: new),
 # merged sightings, what changes, the window of stored days, and the batch's attributes and
 # the key only where a statement needs them (new listings and those whose attributes may
 # change; maybe-stored ones): on a night nearly every listing only moves its last
@@ -335,25 +353,66 @@ SELECT listing_hash, stored, first_seen, last_seen, first_change, last_change,
        CASE WHEN stored IS NULL OR maybe_stored THEN listing_id END AS listing_id,
        {_ATTRIBUTES}
 FROM (
-    SELECT n.listing_hash, n.source, n.listing_id, l.rowid AS stored,
+    SELECT n.listing_hash, n.source, n.listing_id, l.stored,
            n.last_seen AS n_last_seen,
            least(l.first_seen, n.first_seen) AS first_seen,
            greatest(l.last_seen, n.last_seen) AS last_seen,
-           l.rowid IS NOT NULL AND n.first_seen < l.first_seen AS first_change,
-           l.rowid IS NOT NULL AND n.last_seen > l.last_seen AS last_change,
-           l.rowid IS NOT NULL AND n.attributes_hash <> l.attributes_hash AS attributes_change,
+           l.stored IS NOT NULL AND n.first_seen < l.first_seen AS first_change,
+           l.stored IS NOT NULL AND n.last_seen > l.last_seen AS last_change,
+           l.stored IS NOT NULL AND n.attributes_hash <> l.attributes_hash AS attributes_change,
            {_STORED_FROM} AS stored_from, {_STORED_TO} AS stored_to,
-           l.rowid IS NOT NULL AND n.last_day >= {_STORED_FROM} AND n.first_day <= {_STORED_TO}
+           l.stored IS NOT NULL AND n.last_day >= {_STORED_FROM} AND n.first_day <= {_STORED_TO}
                AS maybe_stored,
            {_CARRIED}
     FROM (SELECT *, {_ATTRIBUTES_HASH} FROM ({{listings}})) n
-    LEFT JOIN (
-        SELECT rowid, source, listing_id, first_seen, last_seen, {_ATTRIBUTES_HASH}
-        FROM listings
-    ) l ON l.source = n.source AND l.listing_id = n.listing_id
+    {{join}} JOIN ({{stored}}) l ON l.source = n.source AND l.listing_id = n.listing_id
 )
 """
-# A batch read into memory is planned whole before the transaction, and each chunk reads its
+_STORED_COLUMNS = f"source, listing_id, first_seen, last_seen, {_ATTRIBUTES_HASH}"
+STORED_LISTINGS = f"SELECT rowid AS stored, {_STORED_COLUMNS} FROM listings"
+
+# A batch whose listings are mostly new (a backfill, a first load) is planned for its known
+# listings only, and its new listings are inserted straight from its listings' query in the
+# transaction (INSERT_NEW_LISTINGS). Planned whole, the new listings' attributes were
+# materialised in the plan and read back to be written, and the join with the stored
+# listings built its hash table on the batch's wide side, the smaller (the bench's backfill,
+# load average 1.3-1.9: plan 0.51 s and insert 0.54 s, against KNOWN 0.07 s, no plan, since
+# none of its listings is stored, and the insert 0.69 s; peak 1,174 -> 872 MiB).
+# KNOWN: the stored listings whose key hash is a batch listing's (a superset of the stored
+# batch listings, exact by the joins on the key below); a temporary table made before the
+# transaction, like the plans.
+CREATE_KNOWN = f"""
+CREATE OR REPLACE TEMP TABLE known AS
+SELECT rowid AS stored, hash(source, listing_id) AS listing_hash, {_STORED_COLUMNS}
+FROM listings WHERE hash(source, listing_id) IN (SELECT listing_hash FROM batch)
+"""
+KNOWN = "SELECT * EXCLUDE (listing_hash) FROM known"
+COUNT_KNOWN = "SELECT count(*) FROM known"
+# Which way: about 2,000 stored listings (every $every-th by rowid; all of a smaller
+# warehouse) looked up in the batch by hash estimate how many of the batch's listings are
+# stored; planned for the known only when under half. The choice decides only the speed,
+# never a result (`load_spools(known_first=…)` forces either way). 0.007-0.010 s, where
+# looking up 2,000 batch listings among the stored ones (hashing every stored key) took
+# 0.021-0.046 s, paid by every night (load average 2.3).
+SAMPLE_KNOWN = """
+WITH sample AS MATERIALIZED (
+    SELECT hash(source, listing_id) AS listing_hash FROM listings
+    WHERE rowid % CAST($every AS BIGINT) = 0
+)
+SELECT (SELECT count(*) FROM sample), count(DISTINCT listing_hash) FROM batch
+WHERE listing_hash IN (SELECT listing_hash FROM sample)
+"""
+COUNT_STORED = "SELECT count(*) FROM listings"
+SAMPLED_LISTINGS: Final = 2_000
+INSERT_NEW_LISTINGS = f"""
+INSERT INTO listings BY NAME
+SELECT n.source, n.listing_id, {", ".join(f"n.{c}" for c in LISTING_ATTRIBUTES)},
+       n.first_seen, n.last_seen
+FROM ({{listings}}) n
+ANTI JOIN known k
+  ON n.listing_hash = k.listing_hash AND n.source = k.source AND n.listing_id = k.listing_id
+"""
+# A batch read into memory is planned before the transaction, and each chunk reads its
 # part through a view: a temporary table made inside the load's transaction is read back at
 # about half the speed (its rows are the transaction's local storage), and every statement
 # below reads the plan (the bench's backfill wrote its 790,000 new listings in 1.2 s from a
@@ -366,7 +425,11 @@ PLANS_VIEW = (
     "WHERE listing_hash % CAST({chunks} AS UBIGINT) = CAST({chunk} AS UBIGINT)"
 )
 # A staged chunk's plan goes to a file and is read through a view (see STAGE_SPOOLS).
-STAGE_PLAN = "COPY (" + PLAN + ") TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)"
+STAGE_PLAN = (
+    "COPY ("
+    + PLAN.replace("{join}", "LEFT").replace("{stored}", STORED_LISTINGS)
+    + ") TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)"
+)
 PLAN_VIEW = "CREATE OR REPLACE TEMP VIEW plan AS SELECT * FROM read_parquet('{path}')"
 
 # Updates go by rowid (a hash join on one integer; by source and listing_id the same update
@@ -594,6 +657,9 @@ class _Batch:
     one_row_each: bool  # no listing has two rows in the batch
     stage: Path | None = None  # staged: batch holds no rows yet, each chunk is read from here
     rejected_numbers: tuple[int, ...] = ()  # staged: the rejected spools' numbers
+    listings: int = 0  # in memory: the batch's listings (by hash)
+    known_first: bool = False  # planned for its known listings only, the new inserted apart
+    planned: bool = True  # False: no listing of the batch is stored, nothing to plan
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_rows: int) -> _Batch:
@@ -631,8 +697,10 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, spools: Sequence[Path], chunk_r
     per_spool = {names[number - 1]: count for number, count in counted}
     rows = sum(per_spool.values())
     chunks = max(1, -(-rows // chunk_rows))
-    one_row_each, folded = _fold(conn, rows, chunks)
-    return _Batch(per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each)
+    one_row_each, folded, listings = _fold(conn, rows, chunks)
+    return _Batch(
+        per_spool, rows, rows - folded, tuple(rejected), chunks, one_row_each, listings=listings
+    )
 
 
 def _stage_batch(
@@ -752,14 +820,16 @@ def _staged_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) ->
     return _Batch({}, rows, kept, (), 1, one_row_each, batch.stage)
 
 
-def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int]:
+def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool, int, int]:
     """Fold the same-key repeats of ``batch`` (``rows`` rows), chunk by chunk.
 
-    Returns whether no listing has two rows (then nothing was checked) and the rows deleted.
+    Returns whether no listing has two rows (then nothing was checked), the rows deleted and
+    the batch's listings (by hash).
     """
     conn.execute(CREATE_MULTI)
     multi = conn.execute(COUNT_MULTI).fetchone()
-    one_row_each = not (multi and multi[0])  # proven: no two rows share a listing (nor a key)
+    listed, multi_rows = (int(v) for v in multi) if multi else (0, 0)
+    one_row_each = not listed  # proven: no two rows share a listing (nor a key)
     folded = 0
     if not one_row_each:
         conn.execute(CREATE_REPEATED)
@@ -767,7 +837,7 @@ def _fold(conn: duckdb.DuckDBPyConnection, rows: int, chunks: int) -> tuple[bool
         for chunk in range(chunks if repeats and repeats[0] else 0):
             deleted = conn.execute(DEDUPE, {"chunks": chunks, "chunk": chunk}).fetchone()
             folded += int(deleted[0]) if deleted else 0
-    return one_row_each, folded
+    return one_row_each, folded, rows - multi_rows + listed
 
 
 _RULES: Final = {
@@ -829,9 +899,30 @@ def _batch_listings(batch: _Batch) -> str:
     return CHUNK_LISTINGS_STAGED if batch.stage else CHUNK_LISTINGS_MIXED
 
 
-def _plan_whole(conn: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
-    """Plan every listing of a batch read into memory, before the transaction (CREATE_PLANS)."""
-    conn.execute(CREATE_PLANS.format(listings=_batch_listings(batch)), {"chunks": 1, "chunk": 0})
+def _plan(conn: duckdb.DuckDBPyConnection, batch: _Batch, known_first: bool | None) -> _Batch:
+    """Plan a batch read into memory, before the transaction (CREATE_PLANS): every listing, or
+    (``known_first``; None: when a sample finds most of its listings new, see SAMPLE_KNOWN)
+    only those already stored (CREATE_KNOWN), the rest left to INSERT_NEW_LISTINGS."""
+    whole = {"chunks": 1, "chunk": 0}
+    listings = _batch_listings(batch)
+    if known_first is None:
+        counted = conn.execute(COUNT_STORED).fetchone()
+        stored = int(counted[0]) if counted else 0
+        every = max(1, stored // SAMPLED_LISTINGS)
+        found = conn.execute(SAMPLE_KNOWN, {"every": every}).fetchone()
+        sampled, in_batch = (int(v) for v in found) if found else (0, 0)
+        # Estimated stored batch listings (in_batch * stored / sampled) under half of them.
+        known_first = not sampled or 2 * in_batch * stored < sampled * batch.listings
+    if not known_first:
+        plans = CREATE_PLANS.format(listings=listings, join="LEFT", stored=STORED_LISTINGS)
+        conn.execute(plans, whole)
+        return batch
+    conn.execute(CREATE_KNOWN)
+    counted = conn.execute(COUNT_KNOWN).fetchone()
+    planned = bool(counted and counted[0])
+    if planned:
+        conn.execute(CREATE_PLANS.format(listings=listings, join="INNER", stored=KNOWN), whole)
+    return replace(batch, known_first=True, planned=planned)
 
 
 def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> tuple[int, int]:
@@ -842,20 +933,27 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
     """
     # A staged chunk is a batch of one chunk, its filter the trivial one.
     where = {"chunks": batch.chunks, "chunk": 0 if batch.stage else chunk}
-    if batch.stage is None:
-        conn.execute(PLANS_VIEW.format(chunks=int(batch.chunks), chunk=int(chunk)))
-    else:
+    if batch.stage is not None:
         path = _quoted(batch.stage / f"plan-{chunk}.parquet")
         conn.execute(STAGE_PLAN.format(listings=_batch_listings(batch), path=path), where)
         conn.execute(PLAN_VIEW.format(path=path))
-    counted = conn.execute(PLAN_COUNTS).fetchone()
-    assert counted is not None
-    upserted, *writes, maybe_stored = (int(v) for v in counted)
+    elif batch.planned:
+        conn.execute(PLANS_VIEW.format(chunks=int(batch.chunks), chunk=int(chunk)))
+    upserted, *writes, maybe_stored = (0,) * 6
+    if batch.planned:
+        counted = conn.execute(PLAN_COUNTS).fetchone()
+        assert counted is not None
+        upserted, *writes, maybe_stored = (int(v) for v in counted)
     for statement, rows in zip(
         (UPDATE_LAST, UPDATE_DATES, UPDATE_ALL, INSERT_LISTINGS), writes, strict=True
     ):
         if rows:
             conn.execute(statement)
+    if batch.known_first:
+        inserted = conn.execute(
+            INSERT_NEW_LISTINGS.format(listings=_batch_listings(batch)), where
+        ).fetchone()
+        upserted += int(inserted[0]) if inserted else 0
     met = replaced = 0
     if maybe_stored:
         conn.execute(CREATE_MAYBE, where)
@@ -874,7 +972,7 @@ def _merge_chunk(conn: duckdb.DuckDBPyConnection, batch: _Batch, chunk: int) -> 
 
 # Temporary objects a load creates in its connection (tables, or views over a staged batch).
 TEMPORARIES: Final = (
-    "batch", "plans", "plan", "multi", "repeated", "folded", "maybe", "met", "replaced",
+    "batch", "plans", "plan", "known", "multi", "repeated", "folded", "maybe", "met", "replaced",
 )  # fmt: skip
 FIND_TEMPORARIES = """
 SELECT 'TABLE', table_name FROM duckdb_tables()
@@ -928,6 +1026,7 @@ def load_spools(
     explicit: bool = False,
     chunk_rows: int = CHUNK_ROWS,
     stage: bool | None = None,
+    known_first: bool | None = None,
     replacing: Sequence[tuple[str, str]] = (),
 ) -> LoadReport:
     """Merge ``spools`` into the warehouse behind ``conn`` in one transaction.
@@ -942,7 +1041,9 @@ def load_spools(
     not depend on the chunking, and the memory each statement needs stays bounded. A batch
     of more than one chunk (by the spools' size, or as ``stage`` says) is staged on disk
     (see STAGE_SPOOLS), so that the load's memory does not grow with the batch either; a
-    smaller one is read into memory, the faster way.
+    smaller one is read into memory, the faster way. A batch in memory is planned whole, or
+    for its known listings only when most are new (``known_first``: None chooses by a
+    sample, see SAMPLE_KNOWN); the result is the same.
 
     ``replacing`` (a reparse): ``(run_id, warc_record_id)`` of the responses the spools were
     re-derived from; every stored row derived from one of them is deleted in the same
@@ -988,7 +1089,7 @@ def load_spools(
                 {"run_ids": [r for r, _ in replacing], "record_ids": [i for _, i in replacing]},
             )
         if batch.stage is None and batch.kept:
-            _plan_whole(conn, batch)
+            batch = _plan(conn, batch, known_first)
         conn.execute("BEGIN TRANSACTION")
         try:
             replaced_row = conn.execute(DELETE_REPLACED).fetchone() if replacing else None
