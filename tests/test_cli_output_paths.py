@@ -62,6 +62,25 @@ def test_an_unwritable_output_is_one_line_before_the_work(
 
 
 @pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["report", "economist", "--out", "eco", "--sc-inference", "nonsense"], "sc_inference"),
+        (["report", "summary", "--out", "s.pdf", "--sc-trend-window", "2"], "trend_window"),
+        (["report", "summary", "--out", "s.pdf", "--event", "21.09.2022"], "21.09.2022"),
+    ],
+)
+def test_a_bad_report_option_is_one_line_before_the_snapshot(
+    place: Path, capsys: pytest.CaptureFixture[str], args: list[str], why: str
+) -> None:
+    """The options are checked before the warehouse is read or snapshotted (there is none
+    here: a command that looked first would say "no warehouse"), so a typo costs nothing."""
+    code, out, err = run(capsys, *args)
+    assert code != 0 and "Traceback" not in err and out == ""
+    assert why in err and "no warehouse" not in err, err
+    assert not (place / "snapshots").exists()
+
+
+@pytest.mark.parametrize(
     ("target", "directory", "why"),
     [
         ("a_dir", False, "it is a directory"),

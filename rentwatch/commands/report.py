@@ -271,15 +271,17 @@ def economist(
     """HTML report (figures embedded) + tables as CSV + figures as PNG + provenance JSON."""
     writable(out, directory=True)
     settings = settings_of(ctx)
+    # The parameters are checked before a snapshot is taken: a bad option costs nothing.
+    params = _params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
+                     design, sc_variant, donor, sc_inference, sc_halflife, sc_anticipation,
+                     sc_trend_window)  # fmt: skip
     source = _source(settings, data)
     with task("economist report: gathering the series, fitting, placebos, writing"):
         written = write_economist_report(
             source,
             out_dir=out,
             cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
-            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor, sc_inference, sc_halflife,
-                           sc_anticipation, sc_trend_window),
+            params=params,
             lang=lang.value,
             registry=settings.registry,
         )  # fmt: skip
@@ -314,6 +316,9 @@ def summary(
     meaning, sources."""
     writable(out)
     settings = settings_of(ctx)
+    params = _params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
+                     design, sc_variant, donor, sc_inference, sc_halflife, sc_anticipation,
+                     sc_trend_window)  # fmt: skip
     source = _source(settings, data)
     with task(f"summary ({lang.value}): gathering the series, fitting, writing the PDF"):
         written = write_summary_pdf(
@@ -321,9 +326,7 @@ def summary(
             out=out,
             lang=lang.value,
             cities=settings.registry.canonical(city) if city else ("almaty", "astana"),
-            params=_params(event, rooms, method, weeks, placebos, start, end, max_extrapolation,
-                           design, sc_variant, donor, sc_inference, sc_halflife,
-                           sc_anticipation, sc_trend_window),
+            params=params,
             registry=settings.registry,
         )  # fmt: skip
     typer.echo(str(written))
