@@ -515,7 +515,7 @@ def pooled_interval(
     (Kennedy 1981), which the estimate itself takes too (Σ observed / Σ synthetic of noisy
     weeks is biased up by about half the error variance). The wider of the two intervals
     (``backtest-placebo``) covered 0.99–1.00 in six of the scenario study's families; this
-    one covers 0.95–0.99 (ARCHITECTURE.md, "Headline estimator")."""
+    one covers 0.945–0.990 (ARCHITECTURE.md, "Headline estimator")."""
     b = _log_errors(backtest.errors)
     if len(b) < 2:
         raise InvalidSpecification(
