@@ -240,8 +240,9 @@ def donor_reason(note: DonorNote, lang: P.ReportLang) -> str:
     values = P.VALUES[lang]
     v = note.values
     if note.reason == "thin":
+        # "из 61 недели", "of 1 week": the noun follows the total.
         return values["thin_donor"].format(n=format_number(int(v["n"]), lang),
-                                     of=format_number(int(v["of"]), lang))  # fmt: skip
+                                           of=counted(int(v["of"]), "week_of", lang))  # fmt: skip
     if note.reason == "window_gap":
         return values["window_gap"].format(week=format_date(v["week"], lang))
     return values.get(note.reason, note.reason)

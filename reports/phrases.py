@@ -433,6 +433,7 @@ COUNTED: Final[dict[str, dict[Lang, tuple[str, ...]]]] = {
     # "на 21 псевдособытии", "у 9 городов сравнения": the cases the interval sentences need.
     "pseudo_event_on": {"ru": ("псевдособытии", "псевдособытиях", "псевдособытиях"),
                         "kk": ("жалған оқиға",), "en": ("pseudo-event", "pseudo-events")},
+    "week_of": {"ru": ("недели", "недель", "недель"), "kk": ("апта",), "en": ("week", "weeks")},
     "donor_of": {"ru": ("города сравнения", "городов сравнения", "городов сравнения"),
                  "kk": ("салыстыру қаласы",), "en": ("comparison city", "comparison cities")},
 }  # fmt: skip
@@ -850,7 +851,7 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "backtest-placebo": "ошибки на псевдособытиях и у городов сравнения",
         "pooled": "ошибки на псевдособытиях и у городов сравнения, вместе",
         "without": "без: {city}",
-        "no_data": "нет данных", "thin_donor": "данные за {n} из {of} недель до события",
+        "no_data": "нет данных", "thin_donor": "данные за {n} из {of} до события",
         "window_gap": "нет данных за неделю с {week}", "equal": "равные веса",
         "synthetic_weights": "синтетические веса",
         "too few comparison cities": "мало городов сравнения",
@@ -874,7 +875,7 @@ VALUES: Final[dict[ReportLang, dict[str, str]]] = {
         "backtest-placebo": "backtest and placebos", "pooled": "backtest and placebos, pooled",
         "without": "without {city}",
         "no_data": "no data",
-        "thin_donor": "data in {n} of {of} weeks before the event",
+        "thin_donor": "data in {n} of {of} before the event",
         "window_gap": "no data in the week of {week}", "equal": "equal weights",
         "synthetic_weights": "synthetic weights",
         "standard": "standard", "demeaned": "de-meaned", "detrended": "detrended",

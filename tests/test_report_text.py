@@ -17,7 +17,7 @@ from reports import phrases as P
 from reports.caveats import CaveatRules, estimate_caveats, find_caveats
 from reports.coverage import find_gaps
 from reports.economist import interval_text
-from reports.facts import CityEstimate, Comparison, Coverage, Interval, IntervalParts
+from reports.facts import CityEstimate, Comparison, Coverage, DonorNote, Interval, IntervalParts
 from reports.figures import _figure, draw_effect
 from reports.formatting import (
     MINUS,
@@ -498,3 +498,20 @@ def test_the_interval_sentence_says_what_set_the_interval(
     parts: IntervalParts | None, lang: str, expected: str
 ) -> None:
     assert interval_text(parts, lang).replace(NBSP, " ") == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("n", "of", "lang", "expected"),
+    [
+        (49, 63, "ru", "данные за 49 из 63 недель до события"),
+        (49, 61, "ru", "данные за 49 из 61 недели до события"),
+        (40, 52, "ru", "данные за 40 из 52 недель до события"),
+        (49, 63, "en", "data in 49 of 63 weeks before the event"),
+        (0, 1, "en", "data in 0 of 1 week before the event"),
+    ],
+)
+def test_a_thin_donor_is_said_with_the_total_declined(
+    n: int, of: int, lang: str, expected: str
+) -> None:
+    note = DonorNote("kokshetau", "thin", {"n": n, "of": of, "share": 0.8})
+    assert narrative.donor_reason(note, lang).replace(NBSP, " ") == expected  # type: ignore[arg-type]
