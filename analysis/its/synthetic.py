@@ -463,7 +463,7 @@ class SyntheticControlResult:
                 "less does not have: use the conformal interval (--sc-inference conformal), "
                 "in the series' own units"
             )
-        percent = float(100 * (observed.sum() / synthetic.sum() - 1)) if defined else nan
+        percent = self.ratio_percent(rows) if defined else nan
         if inference == "conformal":
             interval = self.conformal(rows)
             low, high, p = interval.low, interval.high, interval.p_zero
@@ -474,13 +474,8 @@ class SyntheticControlResult:
             raw = percent
             percent, p = pooled.corrected(raw), pooled.p(raw)
             pct_low, pct_high = pooled.bounds(raw)
-            abs_low, abs_high = (_absolute_of_percent(observed, v) for v in (pct_low, pct_high))
+            abs_low, abs_high, low, high = self._of_percent_bounds(observed, pct_low, pct_high)
             absolute = _absolute_of_percent(observed, percent)
-            if panel.log:
-                low, high = (math.log1p(v / 100) if v > -100 else -math.inf
-                             for v in (pct_low, pct_high))  # fmt: skip
-            else:
-                low, high = abs_low, abs_high
         if inference in ("backtest", "backtest-placebo"):
             test = self.backtest(rows)
             half_width, p = test.half_width, test.p(percent)
@@ -491,12 +486,7 @@ class SyntheticControlResult:
             # plus 100 points leaves the interval unbounded below (−100 %, −inf on the model
             # scale and in levels), where log1p had raised on the CLI and in the reports.
             pct_low, pct_high = max(percent - half_width, -100.0), percent + half_width
-            abs_low, abs_high = (_absolute_of_percent(observed, v) for v in (pct_low, pct_high))
-            if panel.log:
-                low, high = (math.log1p(v / 100) if v > -100 else -math.inf
-                             for v in (pct_low, pct_high))  # fmt: skip
-            else:  # the level gap is the absolute effect
-                low, high = abs_low, abs_high
+            abs_low, abs_high, low, high = self._of_percent_bounds(observed, pct_low, pct_high)
         if not defined:
             pct_low = pct_high = nan
         labels = panel.labels()
@@ -538,6 +528,17 @@ class SyntheticControlResult:
         if self.panel.log:
             return float(100 * math.expm1(theta))
         return float(100 * (observed.sum() / (observed - theta).sum() - 1))
+
+    def _of_percent_bounds(
+        self, observed: np.ndarray, pct_low: float, pct_high: float
+    ) -> tuple[float, float, float, float]:
+        """An interval given in % as (absolute low, high, model-scale low, high): log(1 + %)
+        on a log scale (−inf at −100 %), the level gap, which is the absolute effect, else."""
+        abs_low, abs_high = (_absolute_of_percent(observed, v) for v in (pct_low, pct_high))
+        if not self.panel.log:
+            return abs_low, abs_high, abs_low, abs_high
+        low, high = (math.log1p(v / 100) if v > -100 else -math.inf for v in (pct_low, pct_high))
+        return abs_low, abs_high, low, high
 
     def _absolute_at(self, observed: np.ndarray, theta: float) -> float:
         if not math.isfinite(theta):
@@ -699,31 +700,24 @@ class SyntheticControlResult:
         if inference not in ERROR_INFERENCES:
             return {}
         out: dict[str, Any] = {"backtest": self.backtest(rows).to_dict()}
+        if inference == "backtest":
+            return out
+        spread = self.placebo_interval(rows)
+        placebos: dict[str, Any] = (
+            spread.to_dict()
+            if spread is not None
+            else {
+                "reason": f"fewer than {PLACEBO_INTERVAL_MIN_DONORS} donors: the backtest's alone"
+            }
+        )
         if inference == "pooled":
-            spread = self.placebo_interval(rows)
-            out["placebo_interval"] = (
-                spread.to_dict()
-                if spread is not None
-                else {
-                    "reason": f"fewer than {PLACEBO_INTERVAL_MIN_DONORS} donors: "
-                    "the backtest's alone",
-                }
-            )
             out["pooled"] = self.pooled(rows).to_dict(self.ratio_percent(rows))
-        if inference == "backtest-placebo":
-            spread = self.placebo_interval(rows)
-            out["placebo_interval"] = (
-                {
-                    **spread.to_dict(),
-                    "used": spread.half_width > out["backtest"]["half_width_percent"],
-                }
-                if spread is not None
-                else {
-                    "used": False,
-                    "reason": f"fewer than {PLACEBO_INTERVAL_MIN_DONORS} donors: "
-                    "the backtest's alone",
-                }
+        else:  # backtest-placebo: whether the placebos set the width
+            wider = spread is not None and spread.half_width > out["backtest"]["half_width_percent"]
+            placebos = (
+                {"used": wider, **placebos} if spread is None else {**placebos, "used": wider}
             )
+        out["placebo_interval"] = placebos
         return out
 
     def plot(self, *, ax: Axes | None = None, kind: str = "fit") -> tuple[Figure, Axes]:
