@@ -714,9 +714,7 @@ class SyntheticControlResult:
             out["pooled"] = self.pooled(rows).to_dict(self.ratio_percent(rows))
         else:  # backtest-placebo: whether the placebos set the width
             wider = spread is not None and spread.half_width > out["backtest"]["half_width_percent"]
-            placebos = (
-                {"used": wider, **placebos} if spread is None else {**placebos, "used": wider}
-            )
+            placebos = {**placebos, "used": wider}
         out["placebo_interval"] = placebos
         return out
 
