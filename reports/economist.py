@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from reports import figures, narrative
 from reports import phrases as P
 from reports import tables as T
-from reports.facts import IntervalParts, ReportData
+from reports.facts import Comparison, IntervalParts, ReportData
 from reports.formatting import format_number, format_percent
 from reports.phrases import ReportLang
 from warehouse.records import LOCAL_TIMEZONE
@@ -362,6 +362,9 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
                 n=format_number(round(1 / c.placebo_floor), lang),
                 floor=format_number(c.placebo_floor, lang, decimals=3),
             )  # fmt: skip
+            uncorrected = placebo_uncorrected(c, est.effect_pct.estimate, name, lang)
+            if uncorrected:
+                prose["placebo"] += " " + uncorrected
         elif c.design != "synthetic":
             prose["placebo"] = words["no_placebo_space"]
         if c.left_out:
@@ -381,6 +384,23 @@ def _comparison_prose(data: ReportData, lang: ReportLang) -> dict[str, dict[str,
     return out
 
 
+def placebo_uncorrected(c: Comparison, headline: float, name: str, lang: ReportLang) -> str:
+    """Under the pooled interval the placebo table's treated row is the ratio before the
+    log-scale correction, which the window's estimate takes: say both ('' when they agree to
+    the shown decimal or the table has no treated row)."""
+    if c.interval is None or c.interval.inference != "pooled" or c.placebo is None:
+        return ""
+    treated = c.placebo.loc[c.placebo["treated"].astype(bool), "percent"]
+    if treated.empty or not math.isfinite(float(treated.iloc[0])) or not math.isfinite(headline):
+        return ""
+    raw, shown = (format_percent(v, lang, decimals=1) for v in (float(treated.iloc[0]), headline))
+    if raw == shown:
+        return ""
+    return narrative.fill(
+        P.ECONOMIST[lang]["placebo_space_uncorrected"], city=name, raw=raw, headline=shown
+    )
+
+
 # The log-normal retransformation of a percent effect read off a log model.
 RETRANSFORMATION_REFERENCE = "Kennedy, 1981"
 
@@ -398,7 +418,7 @@ def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
         return narrative.fill(words["interval_backtest"], **values)
     if parts.inference == "pooled":
         pooled = {
-            "backtest": format_number(parts.backtest_rms or 0.0, lang, decimals=1),
+            "backtest": format_percent(parts.backtest_rms or 0.0, lang, decimals=1),
             "correction": format_number(parts.correction or 0.0, lang, decimals=1),
             "reference": RETRANSFORMATION_REFERENCE,
         }
@@ -407,8 +427,8 @@ def interval_text(parts: IntervalParts | None, lang: ReportLang) -> str:
         return narrative.fill(
             words["interval_pooled"], events=values["events"], **pooled,
             donors=narrative.counted(parts.placebos, "donor_of", lang),
-            placebo=format_number(parts.placebo_rms, lang, decimals=1),
-            pooled=format_number(parts.pooled_rms or 0.0, lang, decimals=1),
+            placebo=format_percent(parts.placebo_rms, lang, decimals=1),
+            pooled=format_percent(parts.pooled_rms or 0.0, lang, decimals=1),
         )  # fmt: skip
     if parts.placebo is None:
         return narrative.fill(words["interval_few_donors"], **values)

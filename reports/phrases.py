@@ -639,12 +639,12 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "по очереди принятые за получившие шок, дают ±{placebo} п. п., ошибки метода на {events} "
         "до события — ±{backtest} п. п.",
         "interval_pooled": "Интервал окна объединяет ошибки метода там, где эффекта нет: на "
-        "{events} до события (среднеквадратичная ошибка {backtest} %) и у {donors}, по очереди "
-        "принятых за получившие шок ({placebo} %), вместе — "
-        "{pooled} %, в логарифмической шкале; оценка поправлена на эту шкалу на {correction} "
+        "{events} до события (среднеквадратичная ошибка {backtest}) и у {donors}, по очереди "
+        "принятых за получившие шок ({placebo}), вместе — "
+        "{pooled}, в логарифмической шкале; оценка поправлена на эту шкалу на {correction} "
         "п. п. ({reference}).",
         "interval_pooled_few": "Интервал окна — по ошибкам метода на {events} до "
-        "события (среднеквадратичная ошибка {backtest} %; городов сравнения меньше пяти, их "
+        "события (среднеквадратичная ошибка {backtest}; городов сравнения меньше пяти, их "
         "плацебо не учитываются), в логарифмической шкале; оценка поправлена на эту шкалу на "
         "{correction} п. п. ({reference}).",
         "placebo_space": "Плацебо в пространстве",
@@ -653,6 +653,8 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "события к RMSPE до него {city} получает ранговое p = {p} (наименьшее возможное для "
         "{n} городов — {floor}).",
         "no_placebo_space": "Плацебо в пространстве строится для синтетического контроля.",
+        "placebo_space_uncorrected": "Эффекты в таблице — сумма за окно к сумме двойника, до "
+        "поправки на шкалу: у {city} там {raw}, в оценке окна — {headline}.",
         "left_out": "Не вошли в пул: {cities}.",
         "dropped": "Недель, исключённых из оценки, потому что в каком-то городе сравнения не "
         "было объявлений: {n}.",
@@ -749,12 +751,12 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "cities refitted in turn as if they had got the shock give ±{placebo} pp, the "
         "design's errors at {events} before the event ±{backtest} pp.",
         "interval_pooled": "The window's interval pools the design's errors where the truth "
-        "is zero: at {events} before the event (root mean square {backtest} %) and "
+        "is zero: at {events} before the event (root mean square {backtest}) and "
         "in the {donors} refitted in turn as if they had got the shock "
-        "({placebo} %), {pooled} % together, on the log scale; the estimate is corrected for "
+        "({placebo}), {pooled} together, on the log scale; the estimate is corrected for "
         "that scale by {correction} pp ({reference}).",
         "interval_pooled_few": "The window's interval comes from the design's errors at {events} "
-        "before the event (root mean square {backtest} %; with fewer than five "
+        "before the event (root mean square {backtest}; with fewer than five "
         "comparison cities their placebos are not used), on the log scale; the estimate is "
         "corrected for that scale by {correction} pp ({reference}).",
         "placebo_space": "Placebo in space",
@@ -763,6 +765,9 @@ ECONOMIST: Final[dict[ReportLang, dict[str, str]]] = {
         "after the event to the RMSPE before it {city} ranks with p = {p} (the smallest p "
         "{n} cities allow: {floor}).",
         "no_placebo_space": "Placebo in space is run for the synthetic control.",
+        "placebo_space_uncorrected": "The table's effects are each city's window total over "
+        "its twin's, before the scale correction: {raw} for {city} there, {headline} in the "
+        "window's estimate.",
         "left_out": "Left out of the pool: {cities}.",
         "dropped": "Weeks left out of the fit because some comparison city had no listing: {n}.",
         "filled": "Comparison-city weeks filled by interpolation between their neighbours (gaps "

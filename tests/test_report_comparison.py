@@ -37,7 +37,7 @@ from reports import (
 )
 from reports import official as off
 from reports.economist import sections
-from reports.formatting import format_number
+from reports.formatting import format_percent
 from reports.headline import (
     DESIGNS,
     InvalidParams,
@@ -499,7 +499,7 @@ def test_html_shows_the_twin_the_weights_and_the_placebos(
     assert parts.pooled_rms is not None and parts.correction is not None
     assert parts.correction > 0  # the retransformation lowers the estimate
     for value in (parts.backtest_rms, parts.placebo_rms, parts.pooled_rms):
-        assert f"{format_number(value, lang, decimals=1)} %" in html  # type: ignore[arg-type]
+        assert format_percent(value, lang, decimals=1) in html  # type: ignore[arg-type]
     figures = {p.stem for p in (pages[lang].parent / "figures").glob("*.png")}
     assert {"gaps_almaty", "gaps_astana", "its_almaty", "official"} <= figures
     tables = {p.stem for p in (pages[lang].parent / "tables").glob("*.csv")}

@@ -16,7 +16,7 @@ from reports import narrative
 from reports import phrases as P
 from reports.caveats import CaveatRules, estimate_caveats, find_caveats
 from reports.coverage import find_gaps
-from reports.economist import interval_text
+from reports.economist import interval_text, placebo_uncorrected
 from reports.facts import CityEstimate, Comparison, Coverage, DonorNote, Interval, IntervalParts
 from reports.figures import _figure, draw_effect
 from reports.formatting import (
@@ -470,12 +470,12 @@ _POOLED = dict(placebos=9, backtest_rms=5.9, placebo_rms=6.4, pooled_rms=6.2, co
          "before the event ±17.2 pp."),
         (IntervalParts("pooled", 26, 17.2, None, **_POOLED), "en",
          "The window's interval pools the design's errors where the truth is zero: at 26 "
-         "pseudo-events before the event (root mean square 5.9 %) and in the 9 comparison "
-         "cities refitted in turn as if they had got the shock (6.4 %), 6.2 % together, on the "
+         "pseudo-events before the event (root mean square 5.9%) and in the 9 comparison "
+         "cities refitted in turn as if they had got the shock (6.4%), 6.2% together, on the "
          "log scale; the estimate is corrected for that scale by 0.3 pp (Kennedy, 1981)."),
         (IntervalParts("pooled", 26, 17.2, None, backtest_rms=5.9, correction=0.17), "en",
          "The window's interval comes from the design's errors at 26 pseudo-events before the "
-         "event (root mean square 5.9 %; with fewer than five comparison cities their placebos "
+         "event (root mean square 5.9%; with fewer than five comparison cities their placebos "
          "are not used), on the log scale; the estimate is corrected for that scale by 0.2 pp "
          "(Kennedy, 1981)."),
         (IntervalParts("pooled", 26, 17.2, None, **_POOLED), "ru",
@@ -515,3 +515,37 @@ def test_a_thin_donor_is_said_with_the_total_declined(
 ) -> None:
     note = DonorNote("kokshetau", "thin", {"n": n, "of": of, "share": 0.8})
     assert narrative.donor_reason(note, lang).replace(NBSP, " ") == expected  # type: ignore[arg-type]
+
+
+def _placebo_comparison(inference: str, treated_percent: float) -> Comparison:
+    table = pd.DataFrame(
+        {"unit": ["almaty", "shymkent"], "treated": [True, False],
+         "percent": [treated_percent, 3.1]}
+    )  # fmt: skip
+    parts = IntervalParts(inference, 20, 15.0, None, 12, 10.0, 9.0, 9.5, 0.5)
+    return Comparison("synthetic", "detrended", (("shymkent", 1.0),), 0.02,
+                      placebo=table, interval=parts)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inference", "treated", "headline", "lang", "expected"),
+    [
+        ("pooled", 27.71, 27.2, "en", "The table's effects are each city's window total over "
+         "its twin's, before the scale correction: 27.7% for Almaty there, 27.2% in the "
+         "window's estimate."),
+        ("pooled", 27.71, 27.2, "ru", "Эффекты в таблице — сумма за окно к сумме двойника, до "
+         "поправки на шкалу: у Алматы там 27,7 %, в оценке окна — 27,2 %."),
+        # the same to the shown decimal: nothing to explain
+        ("pooled", 27.23, 27.2, "en", ""),
+        # the other intervals take no correction: the table's row is the estimate
+        ("backtest-placebo", 27.71, 27.2, "en", ""),
+        ("pooled", float("nan"), 27.2, "en", ""),
+    ],
+)  # fmt: skip
+def test_the_placebo_table_says_its_treated_row_is_before_the_correction(
+    inference: str, treated: float, headline: float, lang: str, expected: str
+) -> None:
+    comparison = _placebo_comparison(inference, treated)
+    name = narrative.city_name("almaty", lang)  # type: ignore[arg-type]
+    said = placebo_uncorrected(comparison, headline, name, lang)  # type: ignore[arg-type]
+    assert said.replace(NBSP, " ") == expected
