@@ -26,6 +26,7 @@ from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.monitors import price_bounds
 from scrapers.parse.krisha import TRUNCATED
+from scrapers.parse.markup import as_served
 from scrapers.spiders.params import (
     LiveParams,
     SpiderParams,
@@ -202,7 +203,7 @@ class SearchSpider(ListingSpider):
     def page_url(self, page: int) -> str:
         raise NotImplementedError
 
-    def parse_page(self, body: bytes, observed_at: datetime) -> ParsedPage:
+    def parse_page(self, body: bytes | str, observed_at: datetime) -> ParsedPage:
         parsed = type(self).parser(
             body,
             observed_at,
@@ -229,7 +230,8 @@ class SearchSpider(ListingSpider):
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response, self.simulated_now(response))
-        parsed = self.parse_page(response.body, seen.observed_at)
+        body = as_served(response.body, response.headers.get("Content-Type"))
+        parsed = self.parse_page(body, seen.observed_at)
         self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)
         yield from self.next_pages(page, parsed.last_page)

@@ -21,6 +21,7 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
 from scrapers.parse import archive, blocking, krisha
+from scrapers.parse.markup import as_served
 from scrapers.spiders.base import ListingSpider, Sighting
 from scrapers.spiders.params import ArchiveParams, is_loopback
 from scrapers.warc import OBSERVED_AT_META, ORIGINAL_URI_META, PAGE_KIND_META
@@ -127,7 +128,7 @@ class KrishaArchiveSpider(ListingSpider):
         self.count("captures_parsed")
         parts = urlsplit(original)
         parsed = krisha.parse_search_page(
-            response.body,
+            as_served(response.body, response.headers.get("Content-Type")),
             observed_at,
             city=self.city,
             base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
