@@ -139,8 +139,9 @@ class ListingSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
     def records(self, parsed: ParsedPage, seen: Sighting) -> Iterator[Any]:
-        """The page's snapshots as one batch of spool records (and any requests a snapshot
-        needs first); what was dropped, counted by reason."""
+        """The page's snapshots of the run's city as one batch of spool records (and any
+        requests a snapshot needs first); what was dropped, counted by reason."""
+        parsed = parsed.of_city(self.city)
         self.count("pages")
         if parsed.problem == TRUNCATED:
             # A capture cut short (archives keep some): its cut card was dropped; the
@@ -184,8 +185,10 @@ class ListingSpider(scrapy.Spider):
 class SearchSpider(ListingSpider):
     """A portal's search pages, page 1 to the last, ``page_window`` of them in flight.
 
-    ``parser`` is the portal's ``parse_search_page``; promoted cards, which the portals repeat
-    on every page, are taken once and later copies dropped by id (``duplicate_id``).
+    ``parser`` is the portal's ``parse_search_page``; a listing is taken once a run and later
+    copies are dropped by id (``duplicate_id``): promoted cards, which the portals repeat on
+    every page, a card that moved to the next page while the crawl went on, and a site that
+    answers page 1 whatever page is asked for (read as 200 listings of 20, it had passed).
     """
 
     parser: ClassVar[Callable[..., ParsedPage]]
@@ -194,7 +197,7 @@ class SearchSpider(ListingSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.last_page_seen = 0
-        self.promoted_taken: set[str] = set()
+        self.taken: set[str] = set()  # listing ids taken by this run
 
     @property
     def page_window(self) -> int:
@@ -208,12 +211,10 @@ class SearchSpider(ListingSpider):
             body,
             observed_at,
             city=self.city,
-            seen_ids=self.promoted_taken,
+            seen_ids=self.taken,
             base_url=self.base_url,
         )
-        self.promoted_taken.update(
-            s.listing_id for s in parsed.snapshots if s.listing_id in parsed.promoted_ids
-        )
+        self.taken.update(s.listing_id for s in parsed.snapshots)
         return parsed
 
     async def start(self) -> AsyncIterator[Request]:

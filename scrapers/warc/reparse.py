@@ -1,7 +1,7 @@
 """Reparse: run today's parsers over the pages a run stored, and merge through the loader.
 
 A run's WARC (:mod:`scrapers.warc.reader`) is read in the order it was written and each page
-is parsed as the spider parsed it: search pages with the cards already taken as promoted
+is parsed as the spider parsed it: search pages with the listings already taken as
 repeats (``seen_ids``), and for krisha the district from the run's own detail pages; web
 archive captures at their capture time, challenge pages skipped. Every record is stamped with
 the run's id, the current parser version and the response's WARC-Record-ID, exactly as the
@@ -162,7 +162,7 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
             raise RentwatchError(f"{path}: no parser for source {info.source!r}")
         run = RunPages(info, parser.version)
         details = _detail_districts(reader, info.city) if info.details else {}
-        promoted: set[str] = set()
+        taken: set[str] = set()  # listing ids taken from the run's search pages, as the spider
         for stored in reader.records():
             if stored.type != "response":
                 continue
@@ -177,11 +177,9 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
                 run.count("captures_parsed")
                 parsed = parse_stored_page(info, stored, parser)
             else:
-                parsed = parse_stored_page(info, stored, parser, seen_ids=promoted)
-                promoted.update(
-                    s.listing_id for s in parsed.snapshots if s.listing_id in parsed.promoted_ids
-                )
-            _take(run, stored, parsed, details)
+                parsed = parse_stored_page(info, stored, parser, seen_ids=taken)
+                taken.update(s.listing_id for s in parsed.snapshots)
+            _take(run, stored, parsed.of_city(info.city), details)
         run.cut_at = reader.cut_at
     return run
 
