@@ -344,6 +344,7 @@ class FakeSites:
     # page's own <meta charset> removed), as a server whose pages do not declare it would.
     encoding: str | None = None
     paginator: bool = True  # False: the paginator's class renamed, as a redesign might
+    cut_once: str | None = None  # URL substring whose first krisha answer is cut in half
     hold: str | None = None  # URL substring answered only after `release` is set
     release: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)  # set when `hold` arrives
@@ -402,6 +403,9 @@ class FakeSites:
                 last=math.ceil(len(items) / PER_PAGE),
                 weight=self.weight,
             )
+            if self.cut_once is not None and self.cut_once in target:
+                self.cut_once = None
+                body = body[: len(body) // 2]
             if not self.paginator:
                 body = body.replace(b'class="paginator"', b'class="pager"')
             if self.encoding is not None:

@@ -106,6 +106,12 @@ CASES = [
         "truncated page",
     ),
     Case(
+        "a page cut short once, whole when fetched again",
+        FakeSites(krisha={"almaty": 100}, cut_once="page=3"),
+        "finished",
+        100,
+    ),
+    Case(
         "a paginator the parser no longer finds",
         FakeSites(krisha={"almaty": 100}, paginator=False),
         "finished",

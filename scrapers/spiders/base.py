@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -66,6 +67,9 @@ class ListingSpider(scrapy.Spider):
     # Checked against the previous run of the same spider and city (not for backfills, whose
     # date ranges differ from one run to the next).
     compare_with_previous: ClassVar[bool] = True
+    # A page cut short is a page problem (fails the run), unless cut pages are what the
+    # source is known to keep (the web archive's captures).
+    cut_page_fails: ClassVar[bool] = True
 
     params: SpiderParams
     base_url: str
@@ -143,9 +147,8 @@ class ListingSpider(scrapy.Spider):
         requests a snapshot needs first); what was dropped, counted by reason."""
         parsed = parsed.of_city(self.city)
         self.count("pages")
-        if parsed.problem == TRUNCATED:
-            # A capture cut short (archives keep some): its cut card was dropped; the
-            # coverage check sees what is missing from a live crawl.
+        if parsed.problem == TRUNCATED and not self.cut_page_fails:
+            # A capture cut short (archives keep some): its cut card was dropped.
             self.count("pages_truncated")
         elif parsed.problem is not None:
             self.count(f"page_problems/{parsed.problem}")
@@ -233,6 +236,14 @@ class SearchSpider(ListingSpider):
         seen = Sighting.of(response, self.simulated_now(response))
         body = as_served(response.body, response.headers.get("Content-Type"))
         parsed = self.parse_page(body, seen.observed_at)
+        if parsed.problem == TRUNCATED:
+            # The connection closed mid-body with no length to tell (or the server sent a
+            # cut page): fetch it again, and only when it stays cut take what it holds.
+            retry = get_retry_request(response.request, spider=self, reason=TRUNCATED)
+            if retry is not None:
+                self.taken.difference_update(s.listing_id for s in parsed.snapshots)
+                yield retry
+                return
         self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)
         yield from self.next_pages(page, parsed.last_page)

@@ -46,6 +46,7 @@ class KrishaArchiveSpider(ListingSpider):
     params_model = ArchiveParams
     base_url_setting = "RENTWATCH_ARCHIVE_BASE_URL"
     compare_with_previous = False
+    cut_page_fails = False  # the archive keeps some captures cut short
     parser_version = krisha.PARSER_VERSION
 
     params: ArchiveParams
