@@ -46,8 +46,8 @@ def captures() -> list[Capture]:
             f"https://krisha.kz/arenda/kvartiry/{slug}/{LONG_TERM}",
             tuple(ASTANA[:20]),
         )
-        for slug in ("nur-sultan", "astana")
-        for day in (3, 17)
+        for slug, days in (("nur-sultan", (3, 17)), ("astana", (10, 24)))
+        for day in days
     ]
 
 
@@ -123,7 +123,7 @@ CASES = [
         FakeSites(captures=captures(), body_override={NUR_SULTAN_INDEX: b"<html>oops</html>"}),
         "failed",
         20,
-        "capture index not JSON",
+        "capture index unreadable",
         job=ARCHIVE,
     ),
     Case(
@@ -140,7 +140,7 @@ CASES = [
         FakeSites(captures=captures(), errors={"/web/20221017": 404}),
         "failed",
         20,
-        "http 404 ×2",
+        "http 404",
         job=ARCHIVE,
     ),
 ]
