@@ -10,6 +10,7 @@ the run's WARC records and the reparse reads.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -244,9 +245,12 @@ class SearchSpider(ListingSpider):
                 self.taken.difference_update(s.listing_id for s in parsed.snapshots)
                 yield retry
                 return
+        last_page = parsed.last_page
+        if last_page is None and page == 1:
+            last_page = pages_for(parsed)
         self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)
-        yield from self.next_pages(page, parsed.last_page)
+        yield from self.next_pages(page, last_page)
 
     def note_coverage(self, page: int, parsed: ParsedPage) -> None:
         """What the monitors compare: the total the search advertises ("Найдено 200", the
@@ -285,3 +289,16 @@ class SearchSpider(ListingSpider):
         self.count(f"pages_failed/{failure_cause(failure)}")
         self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
         yield from self.next_pages(page, None)
+
+
+def pages_for(parsed: ParsedPage) -> int | None:
+    """Without a paginator, the pages the advertised total fills at page 1's size (promoted
+    cards, which come on top of a page's results, left out); None without a total.
+
+    A redesign that renames the paginator must not end the crawl at page 1: the night's
+    other pages would never be fetched, so no WARC would hold them for the reparse.
+    """
+    size = parsed.cards_seen - len(parsed.promoted_ids)
+    if parsed.total is None or size <= 0:
+        return None
+    return math.ceil(parsed.total / size)
