@@ -143,6 +143,27 @@ def test_a_failed_page_passes_its_turn_on() -> None:
     assert pages_of(spider.page_failed(failure)) == [7]
 
 
+def test_a_page_the_parser_crashes_on_passes_its_turn_on_and_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parser bug on page 4 had ended the pagination there: pages 8.. were never fetched,
+    so no WARC held them for the reparse that fixes the night."""
+    spider = make_spider(KrishaSpider, BASE, city="almaty")
+    list(spider.next_pages(1, 10))
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise KeyError("price")
+
+    monkeypatch.setattr(KrishaSpider, "parser", staticmethod(crash))
+    response = HtmlResponse(
+        spider.page_url(4), body=b"<html></html>", request=spider.page_request(4)
+    )
+    assert pages_of(r for r in spider.parse_search(response, page=4) if isinstance(r, Request)) == [
+        7
+    ]
+    assert spider.crawler.stats.get_value("rentwatch/page_problems/parser error: KeyError") == 1
+
+
 @pytest.mark.parametrize(
     ("cls", "city", "page", "url"),
     [

@@ -11,6 +11,7 @@ the run's WARC records and the reparse reads.
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -236,10 +237,27 @@ class SearchSpider(ListingSpider):
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response, self.simulated_now(response))
         body = as_served(response.body, response.headers.get("Content-Type"))
-        parsed = self.parse_page(body, seen.observed_at)
+        try:
+            parsed = self.parse_page(body, seen.observed_at)
+        except Exception as exc:
+            # A parser bug fails the run, but must not end it: the pages after this one are
+            # still fetched, so the WARC holds the whole night for the reparse of the fix.
+            self.count(f"page_problems/parser error: {type(exc).__name__}")
+            # Where, not what: the message of a parser's error may quote the page's text.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.logger.error(
+                "page %s: the parser failed: %s at %s:%s",
+                page,
+                type(exc).__name__,
+                where.filename,
+                where.lineno,
+            )
+            yield from self.next_pages(page, None)
+            return
         if parsed.problem == TRUNCATED:
             # The connection closed mid-body with no length to tell (or the server sent a
             # cut page): fetch it again, and only when it stays cut take what it holds.
+            assert response.request is not None
             retry = get_retry_request(response.request, spider=self, reason=TRUNCATED)
             if retry is not None:
                 self.taken.difference_update(s.listing_id for s in parsed.snapshots)
