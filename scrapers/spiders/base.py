@@ -144,6 +144,26 @@ class ListingSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
+    def parsed_safely(
+        self, parse: Callable[[], ParsedPage], response: Response
+    ) -> ParsedPage | None:
+        """``parse()``, or None when the parser raised: a parser bug is a page problem
+        (``parser error: KeyError``) that fails the run, never a spider error no check reads."""
+        try:
+            return parse()
+        except Exception as exc:
+            self.count(f"page_problems/parser error: {type(exc).__name__}")
+            # Where, not what: the message of a parser's error may quote the page's text.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.logger.error(
+                "the parser failed on %s: %s at %s:%s",
+                response.url,
+                type(exc).__name__,
+                where.filename,
+                where.lineno,
+            )
+            return None
+
     def records(self, parsed: ParsedPage, seen: Sighting) -> Iterator[Any]:
         """The page's snapshots of the run's city as one batch of spool records (and any
         requests a snapshot needs first); what was dropped, counted by reason."""
@@ -237,21 +257,10 @@ class SearchSpider(ListingSpider):
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response, self.simulated_now(response))
         body = as_served(response.body, response.headers.get("Content-Type"))
-        try:
-            parsed = self.parse_page(body, seen.observed_at)
-        except Exception as exc:
-            # A parser bug fails the run, but must not end it: the pages after this one are
-            # still fetched, so the WARC holds the whole night for the reparse of the fix.
-            self.count(f"page_problems/parser error: {type(exc).__name__}")
-            # Where, not what: the message of a parser's error may quote the page's text.
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            self.logger.error(
-                "page %s: the parser failed: %s at %s:%s",
-                page,
-                type(exc).__name__,
-                where.filename,
-                where.lineno,
-            )
+        parsed = self.parsed_safely(lambda: self.parse_page(body, seen.observed_at), response)
+        if parsed is None:
+            # The pages after this one are still fetched, so the WARC holds the whole night
+            # for the reparse that ships the parser's fix.
             yield from self.next_pages(page, None)
             return
         if parsed.problem == TRUNCATED:

@@ -157,13 +157,17 @@ class KrishaArchiveSpider(ListingSpider):
             return
         self.count("captures_parsed")
         parts = urlsplit(original)
-        parsed = krisha.parse_search_page(
-            as_served(response.body, response.headers.get("Content-Type")),
-            observed_at,
-            city=self.city,
-            base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
+        parsed = self.parsed_safely(
+            lambda: krisha.parse_search_page(
+                as_served(response.body, response.headers.get("Content-Type")),
+                observed_at,
+                city=self.city,
+                base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
+            ),
+            response,
         )
-        yield from self.records(parsed, Sighting.of(response, observed_at))
+        if parsed is not None:
+            yield from self.records(parsed, Sighting.of(response, observed_at))
 
 
 def is_long_term_search(original: str, slug: str) -> bool:
