@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
 PricePeriod = Literal["month", "day", "hour"]
 OwnerType = Literal["owner", "specialist", "company"]
+# A card of another city than the search's (ParsedPage.of_city), and the problem of a page
+# whose every listing is one.
+OTHER_CITY: Final = "other_city"
+ANOTHER_CITY: Final = "another city's search"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,27 @@ class ParsedPage:
     # cannot be read whole: "detail page", "not a rent search: sale", "truncated page",
     # "page too deep: …". None for a rent search page read in full.
     problem: str | None = None
+
+    def of_city(self, city: str) -> ParsedPage:
+        """The page with the listings of other cities than ``city`` dropped (``other_city``).
+
+        A search of one city that shows another's listings (a region redirect, a search
+        that lost its city) is not this city's page: when every listing on it is another
+        city's, ``problem`` says whose (``"another city's search: astana"``).
+        """
+        others = [s for s in self.snapshots if s.city != city]
+        if not others:
+            return self
+        kept = [s for s in self.snapshots if s.city == city]
+        problem = self.problem
+        if not kept and problem is None:
+            problem = f"{ANOTHER_CITY}: {', '.join(sorted({s.city for s in others}))}"
+        return replace(
+            self,
+            snapshots=kept,
+            dropped=self.dropped + Counter({OTHER_CITY: len(others)}),
+            problem=problem,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from typing import Any, Final, Protocol
 import duckdb
 from scrapy.settings import BaseSettings
 
+from scrapers.items import OTHER_CITY
 from scrapers.middlewares import EVERYTHING
 from warehouse.connection import connect
 from warehouse.errors import RentwatchError
@@ -48,9 +49,9 @@ ORDER BY started_at DESC
 LIMIT 1
 """
 
-# Cards that are not a listing of this crawl's: a promoted card already taken, or a card of a
-# city rentwatch does not cover. They do not count against the price coverage.
-NOT_OURS: Final = ("duplicate_id", "city_not_covered")
+# Cards that are not a listing of this crawl's: a card already taken from an earlier page, or
+# a card of another city (covered or not). They do not count against the price coverage.
+NOT_OURS: Final = ("duplicate_id", "city_not_covered", OTHER_CITY)
 COVERED_FIELDS: Final = ("rooms", "area_m2")
 
 

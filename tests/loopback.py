@@ -340,6 +340,11 @@ class FakeSites:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # URL substring -> headers
     robots_status: int = 200
     body_override: dict[str, bytes] = field(default_factory=dict)  # URL substring -> body
+    # krisha search pages sent in this charset, named only in the Content-Type header (the
+    # page's own <meta charset> removed), as a server whose pages do not declare it would.
+    encoding: str | None = None
+    paginator: bool = True  # False: the paginator's class renamed, as a redesign might
+    cut_once: str | None = None  # URL substring whose first krisha answer is cut in half
     hold: str | None = None  # URL substring answered only after `release` is set
     release: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)  # set when `hold` arrives
@@ -398,6 +403,18 @@ class FakeSites:
                 last=math.ceil(len(items) / PER_PAGE),
                 weight=self.weight,
             )
+            if self.cut_once is not None and self.cut_once in target:
+                self.cut_once = None
+                body = body[: len(body) // 2]
+            if not self.paginator:
+                body = body.replace(b'class="paginator"', b'class="pager"')
+            if self.encoding is not None:
+                text = body.decode().replace('<meta charset="utf-8">', "")
+                return (
+                    200,
+                    f"text/html; charset={self.encoding}",
+                    text.encode(self.encoding, "xmlcharrefreplace"),
+                )
             return 200, "text/html; charset=utf-8", body
         if path.startswith(OLX_PATH):
             slug = path.removeprefix(OLX_PATH).strip("/")

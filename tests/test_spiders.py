@@ -143,6 +143,27 @@ def test_a_failed_page_passes_its_turn_on() -> None:
     assert pages_of(spider.page_failed(failure)) == [7]
 
 
+def test_a_page_the_parser_crashes_on_passes_its_turn_on_and_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parser bug on page 4 had ended the pagination there: pages 8.. were never fetched,
+    so no WARC held them for the reparse that fixes the night."""
+    spider = make_spider(KrishaSpider, BASE, city="almaty")
+    list(spider.next_pages(1, 10))
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise KeyError("price")
+
+    monkeypatch.setattr(KrishaSpider, "parser", staticmethod(crash))
+    response = HtmlResponse(
+        spider.page_url(4), body=b"<html></html>", request=spider.page_request(4)
+    )
+    assert pages_of(r for r in spider.parse_search(response, page=4) if isinstance(r, Request)) == [
+        7
+    ]
+    assert spider.crawler.stats.get_value("rentwatch/page_problems/parser error: KeyError") == 1
+
+
 @pytest.mark.parametrize(
     ("cls", "city", "page", "url"),
     [
@@ -355,3 +376,24 @@ def test_details_complete_a_card_without_a_district_from_its_detail_page() -> No
     [kept_batch] = spider.detail_failed(SimpleNamespace(request=request))
     [kept] = kept_batch.records
     assert kept["district"] is None and kept["listing_id"] == str(listings[1].listing_id)
+
+
+def test_a_capture_the_parser_crashes_on_fails_the_backfill(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: a spider error no check reads, and a healthy run on the other captures."""
+    spider = make_spider(
+        KrishaArchiveSpider,
+        {"RENTWATCH_ARCHIVE_BASE_URL": "http://127.0.0.1:9"},
+        city="almaty",
+        **{"from": "2022-10-01", "to": "2022-10-31"},
+    )
+
+    def crash(*_: Any, **__: Any) -> Any:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr("scrapers.parse.krisha.parse_search_page", crash)
+    original = "https://krisha.kz/arenda/kvartiry/almaty/?das[rent.period]=2"
+    response = HtmlResponse(f"http://127.0.0.1:9/web/20221003090000id_/{original}", body=b"<html>")
+    assert list(spider.parse_capture(response, datetime(2022, 10, 3, tzinfo=UTC), original)) == []
+    assert spider.crawler.stats.get_value("rentwatch/page_problems/parser error: IndexError") == 1

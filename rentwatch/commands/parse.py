@@ -23,6 +23,7 @@ from lxml import etree
 from scrapers.items import ParsedPage
 from scrapers.parse.blocking import blocked_reason
 from scrapers.parse.krisha import TRUNCATED
+from scrapers.parse.markup import as_served
 from scrapers.parse.pages import parser_for, source_of_page
 from warehouse.cities import city_code
 from warehouse.errors import RentwatchError
@@ -110,10 +111,10 @@ def _portal_of(body: bytes, what: str) -> str:
 
 def _from_warc(
     warc: Path, record: str | None, url: str | None
-) -> tuple[bytes, datetime, str, str, str, str]:
-    """(body, observed at, source, city, base URL, what) of the page a WARC holds."""
+) -> tuple[bytes, str | None, datetime, str, str, str, str]:
+    """(body, Content-Type, observed at, source, city, base URL, what) of a WARC's page."""
     from scrapers.warc.reader import WarcReader
-    from scrapers.warc.reparse import page_arguments
+    from scrapers.warc.reparse import content_type, page_arguments
 
     with WarcReader(warc) as reader:
         info = reader.info
@@ -137,7 +138,15 @@ def _from_warc(
     assert stored.observed_at is not None
     args = page_arguments(info, stored)
     what = f"{warc} record {stored.number} ({stored.kind or 'page'} {stored.page_url})"
-    return stored.body, stored.observed_at, info.source, args["city"], args["base_url"], what
+    return (
+        stored.body,
+        content_type(stored),
+        stored.observed_at,
+        info.source,
+        args["city"],
+        args["base_url"],
+        what,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -207,11 +216,12 @@ def register(app: typer.Typer) -> None:
         if warc is None and (record is not None or url is not None):
             raise RentwatchError("--record and --url read from a WARC: add --warc FILE")
         extra: dict[str, str] = {}
+        served: str | None = None  # the stored response's Content-Type (its charset)
         if warc is not None:
             if record is None and url is None:
                 _warc_listing(warc)
                 return
-            body, when, run_source, run_city, base_url, what = _from_warc(warc, record, url)
+            body, served, when, run_source, run_city, base_url, what = _from_warc(warc, record, url)
             source = source or run_source
             code = code or run_city
             extra["base_url"] = base_url
@@ -234,7 +244,7 @@ def register(app: typer.Typer) -> None:
         if b"\0" in body[:BINARY_SCAN] and not body.startswith(UTF16_BOMS):
             raise RentwatchError(f"{what} is a binary file, not an HTML page")
         parser = parser or parser_for(_portal_of(body, what))
-        parsed = parser(body, when, city=code, **extra)
+        parsed = parser(as_served(body, served), when, city=code, **extra)
         for snapshot in parsed.snapshots:
             typer.echo(json.dumps(asdict(snapshot), ensure_ascii=False, default=str))
         typer.echo(f"{what}: {summary(parsed)}", err=True)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Final
 
 from lxml import etree
-from w3lib.encoding import html_body_declared_encoding
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    resolve_encoding,
+)
 
 from warehouse.pii import PHONE, scrub
 
@@ -42,6 +47,25 @@ def load_html(html: bytes | str) -> etree._Element:
     if root is None:  # empty or whitespace-only input
         root = etree.fromstring(b"<html></html>", parser)
     return root
+
+
+def as_served(body: bytes, content_type: str | bytes | None) -> bytes | str:
+    """A page's body as its parser should read it, given the response's ``Content-Type``.
+
+    A charset in the HTTP header overrides the page's ``<meta charset>`` (a byte-order mark
+    overrides both), as in a browser: when the header names one the page does not declare,
+    the text decoded by it; otherwise the bytes as they came (the parser reads those by their
+    meta, else as UTF-8). A page sent as windows-1251 with only its header saying so had been
+    read as UTF-8, every Cyrillic title garbled and every card dropped.
+    """
+    header = content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type
+    transport = http_content_type_encoding(header) if header else None
+    if transport is None:
+        return body
+    declared = html_body_declared_encoding(body) or DEFAULT_ENCODING
+    if resolve_encoding(declared) == transport:
+        return body
+    return html_to_unicode(header, body)[1]
 
 
 def ends_whole(html: bytes | str) -> bool:

@@ -10,6 +10,8 @@ the run's WARC records and the reparse reads.
 
 from __future__ import annotations
 
+import math
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -26,6 +29,7 @@ from scrapers.items import ListingSnapshot, ParsedPage, SpoolBatch
 from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.monitors import price_bounds
 from scrapers.parse.krisha import TRUNCATED
+from scrapers.parse.markup import as_served
 from scrapers.spiders.params import (
     LiveParams,
     SpiderParams,
@@ -65,6 +69,9 @@ class ListingSpider(scrapy.Spider):
     # Checked against the previous run of the same spider and city (not for backfills, whose
     # date ranges differ from one run to the next).
     compare_with_previous: ClassVar[bool] = True
+    # A page cut short is a page problem (fails the run), unless cut pages are what the
+    # source is known to keep (the web archive's captures).
+    cut_page_fails: ClassVar[bool] = True
 
     params: SpiderParams
     base_url: str
@@ -137,13 +144,33 @@ class ListingSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"rentwatch/{key}", value)
 
+    def parsed_safely(
+        self, parse: Callable[[], ParsedPage], response: Response
+    ) -> ParsedPage | None:
+        """``parse()``, or None when the parser raised: a parser bug is a page problem
+        (``parser error: KeyError``) that fails the run, never a spider error no check reads."""
+        try:
+            return parse()
+        except Exception as exc:
+            self.count(f"page_problems/parser error: {type(exc).__name__}")
+            # Where, not what: the message of a parser's error may quote the page's text.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.logger.error(
+                "the parser failed on %s: %s at %s:%s",
+                response.url,
+                type(exc).__name__,
+                where.filename,
+                where.lineno,
+            )
+            return None
+
     def records(self, parsed: ParsedPage, seen: Sighting) -> Iterator[Any]:
-        """The page's snapshots as one batch of spool records (and any requests a snapshot
-        needs first); what was dropped, counted by reason."""
+        """The page's snapshots of the run's city as one batch of spool records (and any
+        requests a snapshot needs first); what was dropped, counted by reason."""
+        parsed = parsed.of_city(self.city)
         self.count("pages")
-        if parsed.problem == TRUNCATED:
-            # A capture cut short (archives keep some): its cut card was dropped; the
-            # coverage check sees what is missing from a live crawl.
+        if parsed.problem == TRUNCATED and not self.cut_page_fails:
+            # A capture cut short (archives keep some): its cut card was dropped.
             self.count("pages_truncated")
         elif parsed.problem is not None:
             self.count(f"page_problems/{parsed.problem}")
@@ -183,8 +210,10 @@ class ListingSpider(scrapy.Spider):
 class SearchSpider(ListingSpider):
     """A portal's search pages, page 1 to the last, ``page_window`` of them in flight.
 
-    ``parser`` is the portal's ``parse_search_page``; promoted cards, which the portals repeat
-    on every page, are taken once and later copies dropped by id (``duplicate_id``).
+    ``parser`` is the portal's ``parse_search_page``; a listing is taken once a run and later
+    copies are dropped by id (``duplicate_id``): promoted cards, which the portals repeat on
+    every page, a card that moved to the next page while the crawl went on, and a site that
+    answers page 1 whatever page is asked for (read as 200 listings of 20, it had passed).
     """
 
     parser: ClassVar[Callable[..., ParsedPage]]
@@ -193,7 +222,7 @@ class SearchSpider(ListingSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.last_page_seen = 0
-        self.promoted_taken: set[str] = set()
+        self.taken: set[str] = set()  # listing ids taken by this run
 
     @property
     def page_window(self) -> int:
@@ -202,17 +231,15 @@ class SearchSpider(ListingSpider):
     def page_url(self, page: int) -> str:
         raise NotImplementedError
 
-    def parse_page(self, body: bytes, observed_at: datetime) -> ParsedPage:
+    def parse_page(self, body: bytes | str, observed_at: datetime) -> ParsedPage:
         parsed = type(self).parser(
             body,
             observed_at,
             city=self.city,
-            seen_ids=self.promoted_taken,
+            seen_ids=self.taken,
             base_url=self.base_url,
         )
-        self.promoted_taken.update(
-            s.listing_id for s in parsed.snapshots if s.listing_id in parsed.promoted_ids
-        )
+        self.taken.update(s.listing_id for s in parsed.snapshots)
         return parsed
 
     async def start(self) -> AsyncIterator[Request]:
@@ -229,10 +256,28 @@ class SearchSpider(ListingSpider):
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response, self.simulated_now(response))
-        parsed = self.parse_page(response.body, seen.observed_at)
+        body = as_served(response.body, response.headers.get("Content-Type"))
+        parsed = self.parsed_safely(lambda: self.parse_page(body, seen.observed_at), response)
+        if parsed is None:
+            # The pages after this one are still fetched, so the WARC holds the whole night
+            # for the reparse that ships the parser's fix.
+            yield from self.next_pages(page, None)
+            return
+        if parsed.problem == TRUNCATED:
+            # The connection closed mid-body with no length to tell (or the server sent a
+            # cut page): fetch it again, and only when it stays cut take what it holds.
+            assert response.request is not None
+            retry = get_retry_request(response.request, spider=self, reason=TRUNCATED)
+            if retry is not None:
+                self.taken.difference_update(s.listing_id for s in parsed.snapshots)
+                yield retry
+                return
+        last_page = parsed.last_page
+        if last_page is None and page == 1:
+            last_page = pages_for(parsed)
         self.note_coverage(page, parsed)
         yield from self.records(parsed, seen)
-        yield from self.next_pages(page, parsed.last_page)
+        yield from self.next_pages(page, last_page)
 
     def note_coverage(self, page: int, parsed: ParsedPage) -> None:
         """What the monitors compare: the total the search advertises ("Найдено 200", the
@@ -271,3 +316,16 @@ class SearchSpider(ListingSpider):
         self.count(f"pages_failed/{failure_cause(failure)}")
         self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
         yield from self.next_pages(page, None)
+
+
+def pages_for(parsed: ParsedPage) -> int | None:
+    """Without a paginator, the pages the advertised total fills at page 1's size (promoted
+    cards, which come on top of a page's results, left out); None without a total.
+
+    A redesign that renames the paginator must not end the crawl at page 1: the night's
+    other pages would never be fetched, so no WARC would hold them for the reparse.
+    """
+    size = parsed.cards_seen - len(parsed.promoted_ids)
+    if parsed.total is None or size <= 0:
+        return None
+    return math.ceil(parsed.total / size)

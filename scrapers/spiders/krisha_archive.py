@@ -6,6 +6,10 @@ long-term-rent capture is fetched raw (``/web/<timestamp>id_/<original>``) and p
 same parser as a live page, observed at the capture's time. Only what was captured is read:
 the spider never follows a capture's paginator.
 
+A capture index that fails or cannot be read, and a listed capture that cannot be fetched,
+count as pages failed by cause (``capture index: http 500``, ``capture index unreadable``,
+``http 404``): each is a part of the period the backfill did not read.
+
 Politeness: one request at a time, at least one second apart, to any archive host that is
 not loopback, whatever the settings say (:meth:`update_settings`); 429s back off.
 """
@@ -19,8 +23,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
+from scrapers.middlewares import Blocked, RetryAfterTooLong, failure_cause
 from scrapers.parse import archive, blocking, krisha
+from scrapers.parse.markup import as_served
 from scrapers.spiders.base import ListingSpider, Sighting
 from scrapers.spiders.params import ArchiveParams, is_loopback
 from scrapers.warc import OBSERVED_AT_META, ORIGINAL_URI_META, PAGE_KIND_META
@@ -31,6 +38,8 @@ SITE: Final = "krisha.kz"
 MIN_ARCHIVE_DELAY: Final = 1.0
 # Above the command line's priority (40): `-s DOWNLOAD_DELAY=0` cannot undercut the floor.
 FLOOR_PRIORITY: Final = 50
+# How a failure line names the CDX answer (one per slug) a backfill could not read.
+INDEX: Final = "capture index"
 LONG_TERM: Final = "2"  # das[rent.period]=2 is "на длительный срок"
 
 
@@ -45,6 +54,7 @@ class KrishaArchiveSpider(ListingSpider):
     params_model = ArchiveParams
     base_url_setting = "RENTWATCH_ARCHIVE_BASE_URL"
     compare_with_previous = False
+    cut_page_fails = False  # the archive keeps some captures cut short
     parser_version = krisha.PARSER_VERSION
 
     params: ArchiveParams
@@ -86,12 +96,18 @@ class KrishaArchiveSpider(ListingSpider):
             yield Request(
                 self.cdx_url(slug),
                 callback=self.parse_listing,
+                errback=self.listing_failed,
                 cb_kwargs={"slug": slug},
                 meta={PAGE_KIND_META: "cdx"},
             )
 
     def parse_listing(self, response: Response, slug: str) -> Iterator[Request]:
-        captures = archive.parse_cdx(response.body)
+        try:
+            captures = archive.parse_cdx(response.body)
+        except archive.ArchiveError as exc:
+            self.count(f"pages_failed/{INDEX} unreadable")
+            self.logger.warning("capture index of %s unreadable: %s", slug, exc)
+            return
         self.count("captures_listed", len(captures))
         for capture in captures:
             if not is_long_term_search(capture.original, slug):
@@ -105,6 +121,7 @@ class KrishaArchiveSpider(ListingSpider):
             yield Request(
                 archive.capture_url(self.base_url, capture.timestamp, capture.original),
                 callback=self.parse_capture,
+                errback=self.capture_failed,
                 cb_kwargs={"observed_at": capture.timestamp, "original": capture.original},
                 # The capture is the site's page as it was: its content is judged here, not
                 # as the archive's answer to us (see BlockedMiddleware). Its WARC record keeps
@@ -117,6 +134,20 @@ class KrishaArchiveSpider(ListingSpider):
                 },
             )
 
+    def listing_failed(self, failure: Failure) -> None:
+        """A slug's capture index could not be fetched: its captures are a night's pages lost."""
+        if failure.check(Blocked, RetryAfterTooLong):
+            return  # the run is stopping
+        self.count(f"pages_failed/{INDEX}: {failure_cause(failure)}")
+        self.logger.warning("capture index failed: %s", failure.getErrorMessage())
+
+    def capture_failed(self, failure: Failure) -> None:
+        """A capture the index lists could not be fetched (a 404, a timeout …)."""
+        if failure.check(Blocked, RetryAfterTooLong):
+            return
+        self.count(f"pages_failed/{failure_cause(failure)}")
+        self.logger.warning("capture failed: %s", failure.getErrorMessage())
+
     def parse_capture(
         self, response: Response, observed_at: datetime, original: str
     ) -> Iterator[dict[str, Any]]:
@@ -126,13 +157,17 @@ class KrishaArchiveSpider(ListingSpider):
             return
         self.count("captures_parsed")
         parts = urlsplit(original)
-        parsed = krisha.parse_search_page(
-            response.body,
-            observed_at,
-            city=self.city,
-            base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
+        parsed = self.parsed_safely(
+            lambda: krisha.parse_search_page(
+                as_served(response.body, response.headers.get("Content-Type")),
+                observed_at,
+                city=self.city,
+                base_url=f"{parts.scheme or 'https'}://{parts.netloc or SITE}",
+            ),
+            response,
         )
-        yield from self.records(parsed, Sighting.of(response, observed_at))
+        if parsed is not None:
+            yield from self.records(parsed, Sighting.of(response, observed_at))
 
 
 def is_long_term_search(original: str, slug: str) -> bool:

@@ -1,7 +1,7 @@
 """Reparse: run today's parsers over the pages a run stored, and merge through the loader.
 
 A run's WARC (:mod:`scrapers.warc.reader`) is read in the order it was written and each page
-is parsed as the spider parsed it: search pages with the cards already taken as promoted
+is parsed as the spider parsed it: search pages with the listings already taken as
 repeats (``seen_ids``), and for krisha the district from the run's own detail pages; web
 archive captures at their capture time, challenge pages skipped. Every record is stamped with
 the run's id, the current parser version and the response's WARC-Record-ID, exactly as the
@@ -36,11 +36,13 @@ from urllib.parse import urlsplit
 
 import duckdb
 from scrapy.settings import BaseSettings, Settings
+from w3lib.encoding import html_to_unicode
 
 from scrapers.items import ListingSnapshot, ParsedPage
 from scrapers.monitors import COVERED_FIELDS, Health, evaluate
 from scrapers.parse import krisha, olx
 from scrapers.parse.blocking import is_blocked
+from scrapers.parse.markup import as_served
 from scrapers.warc.reader import StoredRecord, WarcReader
 from scrapers.warc.writer import RunInfo
 from warehouse.errors import RentwatchError
@@ -126,8 +128,16 @@ def parse_stored_page(
     """One stored page through ``parser``, observed when the crawl observed it."""
     assert stored.observed_at is not None
     return parser.parse(
-        stored.body, stored.observed_at, seen_ids=seen_ids, **page_arguments(info, stored)
+        as_served(stored.body, content_type(stored)),
+        stored.observed_at,
+        seen_ids=seen_ids,
+        **page_arguments(info, stored),
     )
+
+
+def content_type(stored: StoredRecord) -> str | None:
+    """The stored response's ``Content-Type`` header (the page's charset may be in it)."""
+    return next((value for name, value in stored.headers if name.lower() == "content-type"), None)
 
 
 def _detail_districts(reader: WarcReader, city: str) -> dict[str, tuple[str | None, str | None]]:
@@ -137,7 +147,7 @@ def _detail_districts(reader: WarcReader, city: str) -> dict[str, tuple[str | No
     found: dict[str, tuple[str | None, str | None]] = {}
     for stored in reader.records():
         if stored.type == "response" and stored.kind == "detail" and stored.status == 200:
-            text = stored.body.decode("utf-8", "replace")
+            text = html_to_unicode(content_type(stored), stored.body)[1]  # as Scrapy's .text
             found[str(stored.uri)] = district_on_detail_page(text, city)
     return found
 
@@ -152,7 +162,7 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
             raise RentwatchError(f"{path}: no parser for source {info.source!r}")
         run = RunPages(info, parser.version)
         details = _detail_districts(reader, info.city) if info.details else {}
-        promoted: set[str] = set()
+        taken: set[str] = set()  # listing ids taken from the run's search pages, as the spider
         for stored in reader.records():
             if stored.type != "response":
                 continue
@@ -167,11 +177,9 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
                 run.count("captures_parsed")
                 parsed = parse_stored_page(info, stored, parser)
             else:
-                parsed = parse_stored_page(info, stored, parser, seen_ids=promoted)
-                promoted.update(
-                    s.listing_id for s in parsed.snapshots if s.listing_id in parsed.promoted_ids
-                )
-            _take(run, stored, parsed, details)
+                parsed = parse_stored_page(info, stored, parser, seen_ids=taken)
+                taken.update(s.listing_id for s in parsed.snapshots)
+            _take(run, stored, parsed.of_city(info.city), details)
         run.cut_at = reader.cut_at
     return run
 
