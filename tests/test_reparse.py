@@ -31,7 +31,9 @@ from tests.loopback import krisha_page, make_listings
 from warehouse import open_reader, open_writer
 from warehouse.errors import RentwatchError
 from warehouse.load import load_spools
+from warehouse.plausible import PriceBounds
 from warehouse.spool import SpoolWriter
+from warehouse.warcs import find_warc
 
 T0 = datetime(2022, 10, 13, 4, 0, tzinfo=UTC)  # 10:00 in Almaty
 REAL = VersionedParser(krisha.parse_search_page, krisha.PARSER_VERSION)
@@ -293,3 +295,38 @@ def test_a_broken_parser_leaves_the_warehouse_as_it_was(warehouse: tuple[Path, P
     assert rows(db) == before
     with duckdb.connect(str(db), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM spool_loads").fetchone() == (1,)
+
+
+def test_a_price_the_crawl_would_have_refused_is_not_loaded_by_a_reparse(
+    warehouse: tuple[Path, Path],
+) -> None:
+    db, spool_dir = warehouse
+    # A parser "fix" that misreads every price by 100 million tenge a month: the crawl's
+    # plausibility rule (warehouse.plausible) drops such a price, and so must the reparse.
+    wrong = priced(100_000_000, NEXT)
+    path = find_warc(spool_dir, "night-1")
+    assert path is not None
+    kept = read_run(path, {"krisha": wrong})
+    assert len(kept.records) == 40  # no bounds: every parsed price is kept
+    checked = read_run(path, {"krisha": wrong}, bounds=lambda origin: PriceBounds())
+    assert checked.records == []
+    assert checked.stats["rentwatch/dropped/price_implausible"] == 40
+    assert checked.stats["rentwatch/snapshots"] == 0
+    # One price off on each of the two pages: those rows alone are dropped.
+    one = read_run(path, {"krisha": _one_price_off()}, bounds=lambda origin: PriceBounds())
+    assert len(one.records) == 38
+    assert one.stats["rentwatch/dropped/price_implausible"] == 2
+    report = run_reparse(db, spool_dir, parsers={"krisha": wrong})
+    # What the crawl would have loaded with that parser: nothing, and a health that says so.
+    assert report.runs[0].records == 0
+    assert report.runs[0].health is not None and not report.runs[0].health.ok
+    assert rows(db) == []
+
+
+def _one_price_off() -> VersionedParser:
+    def parse(html: bytes, observed_at: datetime, **kwargs: Any) -> ParsedPage:
+        page = krisha.parse_search_page(html, observed_at, **kwargs)
+        first, *rest = page.snapshots
+        return dataclasses.replace(page, snapshots=[dataclasses.replace(first, price=3), *rest])
+
+    return VersionedParser(parse, NEXT)

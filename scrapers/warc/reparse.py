@@ -47,6 +47,7 @@ from scrapers.warc.reader import StoredRecord, WarcReader
 from scrapers.warc.writer import RunInfo
 from warehouse.errors import RentwatchError
 from warehouse.load import LoadReport, load_spools
+from warehouse.plausible import PriceBounds
 from warehouse.records import LOCAL_TIMEZONE, RecordError, validate_record
 from warehouse.spool import SpoolWriter, meta_path_for, new_run_id
 from warehouse.warcs import find_warc
@@ -152,8 +153,17 @@ def _detail_districts(reader: WarcReader, city: str) -> dict[str, tuple[str | No
     return found
 
 
-def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -> RunPages:
-    """Parse every page of the run stored in ``path`` with the current parsers."""
+def read_run(
+    path: Path,
+    parsers: Mapping[str, VersionedParser] | None = None,
+    *,
+    bounds: Callable[[str], PriceBounds] | None = None,
+) -> RunPages:
+    """Parse every page of the run stored in ``path`` with the current parsers.
+
+    ``bounds``: the plausible prices for the run's origin (``PriceBounds.from_warehouse``);
+    a price outside them is dropped as ``price_implausible``, as the spider drops it, so a
+    reparse loads no row the crawl would have refused. None: every parsed price is kept."""
     parsers = parsers or current_parsers()
     with WarcReader(path) as reader:
         info = reader.info
@@ -161,6 +171,7 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
         if parser is None:
             raise RentwatchError(f"{path}: no parser for source {info.source!r}")
         run = RunPages(info, parser.version)
+        plausible = bounds(info.origin) if bounds is not None else None
         details = _detail_districts(reader, info.city) if info.details else {}
         taken: set[str] = set()  # listing ids taken from the run's search pages, as the spider
         for stored in reader.records():
@@ -179,7 +190,7 @@ def read_run(path: Path, parsers: Mapping[str, VersionedParser] | None = None) -
             else:
                 parsed = parse_stored_page(info, stored, parser, seen_ids=taken)
                 taken.update(s.listing_id for s in parsed.snapshots)
-            _take(run, stored, parsed.of_city(info.city), details)
+            _take(run, stored, parsed.of_city(info.city), details, plausible)
         run.cut_at = reader.cut_at
     return run
 
@@ -189,15 +200,25 @@ def _take(
     stored: StoredRecord,
     parsed: ParsedPage,
     details: Mapping[str, tuple[str | None, str | None]],
+    bounds: PriceBounds | None = None,
 ) -> None:
     """The page's snapshots as records, counted as the spider and the pipeline count them."""
     run.count("pages")
     run.count("cards_seen", parsed.cards_seen)
     for reason, n in parsed.dropped.items():
         run.count(f"dropped/{reason}", n)
-    run.count("snapshots", len(parsed.snapshots))
+    snapshots = parsed.snapshots
+    if bounds is not None:
+        snapshots = [
+            s
+            for s in snapshots
+            if bounds.check(s.city, s.rooms, s.price, s.currency, s.price_period)
+        ]
+        if len(snapshots) < len(parsed.snapshots):
+            run.count("dropped/price_implausible", len(parsed.snapshots) - len(snapshots))
+    run.count("snapshots", len(snapshots))
     assert stored.observed_at is not None
-    for snapshot in parsed.snapshots:
+    for snapshot in snapshots:
         snapshot = _with_detail(snapshot, details)
         record = snapshot.to_record(stored.observed_at, run.info.origin)
         record.update(
@@ -359,7 +380,9 @@ def _reparse_one(
         return RunOutcome(
             run_id, spider, city, None, problem="no WARC (none kept, or pruned)"
         ), None
-    run = read_run(warc, parsers)
+    run = read_run(
+        warc, parsers, bounds=lambda origin: PriceBounds.from_warehouse(conn, origin=origin)
+    )
     if run.info.run_id != run_id:
         problem = f"{warc} belongs to run {run.info.run_id}"
         return RunOutcome(run_id, spider, city, warc, problem=problem), None
