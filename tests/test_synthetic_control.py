@@ -220,7 +220,7 @@ PANEL_VALUE_ERRORS = [
     (_set("treated", [77], 1e12), "error", "column 'treated', 2022-08-22: 1e+12 is"),
     (_set("d02", [3], 1e300), "error", "column 'd02', 2021-03-22: 1e+300 is too large to fit"),
     (_set("d04", slice(None), 3e305), "error", "column 'd04', 2021-03-01: 3e+305 is too large"),
-    (_set("d02", [3], np.inf), "error", "unit 'd02', row 4: inf is not a finite number"),
+    (_set("d02", [3], np.inf), "error", "column 'd02', data row 4: inf is not a finite number"),
 ]  # fmt: skip
 
 
@@ -297,6 +297,30 @@ def test_long_form_messages_name_the_unit_and_the_value_column() -> None:
     with pytest.raises(InvalidData, match=r"unit 'd03' \(column 'rent'\) has no values"):
         SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
                          treated="treated", event=event)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "message"),
+    [
+        ("d02", "12,5x", "unit 'd02' (column 'rent'), data row {row}: '12,5x' is not a number"),
+        ("treated", "inf", "unit 'treated' (column 'rent'), data row {row}: inf is not a finite"),
+    ],
+)
+def test_a_bad_long_form_value_is_named_by_its_unit_and_data_row(
+    unit: str, value: str, message: str
+) -> None:
+    """Before: the row was counted among the rows of the units asked for (166 for data row
+    247 when another unit came first in the file) and the value column was called a unit."""
+    frame, event = simulated_panel(seed=1)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    other = long[long["city"] == "d01"].assign(city="other")
+    data = pd.concat([other, long], ignore_index=True).astype({"rent": object})
+    row = int(data.index[data["city"] == unit][3])
+    data.loc[row, "rent"] = value
+    with pytest.raises(InvalidData) as info:
+        SyntheticControl(data, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", donors=["d01", "d02"], event=event)  # fmt: skip
+    assert message.format(row=row + 1) in str(info.value)
 
 
 def test_bad_panels_are_one_line_errors() -> None:
