@@ -143,6 +143,18 @@ def test_conformal_grid_reaches_past_both_edges() -> None:
     assert interval.n_permutations == 46
 
 
+def test_a_level_conformal_bound_past_the_observed_total_is_an_unbounded_percent() -> None:
+    """On the level scale a conformal θ at or above the window's observed mean leaves no
+    positive counterfactual: the percent bound is +inf, not a number below −100 % under the
+    estimate (it had printed +87.3 % [−15.5 %, −776.7 %]); the tenge bounds stay θ."""
+    frame, event = simulated_panel(seed=21, effect=0.3, donors=6, sigma=0.8, pre=20)
+    effect = fit(frame, event, time_col="week", log=False).average_effect(periods=6)
+    assert effect.ci_high >= effect.observed  # the case: the twin's total would be ≤ 0
+    assert effect.percent_low <= effect.percent <= effect.percent_high == np.inf
+    assert effect.absolute_high == pytest.approx(effect.ci_high)
+    assert -100 < effect.percent_low < effect.percent
+
+
 def test_a_gap_in_a_donor_is_a_clear_error_unless_handled() -> None:
     frame, event = simulated_panel(seed=1)
     frame.loc[10, "d03"] = np.nan
