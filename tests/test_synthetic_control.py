@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -490,6 +491,29 @@ def test_the_broken_variant_keeps_a_level_that_rose_once_before_the_event() -> N
     ).fit()._weights  # fmt: skip
     assert bent.break_kind in ("bend", "both") and bent.bend_at is not None
     assert abs(bent.bend_at - 52) <= 3 and bent.bend == pytest.approx(0.004, abs=8e-4)
+
+
+@pytest.mark.parametrize(("window", "anticipation"), [(6, 0), (6, 3), (1, 3)])
+def test_a_backtest_too_short_says_how_many_fit_observations_it_needs(
+    window: int, anticipation: int
+) -> None:
+    """The refusal's count is the real minimum: one more fit observation and the backtest
+    runs. Before, it left out the anticipation weeks between each pseudo-event's fit and its
+    window ("needs at least 15 pre-period observations to fit (found 17)")."""
+
+    def backtest(pre: int) -> object:
+        frame, event = simulated_panel(seed=3, effect=0.1, donors=6, pre=pre, post=window)
+        result = fit(frame, event, time_col="week", variant="detrended", trend_window=16,
+                     anticipation=anticipation)  # fmt: skip
+        return result.backtest(periods=window)
+
+    with pytest.raises(InvalidSpecification) as info:
+        backtest(12)
+    need, found = map(int, re.search(r"at least (\d+) .*\(found (\d+)", str(info.value)).groups())
+    assert found == 12 - anticipation < need
+    with pytest.raises(InvalidSpecification, match=rf"at least {need} .*\(found {need - 1}"):
+        backtest(need - 1 + anticipation)
+    assert len(backtest(need + anticipation).errors) == 2
 
 
 def test_a_backtest_with_anticipation_predicts_at_the_windows_horizon() -> None:

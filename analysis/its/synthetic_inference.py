@@ -586,9 +586,11 @@ def backtest_interval(
         errors.append(100 * (observed.sum() / synthetic.sum() - 1))
     found = np.asarray(errors, dtype=float)
     if len(found) < 2:
+        # Two pseudo-events: min_fit + 1 fit periods before the last, then its gap and window.
+        left_out = f", the {n + gap} before the event less {gap} left out" if gap else ""
         raise InvalidSpecification(
-            f"a backtest needs at least {min_fit + window + 1} pre-period observations to fit "
-            f"(found {n}); use the conformal interval"
+            f"a backtest needs at least {min_fit + 1 + gap + window} pre-period observations "
+            f"to fit (found {n}{left_out}); use the conformal interval"
         )
     df = max(len(found) // window, 2)
     return BacktestInterval(found, float(np.sqrt(np.mean(found**2))), df, level, min_fit)
