@@ -170,6 +170,7 @@ def test_wide_comparative_json(panel_files: tuple[Path, Path, str], capsys: Any)
         ([], "needs control units"),
         (["--treated", "x"], "--treated goes with --group-col"),
         (["--sc-variant", "nope"], "variant must be one of"),
+        (["--placebo-prune", "0"], "prune is a positive multiple"),
     ],
 )
 def test_bad_design_options_are_one_line_errors(
@@ -178,7 +179,7 @@ def test_bad_design_options_are_one_line_errors(
     wide, _, event = panel_files
     args = ["its", "--csv", str(wide), "--time-col", "week", "--value-col", "treated",
             "--event", event, "--design", "synthetic", *extra]  # fmt: skip
-    if extra and extra[0] == "--sc-variant":
+    if extra and extra[0] in ("--sc-variant", "--placebo-prune"):
         args += ["--control-col", "d01", "--control-col", "d02"]
     code, _, err = run(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in err

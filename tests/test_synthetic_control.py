@@ -14,6 +14,7 @@ from scipy.optimize import nnls
 
 from analysis.its.exceptions import InvalidData, InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlWarning
+from analysis.its.synthetic_run import PanelOptions
 from analysis.its.synthetic_simulate import formula_panel, simulated_panel
 from analysis.its.synthetic_weights import cross_validate_lambda, fit_weights, ridge_adjustment
 
@@ -108,6 +109,17 @@ def test_placebo_p_never_goes_below_one_over_j_plus_one() -> None:
     pruned = result.placebo_in_space(periods=6, prune=1.0)
     assert pruned.n_units == int(pruned.table["kept"].sum()) <= 8
     assert pruned.p >= 1 / pruned.n_units
+
+
+@pytest.mark.parametrize("prune", [0.0, -1.0, float("nan")])
+def test_a_prune_that_is_not_a_positive_multiple_is_refused(prune: float) -> None:
+    """Before: prune 0 (or below) pruned every placebo and the p-value read 1 of 1 unit."""
+    frame, event = simulated_panel(seed=2, donors=6)
+    result = fit(frame, event, time_col="week")
+    with pytest.raises(InvalidSpecification, match="prune is a positive multiple"):
+        result.placebo_in_space(periods=6, prune=prune)
+    with pytest.raises(InvalidSpecification, match="prune is a positive multiple"):
+        PanelOptions(prune=prune)
 
 
 def test_placebo_p_under_the_null_is_spread_over_the_ranks() -> None:

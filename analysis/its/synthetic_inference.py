@@ -122,6 +122,16 @@ def rmspe(gaps: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(gaps)))) if len(gaps) else float("nan")
 
 
+def check_prune(prune: float | None) -> None:
+    """``prune`` is None or a positive multiple: 0 or less would prune every placebo and
+    leave a p-value of 1 out of the treated unit alone."""
+    if prune is not None and not prune > 0:
+        raise InvalidSpecification(
+            "prune is a positive multiple of the treated unit's pre-period RMSPE (ADH used "
+            f"20, 5 and 2); got {prune}"
+        )
+
+
 def placebo_in_space(
     panel: Panel,
     variant: str,
@@ -136,6 +146,7 @@ def placebo_in_space(
 ) -> PlaceboInSpace:
     """Refit the design with every donor as the treated unit (see the module doc);
     ``fit_rows``: the periods fitted (default: the whole pre-period)."""
+    check_prune(prune)
     pre = ~panel.post if fit_rows is None else fit_rows
     rows: list[dict[str, Any]] = []
     gaps: dict[str, np.ndarray] = {}
