@@ -153,6 +153,26 @@ def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], ca
     assert code == 0 and set(json.loads(out)["weights"]) == {"d01", "d02"}
 
 
+def test_pruned_placebos_have_no_rank_in_the_text_table(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    """A placebo left out by --placebo-prune has no rank: a dash in the text, null in the
+    JSON (the text table had printed NaN)."""
+    wide, _, event = panel_files
+    args = wide_args(wide, event, "--design", "synthetic", "--placebo-prune", "1")
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    table = json.loads(out)["placebo_in_space"]["table"]
+    pruned = [row["unit"] for row in table if not row["kept"]]
+    assert pruned and all(row["rank"] is None for row in table if not row["kept"])
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "NaN" not in out and "nan" not in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    for unit in pruned:
+        assert rows[unit][-2:] == ["False", "-"]
+
+
 def test_wide_comparative_json(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
     wide, _, event = panel_files
     code, out, err = run(capsys, *wide_args(wide, event, "--design", "comparative",

@@ -801,7 +801,8 @@ def _placebo_lines(out: dict[str, Any]) -> list[str]:
         table = pd.DataFrame(placebo["table"])[
             ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
         ]
-        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        # A pruned placebo has no rank (null in the JSON): a dash, not NaN.
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     return lines + [f"warning: {w}" for w in out.get("warnings", [])]
 
 
