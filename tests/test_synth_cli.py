@@ -138,7 +138,7 @@ def test_a_short_pre_period_falls_back_to_the_conformal_interval_and_says_so(
     assert out.count("too short for a backtest") == 1
     code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
                                           "--sc-inference", "backtest"))  # fmt: skip
-    assert code == 1 and "a backtest needs at least 20" in err and "Traceback" not in err
+    assert code == 1 and "a backtest needs at least 23" in err and "Traceback" not in err
 
 
 def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
@@ -411,3 +411,29 @@ def test_a_series_that_is_not_positive_has_no_percent_effect(tmp_path: Path, cap
     code, out, err = run(capsys, *args, "--sc-inference", "backtest")
     assert (code, out) == (1, "")
     assert "the backtest's errors are percentages" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("design", ["synthetic", "comparative"])
+@pytest.mark.parametrize("scale", [1e-8, 1.0, 4e3])
+def test_the_text_prints_the_absolute_effect_at_the_values_scale(
+    tmp_path: Path, capsys: Any, design: str, scale: float
+) -> None:
+    """Rents in millions of tenge or a share near 0.001: the text's absolute effect and its
+    bounds keep their digits (a series of about 0.0025 had printed +0.00 [+0.00, +0.00])."""
+    frame, event = simulated_panel(seed=7, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    units = [c for c in frame.columns if c != "week"]
+    frame[units] = frame[units] * scale
+    path = tmp_path / "scaled.csv"
+    frame.to_csv(path, index=False)
+    args = wide_args(path, event, "--design", design)
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    headline = json.loads(out)["headline"]
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("effect "))
+    estimate, bounds = line.rsplit("; ", 1)[1].split(" [")
+    printed = [estimate, *bounds.rstrip("]").split(", ")]
+    for text, key in zip(printed, ("absolute", "absolute_low", "absolute_high"), strict=True):
+        assert float(text.replace(",", "")) == pytest.approx(headline[key], rel=0.01), line

@@ -831,12 +831,21 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         lines += _change_lines(out)
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
+    absolute, low, high = _amounts(e.absolute, e.absolute_low, e.absolute_high)
     lines.append(
         f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)} ({e.method}), "
-        f"p {e.p:.4f}; "
-        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
+        f"p {e.p:.4f}; {absolute}{unit} [{low}, {high}]"
     )
     return lines + _interval_lines(out) + _placebo_lines(out)
+
+
+def _amounts(*values: float) -> list[str]:
+    """Signed amounts in the series' units with one number of decimals: two, or as many as
+    keep three significant digits of the largest when it is under 1 (a share near 0.001
+    had printed +0.00 [+0.00, +0.00])."""
+    sizes = [abs(v) for v in values if math.isfinite(v) and v != 0]
+    decimals = max(2, 2 - math.floor(math.log10(max(sizes)))) if sizes else 2
+    return [f"{v:+,.{decimals}f}" for v in values]
 
 
 def _clean(value: Any) -> Any:
@@ -876,10 +885,10 @@ def _summary(analysis: Analysis) -> list[str]:
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
     # One rounding of the percent effect everywhere it is printed (reports.headline).
+    absolute, low, high = _amounts(e.absolute, e.absolute_low, e.absolute_high)
     lines.append(
         f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)}, "
-        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}], "
-        f"cumulative {e.cumulative:+,.2f}"
+        f"{absolute}{unit} [{low}, {high}], cumulative {_amounts(e.cumulative)[0]}"
     )
     tests = result.diagnostics
     lines.append(
