@@ -477,7 +477,15 @@ def its(
             )
         if city is not None and official is not None:
             raise InvalidSpecification("use either --city or --official as the outcome")
+        # On a weekly series --periods is the window's weeks: the comparison headline reads
+        # its window from the parameters, as the single-series preamble does.
+        weeks = (
+            int(periods)
+            if periods is not None and freq == "W" and float(periods).is_integer()
+            else None
+        )
         params = _warehouse_params(
+            window_weeks=weeks,
             event=event, rooms=rooms, method=method, flow=flow, design=design, shape=shape,
             errors=errors, seasonality=seasonality, alpha=alpha, seed=seed,
             start=start.date() if start else None, end=end.date() if end else None,
@@ -506,7 +514,26 @@ def its(
                     "--district and --all-rooms do not apply"
                 )
             assert city is not None
-            if _comparison_design(ctx, city, params, as_json=as_json, plot=plot):
+            if periods is not None and weeks is None:
+                raise InvalidSpecification(
+                    f"--periods on the warehouse's {params.design} headline is a whole number "
+                    f"of weeks; got {periods:g}"
+                )
+            # What the reports' comparison estimator has no place for is refused, not dropped.
+            unused = {
+                "--no-log": log is False, "--missing": missing is not None,
+                "--placebo-prune": placebo_prune is not None,
+                "--no-placebo-in-space": not placebo_in_space,
+                "--ridge-lambda": ridge_lambda is not None, "--lags": lags is not None,
+                "--small-sample": small_sample, "--ar-method": ar_method != "reml",
+                "--arima-order": arima_order != "1,0,0", "--slope-anchor": slope_anchor != 0,
+                "--phase-in": phase_in != 0, "--no-trend": not trend, "--window": bool(window),
+                "--horizon": bool(horizon), "--find-break": find_break,
+                "--break-terms": break_terms is not None, "--placebos": placebos != 0,
+                "--sensitivity": sensitivity,
+            }  # fmt: skip
+            given = [name for name, set_ in unused.items() if set_]
+            if _comparison_design(ctx, city, params, as_json=as_json, plot=plot, unused=given):
                 return
             params = hl.single_series_params(params)  # the stand-in, said on stderr
         elif donor:
@@ -684,12 +711,19 @@ def _panel_design(
 
 
 def _comparison_design(
-    ctx: typer.Context, city: str, params: hl.ReportParams, *, as_json: bool, plot: Path | None
+    ctx: typer.Context,
+    city: str,
+    params: hl.ReportParams,
+    *,
+    as_json: bool,
+    plot: Path | None,
+    unused: list[str],
 ) -> bool:
     """--design synthetic / comparative on the warehouse: the reports' own comparison
     headline (donors from the registry's pool with the settings' roles, or --donor). False
     when the single series stands in for want of donors (the reports' own fallback, said
-    on stderr): the caller then runs the single-series headline."""
+    on stderr): the caller then runs the single-series headline. ``unused``: options given
+    that the comparison headline cannot honour (refused when it is what runs)."""
     settings = settings_of(ctx)
     with (
         task(f"{city}: building the series of the city and its donors, fitting"),
@@ -699,6 +733,14 @@ def _comparison_design(
         if headline.stand_in is not None:
             typer.echo(f"note: {city}: {headline.stand_in.text()}", err=True)
             return False
+        if unused:
+            one = len(unused) == 1
+            raise InvalidSpecification(
+                f"{', '.join(unused)} {'does' if one else 'do'} not apply to the warehouse's "
+                f"{params.design} headline (the reports' estimator: log scale, the headline's "
+                f"gap rule and checks); leave {'it' if one else 'them'} out, or run the design "
+                "on a CSV panel (--csv)"
+            )
         out = hl.comparison_dict(headline)
     if plot is not None:
         fig, _ = headline.result.plot()
