@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 from scipy.optimize import nnls
 
+from analysis.its.comparative import ComparativeITS
 from analysis.its.exceptions import InvalidData, InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlWarning
 from analysis.its.synthetic_run import PanelOptions
@@ -346,6 +347,22 @@ def test_a_bad_long_form_value_is_named_by_its_unit_and_data_row(
         SyntheticControl(data, time_col="week", group_col="city", value_col="rent",
                          treated="treated", donors=["d01", "d02"], event=event)  # fmt: skip
     assert message.format(row=row + 1) in str(info.value)
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_a_single_donor_given_as_a_string_is_one_donor_not_its_letters(form: str) -> None:
+    """donors="d01" had been read letter by letter: "donor 'd': column 'd' is not in the
+    data"."""
+    frame, event = simulated_panel(seed=1)
+    if form == "wide":
+        data, where = frame, {"time_col": "week"}
+    else:
+        data = frame.melt(id_vars="week", var_name="city", value_name="rent")
+        where = {"time_col": "week", "group_col": "city", "value_col": "rent"}
+    with pytest.raises(InvalidData, match=r"^1 donor\(s\) left; the comparison designs need"):
+        SyntheticControl(data, treated="treated", donors="d01", event=event, **where)
+    with pytest.raises(InvalidData, match=r"^1 donor\(s\) left"):
+        ComparativeITS(data, treated="treated", controls="d01", event=event, **where)
 
 
 def test_bad_panels_are_one_line_errors() -> None:

@@ -208,6 +208,7 @@ def panel_from_wide(
     The periods are ``wide[time_col]`` or, when ``time_col`` is None, the index (e.g. the
     warehouse's period × city frame). ``donors`` None: every other column.
     """
+    donors = _as_list(donors)
     if time_col is not None:
         if time_col not in wide.columns:
             raise ColumnNotFound(_missing_column(time_col, wide))
@@ -245,6 +246,7 @@ def panel_from_long(
 ) -> Panel:
     """A panel from a long table: one row per unit and period (``group_col`` names the
     unit, ``value_col`` holds the outcome). ``donors`` None: every other unit."""
+    donors = _as_list(donors)
     for name in (time_col, group_col, value_col):
         if name not in data.columns:
             raise ColumnNotFound(_missing_column(name, data))
@@ -515,6 +517,11 @@ def bridge_gaps(
             out[rows] = np.exp(values) if scale else values
             filled += rows.tolist()
     return out, filled
+
+
+def _as_list(donors: Sequence[Hashable] | None) -> Sequence[Hashable] | None:
+    """One donor given as a string is that donor, not its letters."""
+    return [donors] if isinstance(donors, str) else donors
 
 
 def _find(columns: pd.Index, name: Hashable, role: str, table: pd.DataFrame) -> Hashable:
