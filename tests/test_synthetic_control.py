@@ -123,6 +123,20 @@ def test_a_prune_that_is_not_a_positive_multiple_is_refused(prune: float) -> Non
         PanelOptions(prune=prune)
 
 
+def test_a_treated_unit_matched_exactly_before_and_after_is_no_extreme_placebo() -> None:
+    """A donor identical to the treated unit: no gap before the event nor after it. The
+    ratio had been +inf (0/0 read as a perfect pre-fit with an effect) and the zero effect
+    ranked first, p = 1/(J+1)."""
+    frame, event = simulated_panel(seed=2, donors=6)
+    frame["d02"] = frame["treated"]
+    result = fit(frame, event, time_col="week")
+    assert result.weights["d02"] == pytest.approx(1.0) and result.pre_rmspe == 0
+    placebo = result.placebo_in_space(periods=6)
+    treated = placebo.table.iloc[0]
+    assert (treated["pre_rmspe"], treated["post_rmspe"], treated["ratio"]) == (0, 0, 0)
+    assert placebo.p == 1.0
+
+
 def test_placebo_p_under_the_null_is_spread_over_the_ranks() -> None:
     ps = []
     for seed in range(8):

@@ -174,13 +174,15 @@ def placebo_in_space(
         level = np.exp(synthetic) if panel.log else synthetic
         pre_r = rmspe(gap[pre])
         post_r = rmspe(gap[window])
+        # No gap before the event and none after it is no effect, not an infinite ratio.
+        ratio = post_r / pre_r if pre_r > 0 else (float("inf") if post_r > 0 else 0.0)
         rows.append(
             {
                 "unit": unit,
                 "treated": i == 0,
                 "pre_rmspe": pre_r,
                 "post_rmspe": post_r,
-                "ratio": post_r / pre_r if pre_r > 0 else float("inf"),
+                "ratio": ratio,
                 "effect": float(gap[window].mean()),
                 "percent": float(100 * (observed[window].sum() / level[window].sum() - 1)),
             }
