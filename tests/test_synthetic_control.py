@@ -330,6 +330,17 @@ def test_a_unit_named_twice_in_the_long_form_is_refused(controls: list[str], mes
                          treated="treated", donors=controls, event=event)  # fmt: skip
 
 
+def test_a_donor_absent_from_the_long_form_is_named_with_the_units_there() -> None:
+    frame, event = simulated_panel(seed=1, donors=3)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    with pytest.raises(InvalidData) as info:
+        SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", donors=["d01", "almaty"], event=event)  # fmt: skip
+    assert str(info.value) == (
+        "donor 'almaty' is not in column 'city' (units: d01, d02, d03, treated)"
+    )
+
+
 def test_long_form_messages_name_the_unit_and_the_value_column() -> None:
     frame, event = simulated_panel(seed=1)
     frame["d03"] = np.nan

@@ -252,8 +252,8 @@ def panel_from_long(
             raise ColumnNotFound(_missing_column(name, data))
     labels = data[group_col].astype(str)
     units = sorted(set(labels))
+    shown = ", ".join(units[:10]) + (f" and {len(units) - 10} more" if len(units) > 10 else "")
     if str(treated) not in units:
-        shown = ", ".join(units[:10])
         raise InvalidData(
             f"treated unit {treated!r} is not in column {group_col!r} (units: {shown})"
         )
@@ -263,7 +263,9 @@ def panel_from_long(
         donor_names = [str(d) for d in donors]
         unknown = [d for d in donor_names if d not in units]
         if unknown:
-            raise InvalidData(f"donor {unknown[0]!r} is not in column {group_col!r}")
+            raise InvalidData(
+                f"donor {unknown[0]!r} is not in column {group_col!r} (units: {shown})"
+            )
         named = [str(treated), *donor_names]
         twice = next((u for u in named if named.count(u) > 1), None)
         if twice is not None:
