@@ -205,6 +205,31 @@ def test_bad_design_options_are_one_line_errors(
     assert code == 1 and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("design", "option"),
+    [
+        ("synthetic", ["--errors", "newey"]),
+        ("synthetic", ["--comparison", "synthetic"]),
+        ("synthetic", ["--shape", "step"]),
+        ("synthetic", ["--covariate-col", "d01"]),
+        ("synthetic", ["--sensitivity"]),
+        ("synthetic", ["--window", "2022-08-08:2022-08-22"]),
+        ("comparative", ["--sc-variant", "demeaned"]),
+        ("comparative", ["--placebo-prune", "2"]),
+        ("comparative", ["--placebos", "5"]),
+    ],
+)
+def test_an_option_the_panel_design_does_not_use_is_refused(
+    panel_files: tuple[Path, Path, str], capsys: Any, design: str, option: list[str]
+) -> None:
+    """Before: accepted and silently dropped (a covariate the fit never saw, the comparative
+    design's errors under synthetic control)."""
+    wide, _, event = panel_files
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", design, *option))
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert f"{option[0]} does not apply to --design {design}" in err
+
+
 def test_a_donor_gap_is_bridged_as_in_the_headline_and_said(tmp_path: Path, capsys: Any) -> None:
     """A week without a value in a thin donor: by default bridged (the headline's rule) and
     named in the warnings; `--missing error` refuses it in one line."""

@@ -369,6 +369,34 @@ def its(
             "--design synthetic"
         )
     if design in PANEL_DESIGNS and csv is not None:
+        # What the design has no place for is refused, not dropped: the single-series
+        # options, and each comparison design's own.
+        single_series = {
+            "--covariate-col": bool(covariate_col), "--season-col": season_col is not None,
+            "--offset-col": offset_col is not None, "--family": family != "gaussian",
+            "--slope-anchor": slope_anchor != 0, "--phase-in": phase_in != 0,
+            "--no-trend": not trend, "--window": bool(window), "--horizon": bool(horizon),
+            "--find-break": find_break, "--break-terms": break_terms is not None,
+            "--placebos": placebos != 0, "--sensitivity": sensitivity,
+        }  # fmt: skip
+        own = (
+            {"--comparison": comparison is not None, "--shape": shape is not None,
+             "--seasonality": seasonality is not None, "--errors": errors is not None,
+             "--lags": lags is not None, "--small-sample": small_sample,
+             "--ar-method": ar_method != "reml", "--arima-order": arima_order != "1,0,0"}
+            if design == "synthetic"
+            else {"--sc-variant": sc_variant is not None,
+                  "--placebo-prune": placebo_prune is not None,
+                  "--no-placebo-in-space": not placebo_in_space,
+                  "--ridge-lambda": ridge_lambda is not None}
+        )  # fmt: skip
+        unused = [name for name, set_ in {**single_series, **own}.items() if set_]
+        if unused:
+            one = len(unused) == 1
+            raise InvalidSpecification(
+                f"{', '.join(unused)} {'does' if one else 'do'} not apply to --design {design}; "
+                f"leave {'it' if one else 'them'} out (see rentwatch its --help)"
+            )
         # Synthetic control on a CSV is the headline's estimator unless told otherwise.
         variant = sc_variant or _HEADLINE.sc_variant
         # The headline's way of weighing the trend unless one was given (which replaces it).
