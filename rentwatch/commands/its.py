@@ -548,7 +548,7 @@ def its(
                     f"of weeks; got {periods:g}"
                 )
             # What the reports' comparison estimator has no place for is refused, not dropped.
-            unused = {
+            not_honoured = {
                 "--no-log": log is False, "--missing": missing is not None,
                 "--placebo-prune": placebo_prune is not None,
                 "--no-placebo-in-space": not placebo_in_space,
@@ -560,7 +560,7 @@ def its(
                 "--break-terms": break_terms is not None, "--placebos": placebos != 0,
                 "--sensitivity": sensitivity,
             }  # fmt: skip
-            given = [name for name, set_ in unused.items() if set_]
+            given = [name for name, set_ in not_honoured.items() if set_]
             if _comparison_design(ctx, city, params, as_json=as_json, plot=plot, unused=given):
                 return
             params = hl.single_series_params(params)  # the stand-in, said on stderr
