@@ -355,6 +355,41 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert "the estimate retransformed from " in out
 
 
+@pytest.mark.parametrize("design", ["synthetic", "comparative"])
+def test_its_city_comparison_window_is_the_periods_asked_for(
+    warehouse: Path, capsys: pytest.CaptureFixture[str], design: str
+) -> None:
+    """`its --city almaty --periods 3` averages over 3 weeks, as the single-series design
+    does; the comparison headline had kept the reports' 6 and said nothing."""
+    base = ("--db", str(warehouse), "its", "--city", "almaty", "--design", design)
+    code, out, err = run_cli(capsys, *base, "--periods", "3", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["headline"]["periods"] == 3 and data["window"]["periods"] == 3
+    code, out, err = run_cli(capsys, *base, "--periods", "3")
+    assert code == 0, err
+    assert "(3 weeks)" in out and "(3 obs)" in out
+    code, _, err = run_cli(capsys, *base, "--periods", "2.5")
+    assert code == 1 and err.count("\n") == 1 and "whole number of weeks" in err
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--no-log"], ["--missing", "drop-periods"], ["--placebo-prune", "2"],
+     ["--no-placebo-in-space"], ["--lags", "4"], ["--phase-in", "1"], ["--placebos", "5"]],
+)  # fmt: skip
+def test_its_city_comparison_refuses_what_it_would_ignore(
+    warehouse: Path, capsys: pytest.CaptureFixture[str], option: list[str]
+) -> None:
+    """The warehouse's comparison headline is the reports' estimator (log scale, the
+    headline's gap rule and checks): an option it cannot honour is a one-line refusal, not
+    silently dropped (--no-log had printed the log-scale fit)."""
+    base = ("--db", str(warehouse), "its", "--city", "almaty", "--design", "synthetic")
+    code, out, err = run_cli(capsys, *base, *option)
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert f"{option[0]} does not apply" in err and "--csv" in err
+
+
 def test_its_city_donors_and_refusals(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = ("--db", str(warehouse), "its", "--city", "almaty")
     code, out, _ = run_cli(capsys, *base, "--design", "comparative", "--donor", "shymkent",

@@ -138,7 +138,7 @@ def test_a_short_pre_period_falls_back_to_the_conformal_interval_and_says_so(
     assert out.count("too short for a backtest") == 1
     code, _, err = run(capsys, *wide_args(path, event, "--design", "synthetic",
                                           "--sc-inference", "backtest"))  # fmt: skip
-    assert code == 1 and "a backtest needs at least 20" in err and "Traceback" not in err
+    assert code == 1 and "a backtest needs at least 23" in err and "Traceback" not in err
 
 
 def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
@@ -151,6 +151,26 @@ def test_long_synthetic_variant_and_text(panel_files: tuple[Path, Path, str], ca
     assert "synthetic control (demeaned)" in out and "placebo in space: p" in out
     code, out, _ = run(capsys, *args, "--control-col", "d01", "--control-col", "d02", "--json")
     assert code == 0 and set(json.loads(out)["weights"]) == {"d01", "d02"}
+
+
+def test_pruned_placebos_have_no_rank_in_the_text_table(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    """A placebo left out by --placebo-prune has no rank: a dash in the text, null in the
+    JSON (the text table had printed NaN)."""
+    wide, _, event = panel_files
+    args = wide_args(wide, event, "--design", "synthetic", "--placebo-prune", "1")
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    table = json.loads(out)["placebo_in_space"]["table"]
+    pruned = [row["unit"] for row in table if not row["kept"]]
+    assert pruned and all(row["rank"] is None for row in table if not row["kept"])
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "NaN" not in out and "nan" not in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    for unit in pruned:
+        assert rows[unit][-2:] == ["False", "-"]
 
 
 def test_wide_comparative_json(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
@@ -170,6 +190,7 @@ def test_wide_comparative_json(panel_files: tuple[Path, Path, str], capsys: Any)
         ([], "needs control units"),
         (["--treated", "x"], "--treated goes with --group-col"),
         (["--sc-variant", "nope"], "variant must be one of"),
+        (["--placebo-prune", "0"], "prune is a positive multiple"),
     ],
 )
 def test_bad_design_options_are_one_line_errors(
@@ -178,10 +199,35 @@ def test_bad_design_options_are_one_line_errors(
     wide, _, event = panel_files
     args = ["its", "--csv", str(wide), "--time-col", "week", "--value-col", "treated",
             "--event", event, "--design", "synthetic", *extra]  # fmt: skip
-    if extra and extra[0] == "--sc-variant":
+    if extra and extra[0] in ("--sc-variant", "--placebo-prune"):
         args += ["--control-col", "d01", "--control-col", "d02"]
     code, _, err = run(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("design", "option"),
+    [
+        ("synthetic", ["--errors", "newey"]),
+        ("synthetic", ["--comparison", "synthetic"]),
+        ("synthetic", ["--shape", "step"]),
+        ("synthetic", ["--covariate-col", "d01"]),
+        ("synthetic", ["--sensitivity"]),
+        ("synthetic", ["--window", "2022-08-08:2022-08-22"]),
+        ("comparative", ["--sc-variant", "demeaned"]),
+        ("comparative", ["--placebo-prune", "2"]),
+        ("comparative", ["--placebos", "5"]),
+    ],
+)
+def test_an_option_the_panel_design_does_not_use_is_refused(
+    panel_files: tuple[Path, Path, str], capsys: Any, design: str, option: list[str]
+) -> None:
+    """Before: accepted and silently dropped (a covariate the fit never saw, the comparative
+    design's errors under synthetic control)."""
+    wide, _, event = panel_files
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", design, *option))
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert f"{option[0]} does not apply to --design {design}" in err
 
 
 def test_a_donor_gap_is_bridged_as_in_the_headline_and_said(tmp_path: Path, capsys: Any) -> None:
@@ -390,3 +436,29 @@ def test_a_series_that_is_not_positive_has_no_percent_effect(tmp_path: Path, cap
     code, out, err = run(capsys, *args, "--sc-inference", "backtest")
     assert (code, out) == (1, "")
     assert "the backtest's errors are percentages" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("design", ["synthetic", "comparative"])
+@pytest.mark.parametrize("scale", [1e-8, 1.0, 4e3])
+def test_the_text_prints_the_absolute_effect_at_the_values_scale(
+    tmp_path: Path, capsys: Any, design: str, scale: float
+) -> None:
+    """Rents in millions of tenge or a share near 0.001: the text's absolute effect and its
+    bounds keep their digits (a series of about 0.0025 had printed +0.00 [+0.00, +0.00])."""
+    frame, event = simulated_panel(seed=7, effect=0.1, donors=6)
+    frame["week"] = frame["week"].dt.date.astype(str)
+    units = [c for c in frame.columns if c != "week"]
+    frame[units] = frame[units] * scale
+    path = tmp_path / "scaled.csv"
+    frame.to_csv(path, index=False)
+    args = wide_args(path, event, "--design", design)
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    headline = json.loads(out)["headline"]
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("effect "))
+    estimate, bounds = line.rsplit("; ", 1)[1].split(" [")
+    printed = [estimate, *bounds.rstrip("]").split(", ")]
+    for text, key in zip(printed, ("absolute", "absolute_low", "absolute_high"), strict=True):
+        assert float(text.replace(",", "")) == pytest.approx(headline[key], rel=0.01), line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -11,8 +12,10 @@ import pytest
 from scipy import stats
 from scipy.optimize import nnls
 
+from analysis.its.comparative import ComparativeITS
 from analysis.its.exceptions import InvalidData, InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlWarning
+from analysis.its.synthetic_run import PanelOptions
 from analysis.its.synthetic_simulate import formula_panel, simulated_panel
 from analysis.its.synthetic_weights import cross_validate_lambda, fit_weights, ridge_adjustment
 
@@ -109,6 +112,31 @@ def test_placebo_p_never_goes_below_one_over_j_plus_one() -> None:
     assert pruned.p >= 1 / pruned.n_units
 
 
+@pytest.mark.parametrize("prune", [0.0, -1.0, float("nan")])
+def test_a_prune_that_is_not_a_positive_multiple_is_refused(prune: float) -> None:
+    """Before: prune 0 (or below) pruned every placebo and the p-value read 1 of 1 unit."""
+    frame, event = simulated_panel(seed=2, donors=6)
+    result = fit(frame, event, time_col="week")
+    with pytest.raises(InvalidSpecification, match="prune is a positive multiple"):
+        result.placebo_in_space(periods=6, prune=prune)
+    with pytest.raises(InvalidSpecification, match="prune is a positive multiple"):
+        PanelOptions(prune=prune)
+
+
+def test_a_treated_unit_matched_exactly_before_and_after_is_no_extreme_placebo() -> None:
+    """A donor identical to the treated unit: no gap before the event nor after it. The
+    ratio had been +inf (0/0 read as a perfect pre-fit with an effect) and the zero effect
+    ranked first, p = 1/(J+1)."""
+    frame, event = simulated_panel(seed=2, donors=6)
+    frame["d02"] = frame["treated"]
+    result = fit(frame, event, time_col="week")
+    assert result.weights["d02"] == pytest.approx(1.0) and result.pre_rmspe == 0
+    placebo = result.placebo_in_space(periods=6)
+    treated = placebo.table.iloc[0]
+    assert (treated["pre_rmspe"], treated["post_rmspe"], treated["ratio"]) == (0, 0, 0)
+    assert placebo.p == 1.0
+
+
 def test_placebo_p_under_the_null_is_spread_over_the_ranks() -> None:
     ps = []
     for seed in range(8):
@@ -141,6 +169,18 @@ def test_conformal_grid_reaches_past_both_edges() -> None:
     assert (grid.loc[grid["theta"] < interval.low, "p"] <= alpha).any()
     assert interval.low < 0 < interval.high
     assert interval.n_permutations == 46
+
+
+def test_a_level_conformal_bound_past_the_observed_total_is_an_unbounded_percent() -> None:
+    """On the level scale a conformal θ at or above the window's observed mean leaves no
+    positive counterfactual: the percent bound is +inf, not a number below −100 % under the
+    estimate (it had printed +87.3 % [−15.5 %, −776.7 %]); the tenge bounds stay θ."""
+    frame, event = simulated_panel(seed=21, effect=0.3, donors=6, sigma=0.8, pre=20)
+    effect = fit(frame, event, time_col="week", log=False).average_effect(periods=6)
+    assert effect.ci_high >= effect.observed  # the case: the twin's total would be ≤ 0
+    assert effect.percent_low <= effect.percent <= effect.percent_high == np.inf
+    assert effect.absolute_high == pytest.approx(effect.ci_high)
+    assert -100 < effect.percent_low < effect.percent
 
 
 def test_a_gap_in_a_donor_is_a_clear_error_unless_handled() -> None:
@@ -220,7 +260,7 @@ PANEL_VALUE_ERRORS = [
     (_set("treated", [77], 1e12), "error", "column 'treated', 2022-08-22: 1e+12 is"),
     (_set("d02", [3], 1e300), "error", "column 'd02', 2021-03-22: 1e+300 is too large to fit"),
     (_set("d04", slice(None), 3e305), "error", "column 'd04', 2021-03-01: 3e+305 is too large"),
-    (_set("d02", [3], np.inf), "error", "unit 'd02', row 4: inf is not a finite number"),
+    (_set("d02", [3], np.inf), "error", "column 'd02', data row 4: inf is not a finite number"),
 ]  # fmt: skip
 
 
@@ -290,6 +330,17 @@ def test_a_unit_named_twice_in_the_long_form_is_refused(controls: list[str], mes
                          treated="treated", donors=controls, event=event)  # fmt: skip
 
 
+def test_a_donor_absent_from_the_long_form_is_named_with_the_units_there() -> None:
+    frame, event = simulated_panel(seed=1, donors=3)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    with pytest.raises(InvalidData) as info:
+        SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", donors=["d01", "almaty"], event=event)  # fmt: skip
+    assert str(info.value) == (
+        "donor 'almaty' is not in column 'city' (units: d01, d02, d03, treated)"
+    )
+
+
 def test_long_form_messages_name_the_unit_and_the_value_column() -> None:
     frame, event = simulated_panel(seed=1)
     frame["d03"] = np.nan
@@ -297,6 +348,46 @@ def test_long_form_messages_name_the_unit_and_the_value_column() -> None:
     with pytest.raises(InvalidData, match=r"unit 'd03' \(column 'rent'\) has no values"):
         SyntheticControl(long, time_col="week", group_col="city", value_col="rent",
                          treated="treated", event=event)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "message"),
+    [
+        ("d02", "12,5x", "unit 'd02' (column 'rent'), data row {row}: '12,5x' is not a number"),
+        ("treated", "inf", "unit 'treated' (column 'rent'), data row {row}: inf is not a finite"),
+    ],
+)
+def test_a_bad_long_form_value_is_named_by_its_unit_and_data_row(
+    unit: str, value: str, message: str
+) -> None:
+    """Before: the row was counted among the rows of the units asked for (166 for data row
+    247 when another unit came first in the file) and the value column was called a unit."""
+    frame, event = simulated_panel(seed=1)
+    long = frame.melt(id_vars="week", var_name="city", value_name="rent")
+    other = long[long["city"] == "d01"].assign(city="other")
+    data = pd.concat([other, long], ignore_index=True).astype({"rent": object})
+    row = int(data.index[data["city"] == unit][3])
+    data.loc[row, "rent"] = value
+    with pytest.raises(InvalidData) as info:
+        SyntheticControl(data, time_col="week", group_col="city", value_col="rent",
+                         treated="treated", donors=["d01", "d02"], event=event)  # fmt: skip
+    assert message.format(row=row + 1) in str(info.value)
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_a_single_donor_given_as_a_string_is_one_donor_not_its_letters(form: str) -> None:
+    """donors="d01" had been read letter by letter: "donor 'd': column 'd' is not in the
+    data"."""
+    frame, event = simulated_panel(seed=1)
+    if form == "wide":
+        data, where = frame, {"time_col": "week"}
+    else:
+        data = frame.melt(id_vars="week", var_name="city", value_name="rent")
+        where = {"time_col": "week", "group_col": "city", "value_col": "rent"}
+    with pytest.raises(InvalidData, match=r"^1 donor\(s\) left; the comparison designs need"):
+        SyntheticControl(data, treated="treated", donors="d01", event=event, **where)
+    with pytest.raises(InvalidData, match=r"^1 donor\(s\) left"):
+        ComparativeITS(data, treated="treated", controls="d01", event=event, **where)
 
 
 def test_bad_panels_are_one_line_errors() -> None:
@@ -454,6 +545,29 @@ def test_the_broken_variant_keeps_a_level_that_rose_once_before_the_event() -> N
     ).fit()._weights  # fmt: skip
     assert bent.break_kind in ("bend", "both") and bent.bend_at is not None
     assert abs(bent.bend_at - 52) <= 3 and bent.bend == pytest.approx(0.004, abs=8e-4)
+
+
+@pytest.mark.parametrize(("window", "anticipation"), [(6, 0), (6, 3), (1, 3)])
+def test_a_backtest_too_short_says_how_many_fit_observations_it_needs(
+    window: int, anticipation: int
+) -> None:
+    """The refusal's count is the real minimum: one more fit observation and the backtest
+    runs. Before, it left out the anticipation weeks between each pseudo-event's fit and its
+    window ("needs at least 15 pre-period observations to fit (found 17)")."""
+
+    def backtest(pre: int) -> object:
+        frame, event = simulated_panel(seed=3, effect=0.1, donors=6, pre=pre, post=window)
+        result = fit(frame, event, time_col="week", variant="detrended", trend_window=16,
+                     anticipation=anticipation)  # fmt: skip
+        return result.backtest(periods=window)
+
+    with pytest.raises(InvalidSpecification) as info:
+        backtest(12)
+    need, found = map(int, re.search(r"at least (\d+) .*\(found (\d+)", str(info.value)).groups())
+    assert found == 12 - anticipation < need
+    with pytest.raises(InvalidSpecification, match=rf"at least {need} .*\(found {need - 1}"):
+        backtest(need - 1 + anticipation)
+    assert len(backtest(need + anticipation).errors) == 2
 
 
 def test_a_backtest_with_anticipation_predicts_at_the_windows_horizon() -> None:

@@ -527,7 +527,12 @@ class SyntheticControlResult:
             return theta
         if self.panel.log:
             return float(100 * math.expm1(theta))
-        return float(100 * (observed.sum() / (observed - theta).sum() - 1))
+        counterfactual = float((observed - theta).sum())
+        # A gap as large as the observed total leaves no positive twin: no finite percent
+        # (the ratio had turned negative, a bound below −100 % under the estimate).
+        if counterfactual <= 0:
+            return math.inf
+        return float(100 * (observed.sum() / counterfactual - 1))
 
     def _of_percent_bounds(
         self, observed: np.ndarray, pct_low: float, pct_high: float

@@ -122,6 +122,16 @@ def rmspe(gaps: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(gaps)))) if len(gaps) else float("nan")
 
 
+def check_prune(prune: float | None) -> None:
+    """``prune`` is None or a positive multiple: 0 or less would prune every placebo and
+    leave a p-value of 1 out of the treated unit alone."""
+    if prune is not None and not prune > 0:
+        raise InvalidSpecification(
+            "prune is a positive multiple of the treated unit's pre-period RMSPE (ADH used "
+            f"20, 5 and 2); got {prune}"
+        )
+
+
 def placebo_in_space(
     panel: Panel,
     variant: str,
@@ -136,6 +146,7 @@ def placebo_in_space(
 ) -> PlaceboInSpace:
     """Refit the design with every donor as the treated unit (see the module doc);
     ``fit_rows``: the periods fitted (default: the whole pre-period)."""
+    check_prune(prune)
     pre = ~panel.post if fit_rows is None else fit_rows
     rows: list[dict[str, Any]] = []
     gaps: dict[str, np.ndarray] = {}
@@ -163,13 +174,15 @@ def placebo_in_space(
         level = np.exp(synthetic) if panel.log else synthetic
         pre_r = rmspe(gap[pre])
         post_r = rmspe(gap[window])
+        # No gap before the event and none after it is no effect, not an infinite ratio.
+        ratio = post_r / pre_r if pre_r > 0 else (float("inf") if post_r > 0 else 0.0)
         rows.append(
             {
                 "unit": unit,
                 "treated": i == 0,
                 "pre_rmspe": pre_r,
                 "post_rmspe": post_r,
-                "ratio": post_r / pre_r if pre_r > 0 else float("inf"),
+                "ratio": ratio,
                 "effect": float(gap[window].mean()),
                 "percent": float(100 * (observed[window].sum() / level[window].sum() - 1)),
             }
@@ -586,9 +599,11 @@ def backtest_interval(
         errors.append(100 * (observed.sum() / synthetic.sum() - 1))
     found = np.asarray(errors, dtype=float)
     if len(found) < 2:
+        # Two pseudo-events: min_fit + 1 fit periods before the last, then its gap and window.
+        left_out = f", the {n + gap} before the event less {gap} left out" if gap else ""
         raise InvalidSpecification(
-            f"a backtest needs at least {min_fit + window + 1} pre-period observations to fit "
-            f"(found {n}); use the conformal interval"
+            f"a backtest needs at least {min_fit + 1 + gap + window} pre-period observations "
+            f"to fit (found {n}{left_out}); use the conformal interval"
         )
     df = max(len(found) // window, 2)
     return BacktestInterval(found, float(np.sqrt(np.mean(found**2))), df, level, min_fit)

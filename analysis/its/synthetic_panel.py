@@ -32,7 +32,7 @@ Synthetic control needs every unit in every period used. Gaps are handled explic
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -208,6 +208,7 @@ def panel_from_wide(
     The periods are ``wide[time_col]`` or, when ``time_col`` is None, the index (e.g. the
     warehouse's period × city frame). ``donors`` None: every other column.
     """
+    donors = _as_list(donors)
     if time_col is not None:
         if time_col not in wide.columns:
             raise ColumnNotFound(_missing_column(time_col, wide))
@@ -223,11 +224,11 @@ def panel_from_wide(
         donor_names: list[Hashable] = [c for c in table.columns if c != treated_name]
     else:
         donor_names = [_find(table.columns, d, "donor", table) for d in donors]
-    columns = {str(treated_name): _numeric(table[treated_name], str(treated_name))}
+    columns = {str(treated_name): _numeric(table[treated_name], _name(str(treated_name), None))}
     for name in donor_names:
         if str(name) in columns:
             raise InvalidSpecification(f"unit {name!r} is named twice (treated or donor)")
-        columns[str(name)] = _numeric(table[name], str(name))
+        columns[str(name)] = _numeric(table[name], _name(str(name), None))
     return _build(times, pd.DataFrame(columns), event=event, log=log, missing=missing)
 
 
@@ -245,13 +246,14 @@ def panel_from_long(
 ) -> Panel:
     """A panel from a long table: one row per unit and period (``group_col`` names the
     unit, ``value_col`` holds the outcome). ``donors`` None: every other unit."""
+    donors = _as_list(donors)
     for name in (time_col, group_col, value_col):
         if name not in data.columns:
             raise ColumnNotFound(_missing_column(name, data))
     labels = data[group_col].astype(str)
     units = sorted(set(labels))
+    shown = ", ".join(units[:10]) + (f" and {len(units) - 10} more" if len(units) > 10 else "")
     if str(treated) not in units:
-        shown = ", ".join(units[:10])
         raise InvalidData(
             f"treated unit {treated!r} is not in column {group_col!r} (units: {shown})"
         )
@@ -261,7 +263,9 @@ def panel_from_long(
         donor_names = [str(d) for d in donors]
         unknown = [d for d in donor_names if d not in units]
         if unknown:
-            raise InvalidData(f"donor {unknown[0]!r} is not in column {group_col!r}")
+            raise InvalidData(
+                f"donor {unknown[0]!r} is not in column {group_col!r} (units: {shown})"
+            )
         named = [str(treated), *donor_names]
         twice = next((u for u in named if named.count(u) > 1), None)
         if twice is not None:
@@ -269,6 +273,8 @@ def panel_from_long(
     keep = labels.isin([str(treated), *donor_names])
     part = data.loc[keep, [time_col, value_col]].copy()
     part["_unit"] = labels[keep]
+    # Each kept row's position in the whole table: the data row the messages name.
+    part.index = pd.RangeIndex(len(data))[keep.to_numpy()]
     part["_time"] = as_time_values(part[time_col])
     if part["_time"].isna().any():
         raise InvalidData(f"time column {time_col!r} has empty values")
@@ -279,7 +285,9 @@ def panel_from_long(
             f"unit {row['_unit']!r} has two rows for {row[time_col]}: one row per unit and "
             "period is needed"
         )
-    part["_value"] = _numeric(part[value_col], value_col)
+    part["_value"] = _numeric(
+        part[value_col], lambda row: _name(str(part.loc[row, "_unit"]), value_col)
+    )
     wide = part.pivot(index="_time", columns="_unit", values="_value").sort_index()
     wide = wide[[str(treated), *donor_names]]
     times = pd.Series(wide.index, name=time_col)
@@ -513,6 +521,11 @@ def bridge_gaps(
     return out, filled
 
 
+def _as_list(donors: Sequence[Hashable] | None) -> Sequence[Hashable] | None:
+    """One donor given as a string is that donor, not its letters."""
+    return [donors] if isinstance(donors, str) else donors
+
+
 def _find(columns: pd.Index, name: Hashable, role: str, table: pd.DataFrame) -> Hashable:
     if name in columns:
         return name
@@ -527,7 +540,15 @@ def _missing_column(name: str, table: pd.DataFrame) -> str:
     return f"column {name!r} is not in the data (columns: {shown})"
 
 
-def _numeric(values: pd.Series, name: str) -> pd.Series:
+def _numeric(values: pd.Series, name: str | Callable[[int], str]) -> pd.Series:
+    """``values`` as floats (empty stays NaN); text or an infinite value is an error naming
+    the unit (``name``, or ``name(index)`` when the unit changes from row to row) and the
+    data row (``values.index``: the row's position in the table, 1 the first)."""
+
+    def where(pos: int) -> str:
+        row = int(values.index[pos])
+        return f"{name(row) if callable(name) else name}, data row {row + 1}"
+
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype(float)
     else:
@@ -535,11 +556,9 @@ def _numeric(values: pd.Series, name: str) -> pd.Series:
         bad = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
         if bad.any():
             pos = int(np.argmax(bad.to_numpy()))
-            raise InvalidData(f"unit {name!r}, row {pos + 1}: {values.iloc[pos]!r} is not a number")
+            raise InvalidData(f"{where(pos)}: {values.iloc[pos]!r} is not a number")
     infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
     if infinite.any():
         pos = int(np.argmax(infinite))
-        raise InvalidData(
-            f"unit {name!r}, row {pos + 1}: {values.iloc[pos]} is not a finite number"
-        )
+        raise InvalidData(f"{where(pos)}: {values.iloc[pos]} is not a finite number")
     return numbers

@@ -26,6 +26,7 @@ from analysis.its.comparative import ComparativeITS, ComparativeITSResult
 from analysis.its.effects import Effect
 from analysis.its.exceptions import InvalidSpecification
 from analysis.its.synthetic import SyntheticControl, SyntheticControlResult
+from analysis.its.synthetic_inference import check_prune
 
 PANEL_DESIGNS: tuple[str, ...] = ("synthetic", "comparative")
 # Synthetic control's interval: ``auto`` is the headline's (reports.ReportParams.sc_inference,
@@ -82,6 +83,7 @@ class PanelOptions:
             raise InvalidSpecification(
                 f"design must be one of {', '.join(PANEL_DESIGNS)}; got {self.design!r}"
             )
+        check_prune(self.prune)
         if self.inference not in PANEL_INFERENCES:
             raise InvalidSpecification(
                 f"inference must be one of {', '.join(PANEL_INFERENCES)}; got {self.inference!r}"

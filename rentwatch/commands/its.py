@@ -369,6 +369,34 @@ def its(
             "--design synthetic"
         )
     if design in PANEL_DESIGNS and csv is not None:
+        # What the design has no place for is refused, not dropped: the single-series
+        # options, and each comparison design's own.
+        single_series = {
+            "--covariate-col": bool(covariate_col), "--season-col": season_col is not None,
+            "--offset-col": offset_col is not None, "--family": family != "gaussian",
+            "--slope-anchor": slope_anchor != 0, "--phase-in": phase_in != 0,
+            "--no-trend": not trend, "--window": bool(window), "--horizon": bool(horizon),
+            "--find-break": find_break, "--break-terms": break_terms is not None,
+            "--placebos": placebos != 0, "--sensitivity": sensitivity,
+        }  # fmt: skip
+        own = (
+            {"--comparison": comparison is not None, "--shape": shape is not None,
+             "--seasonality": seasonality is not None, "--errors": errors is not None,
+             "--lags": lags is not None, "--small-sample": small_sample,
+             "--ar-method": ar_method != "reml", "--arima-order": arima_order != "1,0,0"}
+            if design == "synthetic"
+            else {"--sc-variant": sc_variant is not None,
+                  "--placebo-prune": placebo_prune is not None,
+                  "--no-placebo-in-space": not placebo_in_space,
+                  "--ridge-lambda": ridge_lambda is not None}
+        )  # fmt: skip
+        unused = [name for name, set_ in {**single_series, **own}.items() if set_]
+        if unused:
+            one = len(unused) == 1
+            raise InvalidSpecification(
+                f"{', '.join(unused)} {'does' if one else 'do'} not apply to --design {design}; "
+                f"leave {'it' if one else 'them'} out (see rentwatch its --help)"
+            )
         # Synthetic control on a CSV is the headline's estimator unless told otherwise.
         variant = sc_variant or _HEADLINE.sc_variant
         # The headline's way of weighing the trend unless one was given (which replaces it).
@@ -477,7 +505,15 @@ def its(
             )
         if city is not None and official is not None:
             raise InvalidSpecification("use either --city or --official as the outcome")
+        # On a weekly series --periods is the window's weeks: the comparison headline reads
+        # its window from the parameters, as the single-series preamble does.
+        weeks = (
+            int(periods)
+            if periods is not None and freq == "W" and float(periods).is_integer()
+            else None
+        )
         params = _warehouse_params(
+            window_weeks=weeks,
             event=event, rooms=rooms, method=method, flow=flow, design=design, shape=shape,
             errors=errors, seasonality=seasonality, alpha=alpha, seed=seed,
             start=start.date() if start else None, end=end.date() if end else None,
@@ -506,7 +542,26 @@ def its(
                     "--district and --all-rooms do not apply"
                 )
             assert city is not None
-            if _comparison_design(ctx, city, params, as_json=as_json, plot=plot):
+            if periods is not None and weeks is None:
+                raise InvalidSpecification(
+                    f"--periods on the warehouse's {params.design} headline is a whole number "
+                    f"of weeks; got {periods:g}"
+                )
+            # What the reports' comparison estimator has no place for is refused, not dropped.
+            not_honoured = {
+                "--no-log": log is False, "--missing": missing is not None,
+                "--placebo-prune": placebo_prune is not None,
+                "--no-placebo-in-space": not placebo_in_space,
+                "--ridge-lambda": ridge_lambda is not None, "--lags": lags is not None,
+                "--small-sample": small_sample, "--ar-method": ar_method != "reml",
+                "--arima-order": arima_order != "1,0,0", "--slope-anchor": slope_anchor != 0,
+                "--phase-in": phase_in != 0, "--no-trend": not trend, "--window": bool(window),
+                "--horizon": bool(horizon), "--find-break": find_break,
+                "--break-terms": break_terms is not None, "--placebos": placebos != 0,
+                "--sensitivity": sensitivity,
+            }  # fmt: skip
+            given = [name for name, set_ in not_honoured.items() if set_]
+            if _comparison_design(ctx, city, params, as_json=as_json, plot=plot, unused=given):
                 return
             params = hl.single_series_params(params)  # the stand-in, said on stderr
         elif donor:
@@ -684,12 +739,19 @@ def _panel_design(
 
 
 def _comparison_design(
-    ctx: typer.Context, city: str, params: hl.ReportParams, *, as_json: bool, plot: Path | None
+    ctx: typer.Context,
+    city: str,
+    params: hl.ReportParams,
+    *,
+    as_json: bool,
+    plot: Path | None,
+    unused: list[str],
 ) -> bool:
     """--design synthetic / comparative on the warehouse: the reports' own comparison
     headline (donors from the registry's pool with the settings' roles, or --donor). False
     when the single series stands in for want of donors (the reports' own fallback, said
-    on stderr): the caller then runs the single-series headline."""
+    on stderr): the caller then runs the single-series headline. ``unused``: options given
+    that the comparison headline cannot honour (refused when it is what runs)."""
     settings = settings_of(ctx)
     with (
         task(f"{city}: building the series of the city and its donors, fitting"),
@@ -699,6 +761,14 @@ def _comparison_design(
         if headline.stand_in is not None:
             typer.echo(f"note: {city}: {headline.stand_in.text()}", err=True)
             return False
+        if unused:
+            one = len(unused) == 1
+            raise InvalidSpecification(
+                f"{', '.join(unused)} {'does' if one else 'do'} not apply to the warehouse's "
+                f"{params.design} headline (the reports' estimator: log scale, the headline's "
+                f"gap rule and checks); leave {'it' if one else 'them'} out, or run the design "
+                "on a CSV panel (--csv)"
+            )
         out = hl.comparison_dict(headline)
     if plot is not None:
         fig, _ = headline.result.plot()
@@ -801,7 +871,8 @@ def _placebo_lines(out: dict[str, Any]) -> list[str]:
         table = pd.DataFrame(placebo["table"])[
             ["unit", "pre_rmspe", "post_rmspe", "ratio", "percent", "kept", "rank"]
         ]
-        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        # A pruned placebo has no rank (null in the JSON): a dash, not NaN.
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     return lines + [f"warning: {w}" for w in out.get("warnings", [])]
 
 
@@ -830,12 +901,21 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         lines += _change_lines(out)
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
+    absolute, low, high = _amounts(e.absolute, e.absolute_low, e.absolute_high)
     lines.append(
         f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)} ({e.method}), "
-        f"p {e.p:.4f}; "
-        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}]"
+        f"p {e.p:.4f}; {absolute}{unit} [{low}, {high}]"
     )
     return lines + _interval_lines(out) + _placebo_lines(out)
+
+
+def _amounts(*values: float) -> list[str]:
+    """Signed amounts in the series' units with one number of decimals: two, or as many as
+    keep three significant digits of the largest when it is under 1 (a share near 0.001
+    had printed +0.00 [+0.00, +0.00])."""
+    sizes = [abs(v) for v in values if math.isfinite(v) and v != 0]
+    decimals = max(2, 2 - math.floor(math.log10(max(sizes)))) if sizes else 2
+    return [f"{v:+,.{decimals}f}" for v in values]
 
 
 def _clean(value: Any) -> Any:
@@ -875,10 +955,10 @@ def _summary(analysis: Analysis) -> list[str]:
     e = analysis.headline()
     unit = f" {e.unit}" if e.unit else ""
     # One rounding of the percent effect everywhere it is printed (reports.headline).
+    absolute, low, high = _amounts(e.absolute, e.absolute_low, e.absolute_high)
     lines.append(
         f"effect {e.start}..{e.end} ({e.periods} obs): {hl.effect_text(e)}, "
-        f"{e.absolute:+,.2f}{unit} [{e.absolute_low:+,.2f}, {e.absolute_high:+,.2f}], "
-        f"cumulative {e.cumulative:+,.2f}"
+        f"{absolute}{unit} [{low}, {high}], cumulative {_amounts(e.cumulative)[0]}"
     )
     tests = result.diagnostics
     lines.append(
