@@ -51,6 +51,8 @@ def captures() -> list[Capture]:
     ]
 
 
+# Almaty's page 2, as the fake sees its target.
+PAGE_2 = "/almaty/?das%5Brent.period%5D=2&page=2"
 # The CDX query of one slug, as the fake sees its target.
 NUR_SULTAN_INDEX = "/cdx/search/cdx?url=krisha.kz%2Farenda%2Fkvartiry%2Fnur-sultan"
 
@@ -108,6 +110,40 @@ CASES = [
     Case(
         "a page cut short once, whole when fetched again",
         FakeSites(krisha={"almaty": 100}, cut_once="page=3"),
+        "finished",
+        100,
+    ),
+    Case(
+        "a search page redirected to a login page (200)",
+        FakeSites(
+            krisha={"almaty": 100},
+            errors={"page=3": 302},
+            headers={"page=3": {"Location": "/my/login?next=%2Farenda%2Fkvartiry"}},
+            body_override={"/my/login": b"<html><body><form>login</form></body></html>"},
+        ),
+        "failed",
+        80,
+        "redirected to /my/login",
+    ),
+    Case(
+        "page 1 redirected to the home page",
+        FakeSites(
+            krisha={"almaty": 100},
+            errors={"/almaty/?": 301},
+            headers={"/almaty/?": {"Location": "/?from=search"}},
+            body_override={"/?from=search": b"<html><body>krisha.kz</body></html>"},
+        ),
+        "failed",
+        0,
+        "redirected to /",
+    ),
+    Case(
+        "a redirect to the same search without its trailing slash",
+        FakeSites(
+            krisha={"almaty": 100},
+            errors={PAGE_2: 301},
+            headers={PAGE_2: {"Location": "/arenda/kvartiry/almaty?das%5Brent.period%5D=2&page=2"}},
+        ),
         "finished",
         100,
     ),

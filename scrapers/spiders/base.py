@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -256,6 +257,13 @@ class SearchSpider(ListingSpider):
 
     def parse_search(self, response: Response, page: int) -> Iterator[Any]:
         seen = Sighting.of(response, self.simulated_now(response))
+        away = redirected_away(response)
+        if away is not None:
+            # A login, the home page or a "service unavailable" page answering for the
+            # search: no listing of it is read, and the run says where it was sent.
+            yield from self.records(ParsedPage(snapshots=[], problem=away), seen)
+            yield from self.next_pages(page, None)
+            return
         body = as_served(response.body, response.headers.get("Content-Type"))
         parsed = self.parsed_safely(lambda: self.parse_page(body, seen.observed_at), response)
         if parsed is None:
@@ -316,6 +324,23 @@ class SearchSpider(ListingSpider):
         self.count(f"pages_failed/{failure_cause(failure)}")
         self.logger.warning("page %s failed: %s", page, failure.getErrorMessage())
         yield from self.next_pages(page, None)
+
+
+REDIRECTED: Final = "redirected to"
+
+
+def redirected_away(response: Response) -> str | None:
+    """``"redirected to /my/login"`` when a search page was redirected off its own path (a
+    login, the home page, a maintenance page); None when it was not redirected or only its
+    scheme, host, query or trailing slash changed. The path only: a query may carry a
+    session or the page asked for."""
+    asked = response.meta.get("redirect_urls") or ()
+    if not asked:
+        return None
+    landed = urlsplit(response.url).path
+    if urlsplit(asked[0]).path.rstrip("/") == landed.rstrip("/"):
+        return None
+    return f"{REDIRECTED} {landed or '/'}"
 
 
 def pages_for(parsed: ParsedPage) -> int | None:
