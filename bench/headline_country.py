@@ -90,6 +90,9 @@ CANDIDATES: Final[dict[str, ReportParams]] = {
     ),
     "synthetic control, detrended (last 16 weeks' trend), anticipation 3, backtest + placebo "
     "(the default until 4 Dec)": replace(DEFAULT, sc_inference="backtest-placebo"),
+    "synthetic control, detrended (last 16 weeks' trend), anticipation 4, pooled": replace(
+        DEFAULT, sc_anticipation=4
+    ),
 }
 
 

@@ -334,7 +334,8 @@ def redirected_away(response: Response) -> str | None:
     login, the home page, a maintenance page); None when it was not redirected or only its
     scheme, host, query or trailing slash changed. The path only: a query may carry a
     session or the page asked for."""
-    asked = response.meta.get("redirect_urls") or ()
+    request = response.request  # a response built by hand (tests, a reparse) has none
+    asked = request.meta.get("redirect_urls") if request is not None else None
     if not asked:
         return None
     landed = urlsplit(response.url).path
