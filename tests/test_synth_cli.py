@@ -391,7 +391,7 @@ def test_a_backtest_interval_has_bounds_in_tenge_on_either_scale(
             assert got[f"absolute_{bound}"] == pytest.approx(implied, rel=1e-9)
     code, out, err = run(capsys, *args)
     assert code == 0, err
-    assert "nan" not in out and ("[-inf, " in out) == unbounded_below
+    assert "nan" not in out and ("[\u2212inf, " in out) == unbounded_below
 
 
 def test_the_trend_window_is_a_csv_option(panel_files: tuple[Path, Path, str], capsys: Any) -> None:
@@ -461,4 +461,22 @@ def test_the_text_prints_the_absolute_effect_at_the_values_scale(
     estimate, bounds = line.rsplit("; ", 1)[1].split(" [")
     printed = [estimate, *bounds.rstrip("]").split(", ")]
     for text, key in zip(printed, ("absolute", "absolute_low", "absolute_high"), strict=True):
-        assert float(text.replace(",", "")) == pytest.approx(headline[key], rel=0.01), line
+        assert float(text.replace(",", "").replace("\u2212", "-")) == pytest.approx(
+            headline[key], rel=0.01
+        ), line
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ((1234.5, -20.0, 2500.0), ["+1,234.50", "\u221220.00", "+2,500.00"]),
+        ((0.00123, -0.0004, float("inf")), ["+0.00123", "\u22120.00040", "+inf"]),
+        ((-5.0, float("-inf"), float("nan")), ["\u22125.00", "\u2212inf", "n/a"]),
+    ],
+)
+def test_an_amount_is_signed_as_the_percents_beside_it(
+    values: tuple[float, ...], expected: list[str]
+) -> None:
+    from rentwatch.commands.its import _amounts
+
+    assert _amounts(*values) == expected

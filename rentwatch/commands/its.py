@@ -915,7 +915,17 @@ def _amounts(*values: float) -> list[str]:
     had printed +0.00 [+0.00, +0.00])."""
     sizes = [abs(v) for v in values if math.isfinite(v) and v != 0]
     decimals = max(2, 2 - math.floor(math.log10(max(sizes)))) if sizes else 2
-    return [f"{v:+,.{decimals}f}" for v in values]
+    return [_amount(v, decimals) for v in values]
+
+
+def _amount(value: float, decimals: int) -> str:
+    """One signed amount, with U+2212 for a minus as the percents beside it have it
+    (hl.percent_text); an unbounded end ``−inf`` / ``+inf``, a missing one ``n/a``."""
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "+inf" if value > 0 else "\u2212inf"
+    return f"{value:+,.{decimals}f}".replace("-", "\u2212")
 
 
 def _clean(value: Any) -> Any:
