@@ -16,6 +16,7 @@ consequences (``coverage 20/200``, ``items 0 < 20``).
 | pages failed, by cause | ``rentwatch/pages_failed/<cause>`` | ``RENTWATCH_MAX_PAGES_FAILED`` |
 | pages that are not rent searches | ``rentwatch/page_problems/<problem>`` | none allowed |
 | blocked responses | ``rentwatch/blocked`` | ``RENTWATCH_MAX_BLOCKED`` |
+| a backfill read a capture | ``rentwatch/captures_listed``, ``…/captures_parsed`` | at least one |
 | coverage (cards read / advertised) | ``rentwatch/ids_read`` | ``RENTWATCH_MIN_COVERAGE`` |
 | items (records spooled) | ``rentwatch/records`` | ``RENTWATCH_MIN_ITEMS`` |
 | price, rooms, area coverage | ``rentwatch/coverage/*`` | ``RENTWATCH_MIN_FIELD_COVERAGE`` |
@@ -221,6 +222,28 @@ class RentSearchPages:
 
 
 @dataclass(frozen=True)
+class CapturesRead:
+    """A backfill (the stat ``rentwatch/captures_listed`` present) must read a capture: an
+    empty capture index for the period, or captures all skipped, is said as the cause where
+    the items check alone would say "items 0 < 20"."""
+
+    name: str = "captures"
+
+    def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
+        listed = stats.get("rentwatch/captures_listed")
+        if listed is None:
+            return CheckResult(self.name, True, "not a backfill")
+        parsed = int(stats.get("rentwatch/captures_parsed", 0))
+        if parsed:
+            return CheckResult(self.name, True, f"captures read {parsed} of {int(listed)} listed")
+        if not listed:
+            return CheckResult(self.name, False, "no capture in the archive for the period")
+        skipped = _counted(stats, "rentwatch/captures_skipped/")
+        why = ", ".join(_times(reason, n) for reason, n in skipped) or "none fetched"
+        return CheckResult(self.name, False, f"no capture read of {int(listed)} listed ({why})")
+
+
+@dataclass(frozen=True)
 class Coverage:
     """Cards read must reach ``RENTWATCH_MIN_COVERAGE`` of what the search advertises
     ("Найдено 200"), scaled to ``max_pages`` when the run was capped."""
@@ -269,6 +292,7 @@ MONITORS: Final[tuple[Monitor, ...]] = (
     PagesFailed(),
     RentSearchPages(),
     AtMost("blocked responses", "rentwatch/blocked", "RENTWATCH_MAX_BLOCKED"),
+    CapturesRead(),
     Coverage(),
     AtLeast("items", "rentwatch/records", "RENTWATCH_MIN_ITEMS"),
     AtLeast("price coverage", "rentwatch/coverage/price", "RENTWATCH_MIN_FIELD_COVERAGE", True),

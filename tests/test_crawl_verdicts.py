@@ -155,6 +155,14 @@ CASES = [
         search_pages=5,
     ),
     Case(
+        "no capture in the period",
+        FakeSites(captures=[]),
+        "failed",
+        0,
+        "no capture in the archive for the period",
+        job=ARCHIVE,
+    ),
+    Case(
         "one of the capture indexes is not JSON",
         FakeSites(captures=captures(), body_override={NUR_SULTAN_INDEX: b"<html>oops</html>"}),
         "failed",

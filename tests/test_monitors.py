@@ -51,6 +51,17 @@ def scrapy_defaults() -> Settings:
         ({"rentwatch/previous_items": 250, "rentwatch/previous_run": "krisha-almaty-1"},
          "items fell by more than 50%: 100 vs 250 in the previous run krisha-almaty-1"),
         ({"rentwatch/previous_items": 200, "rentwatch/previous_run": "krisha-almaty-1"}, None),
+        # A backfill: an empty capture index, captures all skipped, captures read.
+        ({"rentwatch/captures_listed": 0, "rentwatch/records": 0, "rentwatch/cards_seen": 0,
+          "rentwatch/snapshots": 0, "rentwatch/with/rooms": 0, "rentwatch/with/area_m2": 0,
+          "rentwatch/dropped/duplicate_id": 0},
+         "no capture in the archive for the period; items 0 < 20"),
+        ({"rentwatch/captures_listed": 7, "rentwatch/captures_skipped/not_long_term": 5,
+          "rentwatch/captures_skipped/challenge_page": 2, "rentwatch/records": 0,
+          "rentwatch/cards_seen": 0, "rentwatch/snapshots": 0, "rentwatch/with/rooms": 0,
+          "rentwatch/with/area_m2": 0, "rentwatch/dropped/duplicate_id": 0},
+         "no capture read of 7 listed (not_long_term ×5, challenge_page ×2); items 0 < 20"),
+        ({"rentwatch/captures_listed": 7, "rentwatch/captures_parsed": 5}, None),
         # No cards at all: the items check speaks; coverage is not measured.
         ({"rentwatch/records": 0, "rentwatch/cards_seen": 0, "rentwatch/snapshots": 0,
           "rentwatch/with/rooms": 0, "rentwatch/with/area_m2": 0,
