@@ -480,3 +480,22 @@ def test_an_amount_is_signed_as_the_percents_beside_it(
     from rentwatch.commands.its import _amounts
 
     assert _amounts(*values) == expected
+
+
+def test_the_json_and_the_text_give_the_leave_one_out(
+    panel_files: tuple[Path, Path, str], capsys: Any
+) -> None:
+    wide, _, event = panel_files
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", "synthetic", "--json"))
+    assert code == 0, err
+    data = json.loads(out)
+    loo = data["leave_one_out"]
+    # The full fit's window ratio, the one the pooled interval retransforms.
+    assert loo["percent"] == pytest.approx(data["pooled"]["percent_uncorrected"])
+    weighted = {d for d, w in data["weights"].items() if w >= loo["min_weight"]}
+    assert {row["donor"] for row in loo["table"]} == weighted
+    assert loo["low"] <= loo["percent"] + loo["largest"]["change"] <= loo["high"]
+    code, out, err = run(capsys, *wide_args(wide, event, "--design", "synthetic"))
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.startswith("leave one out")]
+    assert f"without {loo['largest']['donor']} " in line

@@ -752,3 +752,62 @@ def test_the_trend_window_is_one_way_of_weighing_the_trend() -> None:
     ]:
         with pytest.raises(InvalidSpecification, match=message):
             everything.replace(**options)
+
+
+def _spilled_panel(spill: float) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The treated city is donor ``near``'s twin before the event and 30 % above it after;
+    ``spilled`` is ``near`` too, but got ``spill`` of a rise itself after the event (the
+    inflow reached it); two other donors go their own way."""
+    rng = np.random.default_rng(7)
+    weeks = pd.date_range("2021-01-04", periods=90, freq="W-MON")
+    event = weeks[70]
+    base = np.log(100) + np.cumsum(rng.normal(0, 0.01, len(weeks)))
+    post = (weeks >= event).astype(float)
+    frame = pd.DataFrame(
+        {
+            "week": weeks,
+            "treated": np.exp(base + np.log(1.3) * post),
+            "spilled": np.exp(base + np.log(1 + spill) * post),
+            "near": np.exp(base + rng.normal(0, 0.002, len(weeks))),
+            "other1": np.exp(np.log(80) + np.cumsum(rng.normal(0, 0.02, len(weeks)))),
+            "other2": np.exp(np.log(130) + np.cumsum(rng.normal(0, 0.02, len(weeks)))),
+        }
+    )
+    return frame, event
+
+
+def test_leaving_out_a_donor_the_effect_reached_shows_how_much_it_carried() -> None:
+    frame, event = _spilled_panel(spill=0.10)
+    model = SyntheticControl(
+        frame, time_col="week", treated="treated", event=event, variant="standard",
+        simulated=True,
+    )  # fmt: skip
+    result = model.fit()
+    loo = result.leave_one_out(periods=6)
+    rows = result.panel.window(periods=6)
+    assert loo.percent == pytest.approx(result.ratio_percent(rows))
+    weights = {d: w for d, w in result.weights.items() if w >= 0.01}
+    # Each donor of some weight left out once, largest weight first; the change is the move.
+    assert list(loo.table["donor"]) == sorted(weights, key=lambda d: -weights[d])
+    assert np.allclose(loo.table["change"], loo.table["percent"] - loo.percent)
+    # The spilled donor matches the treated city exactly before the event, so the full
+    # twin is it alone and reads 1.3 / 1.1 − 1 = 18.2 %.
+    assert weights["spilled"] > 0.9 and loo.percent == pytest.approx(18.18, abs=0.1)
+    spilled = loo.table.set_index("donor").loc["spilled"]
+    # Without it the twin is ``near``: the effect of 30 % comes back.
+    assert spilled["percent"] == pytest.approx(30.0, abs=1.0)
+    assert loo.largest is not None and loo.largest["donor"] == "spilled"
+    assert loo.high == pytest.approx(spilled["percent"])
+    out = result.to_dict(periods=6)["leave_one_out"]
+    assert out["largest"] == loo.largest and len(out["table"]) == len(loo.table)
+
+
+def test_leave_one_out_needs_three_donors() -> None:
+    frame, event = _spilled_panel(spill=0.10)
+    model = SyntheticControl(
+        frame, time_col="week", treated="treated", donors=["spilled", "near"], event=event,
+        variant="standard", simulated=True,
+    )  # fmt: skip
+    loo = model.fit().leave_one_out(periods=6)
+    assert loo.table.empty and loo.largest is None
+    assert np.isnan(loo.low) and np.isnan(loo.high)

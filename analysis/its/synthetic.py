@@ -46,12 +46,14 @@ from analysis.its.synthetic_inference import (
     PLACEBO_INTERVAL_MIN_DONORS,
     BacktestInterval,
     ConformalInterval,
+    LeaveOneOut,
     PlaceboInSpace,
     PlaceboInterval,
     PooledInterval,
     backtest_interval,
     conformal_interval,
     fit_mask,
+    leave_one_out,
     placebo_in_space,
     placebo_interval,
     pooled_interval,
@@ -659,6 +661,28 @@ class SyntheticControlResult:
         placebo: PlaceboInSpace = self._cache[key]
         return placebo
 
+    def leave_one_out(
+        self, start: object = None, end: object = None, *, periods: float | None = None
+    ) -> LeaveOneOut:
+        """The window's ratio effect with each donor of some weight left out in turn and the
+        weights refitted (cached; see :func:`analysis.its.synthetic_inference.leave_one_out`):
+        whether one comparison unit carries the estimate."""
+        rows = self.panel.window(start, end, periods=periods)
+        key = ("leave_one_out", tuple(int(r) for r in rows))
+        if key not in self._cache:
+            self._cache[key] = leave_one_out(
+                self.panel,
+                self.variant,
+                rows,
+                self._weights,
+                ridge_lambda=self.model.spec.ridge_lambda,
+                fit_rows=self.model.fit_rows,
+                trend_halflife=self.model.spec.trend_halflife,
+                trend_window=self.model.spec.trend_window,
+            )
+        loo: LeaveOneOut = self._cache[key]
+        return loo
+
     # --- output ------------------------------------------------------------------------
 
     def to_dict(
@@ -695,6 +719,7 @@ class SyntheticControlResult:
         out.update(self.interval_dict(self.panel.window(periods=periods), inference))
         if placebo:
             out["placebo_in_space"] = self.placebo_in_space(periods=periods, prune=prune).to_dict()
+        out["leave_one_out"] = self.leave_one_out(periods=periods).to_dict()
         return out
 
     def interval_dict(self, rows: np.ndarray, inference: str) -> dict[str, Any]:

@@ -873,6 +873,16 @@ def _placebo_lines(out: dict[str, Any]) -> list[str]:
         ]
         # A pruned placebo has no rank (null in the JSON): a dash, not NaN.
         lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
+    loo = out.get("leave_one_out")
+    if loo is not None and loo["largest"] is not None:
+        big, n = loo["largest"], len(loo["table"])
+        lines.append(
+            f"leave one out ({n} donor{'' if n == 1 else 's'} of weight >= {loo['min_weight']:g}, "
+            f"each refitted without): {hl.percent_text(loo['low'])} to "
+            f"{hl.percent_text(loo['high'])} against {hl.percent_text(loo['percent'])} "
+            f"(window ratios, before any correction); the largest move, without {big['donor']} "
+            f"(weight {big['weight']:.3f}): {_amounts(big['change'])[0]} pp"
+        )
     return lines + [f"warning: {w}" for w in out.get("warnings", [])]
 
 
