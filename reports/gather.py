@@ -37,6 +37,7 @@ from analysis.its.comparative import ComparativeITSResult
 from analysis.its.sensitivity import COLUMNS as SENSITIVITY_TABLE_COLUMNS
 from analysis.its.spec import SHAPES
 from analysis.its.synthetic import SyntheticControlResult
+from analysis.its.synthetic_inference import LEAVE_ONE_OUT_MIN_WEIGHT
 from analysis.its.synthetic_weights import VARIANTS
 from reports.caveats import find_caveats
 from reports.coverage import official_keys, provenance, read_coverage
@@ -92,8 +93,8 @@ SENSITIVITY_COLUMNS = (
     "varied", "series", "design", "variant", "without", *SENSITIVITY_TABLE_COLUMNS[1:],
 )  # fmt: skip
 # A leave-one-out row for each donor with at least this weight (a donor of weight 0 changes
-# nothing when left out).
-LEAVE_ONE_OUT_WEIGHT = 0.01
+# nothing when left out): the engine's own leave-one-out threshold.
+LEAVE_ONE_OUT_WEIGHT = LEAVE_ONE_OUT_MIN_WEIGHT
 # The status of a comparison design's sensitivity row when the pool has too few donors.
 TOO_FEW_DONORS = "too few comparison cities"
 INDEX_METHODS: tuple[Literal["median", "mix", "hedonic"], ...] = ("median", "mix", "hedonic")
