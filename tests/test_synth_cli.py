@@ -499,3 +499,24 @@ def test_the_json_and_the_text_give_the_leave_one_out(
     assert code == 0, err
     [line] = [line for line in out.splitlines() if line.startswith("leave one out")]
     assert f"without {loo['largest']['donor']} " in line
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "unbounded", "shown"),
+    [
+        (-5.0, 20.0, [], (-5.0, 20.0)),
+        (-math.inf, 20.0, ["low"], (None, 20.0)),
+        (-math.inf, math.inf, ["low", "high"], (None, None)),
+        # Missing (a series with values of 0 or less has no percent): null, not unbounded.
+        (math.nan, math.nan, [], (None, None)),
+    ],
+)
+def test_an_unbounded_end_is_told_from_a_missing_one_in_the_json(
+    low: float, high: float, unbounded: list[str], shown: tuple[float | None, float | None]
+) -> None:
+    from rentwatch.commands.its import _clean
+
+    out = _clean({"headline": {"percent": 7.0, "percent_low": low, "percent_high": high}})
+    assert out["headline"]["unbounded"] == unbounded
+    assert (out["headline"]["percent_low"], out["headline"]["percent_high"]) == shown
+    json.dumps(out, allow_nan=False)  # valid JSON: no NaN, no Infinity

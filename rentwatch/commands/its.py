@@ -939,11 +939,22 @@ def _amount(value: float, decimals: int) -> str:
 
 
 def _clean(value: Any) -> Any:
-    """JSON has no NaN: missing numbers become null."""
+    """JSON has no NaN or infinity: missing numbers become null. So that an interval's
+    unbounded end (a conformal interval that rejects no effect on that side) is not read as
+    a missing one, a dict with ``percent_low`` and ``percent_high`` also says
+    ``unbounded``: ``["low"]``, ``["high"]``, both or none."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        out = {k: _clean(v) for k, v in value.items()}
+        if "percent_low" in value and "percent_high" in value:
+            out["unbounded"] = [
+                side
+                for side in ("low", "high")
+                if isinstance(value[f"percent_{side}"], float)
+                and math.isinf(value[f"percent_{side}"])
+            ]
+        return out
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
