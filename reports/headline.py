@@ -765,10 +765,11 @@ def effect_text(effect: Effect) -> str:
     )
 
 
-def window_text(params: ReportParams, freq: Freq = "W") -> str:
-    """The event, where it was snapped to, and the window, in one line."""
+def window_text(params: ReportParams, freq: Freq = "W", periods: int | None = None) -> str:
+    """The event, where it was snapped to, and the window (``periods`` as in
+    :func:`window_dict`), in one line."""
     start = first_post(params, freq)
-    periods = window_periods(params, freq)
+    periods = window_periods(params, freq) if periods is None else periods
     unit = {"D": "day", "W": "week", "M": "month"}[freq]
     end = _period_end(start, periods, freq)
     if start == params.event:
@@ -778,7 +779,7 @@ def window_text(params: ReportParams, freq: Freq = "W") -> str:
             f"event {params.event} ({params.event:%A}) snapped to {start} ({start:%A}), "
             f"the first day of its {unit}"
         )
-    return f"{snapped}; window {start} … {end} ({periods} {unit}s)"
+    return f"{snapped}; window {start} … {end} ({periods} {unit}{'' if periods == 1 else 's'})"
 
 
 def _period_end(start: date, periods: int, freq: Freq) -> date:
@@ -865,8 +866,12 @@ def comparison_dict(headline: Headline) -> dict[str, Any]:
     return {**out, **headline_dict(headline)}
 
 
-def window_dict(params: ReportParams, freq: Freq = "W") -> dict[str, Any]:
+def window_dict(
+    params: ReportParams, freq: Freq = "W", periods: int | None = None
+) -> dict[str, Any]:
+    """The window as JSON: ``periods`` ``freq`` periods from the first post one (None: the
+    params' ``window_weeks`` in ``freq`` periods, :func:`window_periods`)."""
     start = first_post(params, freq)
-    periods = window_periods(params, freq)
+    periods = window_periods(params, freq) if periods is None else periods
     return {"event": params.event.isoformat(), "first_post": start.isoformat(),
             "end": _period_end(start, periods, freq).isoformat(), "periods": periods}  # fmt: skip

@@ -355,6 +355,30 @@ def test_its_city_design_synthetic_prints_the_comparison(
     assert "the estimate retransformed from " in out
 
 
+@pytest.mark.parametrize(
+    ("freq", "periods", "said"),
+    # (A daily series needs the reports' 42 points after the event, more than this
+    # warehouse has: the same rule is the monthly one's here.)
+    [("M", "3", "(3 months)"), ("M", "1", "(1 month)"), ("W", "4", "(4 weeks)")],
+)
+def test_its_city_single_series_window_is_the_periods_asked_for(
+    warehouse: Path, capsys: pytest.CaptureFixture[str], freq: str, periods: str, said: str
+) -> None:
+    """The window line and the JSON's window are the --periods the effect is read over, on
+    a daily or monthly series too (they had said the reports' six weeks, 42 days)."""
+    base = ("--db", str(warehouse), "its", "--city", "almaty", "--design", "counterfactual",
+            "--freq", freq, "--periods", periods)  # fmt: skip
+    code, out, err = run_cli(capsys, *base, "--json")
+    assert code == 0, err
+    assert json.loads(out)["window"]["periods"] == int(periods)
+    code, out, err = run_cli(capsys, *base)
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if "; window " in line]
+    assert line.endswith(said)
+    code, _, err = run_cli(capsys, *base[:-1], "2.5")
+    assert code == 1 and err.count("\n") == 1 and "--periods on a warehouse series" in err
+
+
 @pytest.mark.parametrize("design", ["synthetic", "comparative"])
 def test_its_city_comparison_window_is_the_periods_asked_for(
     warehouse: Path, capsys: pytest.CaptureFixture[str], design: str

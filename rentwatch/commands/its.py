@@ -505,6 +505,11 @@ def its(
             )
         if city is not None and official is not None:
             raise InvalidSpecification("use either --city or --official as the outcome")
+        if periods is not None and not float(periods).is_integer():
+            unit = {"D": "days", "W": "weeks", "M": "months"}.get(freq, "periods")
+            raise InvalidSpecification(
+                f"--periods on a warehouse series is a whole number of {unit}; got {periods:g}"
+            )
         # On a weekly series --periods is the window's weeks: the comparison headline reads
         # its window from the parameters, as the single-series preamble does.
         weeks = (
@@ -542,11 +547,6 @@ def its(
                     "--district and --all-rooms do not apply"
                 )
             assert city is not None
-            if periods is not None and weeks is None:
-                raise InvalidSpecification(
-                    f"--periods on the warehouse's {params.design} headline is a whole number "
-                    f"of weeks; got {periods:g}"
-                )
             # What the reports' comparison estimator has no place for is refused, not dropped.
             not_honoured = {
                 "--no-log": log is False, "--missing": missing is not None,
@@ -620,9 +620,10 @@ def its(
         if changed:
             model = model.replace(**changed)
         fit_options["errors"] = params.errors
-        periods = periods if periods is not None else hl.window_periods(params, series_freq)
-        extra["window"] = hl.window_dict(params, series_freq)
-        preamble.append(hl.window_text(params, series_freq))
+        # The window said is the one the effect is read over: --periods when given.
+        periods = int(periods) if periods is not None else hl.window_periods(params, series_freq)
+        extra["window"] = hl.window_dict(params, series_freq, periods)
+        preamble.append(hl.window_text(params, series_freq, periods))
     else:
         raise InvalidSpecification(
             "give a series: --csv FILE or --city CITY (or --official CITY:METRIC)"
