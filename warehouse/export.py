@@ -68,10 +68,13 @@ def export(conn: duckdb.DuckDBPyConnection, out_dir: Path, fmt: ExportFormat) ->
     written.append(target)
     for table in TABLES:
         target = out_dir / f"{table}.{fmt}"
+        # In one order, so an export of the same warehouse is the same files (the loader
+        # lets DuckDB store rows in any order).
+        ordered = f"SELECT * FROM {table} ORDER BY ALL"
         if fmt == "parquet":
-            conn.execute(f"COPY {table} TO '{_quoted(target)}' (FORMAT parquet)")
+            conn.execute(f"COPY ({ordered}) TO '{_quoted(target)}' (FORMAT parquet)")
         else:
-            query = neutralised(conn, f"SELECT * FROM {table}")
+            query = neutralised(conn, f"SELECT * FROM {table}") + " ORDER BY ALL"
             conn.execute(f"COPY ({query}) TO '{_quoted(target)}' (HEADER)")
         written.append(target)
         resources.append(datapackage.resource(conn, table, [target.name], fmt))
