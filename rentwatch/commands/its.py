@@ -392,11 +392,7 @@ def its(
         )  # fmt: skip
         unused = [name for name, set_ in {**single_series, **own}.items() if set_]
         if unused:
-            one = len(unused) == 1
-            raise InvalidSpecification(
-                f"{', '.join(unused)} {'does' if one else 'do'} not apply to --design {design}; "
-                f"leave {'it' if one else 'them'} out (see rentwatch its --help)"
-            )
+            raise _not_applying(unused, f"--design {design}", " (see rentwatch its --help)")
         # Synthetic control on a CSV is the headline's estimator unless told otherwise.
         variant = sc_variant or _HEADLINE.sc_variant
         # The headline's way of weighing the trend unless one was given (which replaces it).
@@ -512,11 +508,7 @@ def its(
             )
         # On a weekly series --periods is the window's weeks: the comparison headline reads
         # its window from the parameters, as the single-series preamble does.
-        weeks = (
-            int(periods)
-            if periods is not None and freq == "W" and float(periods).is_integer()
-            else None
-        )
+        weeks = int(periods) if periods is not None and freq == "W" else None
         params = _warehouse_params(
             window_weeks=weeks,
             event=event, rooms=rooms, method=method, flow=flow, design=design, shape=shape,
@@ -763,12 +755,11 @@ def _comparison_design(
             typer.echo(f"note: {city}: {headline.stand_in.text()}", err=True)
             return False
         if unused:
-            one = len(unused) == 1
-            raise InvalidSpecification(
-                f"{', '.join(unused)} {'does' if one else 'do'} not apply to the warehouse's "
-                f"{params.design} headline (the reports' estimator: log scale, the headline's "
-                f"gap rule and checks); leave {'it' if one else 'them'} out, or run the design "
-                "on a CSV panel (--csv)"
+            raise _not_applying(
+                unused,
+                f"the warehouse's {params.design} headline (the reports' estimator: log scale, "
+                "the headline's gap rule and checks)",
+                ", or run the design on a CSV panel (--csv)",
             )
         out = hl.comparison_dict(headline)
     if plot is not None:
@@ -918,6 +909,16 @@ def _panel_summary(analysis: PanelAnalysis) -> list[str]:
         f"p {e.p:.4f}; {absolute}{unit} [{low}, {high}]"
     )
     return lines + _interval_lines(out) + _placebo_lines(out)
+
+
+def _not_applying(options: list[str], target: str, hint: str) -> InvalidSpecification:
+    """The one-line refusal of options given that ``target`` has no place for; ``hint``
+    ends the line ("leave them out" + hint)."""
+    one = len(options) == 1
+    return InvalidSpecification(
+        f"{', '.join(options)} {'does' if one else 'do'} not apply to {target}; leave "
+        f"{'it' if one else 'them'} out{hint}"
+    )
 
 
 def _amounts(*values: float) -> list[str]:
