@@ -316,10 +316,20 @@ def test_a_price_the_crawl_would_have_refused_is_not_loaded_by_a_reparse(
     one = read_run(path, {"krisha": _one_price_off()}, bounds=lambda origin: PriceBounds())
     assert len(one.records) == 38
     assert one.stats["rentwatch/dropped/price_implausible"] == 2
+    before = rows(db)
+    # A reading that fails the crawl's checks (no price left: items 0 < 20) does not replace
+    # a healthy run's rows; named, the run is a one-line error; --force replaces them with
+    # what the crawl would have loaded with that parser: nothing.
     report = run_reparse(db, spool_dir, parsers={"krisha": wrong})
-    # What the crawl would have loaded with that parser: nothing, and a health that says so.
-    assert report.runs[0].records == 0
-    assert report.runs[0].health is not None and not report.runs[0].health.ok
+    assert report.load is None and "kept as stored" in report.runs[0].line()
+    assert "items 0 < 20" in report.runs[0].line()
+    assert rows(db) == before
+    with pytest.raises(RentwatchError, match="kept as stored"):
+        run_reparse(db, spool_dir, run_ids=["night-1"], parsers={"krisha": wrong})
+    assert rows(db) == before
+    forced = run_reparse(db, spool_dir, parsers={"krisha": wrong}, force=True)
+    assert forced.runs[0].records == 0
+    assert forced.runs[0].health is not None and not forced.runs[0].health.ok
     assert rows(db) == []
 
 

@@ -92,6 +92,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--source", help="krisha or olx.", show_default=False)
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace a healthy run's rows even when the new reading fails the "
+                "crawl's checks (kept as stored otherwise).",
+            ),
+        ] = False,
     ) -> None:
         # The help's first line is rentwatch.commands.SUMMARIES["reparse"].
         """Rows an older parser derived from the same responses are replaced; nothing else is
@@ -114,6 +122,7 @@ def register(app: typer.Typer) -> None:
                 since=_since(since),
                 source=source,
                 thresholds=health_thresholds(settings),
+                force=force,
             )
         if as_json:
             echo_json(

@@ -338,12 +338,16 @@ def reparse(
     source: str | None = None,
     parsers: Mapping[str, VersionedParser] | None = None,
     thresholds: BaseSettings | None = None,
+    force: bool = False,
 ) -> ReparseReport:
     """Reparse the named runs (all loaded runs when no filter is given) from their WARCs and
     merge the result in one transaction. ``conn`` comes from :func:`warehouse.open_writer`.
 
     ``parsers`` defaults to :func:`current_parsers`; ``thresholds`` (Scrapy settings with the
-    ``RENTWATCH_*`` health thresholds) to ``scrapers/settings.py``'s.
+    ``RENTWATCH_*`` health thresholds) to ``scrapers/settings.py``'s. A run the crawl judged
+    healthy whose new reading fails those checks (a parser that finds no card, or no price)
+    is kept as stored, and said so; named with ``run_ids`` it is an error. ``force``
+    replaces it anyway.
     """
     rows = select_runs(conn, run_ids=run_ids, since=since, source=source)
     if not rows:
@@ -353,6 +357,23 @@ def reparse(
     pages: list[RunPages] = []
     for row in rows:
         outcome, run = _reparse_one(conn, spool_dir, row, parsers, thresholds)
+        health = outcome.health
+        # The crawl's own rows passed its checks; a whole reading that does not would replace
+        # them with less (a parser bug that raises nothing would lose the night). A reading
+        # of part of the run (the rest kept for a newer parser) is judged as before.
+        if (
+            run is not None
+            and not force
+            and health is not None
+            and not health.ok
+            and not outcome.kept_newer
+            and str(row["status"]) == "finished"
+        ):
+            problem = (
+                f"the new reading fails the crawl's checks ({health.reason}) where the "
+                "stored one passed them: kept as stored (--force replaces it)"
+            )
+            outcome, run = dataclasses.replace(outcome, problem=problem), None
         if run is None and run_ids and outcome.problem:
             raise RentwatchError(outcome.line())
         outcomes.append(outcome)
