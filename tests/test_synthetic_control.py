@@ -811,3 +811,18 @@ def test_leave_one_out_needs_three_donors() -> None:
     loo = model.fit().leave_one_out(periods=6)
     assert loo.table.empty and loo.largest is None
     assert np.isnan(loo.low) and np.isnan(loo.high)
+
+
+def test_the_placebo_p_floor_note_goes_with_the_placebo_table() -> None:
+    """Four donors cannot give a placebo p below 0.2: said beside the table, and not when
+    the table is not asked for (--no-placebo-in-space)."""
+    frame, event = _spilled_panel(spill=0.10)
+    result = SyntheticControl(
+        frame, time_col="week", treated="treated", event=event, variant="standard",
+        simulated=True,
+    ).fit()  # fmt: skip
+    floor = [w for w in result.warnings if "cannot go below 0.200" in w]
+    assert len(floor) == 1
+    assert floor[0] in result.to_dict(periods=6)["warnings"]
+    without = result.to_dict(periods=6, placebo=False)
+    assert "placebo_in_space" not in without and floor[0] not in without["warnings"]

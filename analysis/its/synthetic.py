@@ -100,6 +100,10 @@ INFERENCES = tuple(METHODS)
 HULL_WARNING_SHARE = 0.5
 
 
+# The note on a pool too small for the placebo-in-space p to reach alpha (see _caveats).
+PLACEBO_FLOOR_NOTE = "the placebo-in-space p-value cannot go below"
+
+
 class SyntheticControlWarning(UserWarning):
     """A synthetic-control fit that runs but may be spoilt: the treated unit outside the
     donors' range, a failed polish of the weights. Milder caveats (few donors for the placebo
@@ -714,7 +718,8 @@ class SyntheticControlResult:
             "headline": headline.to_dict(),
             "conformal": self.conformal(periods=periods).to_dict(),
             "solver": dict(self.solver),
-            "warnings": list(self.warnings),
+            # Without the placebo table, its p-value's floor is nobody's concern.
+            "warnings": [w for w in self.warnings if placebo or PLACEBO_FLOOR_NOTE not in w],
         }
         out.update(self.interval_dict(self.panel.window(periods=periods), inference))
         if placebo:
@@ -791,8 +796,8 @@ def _caveats(
     floor = 1 / len(panel.units)
     if floor > alpha:
         notes.append(
-            f"with {len(panel.donors)} donors the placebo-in-space p-value cannot go below "
-            f"{floor:.3f} (1/(J+1)), above alpha {alpha:g}"
+            f"with {len(panel.donors)} donors {PLACEBO_FLOOR_NOTE} {floor:.3f} (1/(J+1)), above "
+            f"alpha {alpha:g}"
         )
     notes += panel.gap_notes()
     if not weights.info.get("polished", True):
