@@ -76,6 +76,13 @@ class CrawlKnobs(BaseModel):
     min_coverage: float = Field(
         default=0.9, ge=0, le=1, description="cards read over the total the search advertises"
     )
+    max_captures_failed: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="share of the captures an archive lists that a healthy backfill may fail "
+        "to fetch (a listed capture the archive no longer serves)",
+    )
     previous_run_timeout: float = Field(
         default=5.0, ge=0, description="seconds to wait for a busy warehouse before skipping"
     )
@@ -105,6 +112,7 @@ class CrawlKnobs(BaseModel):
             "RENTWATCH_MAX_BLOCKED": self.max_blocked,
             "RENTWATCH_MAX_PAGES_FAILED": self.max_pages_failed,
             "RENTWATCH_MIN_COVERAGE": self.min_coverage,
+            "RENTWATCH_MAX_CAPTURES_FAILED": self.max_captures_failed,
             "RENTWATCH_PREVIOUS_RUN_TIMEOUT": self.previous_run_timeout,
         }
 

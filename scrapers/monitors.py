@@ -17,6 +17,7 @@ consequences (``coverage 20/200``, ``items 0 < 20``).
 | pages that are not rent searches | ``rentwatch/page_problems/<problem>`` | none allowed |
 | blocked responses | ``rentwatch/blocked`` | ``RENTWATCH_MAX_BLOCKED`` |
 | a backfill read a capture | ``rentwatch/captures_listed``, ``…/captures_parsed`` | at least one |
+| captures not fetched | ``…/captures_failed/<cause>`` | ``RENTWATCH_MAX_CAPTURES_FAILED`` |
 | coverage (cards read / advertised) | ``rentwatch/ids_read`` | ``RENTWATCH_MIN_COVERAGE`` |
 | items (records spooled) | ``rentwatch/records`` | ``RENTWATCH_MIN_ITEMS`` |
 | price, rooms, area coverage | ``rentwatch/coverage/*`` | ``RENTWATCH_MIN_FIELD_COVERAGE`` |
@@ -225,17 +226,28 @@ class RentSearchPages:
 class CapturesRead:
     """A backfill (the stat ``rentwatch/captures_listed`` present) must read a capture: an
     empty capture index for the period, or captures all skipped, is said as the cause where
-    the items check alone would say "items 0 < 20"."""
+    the items check alone would say "items 0 < 20". Listed captures it failed to fetch may
+    be at most ``RENTWATCH_MAX_CAPTURES_FAILED`` of those listed."""
 
     name: str = "captures"
+    threshold: str = "RENTWATCH_MAX_CAPTURES_FAILED"
 
     def check(self, stats: Mapping[str, Any], settings: BaseSettings) -> CheckResult:
         listed = stats.get("rentwatch/captures_listed")
         if listed is None:
             return CheckResult(self.name, True, "not a backfill")
         parsed = int(stats.get("rentwatch/captures_parsed", 0))
+        failed = _counted(stats, "rentwatch/captures_failed/")
+        lost = sum(n for _, n in failed)
+        share = settings.getfloat(self.threshold)
+        if lost > share * int(listed):
+            detail = ", ".join(_times(f"capture {cause}", n) for cause, n in failed)
+            return CheckResult(
+                self.name, False, f"{detail} of {int(listed)} listed (at most {share:.0%} may fail)"
+            )
         if parsed:
-            return CheckResult(self.name, True, f"captures read {parsed} of {int(listed)} listed")
+            text = f"captures read {parsed} of {int(listed)} listed"
+            return CheckResult(self.name, True, text + (f", {lost} failed" if lost else ""))
         if not listed:
             return CheckResult(self.name, False, "no capture in the archive for the period")
         skipped = _counted(stats, "rentwatch/captures_skipped/")

@@ -95,6 +95,8 @@ RENTWATCH_MAX_ITEM_DROP = knobs.max_item_drop
 RENTWATCH_MAX_BLOCKED = knobs.max_blocked
 RENTWATCH_MAX_PAGES_FAILED = knobs.max_pages_failed  # search pages lost after retries
 RENTWATCH_MIN_COVERAGE = knobs.min_coverage  # cards read / the total the search advertises
+# Listed captures a backfill may fail to fetch, as a share of those listed.
+RENTWATCH_MAX_CAPTURES_FAILED = knobs.max_captures_failed
 # Seconds to wait for a busy warehouse before skipping the previous-run check.
 RENTWATCH_PREVIOUS_RUN_TIMEOUT = knobs.previous_run_timeout
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,18 @@ def captures() -> list[Capture]:
         )
         for slug, days in (("nur-sultan", (3, 17)), ("astana", (10, 24)))
         for day in days
+    ]
+
+
+def many_captures(n: int) -> list[Capture]:
+    """``n`` weekly captures under Astana's slug, 20 listings each."""
+    return [
+        Capture(
+            datetime(2022, 1, 3, 9, 0, tzinfo=UTC) + timedelta(weeks=k),
+            f"https://krisha.kz/arenda/kvartiry/astana/{LONG_TERM}",
+            tuple(ASTANA[:20]),
+        )
+        for k in range(n)
     ]
 
 
@@ -180,12 +192,22 @@ CASES = [
         settings={"RETRY_TIMES": 0},
     ),
     Case(
-        "a listed capture answers 404",
+        "a listed capture answers 404 (one of four)",
         FakeSites(captures=captures(), errors={"/web/20221017": 404}),
         "failed",
         20,
-        "http 404",
+        "capture http 404 of 4 listed (at most 2% may fail)",
         job=ARCHIVE,
+    ),
+    Case(
+        "a listed capture answers 404 (one of sixty)",
+        FakeSites(captures=many_captures(60), errors={"/web/20220103": 404}),
+        "finished",
+        20,
+        job=CrawlJob(
+            "krisha_archive",
+            {"city": "astana", "from": "2022-01-01", "to": "2023-03-31", "origin": "simulated"},
+        ),
     ),
 ]
 

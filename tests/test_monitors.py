@@ -62,6 +62,12 @@ def scrapy_defaults() -> Settings:
           "rentwatch/with/area_m2": 0, "rentwatch/dropped/duplicate_id": 0},
          "no capture read of 7 listed (not_long_term ×5, challenge_page ×2); items 0 < 20"),
         ({"rentwatch/captures_listed": 7, "rentwatch/captures_parsed": 5}, None),
+        # A listed capture the archive no longer serves: a few are allowed (2 % by default).
+        ({"rentwatch/captures_listed": 100, "rentwatch/captures_parsed": 99,
+          "rentwatch/captures_failed/http 404": 1}, None),
+        ({"rentwatch/captures_listed": 10, "rentwatch/captures_parsed": 8,
+          "rentwatch/captures_failed/http 404": 2},
+         "capture http 404 ×2 of 10 listed (at most 2% may fail)"),
         # No cards at all: the items check speaks; coverage is not measured.
         ({"rentwatch/records": 0, "rentwatch/cards_seen": 0, "rentwatch/snapshots": 0,
           "rentwatch/with/rooms": 0, "rentwatch/with/area_m2": 0,

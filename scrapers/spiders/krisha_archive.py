@@ -142,10 +142,12 @@ class KrishaArchiveSpider(ListingSpider):
         self.logger.warning("capture index failed: %s", failure.getErrorMessage())
 
     def capture_failed(self, failure: Failure) -> None:
-        """A capture the index lists could not be fetched (a 404, a timeout …)."""
+        """A capture the index lists could not be fetched (a 404, a timeout …): counted by
+        cause, and judged against the captures listed (``RENTWATCH_MAX_CAPTURES_FAILED``),
+        since an archive keeps a few listed captures it no longer serves."""
         if failure.check(Blocked, RetryAfterTooLong):
             return
-        self.count(f"pages_failed/{failure_cause(failure)}")
+        self.count(f"captures_failed/{failure_cause(failure)}")
         self.logger.warning("capture failed: %s", failure.getErrorMessage())
 
     def parse_capture(
