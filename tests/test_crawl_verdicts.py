@@ -138,6 +138,18 @@ CASES = [
         "redirected to /my/login",
     ),
     Case(
+        "a maintenance page served as 200",
+        FakeSites(
+            krisha={"almaty": 100},
+            body_override={
+                "/almaty/?": "<html><body><h1>Технические работы</h1></body></html>".encode()
+            },
+        ),
+        "failed",
+        0,
+        "not a search page (no listing, no results count)",
+    ),
+    Case(
         "page 1 redirected to the home page",
         FakeSites(
             krisha={"almaty": 100},

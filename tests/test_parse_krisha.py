@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from scrapers.items import ListingSnapshot, ParsedPage
+from scrapers.parse import krisha
 from scrapers.parse.krisha import parse_search_page
 from warehouse.records import validate_record
 
@@ -412,3 +413,23 @@ def test_stats_without_a_city_item_or_a_view_count_title() -> None:
     stats = '<div class="card-stats__item">13 окт.</div><div class="card-stats__item">2606</div>'
     snap = only(parse_search_page(page(card_2022(stats=stats)), SEEN, city="almaty"))
     assert (snap.city, snap.bumped_on) == ("almaty", date(2022, 10, 13))
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        # A maintenance page, a login form, a blank 200: nothing of a search page.
+        (b"<html><body><h1>\xd0\xa2\xd0\xb5\xd1\x85\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd1"
+         b"\x8b</h1></body></html>", krisha.NO_SEARCH),
+        (b'<html><body><form action="/my/login"><input name="login"></form></body></html>',
+         krisha.NO_SEARCH),
+        (b"<html><body></body></html>", krisha.NO_SEARCH),
+        # A search with no result says how many it found (0): a page of no listings, no problem.
+        ('<html><body><div class="a-search-subtitle search-results-nb">Найдено <span>0</span> '
+         "объявлений</div></body></html>".encode(), None),
+    ],
+)  # fmt: skip
+def test_a_page_with_nothing_of_a_search_page_is_named(body: bytes, problem: str | None) -> None:
+    parsed = krisha.parse_search_page(body, datetime(2022, 10, 13, tzinfo=UTC), city="almaty")
+    assert parsed.problem == problem
+    assert parsed.snapshots == [] and parsed.cards_seen == 0

@@ -112,6 +112,8 @@ _DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
 _NOT_RENT: Final = {"sell": "sale", "prodazha": "sale", "buy": "wanted", "pokupka": "wanted"}
 # ParsedPage.problem of a page that lacks its closing </html>.
 TRUNCATED: Final = "truncated page"
+# A page with no card, no results count, no search data and no paginator.
+NO_SEARCH: Final = "not a search page (no listing, no results count)"
 # A real caption is about 200 characters; a longer alt text is not read for a district.
 CAPTION_LIMIT: Final = 1_000
 
@@ -203,15 +205,21 @@ def parse_search_page(
     if not paginator:
         paginator = _PAGINATOR(root)
     page, last_page = _pagination(paginator[0]) if paginator else (None, None)
+    total = as_int(search.get("nbTotal")) or _results_count(root)
+    problem = None if whole else TRUNCATED
+    if not cards and total is None and not search and not paginator:
+        # Nothing of a search page at all (a maintenance or "service unavailable" page, a
+        # login form served as 200): said as such, not only by the run's counts.
+        problem = NO_SEARCH
     return ParsedPage(
         snapshots=snapshots,
         dropped=dropped,
         page=as_int(search.get("currentPage")) or page,
         last_page=last_page,
-        total=as_int(search.get("nbTotal")) or _results_count(root),
+        total=total,
         cards_seen=len(cards),
         promoted_ids=frozenset(promoted),
-        problem=None if whole else TRUNCATED,
+        problem=problem,
     )
 
 
