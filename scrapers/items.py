@@ -20,6 +20,9 @@ OwnerType = Literal["owner", "specialist", "company"]
 # whose every listing is one.
 OTHER_CITY: Final = "other_city"
 ANOTHER_CITY: Final = "another city's search"
+# The problem of a page with nothing of a search page: no card, no results count, no search
+# data, no paginator (a maintenance page, a login form served as 200).
+NO_SEARCH: Final = "not a search page (no listing, no results count)"
 
 
 @dataclass(frozen=True, slots=True)

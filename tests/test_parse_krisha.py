@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scrapers.items import ListingSnapshot, ParsedPage
+from scrapers.items import NO_SEARCH, ListingSnapshot, ParsedPage
 from scrapers.parse import krisha
 from scrapers.parse.krisha import parse_search_page
 from warehouse.records import validate_record
@@ -420,10 +420,10 @@ def test_stats_without_a_city_item_or_a_view_count_title() -> None:
     [
         # A maintenance page, a login form, a blank 200: nothing of a search page.
         (b"<html><body><h1>\xd0\xa2\xd0\xb5\xd1\x85\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd1"
-         b"\x8b</h1></body></html>", krisha.NO_SEARCH),
+         b"\x8b</h1></body></html>", NO_SEARCH),
         (b'<html><body><form action="/my/login"><input name="login"></form></body></html>',
-         krisha.NO_SEARCH),
-        (b"<html><body></body></html>", krisha.NO_SEARCH),
+         NO_SEARCH),
+        (b"<html><body></body></html>", NO_SEARCH),
         # A search with no result says how many it found (0): a page of no listings, no problem.
         ('<html><body><div class="a-search-subtitle search-results-nb">Найдено <span>0</span> '
          "объявлений</div></body></html>".encode(), None),

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scrapers.items import ListingSnapshot, ParsedPage
+from scrapers.items import NO_SEARCH, ListingSnapshot, ParsedPage
 from scrapers.parse.markup import without_phones
 from scrapers.parse.olx import parse_search_page
 from warehouse.records import validate_record
@@ -293,3 +293,15 @@ def test_phone_numbers_never_leave_the_parser(text: str, expected: str) -> None:
     from_state = only(parse_search_page(state_page([ad(title=text)]), SEEN))
     from_card = only(parse_search_page(cards_page(card(title=text)), SEEN))
     assert from_state.title == from_card.title == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><h1>maintenance</h1></body></html>",
+        b'<html><body><form action="/account/"><input name="login"></form></body></html>',
+    ],
+)
+def test_a_page_with_nothing_of_a_search_page_is_named(body: bytes) -> None:
+    parsed = parse_search_page(body, datetime(2022, 10, 13, tzinfo=UTC), city="almaty")
+    assert parsed.problem == NO_SEARCH and parsed.snapshots == []

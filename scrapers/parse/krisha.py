@@ -50,7 +50,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
+from scrapers.items import NO_SEARCH, ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.cities import city_of_slug
 from scrapers.parse.dates import parse_card_date
 from scrapers.parse.districts import district_in_address
@@ -112,8 +112,6 @@ _DATA_ASSIGNMENT: Final = re.compile(r"\bdata\s*=\s*\{")
 _NOT_RENT: Final = {"sell": "sale", "prodazha": "sale", "buy": "wanted", "pokupka": "wanted"}
 # ParsedPage.problem of a page that lacks its closing </html>.
 TRUNCATED: Final = "truncated page"
-# A page with no card, no results count, no search data and no paginator.
-NO_SEARCH: Final = "not a search page (no listing, no results count)"
 # A real caption is about 200 characters; a longer alt text is not read for a district.
 CAPTION_LIMIT: Final = 1_000
 

@@ -65,7 +65,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapers.items import ListingSnapshot, OwnerType, ParsedPage, PricePeriod
+from scrapers.items import NO_SEARCH, ListingSnapshot, OwnerType, ParsedPage, PricePeriod
 from scrapers.parse.dates import local_date, parse_card_date
 from scrapers.parse.markup import load_html, squash, text_of, without_phones
 from scrapers.parse.period import period_in
@@ -153,6 +153,8 @@ def parse_search_page(
         )
     links = [as_int(text_of(link)) for link in _PAGE_LINKS(root)]
     totals = _TOTAL_COUNT(root)
+    if not _CARDS(root) and not totals and not links:
+        return ParsedPage(snapshots=[], problem=NO_SEARCH)
     return _collect(
         ((_card_id(card), card) for card in _CARDS(root)),
         lambda card: _from_card(card, context),
