@@ -22,7 +22,7 @@ OTHER_CITY: Final = "other_city"
 ANOTHER_CITY: Final = "another city's search"
 # The problem of a page with nothing of a search page: no card, no results count, no search
 # data, no paginator (a maintenance page, a login form served as 200).
-NO_SEARCH: Final = "not a search page (no listing, no results count)"
+NO_SEARCH: Final = "not a search page: no listing cards, result count or pagination on it"
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,7 +147,7 @@ CASES = [
         ),
         "failed",
         0,
-        "not a search page (no listing, no results count)",
+        "not a search page: no listing cards, result count or pagination on it",
     ),
     Case(
         "page 1 redirected to the home page",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rentwatch.commands.parse import not_search_results, observed_at_of
-from scrapers.items import ParsedPage
+from scrapers.items import NO_SEARCH, ParsedPage
 from scrapers.parse.krisha import TRUNCATED
 from scrapers.parse.pages import source_of_page
 from tests.cli import run_cli as run
@@ -23,7 +23,7 @@ FIELDS = [
     "floors_total", "price", "currency", "price_period", "owner_type", "bumped_on", "url", "title",
 ]  # fmt: skip
 ALMATY = timezone(timedelta(hours=6))
-NOTHING = "no listing cards, result count or pagination on it"
+NOTHING = NO_SEARCH
 
 
 def test_krisha_page_to_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

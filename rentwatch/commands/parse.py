@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import typer
 from lxml import etree
 
-from scrapers.items import ParsedPage
+from scrapers.items import NO_SEARCH, ParsedPage
 from scrapers.parse.blocking import blocked_reason
 from scrapers.parse.krisha import TRUNCATED
 from scrapers.parse.markup import as_served
@@ -71,7 +71,7 @@ def not_search_results(page: ParsedPage) -> str | None:
         return page.problem
     if page.cards_seen or page.total is not None or page.page or page.last_page:
         return None
-    return "no listing cards, result count or pagination on it"
+    return NO_SEARCH
 
 
 def _warc_listing(warc: Path) -> None:
